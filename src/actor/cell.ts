@@ -1,0 +1,290 @@
+/**
+ * One running actor: its mailbox, state and bookkeeping (links, monitors, timers, deferred calls).
+ * The cell is also the `ActorContext` its callbacks receive, so an idle actor costs one object.
+ *
+ * Invariants:
+ * - one message at a time: `busy` is true from the moment a drain is scheduled until the mailbox is
+ *   empty, including while an async callback is awaited;
+ * - after `alive` turns false no callback runs again (a late async result is ignored);
+ * - a drain yields to the event loop after `DRAIN_BUDGET` messages, so one busy actor cannot starve
+ *   I/O or other actors.
+ */
+import type { Logger } from 'pino';
+import type { Pid, Ref } from './pid.ts';
+import { pidKey } from './pid.ts';
+import type { ActorSystem } from './system.ts';
+import type { ActorContext, AnyBehaviour, CallResult, Dest, ExitReason, From, TimerRef } from './types.ts';
+import { UnhandledCallError, formatReason } from './errors.ts';
+
+export const CALL = 0;
+export const CAST = 1;
+export const INFO = 2;
+export const STOP = 3;
+
+export interface Envelope {
+  readonly k: number;
+  readonly msg: unknown;
+  readonly from?: From;
+}
+
+const DRAIN_BUDGET = 512;
+
+export class Cell implements ActorContext {
+  readonly self: Pid;
+  readonly behaviour: AnyBehaviour;
+  readonly system: ActorSystem;
+  state: unknown = undefined;
+  alive = true;
+  initialized = false;
+  trapping = false;
+  parent: Pid | undefined = undefined;
+  name: string | undefined = undefined;
+  links: Map<string, Pid> | undefined = undefined;
+  /** Monitors held on this actor by others: ref key → watcher and ref. */
+  watchers: Map<string, { watcher: Pid; ref: Ref }> | undefined = undefined;
+  deferred: Set<From> | undefined = undefined;
+  private timers: Map<number, unknown> | undefined = undefined;
+  private mailbox: (Envelope | undefined)[] | undefined = undefined;
+  private head = 0;
+  private busy = false;
+  private stopRequested: { reason: ExitReason } | undefined = undefined;
+  private logger: Logger | undefined = undefined;
+
+  constructor(system: ActorSystem, self: Pid, behaviour: AnyBehaviour) {
+    this.system = system;
+    this.self = self;
+    this.behaviour = behaviour;
+  }
+
+  get log(): Logger {
+    this.logger ??= this.system.log.child({ actor: this.name ?? this.behaviour.name ?? pidKey(this.self) });
+    return this.logger;
+  }
+
+  // ---- mailbox ------------------------------------------------------------------------------
+
+  enqueue(env: Envelope): void {
+    if (!this.alive) {
+      this.system.rejectEnvelope(env, this.self);
+      return;
+    }
+    (this.mailbox ??= []).push(env);
+    this.schedule();
+  }
+
+  /** A graceful stop jumps the queue: it runs after the current message, before the rest. */
+  enqueueStop(reason: ExitReason): void {
+    if (!this.alive) return;
+    this.mailbox ??= [];
+    this.mailbox.splice(this.head, 0, { k: STOP, msg: reason });
+    this.schedule();
+  }
+
+  markInitialized(state: unknown): void {
+    this.state = state;
+    this.initialized = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.busy || !this.initialized || !this.mailbox || this.head >= this.mailbox.length) return;
+    this.busy = true;
+    queueMicrotask(this.run);
+  }
+
+  private readonly run = (): void => {
+    this.drain();
+  };
+
+  private drain(): void {
+    const box = this.mailbox;
+    if (!box) {
+      this.busy = false;
+      return;
+    }
+    let budget = DRAIN_BUDGET;
+    while (this.alive && this.head < box.length) {
+      if (budget-- === 0) {
+        setImmediate(this.run);
+        return;
+      }
+      const env = box[this.head] as Envelope;
+      box[this.head++] = undefined;
+      let result: unknown;
+      try {
+        result = this.dispatch(env);
+      } catch (err) {
+        this.crash(err, env);
+        return;
+      }
+      if (result instanceof Promise) {
+        result.then(
+          (value) => {
+            if (!this.alive) return;
+            if (this.complete(env, value)) this.drain();
+          },
+          (err: unknown) => {
+            if (this.alive) this.crash(err, env);
+          },
+        );
+        return;
+      }
+      if (!this.complete(env, result)) return;
+    }
+    if (this.head >= box.length) {
+      box.length = 0;
+      this.head = 0;
+    }
+    this.busy = false;
+  }
+
+  private dispatch(env: Envelope): unknown {
+    const b = this.behaviour;
+    switch (env.k) {
+      case CALL:
+        if (!b.handleCall) throw new UnhandledCallError(pidKey(this.self));
+        return b.handleCall(env.msg, env.from as From, this.state, this);
+      case CAST:
+        return b.handleCast ? b.handleCast(env.msg, this.state, this) : this.state;
+      case INFO:
+        return b.handleInfo ? b.handleInfo(env.msg, this.state, this) : this.unexpected(env.msg);
+      default:
+        return undefined;
+    }
+  }
+
+  private unexpected(msg: unknown): unknown {
+    this.log.debug({ msg }, 'unexpected message ignored');
+    return this.state;
+  }
+
+  /** Applies a callback's result; false when the actor stopped. */
+  private complete(env: Envelope, result: unknown): boolean {
+    if (env.k === STOP) {
+      void this.exit(env.msg, true);
+      return false;
+    }
+    if (env.k === CALL) {
+      const r = result as CallResult<unknown, unknown>;
+      this.state = r.state;
+      if ('noreply' in r) (this.deferred ??= new Set()).add(env.from as From);
+      else this.system.reply(env.from as From, r.reply);
+    } else {
+      this.state = result;
+    }
+    if (this.stopRequested) {
+      void this.exit(this.stopRequested.reason, true);
+      return false;
+    }
+    return true;
+  }
+
+  private crash(err: unknown, env: Envelope | undefined): void {
+    if (env?.k === CALL && err instanceof UnhandledCallError) {
+      this.system.replyError(env.from as From, err);
+      this.busy = false;
+      this.schedule();
+      return;
+    }
+    this.log.error({ err, reason: formatReason(err) }, 'actor crashed');
+    if (env?.k === CALL) this.system.replyError(env.from as From, err, true);
+    void this.exit(err, true);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /**
+   * Ends this actor: runs `terminate` when asked to, then tells links, monitors and waiting callers.
+   * A `killed` exit while `terminate` is still running finishes at once; the late terminate is ignored.
+   */
+  async exit(reason: ExitReason, runTerminate: boolean): Promise<void> {
+    if (this.finished) return;
+    if (!this.alive) {
+      if (reason === 'killed') this.finish(reason);
+      return;
+    }
+    this.alive = false;
+    if (this.timers) {
+      for (const handle of this.timers.values()) this.system.scheduler.clearTimeout(handle);
+      this.timers = undefined;
+    }
+    if (runTerminate && this.initialized && this.behaviour.terminate) {
+      try {
+        await this.behaviour.terminate(reason, this.state, this);
+      } catch (err) {
+        this.log.error({ err }, 'terminate failed');
+      }
+    }
+    this.finish(reason);
+  }
+
+  private finished = false;
+
+  private finish(reason: ExitReason): void {
+    if (this.finished) return;
+    this.finished = true;
+    const pending: Envelope[] = [];
+    if (this.mailbox) {
+      for (let i = this.head; i < this.mailbox.length; i++) {
+        const env = this.mailbox[i];
+        if (env) pending.push(env);
+      }
+      this.mailbox = undefined;
+    }
+    this.system.cleanup(this, reason, pending);
+  }
+
+  // ---- ActorContext -------------------------------------------------------------------------
+
+  sendAfter(ms: number, msg: unknown): TimerRef {
+    const timer = this.system.nextTimerId();
+    const handle = this.system.scheduler.setTimeout(() => {
+      this.timers?.delete(timer);
+      this.enqueue({ k: INFO, msg });
+    }, ms);
+    (this.timers ??= new Map()).set(timer, handle);
+    return { timer };
+  }
+
+  cancelTimer(ref: TimerRef): boolean {
+    const handle = this.timers?.get(ref.timer);
+    if (handle === undefined) return false;
+    this.system.scheduler.clearTimeout(handle);
+    this.timers?.delete(ref.timer);
+    return true;
+  }
+
+  reply(from: From, value: unknown): void {
+    this.deferred?.delete(from);
+    this.system.reply(from, value);
+  }
+
+  replyError(from: From, error: Error): void {
+    this.deferred?.delete(from);
+    this.system.replyError(from, error);
+  }
+
+  link(pid: Pid): void {
+    this.system.link(this.self, pid);
+  }
+
+  unlink(pid: Pid): void {
+    this.system.unlink(this.self, pid);
+  }
+
+  monitor(dest: Dest): Ref {
+    return this.system.monitor(this.self, dest);
+  }
+
+  demonitor(ref: Ref): void {
+    this.system.demonitor(ref);
+  }
+
+  trapExits(on: boolean): void {
+    this.trapping = on;
+  }
+
+  stop(reason: ExitReason = 'normal'): void {
+    this.stopRequested = { reason };
+  }
+}
