@@ -1,0 +1,41 @@
+/**
+ * What the HTTP API and the page ask of a node. The cluster implementation lives beside this file;
+ * the web layer depends only on this interface.
+ *
+ * Errors are `DispatchError`s with a stable code that the HTTP layer maps to a status:
+ * `bad_request` 400, `not_found` 404, `dead_hero` 409, `no_quorum` 503, `unavailable` 503,
+ * `timeout` 504.
+ */
+import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
+
+export type DispatchErrorCode = 'bad_request' | 'not_found' | 'dead_hero' | 'no_quorum' | 'unavailable' | 'timeout';
+
+export class DispatchError extends Error {
+  readonly code: DispatchErrorCode;
+  constructor(code: DispatchErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'DispatchError';
+  }
+}
+
+export type NodeAction = 'shutdown' | 'restart' | 'partition' | 'heal';
+
+export interface DispatchService {
+  /** This node's short name (gotham, …) and its page title ("Gotham Dispatcher"). */
+  readonly nodeName: string;
+  listHeroes(): Promise<Hero[]>;
+  getHero(id: string): Promise<Hero>;
+  createHero(input: { name?: string }): Promise<Hero>;
+  terminateHero(id: string): Promise<void>;
+  assignHero(id: string, location: Location): Promise<Hero>;
+  cluster(): Promise<ClusterView>;
+  /** Crash a city's actor; `random` picks a live city. Resolves with the city destroyed. */
+  destroyCity(city: string): Promise<string>;
+  /** Chaos controls: resolves once the action has been handed to the node or launcher. */
+  nodeAction(node: string, action: NodeAction): Promise<void>;
+  /** Live events for the page; returns an unsubscribe function. */
+  subscribe(listener: (event: DispatchEvent) => void): () => void;
+  /** Ready to serve (joined the cluster, store reachable). */
+  ready(): boolean;
+}
