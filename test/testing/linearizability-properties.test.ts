@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import {
+  checkOperations,
+  checkOperationsDetailed,
+  kvModel,
+} from '../../src/testing/linearizability/index.ts';
+import type { KvInput, KvOutput, Operation } from '../../src/testing/linearizability/index.ts';
+import { assertWitness, fcOptions, generateKvHistory, int, rng, sequentialKvHistory } from './history.ts';
+
+type Op = Operation<KvInput, KvOutput>;
+
+/** Changes one get or cas output of a history so that the reference map could not have produced it. */
+function mutateOne(history: Op[], pick: number): number | undefined {
+  const candidates = history.flatMap((op, i) => (op.input.op === 'get' || op.input.op === 'cas' ? [i] : []));
+  if (candidates.length === 0) return undefined;
+  const i = candidates[pick % candidates.length] as number;
+  const op = history[i] as Op;
+  const output = op.output as KvOutput;
+  if (op.input.op === 'get') op.output = { ok: true, value: output.value === null ? 'mutant' : null };
+  else op.output = { ok: !output.ok };
+  return i;
+}
+
+describe('linearizability checker properties', () => {
+  it('accepts every history produced by a real sequential map with random concurrency windows', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 150 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(0, 0.05, 0.15),
+        (seed, ops, keys, clients, unknownRate) => {
+          const history = generateKvHistory(rng(seed), { ops, keys, clients, maxDuration: 20, unknownRate });
+          const report = checkOperationsDetailed(kvModel, history);
+          assert.deepEqual(report.verdict, { result: 'ok' }, `history seed ${seed}`);
+          for (const p of report.partitions) assertWitness(kvModel, p.operations, p.linearization);
+        },
+      ),
+      fcOptions(150),
+    );
+  });
+
+  it('rejects a sequential history with one get or cas output changed, at exactly that operation', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(),
+        (seed, n, keys, pick) => {
+          const history = sequentialKvHistory(rng(seed), n, keys);
+          const mutated = mutateOne(history, pick);
+          fc.pre(mutated !== undefined);
+          const key = (history[mutated as number] as Op).input.key;
+          const keyOrder = [...new Set(history.map((op) => op.input.key))];
+          const before = history.slice(0, mutated).filter((op) => op.input.key === key).length;
+          assert.deepEqual(checkOperations(kvModel, history), {
+            result: 'illegal',
+            partition: keyOrder.indexOf(key),
+            longestPrefix: before,
+          });
+        },
+      ),
+      fcOptions(200),
+    );
+  });
+
+  it('rejects a concurrent history in which some read returns a value nobody wrote', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 5, max: 100 }), (seed, ops) => {
+        const r = rng(seed);
+        const history = generateKvHistory(r, {
+          ops,
+          keys: 2,
+          clients: 4,
+          maxDuration: 20,
+          unknownRate: 0.05,
+        });
+        const reads = history.filter((op) => op.input.op === 'get' && op.output !== undefined);
+        fc.pre(reads.length > 0);
+        (reads[int(r, 0, reads.length - 1)] as Op).output = { ok: true, value: 'never-written' };
+        assert.equal(checkOperations(kvModel, history).result, 'illegal', `history seed ${seed}`);
+      }),
+      fcOptions(100),
+    );
+  });
+
+  it('gives the same verdict with and without eager linearization of read-only operations', () => {
+    const plain = { ...kvModel };
+    delete plain.readOnly;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.boolean(),
+        (seed, ops, mutate) => {
+          const r = rng(seed);
+          const history = generateKvHistory(r, {
+            ops,
+            keys: 1,
+            clients: 5,
+            maxDuration: 20,
+            unknownRate: 0.1,
+          });
+          if (mutate) {
+            const known = history.filter((op) => op.output !== undefined && op.input.op !== 'put');
+            const victim = known[int(r, 0, known.length - 1)];
+            if (victim !== undefined) mutateOne([victim], 0);
+          }
+          assert.equal(
+            checkOperations(kvModel, history).result,
+            checkOperations(plain, history).result,
+            `history seed ${seed}`,
+          );
+        },
+      ),
+      fcOptions(300),
+    );
+  });
+
+  it('checks a 1,000-operation history over 10 keys and 8 clients quickly', () => {
+    const seed = 20260820;
+    const history = generateKvHistory(rng(seed), {
+      ops: 1000,
+      keys: 10,
+      clients: 8,
+      maxDuration: 30,
+      unknownRate: 0.03,
+    });
+    const started = performance.now();
+    const verdict = checkOperations(kvModel, history, { timeoutMs: 10_000 });
+    const elapsed = performance.now() - started;
+    assert.deepEqual(verdict, { result: 'ok' }, `history seed ${seed}`);
+    assert.ok(elapsed < 2_000, `took ${elapsed.toFixed(0)} ms`);
+
+    const bad = sequentialKvHistory(rng(seed), 1000, 10);
+    mutateOne(bad, 777);
+    const badStarted = performance.now();
+    assert.equal(checkOperations(kvModel, bad, { timeoutMs: 10_000 }).result, 'illegal');
+    assert.ok(performance.now() - badStarted < 2_000);
+  });
+
+  it('checks a 1,000-operation single-key history with 8 concurrent clients within its budget', () => {
+    const seed = 7;
+    const history = generateKvHistory(rng(seed), {
+      ops: 1000,
+      keys: 1,
+      clients: 8,
+      maxDuration: 30,
+      unknownRate: 0.02,
+    });
+    const verdict = checkOperations(kvModel, history, { timeoutMs: 10_000 });
+    assert.deepEqual(verdict, { result: 'ok' }, `history seed ${seed}`);
+  });
+});
