@@ -107,7 +107,8 @@ export class ActorSystem {
    * if `init` throws, or `NameTakenError` if `options.name` is registered.
    */
   spawn<S, A>(
-    behaviour: Behaviour<S, A, never, unknown, never, unknown> | AnyBehaviour,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any message types
+    behaviour: Behaviour<S, A, any, any, any, any>,
     args: A,
     options: SpawnOptions = {},
   ): Promise<Pid> {

@@ -1,0 +1,52 @@
+/**
+ * Command-line configuration, validated once at the edge: flags first, then environment
+ * (`SUPERHERO_COOKIE`), then defaults.
+ */
+import { z } from 'zod';
+import { CITY_NAMES } from '../dispatch/model.ts';
+
+/** Cluster (distribution) port of the n-th city node; web ports are 4900 + n. */
+export const CLUSTER_BASE_PORT = 4370;
+export const WEB_BASE_PORT = 4900;
+export const DEFAULT_COOKIE = 'secret_superhero_cookie';
+
+export const startOptionsSchema = z.object({
+  nodes: z.coerce.number().int().min(1).max(CITY_NAMES.length).default(3),
+  store: z.enum(['raft', 'crdt']).default('raft'),
+  cookie: z.string().min(1).default(DEFAULT_COOKIE),
+  dataDir: z.string().min(1).default('data'),
+  dispatch: z.boolean().default(false),
+  host: z.string().min(1).default('127.0.0.1'),
+});
+export type StartOptions = z.infer<typeof startOptionsSchema>;
+
+const hostPort = z
+  .string()
+  .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
+  });
+
+export const nodeOptionsSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(CLUSTER_BASE_PORT),
+  webPort: z.coerce.number().int().min(0).max(65535).default(WEB_BASE_PORT),
+  seeds: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(hostPort)),
+  cookie: z.string().min(1).default(DEFAULT_COOKIE),
+  store: z.enum(['raft', 'crdt']).default('raft'),
+  role: z.enum(['city', 'dispatch']).default('city'),
+  dataDir: z.string().min(1).default('data'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+export type NodeCliOptions = z.infer<typeof nodeOptionsSchema>;

@@ -1,0 +1,132 @@
+/**
+ * The local launcher behind `npm start`: one OS process per city node (gotham :4900, metropolis
+ * :4901, capitol :4902; smallville and asgard with `--nodes 5`), each forked with an IPC channel —
+ * the control channel that reaches a node even when it is cut off from the mesh. It restarts a node
+ * when asked and stops them all on Ctrl-C.
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CITY_NAMES } from '../dispatch/model.ts';
+import type { StartOptions } from './config.ts';
+import { CLUSTER_BASE_PORT, WEB_BASE_PORT } from './config.ts';
+import type { ControlCommand } from './control.ts';
+import { isControlRequest } from './control.ts';
+
+interface Managed {
+  readonly name: string;
+  readonly args: string[];
+  child: ChildProcess | undefined;
+  stopping: boolean;
+}
+
+export async function runLauncher(options: StartOptions): Promise<void> {
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const cities = CITY_NAMES.slice(0, options.nodes);
+  const seeds = cities.map((_, i) => `${options.host}:${CLUSTER_BASE_PORT + i}`).join(',');
+  const specs: Managed[] = cities.map((name, i) => ({
+    name,
+    args: nodeArgs(name, CLUSTER_BASE_PORT + i, WEB_BASE_PORT + i, seeds, options, 'city'),
+    child: undefined,
+    stopping: false,
+  }));
+  if (options.dispatch) {
+    const i = cities.length;
+    specs.push({
+      name: 'dispatch',
+      args: nodeArgs('dispatch', CLUSTER_BASE_PORT + i, WEB_BASE_PORT + i, seeds, options, 'dispatch'),
+      child: undefined,
+      stopping: false,
+    });
+  }
+  const byName = new Map(specs.map((s) => [s.name, s]));
+
+  const start = (m: Managed): void => {
+    m.stopping = false;
+    const child = fork(main, m.args, {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    m.child = child;
+    child.on('message', (msg) => {
+      if (!isControlRequest(msg)) return;
+      const target = byName.get(msg.node);
+      if (!target) return;
+      if (msg.action === 'restart') {
+        if (target.child && target.child.exitCode === null) {
+          send(target, { type: 'shutdown' });
+          target.child.once('exit', () => start(target));
+        } else start(target);
+      } else send(target, { type: msg.action } as ControlCommand);
+    });
+    child.on('exit', (code, signal) => {
+      if (m.child === child) m.child = undefined;
+      if (!m.stopping)
+        console.log(`[launcher] ${m.name} exited (${signal ?? `code ${code}`}); restart it from any page`);
+    });
+  };
+
+  console.log(`Superhero Dispatch: ${specs.length} nodes, store ${options.store}`);
+  specs.forEach((m, i) => {
+    start(m);
+    console.log(`  ${m.name.padEnd(10)} http://${options.host}:${WEB_BASE_PORT + i}`);
+  });
+
+  let exiting = false;
+  const stopAll = (): void => {
+    if (exiting) return;
+    exiting = true;
+    console.log('\n[launcher] stopping all nodes…');
+    const alive = specs.filter((m) => m.child && m.child.exitCode === null);
+    for (const m of alive) {
+      m.stopping = true;
+      m.child?.kill('SIGTERM');
+    }
+    const force = setTimeout(() => {
+      for (const m of alive) m.child?.kill('SIGKILL');
+      process.exit(1);
+    }, 10_000);
+    void Promise.all(alive.map((m) => new Promise((r) => m.child?.once('exit', r)))).then(() => {
+      clearTimeout(force);
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stopAll);
+  process.on('SIGTERM', stopAll);
+  await new Promise(() => undefined);
+}
+
+function send(m: Managed, cmd: ControlCommand): void {
+  if (m.child?.connected) m.child.send(cmd);
+}
+
+function nodeArgs(
+  name: string,
+  port: number,
+  webPort: number,
+  seeds: string,
+  o: StartOptions,
+  role: string,
+): string[] {
+  return [
+    'node',
+    '--name',
+    name,
+    '--host',
+    o.host,
+    '--port',
+    String(port),
+    '--web-port',
+    String(webPort),
+    '--seeds',
+    seeds,
+    '--cookie',
+    o.cookie,
+    '--store',
+    o.store,
+    '--role',
+    role,
+    '--data-dir',
+    o.dataDir,
+  ];
+}

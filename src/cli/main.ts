@@ -1,0 +1,68 @@
+/**
+ * The `superhero` command.
+ *
+ * - `superhero start [--nodes 3] [--store raft|crdt] [--role dispatch] …`: a local cluster, one
+ *   process per city node (what `npm start` runs).
+ * - `superhero node --name gotham --port 4370 --web-port 4900 --seeds host:port,… --cookie …`: one
+ *   node, for clusters that span machines.
+ */
+import { Command } from 'commander';
+import { nodeOptionsSchema, startOptionsSchema } from './config.ts';
+
+const program = new Command();
+program
+  .name('superhero')
+  .description('Superhero Dispatch: a fault-tolerant cluster of city nodes')
+  .version('0.1.0');
+
+program
+  .command('start')
+  .description('start a local cluster: gotham, metropolis and capitol (more with --nodes 5)')
+  .option('--nodes <n>', 'number of city nodes (1-5)', '3')
+  .option('--store <mode>', 'hero state: raft (CP) or crdt (AP)', 'raft')
+  .option('--role <role>', 'add a dispatch-only node with --role dispatch')
+  .option('--data-dir <dir>', 'data directory', 'data')
+  .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE or a built-in one)')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const parsed = startOptionsSchema.safeParse({
+      nodes: opts.nodes,
+      store: opts.store,
+      dataDir: opts.dataDir,
+      cookie: opts.cookie ?? process.env.SUPERHERO_COOKIE,
+      dispatch: opts.role === 'dispatch',
+    });
+    if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+    const { runLauncher } = await import('./launcher.ts');
+    await runLauncher(parsed.data);
+  });
+
+program
+  .command('node')
+  .description('start one node (for clusters across machines)')
+  .requiredOption('--name <name>', 'node name, e.g. gotham')
+  .option('--host <host>', 'interface to bind for the cluster', '127.0.0.1')
+  .option('--port <port>', 'cluster port', '4370')
+  .option('--web-port <port>', 'HTTP port of the page and API', '4900')
+  .option('--seeds <list>', 'comma-separated host:port of other nodes', '')
+  .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE or a built-in one)')
+  .option('--store <mode>', 'raft or crdt', 'raft')
+  .option('--role <role>', 'city or dispatch', 'city')
+  .option('--data-dir <dir>', 'data directory', 'data')
+  .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const parsed = nodeOptionsSchema.safeParse({
+      ...opts,
+      cookie: opts.cookie ?? process.env.SUPERHERO_COOKIE,
+    });
+    if (!parsed.success)
+      fail(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
+    const { runNode } = await import('./node-main.ts');
+    await runNode(parsed.data);
+  });
+
+function fail(message: string): never {
+  console.error(`superhero: ${message}`);
+  process.exit(2);
+}
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,431 @@
+/**
+ * The connection both transports hand out: frames, handshake, coalesced sends, bounded send
+ * queue, ordered delivery and the close protocol, over any `Link`.
+ *
+ * Life: `handshaking` → `open` → `closed`. While handshaking only handshake frames are read (4 KiB
+ * limit), anything else closes the link. `ready` resolves once the peer is authenticated and
+ * rejects with the handshake's error otherwise; the transport exposes the connection only then.
+ * A link that breaks while a `LinkPolicy` says the peer is cut off is kept `silent`: it still
+ * looks open (sends are dropped) until the policy heals or the owner closes it, because a
+ * partition must look like silence, not like a hang-up.
+ *
+ * Example:
+ * ```ts
+ * const conn = new FramedConnection({ role: 'initiator', link: socketLink(socket), localName, options });
+ * await conn.ready;
+ * ```
+ *
+ * Extras beyond `Connection`: `pause()`/`resume()` reading (the peer's queue then fills),
+ * `stats`, `remoteAddress`. Every abrupt close is logged at `warn` with the error's `code`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { decodePayload, encodePayload } from '../../wire/codec.ts';
+import { encodeFrame } from '../../wire/frame.ts';
+import type { Frame } from '../../wire/frame.ts';
+import { FrameDecoder } from '../../wire/frame-decoder.ts';
+import { Handshake, type NodeIdentity, type OutgoingMessage } from '../../wire/handshake.ts';
+import { NONCE_BYTES, type HandshakeRole } from '../../wire/handshake-proof.ts';
+import { HandshakeProtocolError, HandshakeTimeoutError, WireError } from '../../wire/errors.ts';
+import { HANDSHAKE_MESSAGE_TYPES, MessageType } from '../../wire/message-types.ts';
+import {
+  ConnectError,
+  ConnectionLostError,
+  InvalidMessageTypeError,
+  MessageHandlerError,
+  PeerClosedError,
+  PeerTooSlowError,
+} from './errors.ts';
+import type { Link } from './link.ts';
+import { HANDSHAKE_MAX_FRAME_BYTES, type ResolvedTransportOptions } from './options.ts';
+import { SendQueue } from './send-queue.ts';
+import type { Connection, LinkPolicy } from './types.ts';
+import type { Timer } from './scheduler.ts';
+
+export interface FramedConnectionOptions {
+  readonly role: HandshakeRole;
+  readonly link: Link;
+  /** Our `localName` at the time the link was made. */
+  readonly localName: string;
+  readonly options: ResolvedTransportOptions;
+  /** Current fault policy of the owning transport, if any (read on every frame). */
+  readonly policy?: () => LinkPolicy | undefined;
+}
+
+export interface ConnectionStats {
+  framesSent: number;
+  framesReceived: number;
+  framesDropped: number;
+  bytesReceived: number;
+  /** Link writes made; lower than `framesSent` when writes were coalesced. */
+  readonly writes: number;
+}
+
+type State = 'handshaking' | 'open' | 'silent' | 'closed';
+
+export class FramedConnection implements Connection {
+  /** Resolves with this connection once authenticated; rejects with the handshake failure. */
+  readonly ready: Promise<FramedConnection>;
+  readonly remoteAddress: string;
+  private readonly link: Link;
+  private readonly localName: string;
+  private readonly opts: ResolvedTransportOptions;
+  private readonly log: Logger;
+  private readonly policy: () => LinkPolicy | undefined;
+  private readonly decoder: FrameDecoder;
+  private readonly queue: SendQueue;
+  private readonly handshake: Handshake;
+  private state: State = 'handshaking';
+  private peer: NodeIdentity | undefined;
+  private handshakeTimer: Timer | undefined;
+  private lingerTimer: Timer | undefined;
+  private settle: { resolve: (c: FramedConnection) => void; reject: (e: Error) => void } | undefined;
+  private readonly messageHandlers: Array<(type: number, payload: unknown) => void> = [];
+  private inbox: Array<readonly [number, unknown]> = [];
+  private inboxFlushScheduled = false;
+  private closeWaiters: Array<(reason: Error | undefined) => void> = [];
+  private closeReason: Error | undefined;
+  private closeNotifyScheduled = false;
+  private silentReason: Error | undefined;
+  private unsubscribePolicy: (() => void) | undefined;
+  private readonly counters = { framesSent: 0, framesReceived: 0, framesDropped: 0, bytesReceived: 0 };
+
+  constructor({ role, link, localName, options, policy }: FramedConnectionOptions) {
+    this.link = link;
+    this.remoteAddress = link.remoteAddress;
+    this.localName = localName;
+    this.opts = options;
+    this.log = options.logger;
+    this.policy = policy ?? (() => undefined);
+    this.decoder = new FrameDecoder({ maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES, messageTypes: options.messageTypes });
+    this.queue = new SendQueue(link, options.scheduler);
+    this.ready = new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.handshake = new Handshake({
+      role,
+      local: { name: localName, incarnation: options.incarnation },
+      cookie: options.cookie,
+      nonce: randomBytes(NONCE_BYTES),
+    });
+    link.onData((chunk) => this.onData(chunk));
+    link.onClose((error) => this.onLinkClosed(error));
+    this.handshakeTimer = options.scheduler.setTimer(
+      () => this.failHandshake(new HandshakeTimeoutError(options.handshakeTimeoutMs), []),
+      options.handshakeTimeoutMs,
+    );
+    this.sendHandshake(this.handshake.start().send);
+  }
+
+  get peerName(): string {
+    return this.peer?.name ?? '';
+  }
+
+  get peerIncarnation(): string {
+    return this.peer?.incarnation ?? '';
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open' || this.state === 'silent';
+  }
+
+  get stats(): ConnectionStats {
+    const queue = this.queue;
+    return {
+      ...this.counters,
+      get writes() {
+        return queue.writes;
+      },
+    };
+  }
+
+  /** Bytes waiting to reach the peer (our queue plus the link's buffer). */
+  get queuedBytes(): number {
+    return this.queue.queuedBytes;
+  }
+
+  send(type: number, payload: unknown): void {
+    if (!this.opts.messageTypes.has(type) || HANDSHAKE_MESSAGE_TYPES.has(type)) {
+      throw new InvalidMessageTypeError(type);
+    }
+    const frame = encodeFrame(type, encodePayload(payload), this.opts.maxFrameBytes);
+    if (this.state !== 'open') return;
+    this.enqueue(frame, 'message');
+    const queued = this.queue.queuedBytes;
+    if (queued > this.opts.maxSendQueueBytes) {
+      this.abort(new PeerTooSlowError(this.peerName, queued, this.opts.maxSendQueueBytes));
+    }
+  }
+
+  onMessage(handler: (type: number, payload: unknown) => void): void {
+    this.messageHandlers.push(handler);
+    if (this.inbox.length > 0) this.scheduleInboxFlush();
+  }
+
+  onClose(handler: (reason: Error | undefined) => void): void {
+    this.closeWaiters.push(handler);
+    if (this.state === 'closed') this.scheduleCloseNotify();
+  }
+
+  close(reason?: Error): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'handshaking') {
+      this.failHandshake(reason ?? new ConnectionLostError(this.remoteAddress), []);
+      return;
+    }
+    const wasSilent = this.state === 'silent';
+    this.finish(reason);
+    if (wasSilent) return;
+    const goodbye = reason === undefined ? {} : { code: codeOf(reason), message: reason.message };
+    this.enqueue(encodeFrame(MessageType.Goodbye, encodePayload(goodbye)), 'message');
+    this.endGracefully();
+  }
+
+  /** Stops reading from the peer (its send queue fills up); `resume()` undoes it. */
+  pause(): void {
+    this.link.pause();
+  }
+
+  resume(): void {
+    this.link.resume();
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.counters.bytesReceived += chunk.length;
+    this.decoder.push(chunk);
+    while (this.state === 'handshaking' || this.state === 'open') {
+      let frame: Frame | undefined;
+      try {
+        frame = this.decoder.next();
+      } catch (err) {
+        this.failWith(err as WireError);
+        return;
+      }
+      if (!frame) return;
+      this.counters.framesReceived++;
+      if (this.state === 'handshaking') this.onHandshakeFrame(frame);
+      else this.onMessageFrame(frame);
+    }
+  }
+
+  private onHandshakeFrame(frame: Frame): void {
+    if (!HANDSHAKE_MESSAGE_TYPES.has(frame.type)) {
+      this.failHandshake(new HandshakeProtocolError(`message type ${frame.type} before authentication`), []);
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = decodePayload(frame.payload);
+    } catch (err) {
+      this.failHandshake(new HandshakeProtocolError('undecodable handshake message', { cause: err }), []);
+      return;
+    }
+    const claimed = this.handshake.claimedPeerName ?? claimedName(payload);
+    if (!(this.policy()?.inbound(this.localName, claimed) ?? true)) {
+      this.counters.framesDropped++;
+      return;
+    }
+    const out = this.handshake.receive(frame.type, payload);
+    if (out.error) {
+      this.failHandshake(out.error, out.send);
+      return;
+    }
+    this.sendHandshake(out.send);
+    if (out.peer) {
+      this.handshakeTimer?.cancel();
+      this.peer = out.peer;
+      this.state = 'open';
+      this.decoder.maxFrameBytes = this.opts.maxFrameBytes;
+      this.log.debug({ peer: out.peer.name, remote: this.remoteAddress }, 'connection authenticated');
+      this.settle?.resolve(this);
+    }
+  }
+
+  private onMessageFrame(frame: Frame): void {
+    if (HANDSHAKE_MESSAGE_TYPES.has(frame.type)) {
+      this.failWith(new HandshakeProtocolError(`handshake message type ${frame.type} after authentication`));
+      return;
+    }
+    if (!(this.policy()?.inbound(this.localName, this.peerName) ?? true)) {
+      this.counters.framesDropped++;
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = decodePayload(frame.payload);
+    } catch (err) {
+      this.failWith(err as WireError);
+      return;
+    }
+    if (frame.type === MessageType.Goodbye) {
+      this.onGoodbye(payload);
+      return;
+    }
+    if (this.messageHandlers.length === 0 || this.inbox.length > 0) {
+      this.inbox.push([frame.type, payload]);
+      if (this.messageHandlers.length > 0) this.scheduleInboxFlush();
+      return;
+    }
+    this.deliver(frame.type, payload);
+  }
+
+  private deliver(type: number, payload: unknown): boolean {
+    for (const handler of this.messageHandlers) {
+      try {
+        handler(type, payload);
+      } catch (err) {
+        this.log.error({ err, peer: this.peerName, type }, 'message handler threw; closing connection');
+        this.abort(new MessageHandlerError(this.peerName, type, err));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private scheduleInboxFlush(): void {
+    if (this.inboxFlushScheduled) return;
+    this.inboxFlushScheduled = true;
+    this.opts.scheduler.defer(() => {
+      this.inboxFlushScheduled = false;
+      while (this.inbox.length > 0) {
+        const [type, payload] = this.inbox.shift()!;
+        if (!this.deliver(type, payload)) this.inbox = [];
+      }
+      if (this.state === 'closed') this.scheduleCloseNotify();
+    });
+  }
+
+  private onGoodbye(payload: unknown): void {
+    const record = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+    const code = typeof record['code'] === 'string' ? record['code'].slice(0, 64) : undefined;
+    const message = typeof record['message'] === 'string' ? record['message'].slice(0, 512) : '';
+    this.finish(code === undefined ? undefined : new PeerClosedError(this.peerName, code, message));
+    this.endGracefully();
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  private sendHandshake(messages: readonly OutgoingMessage[]): void {
+    for (const { type, payload } of messages) {
+      this.enqueue(encodeFrame(type, encodePayload(payload), HANDSHAKE_MAX_FRAME_BYTES), 'handshake');
+    }
+  }
+
+  private enqueue(frame: Uint8Array, kind: 'handshake' | 'message'): void {
+    const remote = this.peer?.name ?? this.handshake.claimedPeerName;
+    const decision = this.policy()?.outbound(this.localName, remote, kind) ?? 0;
+    if (decision === 'drop') {
+      this.counters.framesDropped++;
+      return;
+    }
+    this.counters.framesSent++;
+    this.queue.push(frame, decision);
+  }
+
+  // ---- closing -------------------------------------------------------------------------------
+
+  private onLinkClosed(error: Error | undefined): void {
+    this.lingerTimer?.cancel();
+    if (this.state === 'closed' || this.state === 'silent') return;
+    if (this.state === 'handshaking') {
+      // Also where a TLS 1.3 peer's certificate refusal surfaces (after the TLS handshake).
+      this.failHandshake(new ConnectError(this.remoteAddress, error ?? new Error('closed during the handshake')), []);
+      return;
+    }
+    const reason = new ConnectionLostError(this.peerName, error);
+    const policy = this.policy();
+    if (policy?.isCut(this.localName, this.peerName)) {
+      this.state = 'silent';
+      this.silentReason = reason;
+      this.unsubscribePolicy = policy.onChange(() => {
+        if (this.state === 'silent' && !policy.isCut(this.localName, this.peerName)) this.finish(this.silentReason);
+      });
+      return;
+    }
+    this.log.warn({ code: reason.code, peer: this.peerName, err: error }, 'connection lost');
+    this.finish(reason);
+  }
+
+  private failHandshake(error: Error, farewell: readonly OutgoingMessage[]): void {
+    if (this.state !== 'handshaking') return;
+    this.handshakeTimer?.cancel();
+    this.log.warn(
+      { code: codeOf(error), remote: this.remoteAddress, peer: this.handshake.claimedPeerName, err: error },
+      'handshake failed',
+    );
+    this.state = 'closed';
+    this.closeReason = error;
+    this.settle?.reject(error);
+    if (farewell.length > 0) {
+      this.sendHandshake(farewell);
+      this.endGracefully();
+    } else {
+      this.queue.stop();
+      this.link.destroy();
+    }
+  }
+
+  /** Closes abruptly after a protocol error or overload, logging why. */
+  private failWith(error: WireError): void {
+    if (this.state === 'handshaking') {
+      this.failHandshake(error, []);
+      return;
+    }
+    this.log.warn({ code: error.code, peer: this.peerName, remote: this.remoteAddress, err: error }, 'closing connection');
+    this.abort(error);
+  }
+
+  private abort(error: Error): void {
+    if (this.state === 'closed') return;
+    this.finish(error);
+    this.queue.stop();
+    this.link.destroy();
+  }
+
+  private endGracefully(): void {
+    this.queue.flushAll();
+    this.link.end();
+    this.lingerTimer = this.opts.scheduler.setTimer(() => this.link.destroy(), this.opts.closeLingerMs);
+  }
+
+  /** Marks the connection closed and notifies close handlers (asynchronously, after the inbox). */
+  private finish(reason: Error | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closeReason = reason;
+    this.unsubscribePolicy?.();
+    this.scheduleCloseNotify();
+  }
+
+  private scheduleCloseNotify(): void {
+    if (this.closeNotifyScheduled || this.closeWaiters.length === 0) return;
+    this.closeNotifyScheduled = true;
+    this.opts.scheduler.defer(() => {
+      this.closeNotifyScheduled = false;
+      if (this.inbox.length > 0 && this.messageHandlers.length > 0) return;
+      const waiters = this.closeWaiters;
+      this.closeWaiters = [];
+      for (const waiter of waiters) {
+        try {
+          waiter(this.closeReason);
+        } catch (err) {
+          this.log.error({ err, peer: this.peerName }, 'close handler threw');
+        }
+      }
+    });
+  }
+}
+
+function codeOf(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error.name;
+}
+
+function claimedName(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const name = (payload as Record<string, unknown>)['name'];
+  return typeof name === 'string' ? name : undefined;
+}

@@ -1,0 +1,30 @@
+import type { ClusterNode, NodeOptions } from '../../src/cluster/node.ts';
+import { startNode } from '../../src/cluster/node.ts';
+
+export const COOKIE = 'test-cookie';
+
+/** Start `names.length` nodes on loopback, each seeded with the first; resolves when fully meshed. */
+export async function startCluster(
+  names: string[],
+  extra: Partial<NodeOptions> = {},
+): Promise<ClusterNode[]> {
+  const first = await startNode({ name: names[0] as string, cookie: COOKIE, ...extra });
+  const rest = await Promise.all(
+    names.slice(1).map((name) => startNode({ name, cookie: COOKIE, seeds: [first.address], ...extra })),
+  );
+  const all = [first, ...rest];
+  await waitFor(() => all.every((n) => n.nodes().length === all.length - 1), 10_000);
+  return all;
+}
+
+export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export async function stopAll(nodes: ClusterNode[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n.stop()));
+}

@@ -1,0 +1,120 @@
+/**
+ * Helpers for tests that run real node processes on loopback (`superhero node …`), so they can be
+ * killed with SIGKILL, paused with SIGSTOP and restarted.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export interface NodeProc {
+  readonly name: string;
+  readonly port: number;
+  readonly webPort: number;
+  child: ChildProcess;
+  readonly args: string[];
+  output: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startProcs(names: string[], extra: string[] = []): Promise<NodeProc[]> {
+  const ports = await Promise.all(names.map(() => freePort()));
+  const webPorts = await Promise.all(names.map(() => freePort()));
+  const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
+  return names.map((name, i) => {
+    const args = [
+      '--import',
+      'tsx',
+      MAIN,
+      'node',
+      '--name',
+      name,
+      '--port',
+      String(ports[i]),
+      '--web-port',
+      String(webPorts[i]),
+      '--seeds',
+      seeds,
+      '--cookie',
+      'mp-test',
+      '--log-level',
+      'warn',
+      ...extra,
+    ];
+    const proc: NodeProc = {
+      name,
+      port: ports[i] as number,
+      webPort: webPorts[i] as number,
+      args,
+      child: undefined as never,
+      output: '',
+    };
+    launch(proc);
+    return proc;
+  });
+}
+
+export function launch(proc: NodeProc): void {
+  const child = spawn(process.execPath, proc.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (proc.output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (proc.output += d.toString()));
+  proc.child = child;
+}
+
+export async function getJson<T>(proc: NodeProc, path: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${proc.webPort}${path}`, { signal: AbortSignal.timeout(2000) });
+  return (await res.json()) as T;
+}
+
+export interface ClusterJson {
+  nodes: { name: string; status: string }[];
+}
+
+export async function upPeers(proc: NodeProc): Promise<string[]> {
+  try {
+    const view = await getJson<ClusterJson>(proc, '/api/cluster');
+    return view.nodes
+      .filter((n) => n.status === 'up' && n.name !== proc.name)
+      .map((n) => n.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export async function waitFor(
+  pred: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
+  const start = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function stopProcs(procs: NodeProc[]): Promise<void> {
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+          p.child.once('exit', () => resolve());
+          p.child.kill('SIGCONT');
+          p.child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
