@@ -10,6 +10,7 @@ import type { BenchResult, Suite } from './lib/types.ts';
 
 const suites: Record<string, () => Promise<Suite>> = {
   actor: async () => (await import('./actor/index.ts')).default,
+  cluster: async () => (await import('./cluster/index.ts')).default,
 };
 
 const { values, positionals } = parseArgs({
@@ -34,7 +35,12 @@ if (values.json) {
   writeFileSync(
     values.json,
     JSON.stringify(
-      all.map(({ name, value, unit, peer, peerValue }) => ({ name, value, unit, ...(peer ? { peer, peerValue } : {}) })),
+      all.map(({ name, value, unit, peer, peerValue }) => ({
+        name,
+        value,
+        unit,
+        ...(peer ? { peer, peerValue } : {}),
+      })),
       null,
       2,
     ),

@@ -89,8 +89,14 @@ const suite: Suite = async ({ quick, log }) => {
   const results: BenchResult[] = [
     withPeer({ name: 'sequential call p50', value: lat.p50, unit: 'µs' }, erl?.callP50Us),
     withPeer({ name: 'sequential call p99', value: lat.p99, unit: 'µs' }, erl?.callP99Us),
-    withPeer({ name: 'sequential calls', value: rate, unit: 'calls/s', higherIsBetter: true }, erl?.callsPerSec),
-    withPeer({ name: 'casts processed', value: cast, unit: 'msgs/s', higherIsBetter: true }, erl?.castsPerSec),
+    withPeer(
+      { name: 'sequential calls', value: rate, unit: 'calls/s', higherIsBetter: true },
+      erl?.callsPerSec,
+    ),
+    withPeer(
+      { name: 'casts processed', value: cast, unit: 'msgs/s', higherIsBetter: true },
+      erl?.castsPerSec,
+    ),
     withPeer({ name: 'spawn rate', value: spawn, unit: 'actors/s', higherIsBetter: true }, erl?.spawnsPerSec),
     withPeer({ name: 'memory per idle actor (100k)', value: mem100k, unit: 'bytes' }, erl?.bytesPerIdle),
   ];
