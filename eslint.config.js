@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const pureCore = ['src/raft/core/**/*.ts', 'src/crdt/core/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', '.tmp/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', '.tmp/**', 'eslint.config.js', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,7 +18,11 @@ export default tseslint.config(
         'error',
         {
           allowForKnownSafeCalls: [
-            { from: 'package', name: ['test', 'it', 'describe', 'suite', 'before', 'after'], package: 'node:test' },
+            {
+              from: 'package',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after'],
+              package: 'node:test',
+            },
           ],
         },
       ],

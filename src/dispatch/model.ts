@@ -50,4 +50,9 @@ export type DispatchEvent =
   | { readonly type: 'hero'; readonly hero: Hero }
   | { readonly type: 'hero-deleted'; readonly id: string }
   | { readonly type: 'cluster'; readonly cluster: ClusterView }
-  | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string; readonly at: number };
+  | {
+      readonly type: 'log';
+      readonly level: 'info' | 'warn' | 'error';
+      readonly message: string;
+      readonly at: number;
+    };

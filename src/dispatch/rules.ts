@@ -49,11 +49,20 @@ export function heroTick(hero: Hero, rng: Rng, now: number): { hero: Hero; outco
     return { hero: { ...hero, health, isPatrolling: false, updatedAt: now }, outcome: 'rest' };
   }
   if (rng() < 0.5) {
-    return { hero: { ...hero, isPatrolling: true, fightsWon: hero.fightsWon + 1, updatedAt: now }, outcome: 'win' };
+    return {
+      hero: { ...hero, isPatrolling: true, fightsWon: hero.fightsWon + 1, updatedAt: now },
+      outcome: 'win',
+    };
   }
   const health = hero.health - randInt(rng, 1, 40);
   return {
-    hero: { ...hero, isPatrolling: true, health: Math.max(health, 0), fightsLost: hero.fightsLost + 1, updatedAt: now },
+    hero: {
+      ...hero,
+      isPatrolling: true,
+      health: Math.max(health, 0),
+      fightsLost: hero.fightsLost + 1,
+      updatedAt: now,
+    },
     outcome: 'loss',
   };
 }
@@ -86,8 +95,38 @@ export function pick<T>(items: readonly T[], rng: Rng): T | undefined {
   return items[Math.floor(rng() * items.length)];
 }
 
-const PREFIXES = ['Captain', 'Doctor', 'Mister', 'Lady', 'Agent', 'Professor', 'Night', 'Iron', 'Silver', 'Major', 'Shadow', 'Super'];
-const NAMES = ['Falcon', 'Comet', 'Tempest', 'Phoenix', 'Vortex', 'Sentinel', 'Blaze', 'Nova', 'Raven', 'Titan', 'Spectre', 'Quasar', 'Lynx', 'Aurora', 'Bolt', 'Cyclone'];
+const PREFIXES = [
+  'Captain',
+  'Doctor',
+  'Mister',
+  'Lady',
+  'Agent',
+  'Professor',
+  'Night',
+  'Iron',
+  'Silver',
+  'Major',
+  'Shadow',
+  'Super',
+];
+const NAMES = [
+  'Falcon',
+  'Comet',
+  'Tempest',
+  'Phoenix',
+  'Vortex',
+  'Sentinel',
+  'Blaze',
+  'Nova',
+  'Raven',
+  'Titan',
+  'Spectre',
+  'Quasar',
+  'Lynx',
+  'Aurora',
+  'Bolt',
+  'Cyclone',
+];
 
 /** A "Prefix Name" hero name. */
 export function heroName(rng: Rng): string {

@@ -8,7 +8,8 @@
  */
 import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
 
-export type DispatchErrorCode = 'bad_request' | 'not_found' | 'dead_hero' | 'no_quorum' | 'unavailable' | 'timeout';
+export type DispatchErrorCode =
+  'bad_request' | 'not_found' | 'dead_hero' | 'no_quorum' | 'unavailable' | 'timeout';
 
 export class DispatchError extends Error {
   readonly code: DispatchErrorCode;

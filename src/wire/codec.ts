@@ -17,8 +17,10 @@
  * `decodePayload(bytes): unknown` (throws `PayloadDecodeError`; trailing bytes are an error).
  *
  * Not for: validating shapes — decoded values are `unknown`; check them where they are used.
+ * (A reserved 0xc1 byte nested inside a value decodes to an opaque sentinel object, which such
+ * checks reject like any other unexpected value.)
  */
-import { Packr } from 'msgpackr';
+import { C1, Packr } from 'msgpackr';
 import { PayloadDecodeError, PayloadEncodeError } from './errors.ts';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -33,9 +35,13 @@ export function encodePayload(value: unknown): Uint8Array {
 
 export function decodePayload(bytes: Uint8Array): unknown {
   if (bytes.length === 0) throw new PayloadDecodeError(new Error('empty payload'));
+  let value: unknown;
   try {
-    return packr.unpack(bytes);
+    value = packr.unpack(bytes);
   } catch (err) {
     throw new PayloadDecodeError(err);
   }
+  // msgpackr maps the reserved byte 0xc1 to a sentinel instead of failing; refuse it at the top.
+  if (value === C1) throw new PayloadDecodeError(new Error('reserved byte 0xc1'));
+  return value;
 }

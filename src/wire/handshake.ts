@@ -26,14 +26,20 @@
  * (the handshake timeout) and randomness (the nonce) are the caller's business.
  */
 import { MessageType } from './message-types.ts';
+import type { WireError } from './errors.ts';
 import {
   HandshakeAuthError,
   HandshakeProtocolError,
   HandshakeRefusedError,
   HandshakeSelfError,
-  WireError,
 } from './errors.ts';
-import { HANDSHAKE_PROTOCOL, NONCE_BYTES, deriveKey, handshakeProof, verifyProof } from './handshake-proof.ts';
+import {
+  HANDSHAKE_PROTOCOL,
+  NONCE_BYTES,
+  deriveKey,
+  handshakeProof,
+  verifyProof,
+} from './handshake-proof.ts';
 import type { HandshakeRole, HandshakeTranscript } from './handshake-proof.ts';
 
 /** Who a node is on the wire: its full name (`name@host:port`) and the id of this run of it. */
@@ -125,7 +131,8 @@ export class Handshake {
     }
     const identity = parseIdentity(payload);
     const nonce = payload['nonce'];
-    if (!identity || !isNonce(nonce)) return this.refuse(new HandshakeProtocolError('hello has invalid fields'));
+    if (!identity || !isNonce(nonce))
+      return this.refuse(new HandshakeProtocolError('hello has invalid fields'));
     const local = this.options.local;
     if (identity.name === local.name && identity.incarnation === local.incarnation) {
       return this.refuse(new HandshakeSelfError(local.name));
@@ -149,7 +156,8 @@ export class Handshake {
       this.claimed = payload['name'].slice(0, MAX_NAME_LENGTH);
     }
     const nonce = isRecord(payload) ? payload['nonce'] : undefined;
-    if (!identity || !isNonce(nonce)) return this.fail(new HandshakeProtocolError('challenge has invalid fields'));
+    if (!identity || !isNonce(nonce))
+      return this.fail(new HandshakeProtocolError('challenge has invalid fields'));
     const local = this.options.local;
     if (identity.name === local.name && identity.incarnation === local.incarnation) {
       return this.fail(new HandshakeSelfError(local.name));
@@ -172,7 +180,9 @@ export class Handshake {
     const mac = isRecord(payload) ? payload['mac'] : undefined;
     if (!(mac instanceof Uint8Array) || !verifyProof(this.key, 'initiator', transcript, mac)) {
       return this.refuse(
-        new HandshakeAuthError(`${transcript.initiatorName} failed to prove it knows the cookie (cookie mismatch)`),
+        new HandshakeAuthError(
+          `${transcript.initiatorName} failed to prove it knows the cookie (cookie mismatch)`,
+        ),
       );
     }
     this.state = 'done';
@@ -188,15 +198,21 @@ export class Handshake {
     const mac = isRecord(payload) ? payload['mac'] : undefined;
     if (!(mac instanceof Uint8Array) || !verifyProof(this.key, 'responder', transcript, mac)) {
       return this.fail(
-        new HandshakeAuthError(`${transcript.responderName} failed to prove it knows the cookie (cookie mismatch)`),
+        new HandshakeAuthError(
+          `${transcript.responderName} failed to prove it knows the cookie (cookie mismatch)`,
+        ),
       );
     }
     this.state = 'done';
-    return { send: [], peer: { name: transcript.responderName, incarnation: transcript.responderIncarnation } };
+    return {
+      send: [],
+      peer: { name: transcript.responderName, incarnation: transcript.responderIncarnation },
+    };
   }
 
   private rejected(payload: unknown): HandshakeOutput {
-    const code = isRecord(payload) && typeof payload['code'] === 'string' ? payload['code'].slice(0, 64) : 'unknown';
+    const code =
+      isRecord(payload) && typeof payload['code'] === 'string' ? payload['code'].slice(0, 64) : 'unknown';
     const message =
       isRecord(payload) && typeof payload['message'] === 'string' ? payload['message'].slice(0, 256) : '';
     if (code === 'ERR_HANDSHAKE_AUTH') {
@@ -207,7 +223,9 @@ export class Handshake {
   }
 
   private unexpected(type: number): HandshakeOutput {
-    return this.refuse(new HandshakeProtocolError(`unexpected message type ${type} in handshake state ${this.state}`));
+    return this.refuse(
+      new HandshakeProtocolError(`unexpected message type ${type} in handshake state ${this.state}`),
+    );
   }
 
   /** Fails and tells the peer why (the peer logs the code). */
@@ -224,7 +242,9 @@ export class Handshake {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+  );
 }
 
 function isNonce(value: unknown): value is Uint8Array {
@@ -235,7 +255,11 @@ function parseIdentity(payload: Record<string, unknown>): NodeIdentity | undefin
   const name = payload['name'];
   const incarnation = payload['incarnation'];
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) return undefined;
-  if (typeof incarnation !== 'string' || incarnation.length === 0 || incarnation.length > MAX_INCARNATION_LENGTH) {
+  if (
+    typeof incarnation !== 'string' ||
+    incarnation.length === 0 ||
+    incarnation.length > MAX_INCARNATION_LENGTH
+  ) {
     return undefined;
   }
   return { name, incarnation };

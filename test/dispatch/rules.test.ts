@@ -26,7 +26,13 @@ test('intervals are the seeds: hero every 4 s, city patrol and fight every 5 s',
 
 test('a new hero is at home, idle, with 100 health and no fights', () => {
   assert.deepEqual(
-    { location: hero.location, isPatrolling: hero.isPatrolling, health: hero.health, w: hero.fightsWon, l: hero.fightsLost },
+    {
+      location: hero.location,
+      isPatrolling: hero.isPatrolling,
+      health: hero.health,
+      w: hero.fightsWon,
+      l: hero.fightsLost,
+    },
     { location: 'home', isPatrolling: false, health: 100, w: 0, l: 0 },
   );
 });
@@ -82,7 +88,10 @@ test('randInt covers both ends of its range', () => {
   const rng = seededRng(1);
   const seen = new Set<number>();
   for (let i = 0; i < 2000; i++) seen.add(randInt(rng, 5, 15));
-  assert.deepEqual([...seen].sort((a, b) => a - b), [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  assert.deepEqual(
+    [...seen].sort((a, b) => a - b),
+    [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+  );
 });
 
 test('hero names are "Prefix Name"', () => {

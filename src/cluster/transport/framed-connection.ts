@@ -26,7 +26,8 @@ import type { Frame } from '../../wire/frame.ts';
 import { FrameDecoder } from '../../wire/frame-decoder.ts';
 import { Handshake, type NodeIdentity, type OutgoingMessage } from '../../wire/handshake.ts';
 import { NONCE_BYTES, type HandshakeRole } from '../../wire/handshake-proof.ts';
-import { HandshakeProtocolError, HandshakeTimeoutError, WireError } from '../../wire/errors.ts';
+import type { WireError } from '../../wire/errors.ts';
+import { HandshakeProtocolError, HandshakeTimeoutError } from '../../wire/errors.ts';
 import { HANDSHAKE_MESSAGE_TYPES, MessageType } from '../../wire/message-types.ts';
 import {
   ConnectError,
@@ -97,7 +98,10 @@ export class FramedConnection implements Connection {
     this.opts = options;
     this.log = options.logger;
     this.policy = policy ?? (() => undefined);
-    this.decoder = new FrameDecoder({ maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES, messageTypes: options.messageTypes });
+    this.decoder = new FrameDecoder({
+      maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES,
+      messageTypes: options.messageTypes,
+    });
     this.queue = new SendQueue(link, options.scheduler);
     this.ready = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -299,7 +303,8 @@ export class FramedConnection implements Connection {
   }
 
   private onGoodbye(payload: unknown): void {
-    const record = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+    const record =
+      typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
     const code = typeof record['code'] === 'string' ? record['code'].slice(0, 64) : undefined;
     const message = typeof record['message'] === 'string' ? record['message'].slice(0, 512) : '';
     this.finish(code === undefined ? undefined : new PeerClosedError(this.peerName, code, message));
@@ -332,7 +337,10 @@ export class FramedConnection implements Connection {
     if (this.state === 'closed' || this.state === 'silent') return;
     if (this.state === 'handshaking') {
       // Also where a TLS 1.3 peer's certificate refusal surfaces (after the TLS handshake).
-      this.failHandshake(new ConnectError(this.remoteAddress, error ?? new Error('closed during the handshake')), []);
+      this.failHandshake(
+        new ConnectError(this.remoteAddress, error ?? new Error('closed during the handshake')),
+        [],
+      );
       return;
     }
     const reason = new ConnectionLostError(this.peerName, error);
@@ -341,7 +349,8 @@ export class FramedConnection implements Connection {
       this.state = 'silent';
       this.silentReason = reason;
       this.unsubscribePolicy = policy.onChange(() => {
-        if (this.state === 'silent' && !policy.isCut(this.localName, this.peerName)) this.finish(this.silentReason);
+        if (this.state === 'silent' && !policy.isCut(this.localName, this.peerName))
+          this.finish(this.silentReason);
       });
       return;
     }
@@ -374,7 +383,10 @@ export class FramedConnection implements Connection {
       this.failHandshake(error, []);
       return;
     }
-    this.log.warn({ code: error.code, peer: this.peerName, remote: this.remoteAddress, err: error }, 'closing connection');
+    this.log.warn(
+      { code: error.code, peer: this.peerName, remote: this.remoteAddress, err: error },
+      'closing connection',
+    );
     this.abort(error);
   }
 
