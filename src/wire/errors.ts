@@ -43,7 +43,10 @@ export class MalformedFrameError extends WireError {
 export class UnsupportedVersionError extends WireError {
   readonly version: number;
   constructor(version: number, supported: number) {
-    super('ERR_UNSUPPORTED_VERSION', `frame version ${version} is not supported (this node speaks ${supported})`);
+    super(
+      'ERR_UNSUPPORTED_VERSION',
+      `frame version ${version} is not supported (this node speaks ${supported})`,
+    );
     this.version = version;
   }
 }
@@ -60,7 +63,9 @@ export class UnknownMessageTypeError extends WireError {
 /** A payload's bytes are not one valid MessagePack value. */
 export class PayloadDecodeError extends WireError {
   constructor(cause: unknown) {
-    super('ERR_PAYLOAD_DECODE', `payload is not valid MessagePack: ${String(errorMessage(cause))}`, { cause });
+    super('ERR_PAYLOAD_DECODE', `payload is not valid MessagePack: ${String(errorMessage(cause))}`, {
+      cause,
+    });
   }
 }
 

@@ -21,7 +21,12 @@
  */
 import { FRAME_HEADER_BYTES, DEFAULT_MAX_FRAME_BYTES, WIRE_VERSION } from './frame.ts';
 import type { Frame } from './frame.ts';
-import { FrameTooLargeError, MalformedFrameError, UnknownMessageTypeError, UnsupportedVersionError } from './errors.ts';
+import {
+  FrameTooLargeError,
+  MalformedFrameError,
+  UnknownMessageTypeError,
+  UnsupportedVersionError,
+} from './errors.ts';
 import type { WireError } from './errors.ts';
 import { KNOWN_MESSAGE_TYPES } from './message-types.ts';
 
@@ -64,8 +69,10 @@ export class FrameDecoder {
     if (this.buffered < 4) return undefined;
     const header = this.peek(Math.min(FRAME_HEADER_BYTES, this.buffered));
     const length = ((header[0]! << 24) >>> 0) + (header[1]! << 16) + (header[2]! << 8) + header[3]!;
-    if (4 + length > this.maxFrameBytes) return this.fail(new FrameTooLargeError(4 + length, this.maxFrameBytes));
-    if (length < 2) return this.fail(new MalformedFrameError(`frame length ${length} is shorter than its header`));
+    if (4 + length > this.maxFrameBytes)
+      return this.fail(new FrameTooLargeError(4 + length, this.maxFrameBytes));
+    if (length < 2)
+      return this.fail(new MalformedFrameError(`frame length ${length} is shorter than its header`));
     if (header.length >= 5 && header[4] !== WIRE_VERSION) {
       return this.fail(new UnsupportedVersionError(header[4]!, WIRE_VERSION));
     }
@@ -74,7 +81,11 @@ export class FrameDecoder {
     }
     if (this.buffered < 4 + length) return undefined;
     const frameBytes = this.take(4 + length);
-    return { version: frameBytes[4]!, type: frameBytes[5]!, payload: frameBytes.subarray(FRAME_HEADER_BYTES) };
+    return {
+      version: frameBytes[4]!,
+      type: frameBytes[5]!,
+      payload: frameBytes.subarray(FRAME_HEADER_BYTES),
+    };
   }
 
   private fail(error: WireError): never {

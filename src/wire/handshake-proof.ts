@@ -45,7 +45,11 @@ export function deriveKey(cookie: string | Uint8Array, purpose: string): Buffer 
   return createHmac('sha256', cookie).update(`superhero-dispatch/${purpose}/v1`).digest();
 }
 
-export function handshakeProof(key: Uint8Array, role: HandshakeRole, transcript: HandshakeTranscript): Buffer {
+export function handshakeProof(
+  key: Uint8Array,
+  role: HandshakeRole,
+  transcript: HandshakeTranscript,
+): Buffer {
   const bytes = encodePayload([
     'superhero-dispatch handshake',
     HANDSHAKE_PROTOCOL,

@@ -17,7 +17,13 @@ export type { FrameDecoderOptions } from './frame-decoder.ts';
 export { encodePayload, decodePayload } from './codec.ts';
 export { Handshake } from './handshake.ts';
 export type { HandshakeOptions, HandshakeOutput, NodeIdentity, OutgoingMessage } from './handshake.ts';
-export { deriveKey, handshakeProof, verifyProof, NONCE_BYTES, HANDSHAKE_PROTOCOL } from './handshake-proof.ts';
+export {
+  deriveKey,
+  handshakeProof,
+  verifyProof,
+  NONCE_BYTES,
+  HANDSHAKE_PROTOCOL,
+} from './handshake-proof.ts';
 export type { HandshakeRole, HandshakeTranscript } from './handshake-proof.ts';
 export {
   WireError,

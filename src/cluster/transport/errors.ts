@@ -50,7 +50,11 @@ export class PeerTooSlowError extends WireError {
 export class ConnectionLostError extends WireError {
   constructor(peer: string, cause?: unknown) {
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    super('ERR_CONNECTION_LOST', `connection to ${peer} lost${detail}`, cause === undefined ? undefined : { cause });
+    super(
+      'ERR_CONNECTION_LOST',
+      `connection to ${peer} lost${detail}`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

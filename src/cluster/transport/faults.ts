@@ -21,8 +21,9 @@
  * before `@`). Cuts and isolation apply on both ends (idempotent), so a controller shared by
  * every transport in a process, or one controller per process told the same cuts, both work;
  * a node told alone still goes silent towards everyone it is cut from. Drop rate and delay
- * apply to outgoing application messages only (handshakes are never randomly dropped), so each
- * frame is dropped or delayed once, by its sender. Delays keep the order of a connection.
+ * apply to outgoing messages only (heartbeats included), never to control frames (handshake,
+ * goodbye), so each frame is dropped or delayed once, by its sender, and a dial or a graceful
+ * close is never randomly broken. Delays keep the order of a connection.
  *
  * Not for: byte-level corruption (the fuzz tests do that) or slowing a reader (use
  * `FramedConnection.pause()`).
@@ -91,7 +92,13 @@ export class FaultController implements LinkPolicy {
   }
 
   /** A snapshot of the current faults, for status pages. */
-  describe(): { cuts: Array<[string[], string[]]>; isolated: string[]; dropRate: number; delayMs: number; jitterMs: number } {
+  describe(): {
+    cuts: Array<[string[], string[]]>;
+    isolated: string[];
+    dropRate: number;
+    delayMs: number;
+    jitterMs: number;
+  } {
     return {
       cuts: this.cuts.map((cut) => [[...cut.a], [...cut.b]]),
       isolated: [...this.isolated],
@@ -104,16 +111,19 @@ export class FaultController implements LinkPolicy {
   isCut(local: string, remote: string): boolean {
     if (this.isIsolated(local) || this.isIsolated(remote)) return true;
     for (const cut of this.cuts) {
-      if ((inGroup(cut.a, local) && inGroup(cut.b, remote)) || (inGroup(cut.b, local) && inGroup(cut.a, remote))) {
+      if (
+        (inGroup(cut.a, local) && inGroup(cut.b, remote)) ||
+        (inGroup(cut.b, local) && inGroup(cut.a, remote))
+      ) {
         return true;
       }
     }
     return false;
   }
 
-  outbound(local: string, remote: string | undefined, kind: 'handshake' | 'message'): number | 'drop' {
+  outbound(local: string, remote: string | undefined, kind: 'control' | 'message'): number | 'drop' {
     if (remote === undefined ? this.isIsolated(local) : this.isCut(local, remote)) return 'drop';
-    if (kind === 'handshake') return 0;
+    if (kind === 'control') return 0;
     if (this.dropRate > 0 && this.random() < this.dropRate) return 'drop';
     return this.delayMs + (this.jitterMs > 0 ? this.random() * this.jitterMs : 0);
   }

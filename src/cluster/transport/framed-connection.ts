@@ -36,6 +36,7 @@ import {
   MessageHandlerError,
   PeerClosedError,
   PeerTooSlowError,
+  TransportClosedError,
 } from './errors.ts';
 import type { Link } from './link.ts';
 import { HANDSHAKE_MAX_FRAME_BYTES, type ResolvedTransportOptions } from './options.ts';
@@ -157,7 +158,7 @@ export class FramedConnection implements Connection {
     this.enqueue(frame, 'message');
     const queued = this.queue.queuedBytes;
     if (queued > this.opts.maxSendQueueBytes) {
-      this.abort(new PeerTooSlowError(this.peerName, queued, this.opts.maxSendQueueBytes));
+      this.failWith(new PeerTooSlowError(this.peerName, queued, this.opts.maxSendQueueBytes));
     }
   }
 
@@ -174,14 +175,15 @@ export class FramedConnection implements Connection {
   close(reason?: Error): void {
     if (this.state === 'closed') return;
     if (this.state === 'handshaking') {
-      this.failHandshake(reason ?? new ConnectionLostError(this.remoteAddress), []);
+      // Only the owning transport's close() reaches a connection that is still authenticating.
+      this.failHandshake(reason ?? new TransportClosedError(), []);
       return;
     }
     const wasSilent = this.state === 'silent';
     this.finish(reason);
     if (wasSilent) return;
     const goodbye = reason === undefined ? {} : { code: codeOf(reason), message: reason.message };
-    this.enqueue(encodeFrame(MessageType.Goodbye, encodePayload(goodbye)), 'message');
+    this.enqueue(encodeFrame(MessageType.Goodbye, encodePayload(goodbye)), 'control');
     this.endGracefully();
   }
 
@@ -315,11 +317,11 @@ export class FramedConnection implements Connection {
 
   private sendHandshake(messages: readonly OutgoingMessage[]): void {
     for (const { type, payload } of messages) {
-      this.enqueue(encodeFrame(type, encodePayload(payload), HANDSHAKE_MAX_FRAME_BYTES), 'handshake');
+      this.enqueue(encodeFrame(type, encodePayload(payload), HANDSHAKE_MAX_FRAME_BYTES), 'control');
     }
   }
 
-  private enqueue(frame: Uint8Array, kind: 'handshake' | 'message'): void {
+  private enqueue(frame: Uint8Array, kind: 'control' | 'message'): void {
     const remote = this.peer?.name ?? this.handshake.claimedPeerName;
     const decision = this.policy()?.outbound(this.localName, remote, kind) ?? 0;
     if (decision === 'drop') {

@@ -133,7 +133,10 @@ export class MemoryTransport implements Transport, FaultInjectable {
       const listener = this.network.lookup(address);
       if (this.closed) throw new TransportClosedError();
       if (!listener) {
-        throw new ConnectError(target, Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }));
+        throw new ConnectError(
+          target,
+          Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }),
+        );
       }
       const [mine, theirs] = memoryLinkPair({
         scheduler: this.network.scheduler,
@@ -156,7 +159,9 @@ export class MemoryTransport implements Transport, FaultInjectable {
     if (this.closed) return;
     this.closed = true;
     if (this.listening) this.network.unbind(this.host, this.port, this);
-    const linksClosed = [...this.links].map((link) => new Promise<void>((resolve) => link.onClose(() => resolve())));
+    const linksClosed = [...this.links].map(
+      (link) => new Promise<void>((resolve) => link.onClose(() => resolve())),
+    );
     for (const conn of this.connections) conn.close();
     await Promise.all(linksClosed);
   }

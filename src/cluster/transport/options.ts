@@ -81,7 +81,8 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
   if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
     throw new TypeError(`node name must be 1–64 characters of [A-Za-z0-9_.-], got ${JSON.stringify(name)}`);
   }
-  if (typeof cookie !== 'string' || cookie.length === 0) throw new TypeError('cookie must be a non-empty string');
+  if (typeof cookie !== 'string' || cookie.length === 0)
+    throw new TypeError('cookie must be a non-empty string');
   const resolved: ResolvedTransportOptions = {
     name,
     cookie,
@@ -105,5 +106,6 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
 }
 
 function positive(label: string, value: number, min: number): void {
-  if (!Number.isFinite(value) || value < min) throw new RangeError(`${label} must be a number >= ${min}, got ${value}`);
+  if (!Number.isFinite(value) || value < min)
+    throw new RangeError(`${label} must be a number >= ${min}, got ${value}`);
 }

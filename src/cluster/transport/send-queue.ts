@@ -105,7 +105,8 @@ export class SendQueue {
 
   private flush(): void {
     if (this.stopped || this.waitingDrain || this.pending.length === 0) return;
-    const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const batch =
+      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     this.writes++;

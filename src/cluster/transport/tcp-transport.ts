@@ -149,7 +149,9 @@ export class TcpTransport implements Transport, FaultInjectable {
     this.closed = true;
     const server = this.server;
     const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined;
-    const socketsClosed = [...this.sockets].map((s) => new Promise<void>((resolve) => s.once('close', resolve)));
+    const socketsClosed = [...this.sockets].map(
+      (s) => new Promise<void>((resolve) => s.once('close', resolve)),
+    );
     for (const conn of this.connections) conn.close();
     await Promise.all([serverClosed, ...socketsClosed]);
   }
@@ -170,7 +172,9 @@ export class TcpTransport implements Transport, FaultInjectable {
         : net.connect({ host: address.host, port: address.port });
       const timer = this.opts.scheduler.setTimer(() => {
         socket.destroy();
-        reject(new ConnectError(target, new Error(`no connection within ${this.opts.handshakeTimeoutMs} ms`)));
+        reject(
+          new ConnectError(target, new Error(`no connection within ${this.opts.handshakeTimeoutMs} ms`)),
+        );
       }, this.opts.handshakeTimeoutMs);
       socket.once('error', (err) => {
         timer.cancel();
@@ -179,7 +183,6 @@ export class TcpTransport implements Transport, FaultInjectable {
       socket.once(t ? 'secureConnect' : 'connect', () => {
         timer.cancel();
         resolve(socket); // the 'error' listener above stays: harmless once settled, and the link adds its own
-
       });
     });
   }

@@ -75,8 +75,11 @@ export interface Connection {
  * `undefined` before it is known.
  */
 export interface LinkPolicy {
-  /** For a frame we are about to send: `'drop'`, or a delay in ms (0 = now). */
-  outbound(local: string, remote: string | undefined, kind: 'handshake' | 'message'): number | 'drop';
+  /**
+   * For a frame we are about to send: `'drop'`, or a delay in ms (0 = now). `control` frames are
+   * the handshake and the goodbye; `message` frames are everything sent with `send`.
+   */
+  outbound(local: string, remote: string | undefined, kind: 'control' | 'message'): number | 'drop';
   /** For a frame we received: `false` drops it. */
   inbound(local: string, remote: string | undefined): boolean;
   /** True while the two nodes cannot hear each other (a close on such a link stays silent). */

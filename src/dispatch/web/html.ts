@@ -10,6 +10,9 @@
  *
  * API: `html` (tagged template), `escapeHtml(text)`, `SafeHtml`, `HtmlValue`.
  *
+ * Source line breaks in the literal parts are dropped (see `literalParts`); interpolated values are
+ * never changed except by escaping.
+ *
  * Obligation: interpolate only into element content or into double-quoted attribute values. Never
  * interpolate into a `<script>`/`<style>` body, an unquoted attribute, or an event-handler
  * attribute; escaping does not make those safe. URLs from outside must be checked with `isHttpUrl`
@@ -56,11 +59,44 @@ function render(value: HtmlValue): string {
   return out;
 }
 
+const compacted = new WeakMap<TemplateStringsArray, readonly string[]>();
+
+/**
+ * The literal parts with source line breaks removed: a break and its indentation vanish next to a
+ * tag boundary and become one space elsewhere. Templates can then be formatted freely (the
+ * formatter lays out `html` templates as HTML) without sending indentation to the browser.
+ */
+function literalParts(strings: TemplateStringsArray): readonly string[] {
+  let parts = compacted.get(strings);
+  if (parts === undefined) {
+    parts = strings.map((s) =>
+      s
+        .replace(/\s*\n\s*(\/?>)/g, '$1')
+        .replace(/>[ \t]*\r?\n\s*/g, '>')
+        .replace(/\s*\n\s*</g, '<')
+        .replace(/\s*\n\s*/g, ' '),
+    );
+    compacted.set(strings, parts);
+  }
+  return parts;
+}
+
 /** Tagged template: literal parts are trusted markup, every interpolation is escaped. */
 export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): SafeHtml {
-  let out = strings[0] ?? '';
+  const parts = literalParts(strings);
+  let out = parts[0] ?? '';
   for (let i = 0; i < values.length; i++) {
-    out += render(values[i]) + (strings[i + 1] ?? '');
+    const value = values[i];
+    let text = render(value);
+    let next = parts[i + 1] ?? '';
+    // An optional attribute (`${cond ? html` x="y"` : null}`) must not leave doubled or dangling
+    // spaces. Only spaces of the template itself are dropped; escaped strings are never touched.
+    if (out.endsWith(' ')) {
+      if (value instanceof SafeHtml && text.startsWith(' ')) text = text.slice(1);
+      else if (text === '' && next.startsWith(' ')) next = next.slice(1);
+      else if (text === '' && next.startsWith('>')) out = out.slice(0, -1);
+    }
+    out += text + next;
   }
   return new SafeHtml(out);
 }

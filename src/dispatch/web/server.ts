@@ -138,16 +138,14 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = (request.url.split('?')[0] ?? '').slice(0, 200);
-    return reply
-      .code(404)
-      .send(
-        errorBody({
-          status: 404,
-          code: 'not_found',
-          message: `no route ${request.method} ${path}`,
-          internal: false,
-        }),
-      );
+    return reply.code(404).send(
+      errorBody({
+        status: 404,
+        code: 'not_found',
+        message: `no route ${request.method} ${path}`,
+        internal: false,
+      }),
+    );
   });
 
   registerApiRoutes(app, service);
