@@ -23,7 +23,7 @@ import type { DispatchService } from '../service.ts';
 import { toHttpFailure } from './errors.ts';
 import { PageFeed } from './page-feed.ts';
 import { renderOps } from './page-fragments.ts';
-import { citiesOf } from './page-view.ts';
+import { citiesOf } from './hero-row.ts';
 import type { RecentLog } from './recent-log.ts';
 import { SseStream } from './sse-stream.ts';
 import { eventsQuery, parseInput } from './validation.ts';

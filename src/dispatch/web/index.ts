@@ -19,3 +19,4 @@ export { ForbiddenOriginError, InvalidRequestError, toHttpFailure } from './erro
 export type { HttpFailure } from './errors.ts';
 export { PageFeed } from './page-feed.ts';
 export type { LogEntry, LogLine, PageFeedOptions, PageOp } from './page-feed.ts';
+export { NAME_MAX_CHARS, isValidHeroName } from './validation.ts';

@@ -26,15 +26,9 @@
 import { html } from './html.ts';
 import type { SafeHtml } from './html.ts';
 import type { PageOp } from './page-feed.ts';
-import {
-  renderClusterPanel,
-  renderFlash,
-  renderHeroRow,
-  renderLogLine,
-  renderLogList,
-  sortHeroes,
-} from './page-view.ts';
-import type { RowContext } from './page-view.ts';
+import { renderHeroRow, sortHeroes } from './hero-row.ts';
+import type { RowContext } from './hero-row.ts';
+import { renderClusterPanel, renderFlash, renderLogLine, renderLogList } from './page-parts.ts';
 
 function wrap(inner: SafeHtml): SafeHtml {
   return html`<template>${inner}</template>`;

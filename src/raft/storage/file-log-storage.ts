@@ -1,0 +1,451 @@
+/**
+ * `FileLogStorage`: the durable `LogStorage`. The log lives in append-only segment files of
+ * checksummed records (`wal-<seq>.log`, format in `wal-codec.ts`); term, vote and commit in an
+ * atomically replaced `hardstate` file; the latest snapshot in `snap-<index>.snap`.
+ *
+ * Example:
+ * ```ts
+ * const storage = await FileLogStorage.open('/var/lib/gotham/raft');
+ * const node = new RawNode({ id: 'gotham', rng }, storage.initialState());
+ * await storage.save({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot });
+ * ```
+ *
+ * Durability:
+ * - Group commit: every save queued while a write is in progress goes out in one `write` and ONE
+ *   `fdatasync`; each batch's promise resolves only after that sync.
+ * - A change of term or vote is written to `hardstate` (temp file, fsync, rename, directory fsync)
+ *   before the batch resolves, so it is durable before the node acts on it (sends a vote, etc.).
+ *   A commit-only change is a small record in the log, not a file replacement.
+ * - A snapshot file is written the same atomic way, then a snapshot record is logged.
+ * - Recovery replays the segments. A short or checksum-failing frame at the end of the last
+ *   segment is a torn write: the file is truncated to the valid prefix. A damaged frame followed
+ *   by a valid one, or damage in an older segment, is corruption: `open` throws
+ *   `StorageCorruptError` rather than silently dropping acknowledged entries.
+ * - Segments roll over at `segmentBytes`; `compact(i)` deletes segments whose entries are all <= i.
+ *
+ * Assumptions: a single process owns the directory; fsync means what POSIX says (the disk does not
+ * lie about flushes).
+ *
+ * When not to use: when nothing needs to survive the process, `MemoryLogStorage` is cheaper.
+ */
+import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Entry, HardState, InitialState, Snapshot } from '../core/types.ts';
+import {
+  StorageClosedError,
+  StorageCorruptError,
+  type LogStorage,
+  type StorageBatch,
+} from './log-storage.ts';
+import { LogState } from './log-state.ts';
+import {
+  decodeSnapshot,
+  parseSnapshotFileName,
+  readHardState,
+  snapshotFileName,
+  syncDir,
+  writeHardState,
+  writeSnapshot,
+} from './storage-files.ts';
+import { decodeRecords, encodeRecord, type WalRecord } from './wal-codec.ts';
+
+export interface FileLogStorageOptions {
+  /**
+   * Size at which the active segment is closed and a new one started. Default 64 MiB: big enough
+   * that rollover (a file creation and a directory fsync) is rare, small enough that compaction
+   * frees space in useful steps.
+   */
+  readonly segmentBytes?: number;
+  /**
+   * Call fsync/fdatasync. Default true. Turn off only where durability does not matter (tests
+   * that simulate crashes by editing files, CPU benchmarks); a crash may then lose resolved saves.
+   */
+  readonly fsync?: boolean;
+}
+
+interface Segment {
+  readonly seq: number;
+  readonly name: string;
+  size: number;
+  /** Highest entry index written to this segment (0 if none). */
+  maxIndex: number;
+}
+
+interface SaveJob {
+  readonly type: 'save';
+  readonly snapshot: Snapshot | null;
+  readonly hardStateFile: HardState | null;
+  readonly records: WalRecord[];
+  readonly tailBefore: { index: number; term: number };
+  /** Commit index as logged before this job. */
+  readonly commitBefore: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface CompactJob {
+  readonly type: 'compact';
+  readonly index: number;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+type Job = SaveJob | CompactJob;
+
+const SEGMENT_RE = /^wal-([0-9a-f]{16})\.log$/;
+
+function segmentName(seq: number): string {
+  return `wal-${seq.toString(16).padStart(16, '0')}.log`;
+}
+
+export class FileLogStorage implements LogStorage {
+  private readonly dir: string;
+  private readonly segmentBytes: number;
+  private readonly fsync: boolean;
+  private readonly state: LogState;
+  private readonly segments: Segment[];
+  private active: FileHandle;
+  private snapshotFiles: string[];
+  /** Term and vote as last queued for the hardstate file, and the last commit logged. */
+  private queuedHs: HardState;
+  private queuedCommit: number;
+  private queue: Job[] = [];
+  private writer: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+
+  private constructor(
+    dir: string,
+    opts: { segmentBytes: number; fsync: boolean },
+    recovered: { state: LogState; segments: Segment[]; active: FileHandle; snapshotFiles: string[] },
+  ) {
+    this.dir = dir;
+    this.segmentBytes = opts.segmentBytes;
+    this.fsync = opts.fsync;
+    this.state = recovered.state;
+    this.segments = recovered.segments;
+    this.active = recovered.active;
+    this.snapshotFiles = recovered.snapshotFiles;
+    this.queuedHs = this.state.hardState();
+    this.queuedCommit = this.queuedHs.commit;
+  }
+
+  /** Opens (creating if needed) the storage in `dir` and recovers its state. */
+  static async open(dir: string, options: FileLogStorageOptions = {}): Promise<FileLogStorage> {
+    const segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    const fsync = options.fsync ?? true;
+    await mkdir(dir, { recursive: true });
+    const names = (await readdir(dir)).sort();
+    for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n));
+
+    const hs = (await readHardState(dir)) ?? { term: 0, vote: null, commit: 0 };
+    const snapNames = names.filter((n) => parseSnapshotFileName(n) !== null);
+    const latestName = snapNames[snapNames.length - 1];
+    const snapshot = latestName === undefined ? null : decodeSnapshot(await readFile(join(dir, latestName)));
+    for (const old of snapNames.slice(0, -1)) await unlink(join(dir, old));
+
+    const state = new LogState();
+    const segments: Segment[] = [];
+    let commit = hs.commit;
+    let compactTo = 0;
+    const segNames = names.filter((n) => SEGMENT_RE.test(n));
+    for (let i = 0; i < segNames.length; i++) {
+      const name = segNames[i]!;
+      const path = join(dir, name);
+      const buf = await readFile(path);
+      const decoded = decodeRecords(buf);
+      if (decoded.damage !== null) {
+        const last = i === segNames.length - 1;
+        if (!last || decoded.damage.validFrameFollows) {
+          throw new StorageCorruptError(`log segment ${name} is damaged at byte ${decoded.damage.offset}`);
+        }
+        // Torn tail of the last write: drop it (it was never acknowledged).
+        const fh = await open(path, 'r+');
+        try {
+          await fh.truncate(decoded.validBytes);
+          if (fsync) await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+      const seg: Segment = {
+        seq: Number.parseInt(SEGMENT_RE.exec(name)![1]!, 16),
+        name,
+        size: decoded.validBytes,
+        maxIndex: 0,
+      };
+      segments.push(seg);
+      for (const [k, r] of decoded.records.entries()) {
+        try {
+          switch (r.kind) {
+            case 'segment-start':
+              // Only the oldest remaining segment needs it: older segments were compacted away.
+              if (i === 0 && k === 0) state.startAt(r.index, r.term);
+              break;
+            case 'entry':
+              state.appendEntries([r.entry]);
+              seg.maxIndex = Math.max(seg.maxIndex, r.entry.index);
+              break;
+            case 'snapshot':
+              // A snapshot below the log's start covers compacted, committed entries: it matched.
+              if (r.index >= state.firstIndex() - 1) state.rebase(r.index, r.term);
+              break;
+            case 'commit':
+              commit = r.index;
+              break;
+            case 'compact':
+              compactTo = Math.max(compactTo, r.index);
+              break;
+          }
+        } catch (cause) {
+          throw new StorageCorruptError(`log segment ${name} does not replay (record ${k})`, { cause });
+        }
+      }
+    }
+    if (snapshot !== null) {
+      if (state.firstIndex() - 1 > snapshot.index) {
+        throw new StorageCorruptError(`log starts at ${state.firstIndex()} after snapshot ${snapshot.index}`);
+      }
+      state.applySnapshot(snapshot);
+      const to = Math.min(compactTo, snapshot.index);
+      if (to > state.firstIndex() - 1) state.compact(to);
+    }
+    state.setHardState({ ...hs, commit });
+
+    let active: FileHandle;
+    const lastSeg = segments[segments.length - 1];
+    if (lastSeg === undefined) {
+      const seg: Segment = { seq: 1, name: segmentName(1), size: 0, maxIndex: 0 };
+      active = await open(join(dir, seg.name), 'a');
+      const start = encodeRecord({ kind: 'segment-start', ...state.tail() });
+      await active.write(start);
+      if (fsync) await active.datasync();
+      await syncDir(dir, fsync);
+      seg.size = start.length;
+      segments.push(seg);
+    } else {
+      active = await open(join(dir, lastSeg.name), 'a');
+    }
+    const snapshotFiles = latestName === undefined ? [] : [latestName];
+    return new FileLogStorage(dir, { segmentBytes, fsync }, { state, segments, active, snapshotFiles });
+  }
+
+  initialState(): InitialState {
+    return this.state.initialState();
+  }
+
+  save(batch: StorageBatch): Promise<void> {
+    const err = this.unusable();
+    if (err !== null) return Promise.reject(err);
+    const tailBefore = this.state.tail();
+    const commitBefore = this.queuedCommit;
+    const records: WalRecord[] = [];
+    let snapshot: Snapshot | null = null;
+    let hardStateFile: HardState | null = null;
+    try {
+      if (batch.snapshot !== undefined && this.state.applySnapshot(batch.snapshot)) {
+        snapshot = batch.snapshot;
+        records.push({ kind: 'snapshot', index: snapshot.index, term: snapshot.term });
+      }
+      if (batch.entries !== undefined && batch.entries.length > 0) {
+        this.state.appendEntries(batch.entries);
+        for (const entry of batch.entries) records.push({ kind: 'entry', entry });
+      }
+    } catch (cause) {
+      // The in-memory image may be half-updated: refuse further use rather than diverge from disk.
+      this.failure = cause instanceof Error ? cause : new Error(String(cause));
+      return Promise.reject(this.failure);
+    }
+    const hs = batch.hardState;
+    if (hs !== undefined) {
+      this.state.setHardState(hs);
+      if (hs.term !== this.queuedHs.term || hs.vote !== this.queuedHs.vote) {
+        hardStateFile = hs;
+        this.queuedHs = hs;
+      }
+      // The log's last commit record is the commit index; the file's is only a fallback.
+      if (hardStateFile !== null || hs.commit !== this.queuedCommit) {
+        records.push({ kind: 'commit', index: hs.commit });
+        this.queuedCommit = hs.commit;
+      }
+    }
+    if (snapshot === null && hardStateFile === null && records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        type: 'save',
+        snapshot,
+        hardStateFile,
+        records,
+        tailBefore,
+        commitBefore,
+        resolve,
+        reject,
+      });
+      this.kick();
+    });
+  }
+
+  compact(index: number): Promise<void> {
+    const err = this.unusable();
+    if (err !== null) return Promise.reject(err);
+    try {
+      this.state.compact(index);
+    } catch (cause) {
+      return Promise.reject(cause instanceof Error ? cause : new Error(String(cause)));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ type: 'compact', index, resolve, reject });
+      this.kick();
+    });
+  }
+
+  firstIndex(): number {
+    return this.state.firstIndex();
+  }
+
+  lastIndex(): number {
+    return this.state.lastIndex();
+  }
+
+  term(index: number): number | undefined {
+    return this.state.term(index);
+  }
+
+  entries(lo: number, hi: number): Entry[] {
+    return this.state.entries(lo, hi);
+  }
+
+  hardState(): HardState {
+    return this.state.hardState();
+  }
+
+  snapshot(): Snapshot | null {
+    return this.state.snapshot();
+  }
+
+  /** Names of the segment files, oldest first (for tests and tooling). */
+  segmentNames(): string[] {
+    return this.segments.map((s) => s.name);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.writer !== null) await this.writer;
+    await this.active.close();
+  }
+
+  private unusable(): Error | null {
+    if (this.closed) return new StorageClosedError('file log storage is closed');
+    if (this.failure !== null) {
+      return new StorageClosedError('file log storage failed earlier and is unusable', {
+        cause: this.failure,
+      });
+    }
+    return null;
+  }
+
+  private kick(): void {
+    if (this.writer !== null) return;
+    this.writer = this.drain().finally(() => {
+      this.writer = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const jobs = this.queue;
+      this.queue = [];
+      try {
+        if (this.failure !== null) throw this.failure;
+        await this.run(jobs);
+        for (const j of jobs) j.resolve();
+      } catch (cause) {
+        this.failure ??= cause instanceof Error ? cause : new Error(String(cause));
+        const err = new StorageClosedError('file log storage write failed', { cause: this.failure });
+        for (const j of jobs) j.reject(err);
+      }
+    }
+  }
+
+  /** Carries out queued jobs in order with one data sync for all their log records. */
+  private async run(jobs: Job[]): Promise<void> {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingBytes === 0) return;
+      await this.active.write(Buffer.concat(pending, pendingBytes));
+      if (this.fsync) await this.active.datasync();
+      this.current().size += pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (const job of jobs) {
+      if (job.type === 'compact') {
+        pending.push(encodeRecord({ kind: 'compact', index: job.index }));
+        pendingBytes += pending[pending.length - 1]!.length;
+        await flush();
+        await this.deleteSegmentsUpTo(job.index);
+        continue;
+      }
+      if (job.snapshot !== null) {
+        await writeSnapshot(this.dir, job.snapshot, this.fsync);
+        await this.dropOldSnapshots(snapshotFileName(job.snapshot.index));
+      }
+      if (job.hardStateFile !== null) await writeHardState(this.dir, job.hardStateFile, this.fsync);
+      const frames = job.records.map(encodeRecord);
+      const bytes = frames.reduce((n, f) => n + f.length, 0);
+      const seg = this.current();
+      if (bytes > 0 && seg.size + pendingBytes > 0 && seg.size + pendingBytes + bytes > this.segmentBytes) {
+        await flush();
+        await this.rollover(job.tailBefore, job.commitBefore);
+      }
+      for (const r of job.records) {
+        if (r.kind === 'entry') this.current().maxIndex = Math.max(this.current().maxIndex, r.entry.index);
+      }
+      pending.push(...frames);
+      pendingBytes += bytes;
+    }
+    await flush();
+  }
+
+  private current(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private async rollover(tail: { index: number; term: number }, commit: number): Promise<void> {
+    const seq = this.current().seq + 1;
+    const seg: Segment = { seq, name: segmentName(seq), size: 0, maxIndex: 0 };
+    const fh = await open(join(this.dir, seg.name), 'a');
+    // Each segment opens with the log position and commit index before it, so the oldest
+    // remaining segment is enough to replay from once older ones are deleted.
+    const start = Buffer.concat([
+      encodeRecord({ kind: 'segment-start', index: tail.index, term: tail.term }),
+      encodeRecord({ kind: 'commit', index: commit }),
+    ]);
+    await fh.write(start);
+    if (this.fsync) await fh.datasync();
+    await syncDir(this.dir, this.fsync);
+    await this.active.close();
+    this.active = fh;
+    seg.size = start.length;
+    this.segments.push(seg);
+  }
+
+  private async deleteSegmentsUpTo(index: number): Promise<void> {
+    let n = 0;
+    // Never the active segment; only a prefix, so the oldest remaining one starts the log.
+    while (n < this.segments.length - 1 && this.segments[n]!.maxIndex <= index) n++;
+    if (n === 0) return;
+    const doomed = this.segments.splice(0, n);
+    for (const s of doomed) await unlink(join(this.dir, s.name));
+    await syncDir(this.dir, this.fsync);
+  }
+
+  private async dropOldSnapshots(keep: string): Promise<void> {
+    const old = this.snapshotFiles.filter((n) => n !== keep);
+    this.snapshotFiles = [keep];
+    for (const n of old) await unlink(join(this.dir, n));
+  }
+}

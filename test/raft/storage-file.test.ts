@@ -1,0 +1,132 @@
+// The file storage passes the shared LogStorage conformance suite (with real fsync), and its
+// segments roll over and are deleted by compaction.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Entry } from '../../src/raft/core/types.ts';
+import { FileLogStorage } from '../../src/raft/storage/file-log-storage.ts';
+import { logStorageConformance } from '../../src/testing/conformance/log-storage.ts';
+
+const dirs: string[] = [];
+
+async function freshDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'raft-log-'));
+  dirs.push(d);
+  return d;
+}
+
+async function cleanup(): Promise<void> {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+}
+
+const opened = new Map<FileLogStorage, string>();
+
+async function openIn(dir: string, fsync: boolean): Promise<FileLogStorage> {
+  const s = await FileLogStorage.open(dir, { fsync, segmentBytes: 512 });
+  opened.set(s, dir);
+  return s;
+}
+
+logStorageConformance('FileLogStorage', {
+  create: async () => openIn(await freshDir(), true),
+  reopen: async (s) => {
+    const dir = opened.get(s as FileLogStorage)!;
+    await s.close();
+    return openIn(dir, true);
+  },
+  cleanup,
+  propertyRuns: 60,
+});
+
+function entries(from: number, to: number, term: number, size = 100): Entry[] {
+  const out: Entry[] = [];
+  for (let i = from; i <= to; i++)
+    out.push({ index: i, term, type: 'normal', data: new Uint8Array(size).fill(i % 251) });
+  return out;
+}
+
+describe('FileLogStorage segments', () => {
+  it('rolls over to a new segment when the active one is full, and replays across segments', async () => {
+    const dir = await freshDir();
+    let s = await FileLogStorage.open(dir, { segmentBytes: 2048, fsync: false });
+    for (let i = 1; i <= 100; i += 10) await s.save({ entries: entries(i, i + 9, 1) });
+    assert.ok(s.segmentNames().length >= 4, `segments: ${s.segmentNames().join(',')}`);
+    await s.close();
+    s = await FileLogStorage.open(dir, { segmentBytes: 2048, fsync: false });
+    assert.equal(s.lastIndex(), 100);
+    assert.deepEqual([...s.entries(57, 58)[0]!.data.slice(0, 2)], [57, 57]);
+    await s.close();
+    await cleanup();
+  });
+
+  it('deletes segments wholly below a compaction and still recovers the rest', async () => {
+    const dir = await freshDir();
+    let s = await FileLogStorage.open(dir, { segmentBytes: 2048, fsync: false });
+    for (let i = 1; i <= 100; i += 10) await s.save({ entries: entries(i, i + 9, 1) });
+    const before = s.segmentNames().length;
+    await s.save({
+      snapshot: { index: 80, term: 1, config: { voters: ['a'], learners: [] }, data: new Uint8Array([1]) },
+    });
+    await s.compact(80);
+    const after = s.segmentNames().length;
+    assert.ok(after < before, `expected fewer segments than ${before}, got ${after}`);
+    const onDisk = (await readdir(dir)).filter((n) => n.startsWith('wal-'));
+    assert.deepEqual(onDisk.sort(), s.segmentNames());
+    await s.close();
+    s = await FileLogStorage.open(dir, { segmentBytes: 2048, fsync: false });
+    assert.equal(s.firstIndex(), 81);
+    assert.equal(s.lastIndex(), 100);
+    assert.equal(s.term(80), 1);
+    assert.equal(s.initialState().entries.length, 20);
+    await s.close();
+    await cleanup();
+  });
+
+  it('keeps only the newest snapshot file', async () => {
+    const dir = await freshDir();
+    const s = await FileLogStorage.open(dir, { fsync: false });
+    await s.save({ entries: entries(1, 10, 1) });
+    for (const i of [3, 6, 9]) {
+      await s.save({
+        snapshot: { index: i, term: 1, config: { voters: ['a'], learners: [] }, data: new Uint8Array([i]) },
+      });
+    }
+    const snaps = (await readdir(dir)).filter((n) => n.startsWith('snap-'));
+    assert.deepEqual(snaps, ['snap-0000000000000009.snap']);
+    await s.close();
+    await cleanup();
+  });
+});
+
+describe('FileLogStorage group commit', () => {
+  it('issues one fdatasync per batch, and one for all batches queued behind a write in flight', async () => {
+    const dir = await freshDir();
+    const s = await FileLogStorage.open(dir, { fsync: true });
+    const probe = await (await import('node:fs/promises')).open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const original = proto.datasync;
+    let syncs = 0;
+    proto.datasync = function (this: unknown) {
+      syncs++;
+      return original.call(this);
+    };
+    try {
+      await s.save({ entries: entries(1, 3, 1) });
+      assert.equal(syncs, 1, 'one batch, one sync');
+      syncs = 0;
+      const saves: Promise<void>[] = [];
+      for (let i = 4; i <= 40; i++)
+        saves.push(s.save({ entries: entries(i, i, 1), hardState: { term: 1, vote: null, commit: i - 1 } }));
+      await Promise.all(saves);
+      assert.ok(syncs <= 2, `37 batches issued together took ${syncs} syncs`);
+      assert.equal(s.lastIndex(), 40);
+    } finally {
+      proto.datasync = original;
+      await s.close();
+      await cleanup();
+    }
+  });
+});
