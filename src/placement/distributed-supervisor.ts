@@ -1,0 +1,432 @@
+/**
+ * The distributed supervisor and registry: children started from any node run on the node their
+ * placement strategy picks among live members, are found from any node (lookups served locally),
+ * move with their state when placement changes, and restart on survivors when their node is lost.
+ *
+ * ```ts
+ * const heroes = await startDistributedSupervisor({ node, store, kinds: { hero: heroBehaviour } });
+ * await heroes.startChild({ key: id, kind: 'hero', args: { name } });
+ * await node.system.call({ via: heroes, key: id }, { type: 'status' });
+ * ```
+ *
+ * How it stays correct: each child has a record in the store (`placement` table) naming its owner
+ * and an epoch. A node starts a child only after it has written itself as owner with
+ * compare-and-set, so in a CP store exactly one node wins each change of owner, and a node that
+ * cannot reach a quorum stops its children (the majority side restarts them). A graceful move asks
+ * the running actor for its state (`{ $placement: 'handoff' }`), stops it, and releases the record
+ * with that state before the next owner claims it: there is no moment with two running copies. In an
+ * AP store both sides of a partition may run a child; after the heal the records converge on one
+ * owner and the other copy hands its state over (`{ $placement: 'merge', state }`) and stops.
+ *
+ * Placed actors receive `PlacedInit` in `init`; they should answer the `$placement` calls.
+ */
+import type { AnyBehaviour, NameResolver, Pid } from '../actor/index.ts';
+import { isExit, isNormalExit, pidKey, samePid } from '../actor/index.ts';
+import type { Behaviour } from '../actor/index.ts';
+import type { ClusterNode } from '../cluster/node.ts';
+import type { Store, Table } from '../store/types.ts';
+import { StoreError } from '../store/types.ts';
+import { PlacementError } from './errors.ts';
+import { rendezvous } from './rendezvous.ts';
+import type { PlacedChildSpec, PlacedInit, PlacementRecord, PlacementStrategy } from './types.ts';
+
+export interface DistributedSupervisorOptions {
+  readonly node: ClusterNode;
+  readonly store: Store;
+  /** Behaviours by kind; the same on every node. */
+  readonly kinds: Readonly<Record<string, AnyBehaviour>>;
+  /** Extra strategies by name; `rendezvous` is built in and the default. */
+  readonly strategies?: Readonly<Record<string, PlacementStrategy>>;
+  /** Which nodes may host children (e.g. not dispatch-only nodes). Default: all. */
+  readonly eligible?: (node: string) => boolean;
+  /** Store table of the records. Default `placement`. */
+  readonly table?: string;
+  /** Periodic full reconcile, ms. Default 1 000: repairs anything a missed event left behind. */
+  readonly reconcileIntervalMs?: number;
+  /** How long to wait for a record's owner we have never seen before taking its children, ms. Default 3 000. */
+  readonly unknownOwnerGraceMs?: number;
+  /** Stop local children after the store has been unwritable this long, ms. Default 1 500. */
+  readonly quorumLossStopMs?: number;
+}
+
+interface Local {
+  pid: Pid;
+  epoch: number;
+}
+
+export class DistributedSupervisor implements NameResolver {
+  private readonly node: ClusterNode;
+  private readonly store: Store;
+  private readonly table: Table<PlacementRecord>;
+  private readonly options: DistributedSupervisorOptions;
+  private readonly records = new Map<string, PlacementRecord>();
+  private readonly versions = new Map<string, number>();
+  private readonly local = new Map<string, Local>();
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly dirty = new Set<string>();
+  private readonly strategies: Record<string, PlacementStrategy>;
+  private host: Pid | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private unwritableSince: number | undefined;
+  private stopped = false;
+  private leaving = false;
+  private startedAt = 0;
+  private readonly seenUp = new Set<string>();
+  private readonly seenDown = new Set<string>();
+  private readonly listeners: ((key: string, running: boolean) => void)[] = [];
+
+  constructor(options: DistributedSupervisorOptions) {
+    this.options = options;
+    this.node = options.node;
+    this.store = options.store;
+    this.table = options.store.table<PlacementRecord>(options.table ?? 'placement');
+    this.strategies = {
+      rendezvous: (rec, live) => rendezvous(rec.key, live),
+      ...options.strategies,
+    };
+  }
+
+  /** Starts the local host actor, loads the records and begins reconciling. */
+  async start(): Promise<void> {
+    const host: Behaviour<null, void> = {
+      name: 'placement-host',
+      init: (_a, ctx) => (ctx.trapExits(true), null),
+      handleInfo: (msg, state) => {
+        if (isExit(msg)) this.childExited(msg.from, msg.reason);
+        return state;
+      },
+    };
+    this.host = await this.node.system.spawn(host, undefined, { name: `placement_${this.table.name}` });
+    this.table.subscribe((change) => {
+      if (change.value === undefined) {
+        this.records.delete(change.key);
+        this.versions.delete(change.key);
+      } else {
+        this.records.set(change.key, change.value);
+        this.versions.set(change.key, change.version);
+      }
+      this.schedule(change.key);
+    });
+    for (const v of await this.table.list({ stale: true })) {
+      this.records.set(v.key, v.value);
+      this.versions.set(v.key, v.version);
+    }
+    this.startedAt = Date.now();
+    for (const peer of this.node.nodes()) this.seenUp.add(peer);
+    this.node.onNodeUp((peer) => {
+      this.seenUp.add(peer);
+      this.seenDown.delete(peer);
+      this.reconcileAll();
+    });
+    this.node.onNodeDown((peer) => {
+      this.seenDown.add(peer);
+      this.reconcileAll();
+    });
+    this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs ?? 1000);
+    this.timer.unref();
+    this.reconcileAll();
+  }
+
+  /** Start a child somewhere in the cluster; resolves with its pid once it runs. */
+  async startChild(spec: PlacedChildSpec, timeoutMs = 10_000): Promise<Pid> {
+    if (typeof spec?.key !== 'string' || spec.key === '')
+      throw new PlacementError('bad_spec', 'a child needs a non-empty string key');
+    if (!(spec.kind in this.options.kinds))
+      throw new PlacementError('bad_spec', `unknown child kind ${String(spec.kind)}`);
+    const strategy = spec.strategy ?? 'rendezvous';
+    if (!(strategy in this.strategies))
+      throw new PlacementError('bad_spec', `unknown placement strategy ${strategy}`);
+    const record: PlacementRecord = {
+      key: spec.key,
+      kind: spec.kind,
+      args: spec.args ?? null,
+      strategy,
+      owner: '',
+      epoch: 0,
+    };
+    try {
+      await this.table.put(spec.key, record, { expectVersion: 0 });
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'conflict') {
+        throw new PlacementError('already_started', `a child with key ${spec.key} already exists`);
+      }
+      throw err;
+    }
+    return this.awaitRunning(spec.key, timeoutMs);
+  }
+
+  /** Stop a child for good, wherever it runs. */
+  async stopChild(key: string): Promise<void> {
+    if (!this.records.has(key)) throw new PlacementError('not_found', `no child with key ${key}`);
+    await this.table.delete(key);
+  }
+
+  /** The pid of a child, from this node's copy of the records. */
+  whereis(key: string): Pid | undefined {
+    const rec = this.records.get(key);
+    if (!rec?.pid || rec.owner === '') return undefined;
+    if (rec.owner !== this.node.name && !this.node.isConnected(rec.owner)) return undefined;
+    return rec.pid;
+  }
+
+  describe(key: string): string {
+    return `{placed, ${key}}`;
+  }
+
+  keys(): string[] {
+    return [...this.records.keys()];
+  }
+
+  /** Keys of the children running on this node. */
+  localKeys(): string[] {
+    return [...this.local.keys()];
+  }
+
+  ownerOf(key: string): string | undefined {
+    return this.records.get(key)?.owner || undefined;
+  }
+
+  onLocalChange(listener: (key: string, running: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private async awaitRunning(key: string, timeoutMs: number): Promise<Pid> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pid = this.whereis(key);
+      if (pid) return pid;
+      if (Date.now() > deadline)
+        throw new PlacementError('timeout', `child ${key} did not start within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /**
+   * Whether an owner that is not connected may be replaced: yes once we have seen it go down, or
+   * when we have never seen it at all and `unknownOwnerGraceMs` has passed since we started (it may
+   * simply not have connected to us yet).
+   */
+  private isGone(owner: string): boolean {
+    if (this.seenDown.has(owner)) return true;
+    if (this.seenUp.has(owner)) return true;
+    return Date.now() - this.startedAt > (this.options.unknownOwnerGraceMs ?? 3000);
+  }
+
+  private liveNodes(): string[] {
+    const eligible = this.options.eligible ?? (() => true);
+    const self = this.leaving ? [] : [this.node.name];
+    return [...self, ...this.node.nodes()].filter(eligible).sort();
+  }
+
+  /** Change a child's arguments (its placement may follow them, e.g. a hero's location). */
+  async updateChild(key: string, args: unknown): Promise<void> {
+    const rec = this.records.get(key);
+    if (!rec) throw new PlacementError('not_found', `no child with key ${key}`);
+    await this.table.put(key, { ...rec, args }, { expectVersion: this.versions.get(key) ?? 0 });
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    if (this.store.writable()) {
+      this.unwritableSince = undefined;
+    } else {
+      this.unwritableSince ??= Date.now();
+      if (
+        Date.now() - this.unwritableSince > (this.options.quorumLossStopMs ?? 1500) &&
+        this.local.size > 0
+      ) {
+        this.node.log.warn(
+          { children: this.local.size },
+          'store unwritable (no quorum): stopping local children',
+        );
+        for (const [key, l] of [...this.local]) {
+          this.local.delete(key);
+          this.notify(key, false);
+          void this.node.system.stop(l.pid, 'shutdown', 2000);
+        }
+      }
+    }
+    this.reconcileAll();
+  }
+
+  private reconcileAll(): void {
+    for (const key of this.records.keys()) this.schedule(key);
+    for (const key of this.local.keys()) if (!this.records.has(key)) this.schedule(key);
+  }
+
+  /** Reconciles one key at a time: a request for a busy key runs once more when the current run ends. */
+  private schedule(key: string): void {
+    if (this.stopped) return;
+    if (this.busy.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    const run = this.reconcile(key)
+      .catch((err: unknown) => {
+        if (!(err instanceof StoreError)) this.node.log.error({ err, key }, 'placement reconcile failed');
+      })
+      .finally(() => {
+        this.busy.delete(key);
+        // Yield to I/O before the rerun: two nodes reacting to each other's writes must not starve
+        // the event loop (and with it the membership that settles their disagreement).
+        if (this.dirty.delete(key)) setImmediate(() => this.schedule(key));
+      });
+    this.busy.set(key, run);
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const self = this.node.name;
+    const rec = this.records.get(key);
+    const running = this.local.get(key);
+    if (!rec) {
+      if (running) await this.stopLocal(key, running);
+      return;
+    }
+    const version = this.versions.get(key) ?? 0;
+    const live = this.liveNodes();
+    const desired = (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, live);
+    if (rec.owner === self) {
+      if (running && running.epoch === rec.epoch) {
+        if (rec.pid === undefined || !samePid(rec.pid, running.pid)) {
+          await this.table.put(key, { ...rec, pid: running.pid }, { expectVersion: version });
+          return;
+        }
+        if (desired !== undefined && desired !== self && live.includes(desired))
+          await this.handOff(rec, version, running);
+        return;
+      }
+      if (running) await this.stopLocal(key, running);
+      if (!this.store.writable()) return;
+      await this.startLocal(rec, version);
+      return;
+    }
+    if (running) {
+      // Someone else owns it now (a healed partition, or we lost a race): hand over and stop.
+      await this.mergeAway(rec, running);
+      return;
+    }
+    const ownerGone = rec.owner === '' || (!live.includes(rec.owner) && this.isGone(rec.owner));
+    if (desired === self && ownerGone && !this.leaving && this.store.writable()) {
+      const { pid: _pid, ...rest } = rec;
+      await this.table.put(key, { ...rest, owner: self, epoch: rec.epoch + 1 }, { expectVersion: version });
+    }
+  }
+
+  private async startLocal(rec: PlacementRecord, version: number): Promise<void> {
+    const behaviour = this.options.kinds[rec.kind];
+    if (!behaviour) throw new PlacementError('bad_spec', `unknown child kind ${rec.kind}`);
+    const init: PlacedInit = {
+      key: rec.key,
+      args: rec.args,
+      epoch: rec.epoch,
+      ...(rec.handoff !== undefined ? { handoff: rec.handoff } : {}),
+    };
+    let pid: Pid;
+    try {
+      pid = await this.node.system.spawn(behaviour, init, { link: this.host as Pid });
+    } catch (err) {
+      this.node.log.error({ err, key: rec.key }, 'placed child failed to start');
+      return;
+    }
+    this.local.set(rec.key, { pid, epoch: rec.epoch });
+    this.notify(rec.key, true);
+    const { handoff: _h, ...rest } = rec;
+    try {
+      await this.table.put(rec.key, { ...rest, pid }, { expectVersion: version });
+    } catch (err) {
+      // Lost the record meanwhile (deleted or taken over): the next reconcile stops this copy.
+      this.schedule(rec.key);
+      throw err;
+    }
+  }
+
+  private async handOff(rec: PlacementRecord, version: number, running: Local): Promise<void> {
+    let state: unknown;
+    try {
+      state = await this.node.system.call(running.pid, { $placement: 'handoff' }, 5000);
+    } catch {
+      state = undefined;
+    }
+    this.local.delete(rec.key);
+    await this.node.system.stop(running.pid, 'shutdown', 5000);
+    this.notify(rec.key, false);
+    const { pid: _pid, ...rest } = rec;
+    await this.table.put(
+      rec.key,
+      { ...rest, owner: '', ...(state !== undefined ? { handoff: state } : {}) },
+      { expectVersion: version },
+    );
+  }
+
+  private async mergeAway(rec: PlacementRecord, running: Local): Promise<void> {
+    this.local.delete(rec.key);
+    let state: unknown;
+    try {
+      state = await this.node.system.call(running.pid, { $placement: 'handoff' }, 2000);
+    } catch {
+      state = undefined;
+    }
+    await this.node.system.stop(running.pid, 'shutdown', 5000);
+    this.notify(rec.key, false);
+    if (rec.pid && state !== undefined) {
+      try {
+        await this.node.system.call(rec.pid, { $placement: 'merge', state }, 5000);
+      } catch (err) {
+        this.node.log.warn({ err: String(err), key: rec.key }, 'merge into the surviving copy failed');
+      }
+    }
+  }
+
+  private async stopLocal(key: string, running: Local): Promise<void> {
+    this.local.delete(key);
+    await this.node.system.stop(running.pid, 'shutdown', 5000);
+    this.notify(key, false);
+  }
+
+  private childExited(pid: Pid, reason: unknown): void {
+    for (const [key, l] of this.local) {
+      if (!samePid(l.pid, pid)) continue;
+      this.local.delete(key);
+      this.notify(key, false);
+      if (isNormalExit(reason)) {
+        // Finished on its own: the child is done for good.
+        if (this.records.get(key)?.owner === this.node.name)
+          void this.table.delete(key).catch(() => undefined);
+      } else {
+        this.node.log.warn({ key, pid: pidKey(pid) }, 'placed child crashed; restarting');
+        this.schedule(key);
+      }
+      return;
+    }
+  }
+
+  private notify(key: string, running: boolean): void {
+    for (const l of this.listeners) l(key, running);
+  }
+
+  /** Stop reconciling; with `handOff`, move every local child to its next owner first (graceful leave). */
+  async stop(options: { handOff?: boolean } = {}): Promise<void> {
+    this.leaving = true;
+    if (options.handOff) {
+      const others = this.liveNodes().filter((n) => n !== this.node.name);
+      for (const [key, l] of [...this.local]) {
+        const rec = this.records.get(key);
+        if (!rec || others.length === 0) continue;
+        await this.handOff(rec, this.versions.get(key) ?? 0, l).catch((err: unknown) =>
+          this.node.log.warn({ err: String(err), key }, 'handoff failed'),
+        );
+      }
+    }
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([...this.busy.values()]);
+  }
+}
+
+export async function startDistributedSupervisor(
+  options: DistributedSupervisorOptions,
+): Promise<DistributedSupervisor> {
+  const sup = new DistributedSupervisor(options);
+  await sup.start();
+  return sup;
+}

@@ -1,0 +1,61 @@
+/**
+ * Shapes of the distributed supervisor: what a placed child is, how its owner is chosen, and the
+ * record kept for it in the store.
+ */
+import type { Pid } from '../actor/index.ts';
+
+/** A child to place. Only data: the behaviour is looked up by `kind` on the node that runs it. */
+export interface PlacedChildSpec {
+  /** Unique key, e.g. a hero id. */
+  readonly key: string;
+  /** Name of a behaviour registered with `kinds` on every node. */
+  readonly kind: string;
+  /** Plain-data arguments for `init`. */
+  readonly args?: unknown;
+  /** Name of a placement strategy; default `rendezvous`. */
+  readonly strategy?: string;
+}
+
+/** The store record of one placed child. */
+export interface PlacementRecord {
+  readonly key: string;
+  readonly kind: string;
+  readonly args: unknown;
+  readonly strategy: string;
+  /** Full name of the node that owns (runs) it; '' while unowned (between owners). */
+  readonly owner: string;
+  /** Increases with each change of owner. */
+  readonly epoch: number;
+  /** The running actor, once started. */
+  readonly pid?: Pid;
+  /** State handed over by the previous owner, consumed by the next `init`. */
+  readonly handoff?: unknown;
+}
+
+/** What a placed actor's `init` receives. */
+export interface PlacedInit<A = unknown> {
+  readonly key: string;
+  readonly args: A;
+  /** State handed over by the previous owner (graceful move), if any. */
+  readonly handoff?: unknown;
+  readonly epoch: number;
+}
+
+/**
+ * Chooses the node for a child among the live eligible nodes (full names, sorted). Must be
+ * deterministic: every node computes it independently.
+ */
+export type PlacementStrategy = (record: PlacementRecord, liveNodes: readonly string[]) => string | undefined;
+
+/**
+ * Messages the placement layer sends to a placed actor (its `handleCall`):
+ * `{ $placement: 'handoff' }` — reply with the state to hand to the next owner (or undefined), the
+ * actor is then stopped; `{ $placement: 'merge', state }` — a duplicate from the other side of a
+ * healed partition hands over its state before it stops (AP mode); reply with anything.
+ */
+export type PlacementCall =
+  { readonly $placement: 'handoff' } | { readonly $placement: 'merge'; readonly state: unknown };
+
+export function isPlacementCall(msg: unknown): msg is PlacementCall {
+  return typeof msg === 'object' && msg !== null && '$placement' in msg;
+}

@@ -1,0 +1,83 @@
+/**
+ * One interface for application state, whatever keeps it: Raft tables (CP), the delta-CRDT map (AP),
+ * or node-local tables in memory or on disk. The placement layer and the dispatch application use
+ * only this.
+ *
+ * ```ts
+ * const heroes = store.table<Hero>('heroes');
+ * const v = await heroes.put(hero.id, hero);                        // → version
+ * await heroes.put(hero.id, next, { expectVersion: v });           // compare-and-set
+ * const off = heroes.subscribe((c) => console.log(c.key, c.value)); // local change feed
+ * ```
+ *
+ * Consistency by mode:
+ * - `raft`: linearizable `get` (stale on request), `put`/`delete` commit on a quorum; conditions
+ *   (`expectVersion`) are checked atomically; without quorum writes fail with `no_quorum`.
+ * - `crdt`: always writable, reads are local, replicas converge; `expectVersion` is checked against
+ *   the local replica only (a best effort — concurrent writes on two sides are merged by the CRDT).
+ * - `memory` / `disk`: one node; conditions are exact.
+ */
+
+export type StoreMode = 'raft' | 'crdt' | 'memory' | 'disk';
+
+export interface Versioned<V> {
+  readonly key: string;
+  readonly value: V;
+  /** Increases with every write of this key (Raft: the log index; CRDT: an HLC-derived number). */
+  readonly version: number;
+}
+
+export interface Change<V> {
+  readonly table: string;
+  readonly key: string;
+  /** `undefined` when the key was deleted. */
+  readonly value: V | undefined;
+  readonly version: number;
+  /** Where the write came from (a node name), when the store knows it. */
+  readonly origin?: string;
+}
+
+export interface WriteOptions {
+  /** Apply only if the key's current version is this (0: the key must be absent). */
+  readonly expectVersion?: number;
+}
+
+export interface ReadOptions {
+  /** Serve from the local replica without a quorum round (Raft); other modes always do. */
+  readonly stale?: boolean;
+}
+
+export interface Table<V> {
+  readonly name: string;
+  get(key: string, options?: ReadOptions): Promise<Versioned<V> | undefined>;
+  list(options?: ReadOptions): Promise<Versioned<V>[]>;
+  /** Resolves with the new version. Rejects with `StoreError` (`conflict`, `no_quorum`, `timeout`, …). */
+  put(key: string, value: V, options?: WriteOptions): Promise<number>;
+  delete(key: string, options?: WriteOptions): Promise<void>;
+  /** Changes applied on this node, in order, each once. Returns an unsubscribe function. */
+  subscribe(listener: (change: Change<V>) => void): () => void;
+}
+
+export interface Store {
+  readonly mode: StoreMode;
+  table<V>(name: string): Table<V>;
+  /** A short description of this node's part: leader / follower / candidate / learner / replica / local. */
+  role(): string;
+  /**
+   * Whether this node can write now: Raft — a leader is known and reachable with a quorum; the
+   * other modes are always writable.
+   */
+  writable(): boolean;
+  close(): Promise<void>;
+}
+
+export type StoreErrorCode = 'conflict' | 'no_quorum' | 'timeout' | 'unavailable' | 'invalid';
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'StoreError';
+  }
+}
