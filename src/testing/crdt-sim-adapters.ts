@@ -122,7 +122,8 @@ export class DeltaSimReplica implements SimReplica {
 export function deltaProtocol(options: ReplicatorOptions = {}): SimProtocol {
   return {
     name: 'delta',
-    createReplica: (node, incarnation, wallMs, random) => new DeltaSimReplica(node, incarnation, wallMs, random, options),
+    createReplica: (node, incarnation, wallMs, random) =>
+      new DeltaSimReplica(node, incarnation, wallMs, random, options),
   };
 }
 
@@ -146,7 +147,11 @@ export class BaselineSimReplica implements SimReplica {
 
   step(input: SimInput): readonly SimEffect[] {
     if (input.type === 'receive') {
-      return this.replica.step({ type: 'receive', from: input.from, message: input.message as BaselineMessage<unknown> });
+      return this.replica.step({
+        type: 'receive',
+        from: input.from,
+        message: input.message as BaselineMessage<unknown>,
+      });
     }
     return [];
   }
@@ -164,7 +169,9 @@ export class BaselineSimReplica implements SimReplica {
     if (map.isTombstoned(t.key)) return true;
     if (t.kind === 'delete') return false;
     const r = map.record(t.key);
-    return r !== undefined && (r.updatedAt > t.updatedAt || (r.updatedAt === t.updatedAt && r.value === t.value));
+    return (
+      r !== undefined && (r.updatedAt > t.updatedAt || (r.updatedAt === t.updatedAt && r.value === t.value))
+    );
   }
 
   get(key: string): unknown {
@@ -185,7 +192,9 @@ export class BaselineSimReplica implements SimReplica {
 
   fingerprint(): string {
     const data = this.replica.map.toData();
-    const live = [...data.records].filter(([k]) => !data.tombstones.includes(k)).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const live = [...data.records]
+      .filter(([k]) => !data.tombstones.includes(k))
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
     return JSON.stringify([live, [...data.tombstones].sort()]);
   }
 }
@@ -200,7 +209,11 @@ export function baselineProtocol(intervalMs?: number): SimProtocol {
         id: d.id,
         step: (input) => {
           if (input.type === 'receive') {
-            return d.step({ type: 'receive', from: input.from, message: input.message as BaselineMessage<unknown> });
+            return d.step({
+              type: 'receive',
+              from: input.from,
+              message: input.message as BaselineMessage<unknown>,
+            });
           }
           return d.step(input);
         },

@@ -58,7 +58,14 @@ export function percentile(sorted: readonly number[], p: number): number {
  */
 export function measureConvergence(
   protocol: SimProtocol,
-  o: { replicas: number; writes: number; seed: number; gapMs?: number; network?: NetworkOptions; maxWaitMs?: number },
+  o: {
+    replicas: number;
+    writes: number;
+    seed: number;
+    gapMs?: number;
+    network?: NetworkOptions;
+    maxWaitMs?: number;
+  },
 ): { p50: number; p99: number; max: number; pending: number } {
   const rng = new SimRandom(o.seed);
   const sim = new CrdtSim({ seed: o.seed, replicas: o.replicas, network: o.network ?? {} }, protocol);
@@ -71,7 +78,12 @@ export function measureConvergence(
   }
   sim.runUntil(() => sim.latencies().pending === 0, o.maxWaitMs ?? 600_000, 50);
   const done = [...sim.latencies().done].sort((a, b) => a - b);
-  return { p50: percentile(done, 50), p99: percentile(done, 99), max: done.at(-1) ?? NaN, pending: sim.latencies().pending };
+  return {
+    p50: percentile(done, 50),
+    p99: percentile(done, 99),
+    max: done.at(-1) ?? NaN,
+    pending: sim.latencies().pending,
+  };
 }
 
 /**
@@ -84,7 +96,10 @@ export function measureUpdateBytes(
 ): { bytesPerUpdatePerPeer: number; recordBytes: number; keyBytes: number; byType: Record<string, number> } {
   const rng = new SimRandom(o.seed);
   const replicas = o.replicas ?? 3;
-  const sim = new CrdtSim({ seed: o.seed, replicas, measureBytes: true, incarnationBase: REALISTIC_INCARNATION }, protocol);
+  const sim = new CrdtSim(
+    { seed: o.seed, replicas, measureBytes: true, incarnationBase: REALISTIC_INCARNATION },
+    protocol,
+  );
   const ids: string[] = [];
   for (let i = 0; i < o.records; i++) {
     const id = uuid(rng);

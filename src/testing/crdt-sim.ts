@@ -27,7 +27,14 @@
  * CPU cost or real sockets.
  */
 import { Packr } from 'msgpackr';
-import type { SimController, SimEffect, SimInput, SimProtocol, SimReplica, SimWrite } from './crdt-sim-adapters.ts';
+import type {
+  SimController,
+  SimEffect,
+  SimInput,
+  SimProtocol,
+  SimReplica,
+  SimWrite,
+} from './crdt-sim-adapters.ts';
 import { SimNetwork, type NetworkOptions } from './crdt-sim-network.ts';
 import { EventQueue } from './crdt-sim-queue.ts';
 import { SimRandom } from './crdt-sim-rng.ts';
@@ -126,12 +133,28 @@ export class CrdtSim {
       const name = `n${i}`;
       names.push(name);
       const skew = typeof skews === 'number' ? this.#rng.between(-skews, skews) : (skews[i] ?? 0);
-      this.#nodes.set(name, { name, skew, incarnation: options.incarnationBase ?? 0, participant: undefined, view: new Set(), wakeAt: undefined, isReplica: true });
+      this.#nodes.set(name, {
+        name,
+        skew,
+        incarnation: options.incarnationBase ?? 0,
+        participant: undefined,
+        view: new Set(),
+        wakeAt: undefined,
+        isReplica: true,
+      });
     }
     this.nodes = names;
     const controller = protocol.createController?.();
     if (controller !== undefined) {
-      this.#nodes.set(controller.id, { name: controller.id, skew: 0, incarnation: 0, participant: controller, view: new Set(), wakeAt: undefined, isReplica: false });
+      this.#nodes.set(controller.id, {
+        name: controller.id,
+        skew: 0,
+        incarnation: 0,
+        participant: controller,
+        view: new Set(),
+        wakeAt: undefined,
+        isReplica: false,
+      });
       this.#nodeOfId.set(controller.id, controller.id);
     }
     for (const name of names) this.#boot(name);
@@ -239,7 +262,9 @@ export class CrdtSim {
 
   runFor(ms: number): void {
     const end = this.#now + ms;
-    for (let t = this.#queue.peekTime(); t !== undefined && t <= end; t = this.#queue.peekTime()) this.#process();
+    for (let t = this.#queue.peekTime(); t !== undefined && t <= end; t = this.#queue.peekTime()) {
+      this.#process();
+    }
     this.#now = end;
   }
 
@@ -304,8 +329,14 @@ export class CrdtSim {
         const name = this.#nodeOfId.get(ev.to);
         const node = name === undefined ? undefined : this.#nodes.get(name);
         const fromNode = this.#nodeOfId.get(ev.from) ?? ev.from;
-        if (node === undefined || node.participant?.id !== ev.to || !this.network.reachable(fromNode, node.name)) return;
-        this.#step(node, { type: 'receive', from: ev.from, message: ev.message, nowMs: this.wallMs(node.name) });
+        const current = node !== undefined && node.participant?.id === ev.to;
+        if (!current || !this.network.reachable(fromNode, node.name)) return;
+        this.#step(node, {
+          type: 'receive',
+          from: ev.from,
+          message: ev.message,
+          nowMs: this.wallMs(node.name),
+        });
         return;
       }
       case 'wake': {
