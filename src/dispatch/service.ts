@@ -40,3 +40,22 @@ export interface DispatchService {
   /** Ready to serve (joined the cluster, store reachable). */
   ready(): boolean;
 }
+
+/** Map a lower-layer failure to the error the API reports. */
+export function toDispatchError(err: unknown): DispatchError {
+  if (err instanceof DispatchError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'no_quorum')
+    return new DispatchError(
+      'no_quorum',
+      message.startsWith('no quorum') ? message : `no quorum: ${message}`,
+      { cause: err },
+    );
+  if (code === 'timeout' || code === 'noconnection')
+    return new DispatchError('timeout', message, { cause: err });
+  if (code === 'noproc' || code === 'exit' || code === 'unavailable')
+    return new DispatchError('unavailable', message, { cause: err });
+  if (code === 'not_found') return new DispatchError('not_found', message, { cause: err });
+  return new DispatchError('unavailable', message, { cause: err });
+}

@@ -1,0 +1,162 @@
+/**
+ * One node of the Superhero Dispatch cluster, assembled on a running cluster node and store: the
+ * hero directory, the distributed supervisor of hero actors (placed on their city's node while it is
+ * up), the City actor under a supervisor with restart intensity 3 in 5 s, the status announcements
+ * and the `DispatchService` the web layer serves.
+ */
+import type { Application } from '../actor/index.ts';
+import { startApplication, worker } from '../actor/index.ts';
+import type { ClusterNode } from '../cluster/node.ts';
+import { shortName } from '../cluster/protocol.ts';
+import type { DistributedSupervisor } from '../placement/index.ts';
+import { rendezvous, startDistributedSupervisor } from '../placement/index.ts';
+import type { Store } from '../store/types.ts';
+import { cityBehaviour } from './city-actor.ts';
+import { ClusterDispatchService } from './cluster-service.ts';
+import { ClusterStatus } from './cluster-status.ts';
+import { heroBehaviour } from './hero-actor.ts';
+import { HeroDirectory } from './hero-directory.ts';
+import { HeroStore } from './hero-store.ts';
+import type { NodeRole, StoreMode } from './model.ts';
+import { CITY_NAMES } from './model.ts';
+import type { Rng } from './rules.ts';
+import type { NodeAction } from './service.ts';
+
+export interface DispatchAppOptions {
+  readonly node: ClusterNode;
+  readonly store: Store;
+  readonly storeMode: StoreMode;
+  readonly role: NodeRole;
+  /** This node's page URL, announced to the others. */
+  readonly url: string;
+  readonly control: (node: string, action: NodeAction) => Promise<void>;
+  /** The City's supervisor gave up (a 4th crash within 5 s): the node must go down. */
+  readonly onGiveUp: () => void;
+  readonly rng?: Rng;
+  /** Game timing overrides for tests (ms). */
+  readonly heroTickMs?: number;
+  readonly cityTickMs?: number;
+  /** Whether this node is cut off by the chaos controls (for the nodes table). */
+  readonly partitioned?: () => boolean;
+}
+
+export interface DispatchApp {
+  readonly service: ClusterDispatchService;
+  readonly placement: DistributedSupervisor;
+  readonly directory: HeroDirectory;
+  /** Graceful: hand heroes off to the other nodes, stop the city. */
+  stop(): Promise<void>;
+}
+
+const CITIES: readonly string[] = CITY_NAMES;
+
+export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
+  const rng = o.rng ?? Math.random;
+  const heroes = new HeroStore(o.store);
+  const directory = await HeroDirectory.load(heroes.table);
+  const isCity = (full: string): boolean => CITIES.includes(shortName(full));
+  const placement = await startDistributedSupervisor({
+    node: o.node,
+    store: o.store,
+    kinds: {
+      hero: heroBehaviour({
+        heroes,
+        nodeName: o.node.shortName,
+        rng,
+        now: Date.now,
+        ...(o.heroTickMs ? { tickMs: o.heroTickMs } : {}),
+      }),
+    },
+    eligible: isCity,
+    strategies: {
+      // On the node of the hero's city while it is up; elsewhere by rendezvous hashing.
+      city: (record, live) => {
+        const location = (record.args as { location?: string } | null)?.location;
+        const home = live.find((n) => shortName(n) === location);
+        return home ?? rendezvous(record.key, live);
+      },
+    },
+  });
+  const status = new ClusterStatus(
+    o.node,
+    () => ({
+      name: o.node.shortName,
+      fullName: o.node.name,
+      role: o.role,
+      url: o.url,
+      storeRole: o.store.role(),
+      heroesHosted: placement.localKeys().length,
+    }),
+    o.partitioned ?? (() => false),
+  );
+  const service = new ClusterDispatchService({
+    node: o.node,
+    store: o.store,
+    storeMode: o.storeMode,
+    heroes,
+    directory,
+    placement,
+    status,
+    cities: CITIES.filter((c) => c !== 'dispatch'),
+    rng,
+    control: o.control,
+  });
+  status.start(() => service.notifyCluster());
+  placement.onLocalChange(() => status.announce());
+
+  let app: Application | undefined;
+  if (o.role === 'city') {
+    const city = o.node.shortName;
+    let stopping = false;
+    app = await startApplication(
+      o.node.system,
+      {
+        strategy: 'one_for_one',
+        intensity: { maxRestarts: 3, periodMs: 5000 },
+        children: [
+          worker(
+            'city',
+            cityBehaviour({
+              city,
+              system: o.node.system,
+              directory,
+              heroDest: (id) => ({ via: placement, key: id }),
+              rng,
+              ...(o.cityTickMs ? { patrolMs: o.cityTickMs, fightMs: o.cityTickMs } : {}),
+            }),
+            undefined,
+            { spawn: { name: 'city' } },
+          ),
+        ],
+        onRestart: () => service.log('warn', `${city} was restarted by its supervisor`),
+      },
+      {
+        name: 'city_sup',
+        onExit: (_reason, normal) => {
+          if (normal || stopping) return;
+          service.log('error', `${city} was destroyed too often: the node goes down`);
+          o.onGiveUp();
+        },
+      },
+    );
+    const root = app;
+    app = {
+      ...root,
+      stop: async (ms?: number) => {
+        stopping = true;
+        await root.stop(ms);
+      },
+    };
+  }
+
+  return {
+    service,
+    placement,
+    directory,
+    async stop() {
+      await placement.stop({ handOff: true });
+      await app?.stop();
+      status.stop();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Every node announces its status (role, store role, web URL, heroes hosted) on a pub/sub topic
+ * once a second and on change; each node keeps the latest announcement of every peer, so
+ * `GET /api/cluster` is answered locally.
+ */
+import type { ClusterNode } from '../cluster/node.ts';
+import { shortName } from '../cluster/protocol.ts';
+import type { NodeRole, NodeView } from './model.ts';
+
+export const STATUS_TOPIC = 'dispatch:status';
+
+export interface NodeStatus {
+  readonly name: string;
+  readonly fullName: string;
+  readonly role: NodeRole;
+  readonly url: string;
+  readonly storeRole: string;
+  readonly heroesHosted: number;
+}
+
+export class ClusterStatus {
+  private readonly peers = new Map<string, NodeStatus>();
+  private readonly node: ClusterNode;
+  private readonly self: () => NodeStatus;
+  private readonly partitioned: () => boolean;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(node: ClusterNode, self: () => NodeStatus, partitioned: () => boolean) {
+    this.node = node;
+    this.self = self;
+    this.partitioned = partitioned;
+  }
+
+  start(onChange: () => void): void {
+    this.node.pubsub.listen(STATUS_TOPIC, (msg) => {
+      const s = msg as NodeStatus;
+      if (s.fullName === this.node.name) return;
+      const before = this.peers.get(s.name);
+      this.peers.set(s.name, s);
+      if (!before || before.storeRole !== s.storeRole || before.heroesHosted !== s.heroesHosted) onChange();
+    });
+    this.timer = setInterval(() => this.announce(), 1000);
+    this.timer.unref();
+    this.node.onNodeUp(() => this.announce());
+    this.announce();
+  }
+
+  announce(): void {
+    this.node.pubsub.publish(STATUS_TOPIC, this.self());
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Every node known, with its status as this node sees it. */
+  views(knownCities: readonly string[]): NodeView[] {
+    const connected = new Set(this.node.nodes().map(shortName));
+    const self = this.self();
+    const names = new Set<string>([self.name, ...knownCities, ...this.peers.keys()]);
+    return [...names].map((name) => {
+      if (name === self.name) {
+        return {
+          name,
+          role: self.role,
+          status: this.partitioned() ? 'partitioned' : 'up',
+          url: self.url,
+          heroesHosted: self.heroesHosted,
+          storeRole: self.storeRole,
+        };
+      }
+      const s = this.peers.get(name);
+      const up = connected.has(name);
+      return {
+        name,
+        role: s?.role ?? 'city',
+        status: up ? 'up' : 'down',
+        url: s?.url ?? '',
+        heroesHosted: up ? (s?.heroesHosted ?? 0) : 0,
+        storeRole: up ? (s?.storeRole ?? 'unknown') : 'none',
+      } satisfies NodeView;
+    });
+  }
+
+  /** Full name of the live node with this short name. */
+  fullNameOf(name: string): string | undefined {
+    if (name === this.self().name) return this.node.name;
+    return this.node.nodes().find((n) => shortName(n) === name);
+  }
+}

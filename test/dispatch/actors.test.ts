@@ -1,0 +1,118 @@
+/** Hero and City actors on a simulated clock over the in-memory store. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ActorSystem, SimScheduler } from '../../src/actor/index.ts';
+import type { Pid } from '../../src/actor/index.ts';
+import { cityBehaviour } from '../../src/dispatch/city-actor.ts';
+import { heroBehaviour } from '../../src/dispatch/hero-actor.ts';
+import { HeroDirectory } from '../../src/dispatch/hero-directory.ts';
+import { HeroStore } from '../../src/dispatch/hero-store.ts';
+import type { Hero } from '../../src/dispatch/model.ts';
+import { newHero, seededRng } from '../../src/dispatch/rules.ts';
+import { DispatchError } from '../../src/dispatch/service.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+
+const ID = '11111111-1111-4111-8111-111111111111';
+
+async function setup(hero: Partial<Hero> = {}, rngSeed = 1) {
+  const scheduler = new SimScheduler();
+  const system = new ActorSystem({ scheduler });
+  const store = new MemoryStore({ now: () => scheduler.now() });
+  const heroes = new HeroStore(store);
+  await heroes.table.put(ID, { ...newHero(ID, 'Captain Falcon', '', 0), ...hero });
+  const behaviour = heroBehaviour({
+    heroes,
+    nodeName: 'gotham',
+    rng: seededRng(rngSeed),
+    now: () => scheduler.now(),
+  });
+  const pid = await system.spawn(behaviour, { key: ID, args: {}, epoch: 1 });
+  await scheduler.advance(0);
+  return { scheduler, system, heroes, pid, store };
+}
+
+const read = async (heroes: HeroStore): Promise<Hero | undefined> => (await heroes.read(ID))?.value;
+
+test('on start the hero takes over its record: node set to where it runs', async () => {
+  const { heroes } = await setup();
+  assert.equal((await read(heroes))?.node, 'gotham');
+});
+
+test('the hero acts every 4 s, not before', async () => {
+  const { scheduler, heroes } = await setup();
+  const before = (await heroes.read(ID))!.version;
+  await scheduler.advance(3999);
+  assert.equal((await heroes.read(ID))!.version, before);
+  await scheduler.advance(1);
+  const after = await heroes.read(ID);
+  assert.ok(after!.version > before, 'a tick wrote the hero');
+});
+
+test('a hero whose health reaches 0 is deleted, then its actor stops', async () => {
+  const { scheduler, system, heroes, pid } = await setup({ health: 1 });
+  // villain fights deal at least 5: the first one kills
+  system.cast(pid, { type: 'villain' });
+  await scheduler.advance(0);
+  assert.equal(await read(heroes), undefined);
+  assert.equal(system.isAlive(pid), false);
+});
+
+test('assign: +20 health capped at 100, not patrolling, location set', async () => {
+  const { scheduler, system, pid } = await setup({ health: 50, isPatrolling: true });
+  const p = system.call<Hero>(pid, { type: 'assign', location: 'metropolis' });
+  await scheduler.advance(0);
+  const hero = await p;
+  assert.deepEqual([hero.location, hero.health, hero.isPatrolling], ['metropolis', 70, false]);
+});
+
+test('a dead hero cannot be assigned: a clear error, not a hang', async () => {
+  const { scheduler, system, pid } = await setup({ health: 0 });
+  const p = system.call(pid, { type: 'assign', location: 'gotham' });
+  const outcome = assert.rejects(
+    p,
+    (e: unknown) => e instanceof DispatchError || (e as { code?: string }).code !== undefined,
+  );
+  await scheduler.advance(0);
+  await outcome;
+});
+
+test('a stale copy cannot overwrite newer state: on conflict it adopts the stored value', async () => {
+  const { scheduler, system, heroes, pid } = await setup({ health: 80 });
+  const current = (await heroes.read(ID))!;
+  await heroes.table.put(ID, { ...current.value, fightsWon: 42 }, { expectVersion: current.version });
+  system.cast(pid, { type: 'patrol' });
+  await scheduler.advance(0);
+  const stored = (await read(heroes))!;
+  assert.equal(stored.fightsWon, 42, 'the newer write survived');
+  const seen = system.call<Hero>(pid, { type: 'get' });
+  await scheduler.advance(0);
+  assert.equal((await seen).fightsWon, 42, 'the actor adopted it');
+});
+
+test('the city sends a random hero in the city on patrol every 5 s, and fights a patrolling one', async () => {
+  const scheduler = new SimScheduler();
+  const system = new ActorSystem({ scheduler });
+  const store = new MemoryStore({ now: () => scheduler.now() });
+  const heroes = new HeroStore(store);
+  await heroes.table.put(ID, { ...newHero(ID, 'Lady Nova', 'gotham', 0), location: 'gotham' });
+  const directory = await HeroDirectory.load(heroes.table);
+  const received: unknown[] = [];
+  const fake: Pid = await system.spawn(
+    { init: () => null, handleCast: (m: unknown, s: null) => (received.push(m), s) },
+    undefined,
+  );
+  await system.spawn(
+    cityBehaviour({ city: 'gotham', system, directory, heroDest: () => fake, rng: seededRng(3) }),
+    undefined,
+  );
+  await scheduler.advance(4999);
+  assert.deepEqual(received, []);
+  await scheduler.advance(1);
+  assert.deepEqual(received, [{ type: 'patrol' }]);
+  await heroes.table.put(ID, { ...directory.get(ID)!, isPatrolling: true });
+  await scheduler.advance(5000);
+  assert.deepEqual(
+    received.slice(1).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    [{ type: 'patrol' }, { type: 'villain' }],
+  );
+});

@@ -1,0 +1,156 @@
+/**
+ * The dispatch application on in-process nodes over real loopback TCP, sharing one in-memory store
+ * (a perfectly available CP store): the game's cluster behaviour, independent of the store's own
+ * replication (tested with the real stores in test/multiprocess).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClusterNode } from '../../src/cluster/node.ts';
+import { startNode } from '../../src/cluster/node.ts';
+import type { DispatchApp } from '../../src/dispatch/app.ts';
+import { startDispatchApp } from '../../src/dispatch/app.ts';
+import { DispatchError } from '../../src/dispatch/service.ts';
+import { seededRng } from '../../src/dispatch/rules.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import { COOKIE, waitFor } from '../cluster/helpers.ts';
+
+interface Member {
+  node: ClusterNode;
+  app: DispatchApp;
+  gaveUp: boolean;
+}
+
+async function startCities(names: string[], store = new MemoryStore()): Promise<Member[]> {
+  const members: Member[] = [];
+  for (const [i, name] of names.entries()) {
+    const node = await startNode({ name, cookie: COOKIE, seeds: members.map((m) => m.node.address) });
+    const member = { node, gaveUp: false } as Member;
+    member.app = await startDispatchApp({
+      node,
+      store,
+      storeMode: 'raft',
+      role: 'city',
+      url: `http://127.0.0.1:${4900 + i}`,
+      control: () => Promise.resolve(),
+      onGiveUp: () => (member.gaveUp = true),
+      rng: seededRng(i + 1),
+      heroTickMs: 60_000,
+      cityTickMs: 60_000,
+    });
+    members.push(member);
+  }
+  await waitFor(() => members.every((m) => m.node.nodes().length === names.length - 1), 10_000);
+  return members;
+}
+
+async function stopAll(members: Member[]): Promise<void> {
+  for (const m of members) {
+    await m.app.placement.stop();
+    await m.node.stop();
+  }
+}
+
+test('a hero created on one node is listed and readable on every node, and its actor runs', async () => {
+  const members = await startCities(['gotham', 'metropolis', 'capitol']);
+  const [gotham, metropolis, capitol] = members as [Member, Member, Member];
+  const hero = await gotham.app.service.createHero({ name: 'Captain Falcon' });
+  assert.equal(hero.health, 100);
+  assert.equal(hero.location, 'home');
+  await waitFor(async () =>
+    (await metropolis.app.service.listHeroes()).some((h) => h.id === hero.id && h.node !== ''),
+  );
+  assert.equal((await capitol.app.service.getHero(hero.id)).name, 'Captain Falcon');
+  await stopAll(members);
+});
+
+test("assign moves the hero's actor to the city's node, +20 health capped at 100", async () => {
+  const members = await startCities(['gotham', 'metropolis', 'capitol']);
+  const [gotham, metropolis] = members as [Member, Member, Member];
+  const hero = await gotham.app.service.createHero({});
+  const assigned = await metropolis.app.service.assignHero(hero.id, 'capitol');
+  assert.equal(assigned.location, 'capitol');
+  assert.equal(assigned.health, 100);
+  await waitFor(() => members[2]!.app.placement.localKeys().includes(hero.id), 5000);
+  await waitFor(async () => (await gotham.app.service.getHero(hero.id)).node === 'capitol', 5000);
+  await stopAll(members);
+});
+
+test('unknown heroes are not_found; a bad location is bad_request', async () => {
+  const members = await startCities(['gotham']);
+  const [gotham] = members as [Member];
+  await assert.rejects(
+    gotham.app.service.getHero('00000000-0000-4000-8000-000000000000'),
+    (e: unknown) => e instanceof DispatchError && e.code === 'not_found',
+  );
+  const hero = await gotham.app.service.createHero({});
+  await assert.rejects(
+    gotham.app.service.assignHero(hero.id, 'atlantis' as never),
+    (e: unknown) => e instanceof DispatchError && e.code === 'bad_request',
+  );
+  await stopAll(members);
+});
+
+test('terminate deletes the record and stops the actor everywhere', async () => {
+  const members = await startCities(['gotham', 'metropolis']);
+  const [gotham, metropolis] = members as [Member, Member];
+  const hero = await gotham.app.service.createHero({});
+  await metropolis.app.service.terminateHero(hero.id);
+  await waitFor(async () => !(await gotham.app.service.listHeroes()).some((h) => h.id === hero.id));
+  await waitFor(() => members.every((m) => !m.app.placement.localKeys().includes(hero.id)));
+  await assert.rejects(
+    gotham.app.service.getHero(hero.id),
+    (e: unknown) => (e as DispatchError).code === 'not_found',
+  );
+  await stopAll(members);
+});
+
+test('when a node dies its heroes run elsewhere with their health and wins intact', async () => {
+  const members = await startCities(['gotham', 'metropolis', 'capitol']);
+  const [gotham, metropolis, capitol] = members as [Member, Member, Member];
+  const created = [];
+  for (let i = 0; i < 6; i++) created.push(await gotham.app.service.createHero({}));
+  for (const h of created) await gotham.app.service.assignHero(h.id, 'metropolis');
+  await waitFor(() => created.every((h) => metropolis.app.placement.localKeys().includes(h.id)), 5000);
+  await waitFor(
+    async () => (await gotham.app.service.listHeroes()).filter((h) => h.node === 'metropolis').length === 6,
+    5000,
+  );
+  const before = new Map((await gotham.app.service.listHeroes()).map((h) => [h.id, h]));
+  await metropolis.app.placement.stop();
+  await metropolis.node.stop();
+  await waitFor(
+    () =>
+      created.every(
+        (h) =>
+          gotham.app.placement.localKeys().includes(h.id) || capitol.app.placement.localKeys().includes(h.id),
+      ),
+    5000,
+  );
+  await waitFor(
+    async () => (await gotham.app.service.listHeroes()).every((h) => h.node !== 'metropolis'),
+    5000,
+  );
+  for (const h of created) {
+    const now = await gotham.app.service.getHero(h.id);
+    const was = before.get(h.id)!;
+    assert.equal(now.fightsWon, was.fightsWon);
+    assert.equal(now.health, was.health);
+    assert.equal(now.fightsLost, was.fightsLost);
+    assert.notEqual(now.node, 'metropolis');
+  }
+  await stopAll([gotham, capitol]);
+});
+
+test('destroy city: restarted up to 3 times in 5 s, the 4th crash takes the node down', async () => {
+  const members = await startCities(['gotham', 'metropolis']);
+  const [gotham, metropolis] = members as [Member, Member];
+  for (let i = 0; i < 3; i++) {
+    await metropolis.app.service.destroyCity('gotham');
+    await waitFor(() => gotham.node.system.whereis('city') !== undefined, 2000);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  assert.equal(gotham.gaveUp, false);
+  await metropolis.app.service.destroyCity('gotham');
+  await waitFor(() => gotham.gaveUp, 2000);
+  await stopAll(members);
+});
