@@ -36,6 +36,10 @@ export interface DispatchAppOptions {
   /** Game timing overrides for tests (ms). */
   readonly heroTickMs?: number;
   readonly cityTickMs?: number;
+  /** Latency of each hero write, ms (metrics). */
+  readonly observeWriteMs?: (ms: number) => void;
+  /** Each restart of the City by its supervisor (metrics). */
+  readonly onCityRestart?: () => void;
   /** Whether this node is cut off by the chaos controls (for the nodes table). */
   readonly partitioned?: () => boolean;
 }
@@ -52,7 +56,7 @@ const CITIES: readonly string[] = CITY_NAMES;
 
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;
-  const heroes = new HeroStore(o.store);
+  const heroes = new HeroStore(o.store, o.observeWriteMs);
   const directory = await HeroDirectory.load(heroes.table);
   const isCity = (full: string): boolean => CITIES.includes(shortName(full));
   const placement = await startDistributedSupervisor({
@@ -128,7 +132,10 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
             { spawn: { name: 'city' } },
           ),
         ],
-        onRestart: () => service.log('warn', `${city} was restarted by its supervisor`),
+        onRestart: () => {
+          o.onCityRestart?.();
+          service.log('warn', `${city} was restarted by its supervisor`);
+        },
       },
       {
         name: 'city_sup',

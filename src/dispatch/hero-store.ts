@@ -17,13 +17,20 @@ export type WriteOutcome =
 export class HeroStore {
   readonly table: Table<Hero>;
 
-  constructor(store: Store) {
+  private readonly observe: ((ms: number) => void) | undefined;
+
+  /** `observeWriteMs` receives the latency of each successful write (for metrics). */
+  constructor(store: Store, observeWriteMs?: (ms: number) => void) {
     this.table = store.table<Hero>(HEROES_TABLE);
+    this.observe = observeWriteMs;
   }
 
   async write(hero: Hero, expectVersion: number): Promise<WriteOutcome> {
+    const started = performance.now();
     try {
-      return { ok: true, version: await this.table.put(hero.id, hero, { expectVersion }) };
+      const version = await this.table.put(hero.id, hero, { expectVersion });
+      this.observe?.(performance.now() - started);
+      return { ok: true, version };
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       if (err.code === 'conflict')

@@ -158,6 +158,10 @@ export class MemoryStore implements Store {
     return t as MemoryTable<V>;
   }
 
+  tableNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
   protected createTable(name: string): MemoryTable<unknown> {
     return new MemoryTable(name, this);
   }
