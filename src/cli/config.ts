@@ -3,6 +3,7 @@
  * (`SUPERHERO_COOKIE`), then defaults.
  */
 import { z } from 'zod';
+import { parseDiscoverySpecs } from '../cluster/discovery/spec.ts';
 import { CITY_NAMES } from '../dispatch/model.ts';
 
 /** Cluster (distribution) port of the n-th city node; web ports are 4900 + n. */
@@ -20,12 +21,16 @@ export const startOptionsSchema = z.object({
 });
 export type StartOptions = z.infer<typeof startOptionsSchema>;
 
+/** `host:port`, or `name@host:port` (the name tells which node is expected there, e.g. for Raft voters). */
 const hostPort = z
   .string()
-  .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
+  .regex(/^([a-z][a-z0-9_-]*@)?[^:@\s]+:\d{1,5}$/, 'expected host:port or name@host:port')
   .transform((s) => {
-    const i = s.lastIndexOf(':');
-    return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
+    const at = s.indexOf('@');
+    const name = at > 0 ? s.slice(0, at) : undefined;
+    const rest = s.slice(at + 1);
+    const i = rest.lastIndexOf(':');
+    return { host: rest.slice(0, i), port: Number(rest.slice(i + 1)), ...(name ? { name } : {}) };
   });
 
 export const nodeOptionsSchema = z.object({
@@ -48,5 +53,28 @@ export const nodeOptionsSchema = z.object({
   role: z.enum(['city', 'dispatch']).default('city'),
   dataDir: z.string().min(1).default('data'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `static` (seeds only), `dns:<name>[:srv]`, `gossip[:<port>[:<address>]]`, comma-separated. */
+  discovery: z
+    .string()
+    .default('static')
+    .transform((text, ctx) => {
+      try {
+        return parseDiscoverySpecs(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** DNS servers for `dns:` discovery (`ip` or `ip:port`, comma-separated). Default: the system's. */
+  dnsServers: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'expected ip or ip:port'))),
 });
 export type NodeCliOptions = z.infer<typeof nodeOptionsSchema>;

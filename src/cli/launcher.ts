@@ -23,7 +23,7 @@ interface Managed {
 export async function runLauncher(options: StartOptions): Promise<void> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
   const cities = CITY_NAMES.slice(0, options.nodes);
-  const seeds = cities.map((_, i) => `${options.host}:${CLUSTER_BASE_PORT + i}`).join(',');
+  const seeds = cities.map((name, i) => `${name}@${options.host}:${CLUSTER_BASE_PORT + i}`).join(',');
   const specs: Managed[] = cities.map((name, i) => ({
     name,
     args: nodeArgs(name, CLUSTER_BASE_PORT + i, WEB_BASE_PORT + i, seeds, options, 'city'),

@@ -36,6 +36,8 @@ export interface DispatchAppOptions {
   /** Game timing overrides for tests (ms). */
   readonly heroTickMs?: number;
   readonly cityTickMs?: number;
+  /** The cities of this cluster, for the nodes table and destroy-city. Default: all five. */
+  readonly cities?: readonly string[];
   /** Latency of each hero write, ms (metrics). */
   readonly observeWriteMs?: (ms: number) => void;
   /** Each restart of the City by its supervisor (metrics). */
@@ -101,7 +103,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     directory,
     placement,
     status,
-    cities: CITIES.filter((c) => c !== 'dispatch'),
+    cities: o.cities ?? CITIES,
     rng,
     control: o.control,
   });

@@ -1,0 +1,151 @@
+/**
+ * A whole dispatch node: the cluster node, the store chosen by `--store`, the dispatch application,
+ * the web server (page, API, metrics, health), the launcher's control channel, and graceful
+ * shutdown on SIGTERM / SIGINT (heroes handed off, peers told).
+ */
+import type { Logger } from 'pino';
+import { discoveryFromSpecs } from '../cluster/discovery/spec.ts';
+import { startNode } from '../cluster/node.ts';
+import type { ClusterNode } from '../cluster/node.ts';
+import { startDispatchApp } from '../dispatch/app.ts';
+import type { DispatchApp } from '../dispatch/app.ts';
+import type { NodeAction } from '../dispatch/service.ts';
+import { DispatchError } from '../dispatch/service.ts';
+import { startWebServer } from '../dispatch/web/index.ts';
+import { CITY_NAMES } from '../dispatch/model.ts';
+import type { Store } from '../store/types.ts';
+import type { NodeCliOptions } from './config.ts';
+import type { ControlRequest } from './control.ts';
+import { isControlCommand } from './control.ts';
+import { createNodeMetrics } from './metrics.ts';
+import { openStore } from './store-factory.ts';
+
+export async function runDispatchNode(options: NodeCliOptions, logger: Logger): Promise<void> {
+  const node = await startNode({
+    name: options.name,
+    cookie: options.cookie,
+    host: options.host,
+    port: options.port,
+    seeds: options.seeds,
+    discovery: discoveryFromSpecs(
+      options.discovery,
+      options.dnsServers.length > 0 ? { dnsServers: options.dnsServers } : {},
+    ),
+    logger,
+  });
+  node.onNodeUp((peer) => logger.info({ peer }, 'connected'));
+  node.onNodeDown((peer, reason) => logger.warn({ peer, reason }, 'disconnected'));
+  const voters = options.role === 'city' ? votersOf(options, node.name) : [];
+  const store: Store = await openStore(options.store, { node, voters, dataDir: options.dataDir, logger });
+  let partitioned = false;
+  const viaLauncher = typeof process.send === 'function';
+  // Filled in below; the control channel and hooks created first refer to them.
+  const late: { app?: DispatchApp; metrics?: ReturnType<typeof createNodeMetrics> } = {};
+  const control = async (target: string, action: NodeAction): Promise<void> => {
+    if (viaLauncher) {
+      process.send?.({ type: 'node-action', node: target, action } satisfies ControlRequest);
+      return;
+    }
+    if (target !== options.name) {
+      throw new DispatchError(
+        'unavailable',
+        'chaos controls for other nodes need the local launcher (npm start)',
+      );
+    }
+    if (action === 'restart')
+      throw new DispatchError('unavailable', 'restart needs the local launcher (npm start)');
+    apply(action);
+  };
+  const apply = (action: 'shutdown' | 'partition' | 'heal'): void => {
+    if (action === 'partition') {
+      partitioned = true;
+      node.faults.isolate(node.name);
+      logger.warn('partitioned from the cluster');
+      late.app?.service.log('warn', `${options.name} is cut off from the cluster`);
+    } else if (action === 'heal') {
+      partitioned = false;
+      node.faults.heal();
+      logger.info('partition healed');
+      late.app?.service.log('info', `${options.name} reconnects`);
+    } else {
+      void shutdown('shutdown requested', 0);
+    }
+  };
+  const url = `http://${options.host}:${options.webPort}`;
+  late.app = await startDispatchApp({
+    node,
+    store,
+    storeMode: options.store,
+    role: options.role,
+    url,
+    cities: citiesOf(options),
+    control,
+    partitioned: () => partitioned,
+    observeWriteMs: (ms) => late.metrics?.storeWriteSeconds.observe(ms / 1000),
+    onCityRestart: () => late.metrics?.cityRestarts.inc(),
+    onGiveUp: () => {
+      logger.fatal('the city supervisor gave up (destroyed too often): stopping this node');
+      void shutdown('restart intensity exceeded', 1, false);
+    },
+  });
+  const dispatch = late.app;
+  const metrics = createNodeMetrics({
+    heroes: () => dispatch.directory.all().length,
+    hosted: () => dispatch.placement.localKeys().length,
+    peersUp: () => node.nodes().length,
+    writable: () => store.writable(),
+  });
+  late.metrics = metrics;
+  const web = await startWebServer(dispatch.service, {
+    logger: logger.child({ component: 'http' }),
+    metrics: metrics.registry,
+    host: options.host,
+    port: options.webPort,
+  });
+  logger.info({ node: node.name, url: web.url, store: options.store }, 'dispatch node ready');
+
+  let stopping = false;
+  async function shutdown(why: string, code: number, handOff = true): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, 'shutting down');
+    const force = setTimeout(() => process.exit(code || 1), 15_000);
+    force.unref();
+    try {
+      await web.app.close();
+      if (handOff) await dispatch.stop();
+      await store.close();
+      await (handOff ? node.leave(why) : node.stop());
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+    }
+    process.exit(code);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('message', (msg) => {
+    if (isControlCommand(msg) && msg.type !== 'destroy-city') apply(msg.type);
+  });
+}
+
+/** The cities of this cluster: the named seeds that are city names, else all five. */
+function citiesOf(options: NodeCliOptions): string[] {
+  const named = options.seeds
+    .map((s) => s.name)
+    .filter((n): n is string => n !== undefined && (CITY_NAMES as readonly string[]).includes(n));
+  const own =
+    options.role === 'city' && (CITY_NAMES as readonly string[]).includes(options.name) ? [options.name] : [];
+  const all = [...new Set([...named, ...own])];
+  return all.length > 0 ? all : [...CITY_NAMES];
+}
+
+/**
+ * The Raft voters: every seed given as `name@host:port`, plus this node. Without named seeds this
+ * node alone is the initial voter set (others join as learners and are promoted).
+ */
+function votersOf(options: NodeCliOptions, self: string): string[] {
+  const named = options.seeds.filter((s) => s.name !== undefined).map((s) => `${s.name}@${s.host}:${s.port}`);
+  return [...new Set([...named, self])].sort();
+}
+
+export type { ClusterNode };

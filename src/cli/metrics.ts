@@ -1,0 +1,65 @@
+/**
+ * Prometheus metrics of a dispatch node: default process metrics (event-loop lag, GC, heap) plus
+ * heroes, hosted heroes, node status, city restarts and store write latency.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface NodeMetrics {
+  readonly registry: Registry;
+  readonly cityRestarts: Counter;
+  readonly storeWriteSeconds: Histogram;
+}
+
+export function createNodeMetrics(sample: {
+  heroes: () => number;
+  hosted: () => number;
+  peersUp: () => number;
+  writable: () => boolean;
+}): NodeMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'dispatch_heroes',
+    help: 'Live heroes known to this node',
+    registers: [registry],
+    collect() {
+      this.set(sample.heroes());
+    },
+  });
+  new Gauge({
+    name: 'dispatch_heroes_hosted',
+    help: 'Hero actors running on this node',
+    registers: [registry],
+    collect() {
+      this.set(sample.hosted());
+    },
+  });
+  new Gauge({
+    name: 'cluster_peers_up',
+    help: 'Connected peer nodes',
+    registers: [registry],
+    collect() {
+      this.set(sample.peersUp());
+    },
+  });
+  new Gauge({
+    name: 'store_writable',
+    help: '1 when this node can write (Raft: quorum reachable)',
+    registers: [registry],
+    collect() {
+      this.set(sample.writable() ? 1 : 0);
+    },
+  });
+  const cityRestarts = new Counter({
+    name: 'actor_restarts_total',
+    help: 'City actor restarts by its supervisor',
+    registers: [registry],
+  });
+  const storeWriteSeconds = new Histogram({
+    name: 'store_write_seconds',
+    help: 'Latency of hero writes to the store (commit latency in raft mode)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  return { registry, cityRestarts, storeWriteSeconds };
+}
