@@ -10,6 +10,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import type { DispatchApp } from '../../src/dispatch/app.ts';
 import { startDispatchApp } from '../../src/dispatch/app.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
+import type { Hero } from '../../src/dispatch/model.ts';
 import { seededRng } from '../../src/dispatch/rules.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
@@ -107,7 +108,7 @@ test('terminate deletes the record and stops the actor everywhere', async () => 
 test('when a node dies its heroes run elsewhere with their health and wins intact', async () => {
   const members = await startCities(['gotham', 'metropolis', 'capitol']);
   const [gotham, metropolis, capitol] = members as [Member, Member, Member];
-  const created = [];
+  const created: Hero[] = [];
   for (let i = 0; i < 6; i++) created.push(await gotham.app.service.createHero({}));
   for (const h of created) await gotham.app.service.assignHero(h.id, 'metropolis');
   await waitFor(() => created.every((h) => metropolis.app.placement.localKeys().includes(h.id)), 5000);

@@ -28,21 +28,53 @@ export interface DispatchCluster {
   stop(): Promise<void>;
 }
 
-export async function startDispatchCluster(names: string[], store: 'raft' | 'crdt'): Promise<DispatchCluster> {
+export async function startDispatchCluster(
+  names: string[],
+  store: 'raft' | 'crdt',
+): Promise<DispatchCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dispatch-mp-'));
   const ports = await Promise.all(names.map(() => freePort()));
   const webPorts = await Promise.all(names.map(() => freePort()));
   const seeds = names.map((n, i) => `${n}@127.0.0.1:${ports[i]}`).join(',');
   const procs = names.map((name, i) => {
     const args = [
-      '--import', 'tsx', MAIN, 'node', '--name', name, '--port', String(ports[i]), '--web-port', String(webPorts[i]),
-      '--seeds', seeds, '--cookie', 'mp-dispatch', '--store', store, '--data-dir', join(dataDir, name), '--log-level', 'warn',
+      '--import',
+      'tsx',
+      MAIN,
+      'node',
+      '--name',
+      name,
+      '--port',
+      String(ports[i]),
+      '--web-port',
+      String(webPorts[i]),
+      '--seeds',
+      seeds,
+      '--cookie',
+      'mp-dispatch',
+      '--store',
+      store,
+      '--data-dir',
+      join(dataDir, name),
+      '--log-level',
+      'warn',
     ];
-    const proc: NodeProc = { name, port: ports[i] as number, webPort: webPorts[i] as number, args, child: undefined as never, output: '' };
+    const proc: NodeProc = {
+      name,
+      port: ports[i] as number,
+      webPort: webPorts[i] as number,
+      args,
+      child: undefined as never,
+      output: '',
+    };
     launch(proc);
     return proc;
   });
-  await Promise.all(procs.map((p) => waitFor(async () => (await api(p, 'GET', '/readyz')).status === 200, 60_000, `${p.name} ready`)));
+  await Promise.all(
+    procs.map((p) =>
+      waitFor(async () => (await api(p, 'GET', '/readyz')).status === 200, 60_000, `${p.name} ready`),
+    ),
+  );
   return {
     procs,
     dataDir,
@@ -54,7 +86,12 @@ export async function startDispatchCluster(names: string[], store: 'raft' | 'crd
   };
 }
 
-export async function api(proc: NodeProc, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+export async function api(
+  proc: NodeProc,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   try {
     const res = await fetch(`http://127.0.0.1:${proc.webPort}${path}`, {
       method,

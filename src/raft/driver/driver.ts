@@ -47,7 +47,16 @@ import { ClusterMessageType } from '../../cluster/message-types.ts';
 import { isVoter, quorumSize } from '../core/conf-change.ts';
 import type { RaftOptions } from '../core/config.ts';
 import { RawNode } from '../core/raw-node.ts';
-import type { ConfChange, ConfState, Entry, HardState, Message, Ready, Snapshot } from '../core/types.ts';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  HardState,
+  Message,
+  ProposeRejection,
+  Ready,
+  Snapshot,
+} from '../core/types.ts';
 import { FileLogStorage } from '../storage/file-log-storage.ts';
 import type { LogStorage } from '../storage/log-storage.ts';
 import { MemoryLogStorage } from '../storage/memory-log-storage.ts';
@@ -138,7 +147,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private quorumLostSince: number | null;
   private lastSnapshotIndex: number;
   private bootCampaignDone = false;
-  /** A config entry was applied or a snapshot restored: refresh `conf` after `advance`. */
+  /** A config entry was applied or a snapshot restored in the last `advance`: refresh `conf`. */
   private confDirty = true;
   /** (index, term, result) triples applied by the current Ready, answered after `advance`. */
   private appliedBatch: unknown[] = [];
@@ -196,6 +205,8 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       chunkBytes: resolved.snapshotChunkBytes,
       window: resolved.snapshotWindow,
       send: (chunk) => this.node.sendTo(chunk.to, ClusterMessageType.Raft, chunk),
+      now: () => performance.now(),
+      stallMs: resolved.electionTimeoutMs,
       failed: (peer) => {
         this.raw.reportSnapshot(peer, 'failed');
         this.kick();
@@ -451,18 +462,20 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private onUp(_peer: string): void {
     if (this.state !== 'running') return;
     this.observe();
-    // A founder that just started campaigns as soon as a majority is connected instead of
-    // waiting out a full election timeout; pre-vote keeps this from disturbing a live leader.
-    if (
-      !this.bootCampaignDone &&
-      this.raw.leader === null &&
-      this.quorumLostSince === null &&
-      isVoter(this.conf, this.id)
-    ) {
-      this.bootCampaignDone = true;
-      this.raw.campaign();
-    }
+    this.bootCampaign();
     this.kick();
+  }
+
+  /**
+   * A voter that just started campaigns as soon as a majority is connected instead of waiting
+   * out a full election timeout; pre-vote keeps this from disturbing a live leader.
+   */
+  private bootCampaign(): void {
+    if (this.bootCampaignDone || this.raw.leader !== null || !isVoter(this.conf, this.id)) return;
+    if (this.quorumLostSince !== null) return;
+    this.raw.campaign();
+    // Refused while the bootstrap configuration is not applied yet; the Ready loop asks again.
+    this.bootCampaignDone = this.raw.role !== 'follower';
   }
 
   private onDown(peer: string, _reason: NodeDownReason): void {
@@ -488,15 +501,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       return { ok: false, reason: 'closed', leader: null, message: 'member closed' };
     const r = this.raw.propose(data);
     this.kick();
-    if (r.ok) return r;
-    switch (r.reason) {
-      case 'overloaded':
-        return { ok: false, reason: 'overloaded', leader: r.leader, message: 'too many uncommitted bytes' };
-      case 'transferring':
-        return { ok: false, reason: 'pending', leader: r.leader, message: 'leadership transfer in progress' };
-      default:
-        return { ok: false, reason: 'not-leader', leader: r.leader, message: r.reason };
-    }
+    return r.ok ? r : refusal(r.reason, r.leader, 'write');
   }
 
   private proposeConf(change: ConfChange): ProposeOutcome {
@@ -524,21 +529,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     }
     const r = this.raw.proposeConfChange(change);
     this.kick();
-    if (r.ok) return r;
-    switch (r.reason) {
-      case 'conf-change-pending':
-      case 'transferring':
-        return { ok: false, reason: 'pending', leader: r.leader, message: r.reason };
-      case 'invalid-conf-change':
-        return {
-          ok: false,
-          reason: 'invalid',
-          leader: r.leader,
-          message: `${change.type} ${change.node} does not apply`,
-        };
-      default:
-        return { ok: false, reason: 'not-leader', leader: r.leader, message: r.reason };
-    }
+    return r.ok ? r : refusal(r.reason, r.leader, `${change.type} ${change.node}`);
   }
 
   // ---- the Ready loop ----------------------------------------------------------------------
@@ -561,7 +552,10 @@ export class RaftDriver<O extends { readonly result: unknown }> {
         const rd = this.raw.ready();
         const deferred = await this.handleReady(rd);
         this.raw.advance(rd);
+        // The core takes a new configuration in `advance`; read it only now.
+        if (deferred) this.confDirty = true;
         this.observe();
+        this.bootCampaign();
         if (deferred) {
           this.answerApplied();
           this.reads.applied(this.machineIndex);
@@ -623,8 +617,6 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       const outcome = this.machine.apply(e.index, e.data);
       result = outcome.result;
       this.hooks.onApplied?.(e.index, outcome);
-    } else if (e.type === 'config') {
-      this.confDirty = true;
     }
     this.machineIndex = e.index;
     this.appliedBatch.push(e.index, e.term, result);
@@ -652,7 +644,6 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.machine.restore(snap.data);
     this.machineIndex = snap.index;
     this.lastSnapshotIndex = snap.index;
-    this.confDirty = true;
     this.skipTo = snap.index;
     this.hooks.onRestore?.('after', snap.index);
   }
@@ -697,7 +688,6 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     if (this.conf.voters.length > 0 && visible >= quorumSize(this.conf)) this.quorumLostSince = null;
     else this.quorumLostSince ??= now;
   }
-
 
   private noQuorumForMs(): number {
     this.trackQuorum();
@@ -764,5 +754,21 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.waiters.clear();
     this.storage.close().catch(() => {});
     this.hooks.onFatal?.(err);
+  }
+}
+
+/** The router's view of a proposal the core did not accept. */
+function refusal(reason: ProposeRejection, leader: string | null, what: string): ProposeOutcome {
+  switch (reason) {
+    case 'overloaded':
+      return { ok: false, reason: 'overloaded', leader, message: 'too many uncommitted bytes' };
+    case 'transferring':
+    case 'conf-change-pending':
+      return { ok: false, reason: 'pending', leader, message: `${what}: ${reason}` };
+    case 'invalid-conf-change':
+      return { ok: false, reason: 'invalid', leader, message: `${what} does not apply` };
+    case 'not-leader':
+    case 'no-leader':
+      return { ok: false, reason: 'not-leader', leader, message: reason };
   }
 }
