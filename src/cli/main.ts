@@ -44,6 +44,12 @@ program
   .option('--port <port>', 'cluster port', '4370')
   .option('--web-port <port>', 'HTTP port of the page and API', '4900')
   .option('--seeds <list>', 'comma-separated host:port of other nodes', '')
+  .option(
+    '--discovery <list>',
+    'how to find other nodes besides the seeds: static, dns:<name>[:srv], gossip[:<port>[:<address>]] (comma-separated)',
+    'static',
+  )
+  .option('--dns-servers <list>', 'DNS servers for dns: discovery, ip[:port] (default: the system resolvers)')
   .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE or a built-in one)')
   .option('--store <mode>', 'raft or crdt', 'raft')
   .option('--role <role>', 'city or dispatch', 'city')

@@ -13,20 +13,33 @@
  * ```
  *
  * Membership: connecting to any member yields the full mesh (members gossip their member lists on
- * every new connection); lost connections are redialled with exponential backoff (100 ms → 2 s), so
- * a restarted node rejoins by itself. A closed connection is a node down at once; a silent peer
- * (paused, or cut off by a partition) is declared down by the failure detector fed by heartbeats
- * every `heartbeatIntervalMs`.
+ * every new connection). Addresses come from the seed list, from discovery sources (DNS, UDP
+ * gossip; see `NodeOptions.discovery`) and from members; lost connections are redialled with
+ * exponential backoff (100 ms → 2 s), so a restarted node rejoins by itself.
+ *
+ * Failure detection: a closed connection is a node down at once (`connection_closed`). A silent
+ * peer — paused, or cut off by a partition that closes nothing — is declared down by the
+ * phi-accrual detector (`failure_detected`): every connection carries a heartbeat every 100 ms,
+ * and with the defaults a peer is down 1.1–1.3 s after it fell silent. A stall of our own event
+ * loop (GC, a long handler, CPU starvation) is recognised as ours and accuses nobody. See
+ * `docs/decisions/0001-failure-detection.md`.
  *
  * When not to use: inside one process, an `ActorSystem` alone is enough.
  */
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { ActorSystem } from '../actor/index.ts';
-import type { Pid, RemoteEnvelope } from '../actor/index.ts';
+import type { Pid } from '../actor/index.ts';
+import { Dialer } from './dialer.ts';
+import { decodeEnvelope, encodeEnvelope } from './envelope-codec.ts';
+import { combineDiscovery } from './discovery/combine.ts';
+import { DiscoveryStartError } from './discovery/errors.ts';
+import type { Discovery } from './discovery/types.ts';
+import { HeartbeatMonitor } from './failure-detector/heartbeat-monitor.ts';
+import type { PeerDownEvent } from './failure-detector/heartbeat-monitor.ts';
 import { GlobalNames, earliestRegistrationWins } from './global-names.ts';
-import type { NameResolverFn } from './global-names.ts';
 import { ClusterMessageType, CLUSTER_MESSAGE_TYPES } from './message-types.ts';
+import type { NodeDownReason, NodeOptions } from './node-options.ts';
 import type {
   LeavePayload,
   MemberAddress,
@@ -40,61 +53,12 @@ import { parseNodeName, shortName } from './protocol.ts';
 import { PubSub } from './pubsub.ts';
 import { startWatcher } from './watcher.ts';
 import type { Watch } from './watcher.ts';
-import { createFailureDetector } from './peer-detector.ts';
-import type { PeerDetector, PeerDetectorOptions } from './peer-detector.ts';
 import { FaultController } from './transport/faults.ts';
 import { TcpTransport } from './transport/tcp-transport.ts';
-import type { TcpTlsOptions } from './transport/tcp-transport.ts';
 import type { Connection, FaultInjectable, PeerAddress, Transport } from './transport/types.ts';
 import { MessageType } from '../wire/message-types.ts';
 
-export interface NodeOptions {
-  /** Short node name, e.g. `gotham`. The full name is `gotham@host:port`. */
-  readonly name: string;
-  /** Shared secret of the cluster (never sent on the wire). */
-  readonly cookie: string;
-  /** Interface to bind. Default `127.0.0.1`. */
-  readonly host?: string;
-  /** Port to bind. Default 0 (any free port). */
-  readonly port?: number;
-  /** Host peers should dial. Default `host`. */
-  readonly advertiseHost?: string;
-  /** Static seed list. Default none. */
-  readonly seeds?: readonly PeerAddress[];
-  /** Further discovery strategies (DNS, UDP gossip). Default none. */
-  readonly discovery?: readonly AddressSource[];
-  /** Mutual TLS between nodes. Default off. */
-  readonly tls?: TcpTlsOptions;
-  /** Build the transport (the in-memory one for simulations). Default TCP. */
-  readonly transport?: (base: {
-    name: string;
-    cookie: string;
-    logger: Logger;
-    messageTypes: ReadonlySet<number>;
-  }) => Transport & FaultInjectable;
-  readonly logger?: Logger;
-  /** Fault injection shared with other nodes (simulations). Default: one controller per node. */
-  readonly faults?: FaultController;
-  /** Heartbeat period. Default 100 ms: with the detector's defaults a silent peer is down in well under 2 s. */
-  readonly heartbeatIntervalMs?: number;
-  readonly failureDetector?: PeerDetectorOptions;
-  /** First redial delay after a failure. Default 100 ms. */
-  readonly reconnectMinMs?: number;
-  /** Largest redial delay. Default 2 000 ms. */
-  readonly reconnectMaxMs?: number;
-  /** Resolves duplicate global names after a heal. Default: the earlier registration wins. */
-  readonly nameResolver?: NameResolverFn;
-  /** Default call timeout for this node's actor system, ms. Default 5 000. */
-  readonly defaultCallTimeoutMs?: number;
-}
-
-/** Anything that yields peer addresses over time (static list, DNS, UDP gossip). */
-export interface AddressSource {
-  start(onAddress: (address: PeerAddress) => void): void;
-  stop(): void;
-}
-
-export type NodeDownReason = 'connection_closed' | 'failure_detected' | 'left' | 'restarted' | 'stopped';
+export type { DiscoveryContext, DiscoverySource, NodeDownReason, NodeOptions } from './node-options.ts';
 
 interface Member {
   /** The connection we send on; a spare from a simultaneous dial may still be read for a while. */
@@ -104,34 +68,27 @@ interface Member {
   left: boolean;
 }
 
-interface DialState {
-  readonly address: PeerAddress;
-  nextAt: number;
-  delay: number;
-  inFlight: boolean;
-  /** The node behind this address, once known. */
-  peer?: string;
-}
-
 export class ClusterNode {
   readonly system: ActorSystem;
   readonly globals: GlobalNames;
   readonly pubsub: PubSub;
   /** Fault injection for tests and chaos controls: partition, heal, drop and delay. */
   readonly faults: FaultController;
+  /** Heartbeats on every connection and the phi-accrual detector behind them (φ, stall metrics). */
+  readonly monitor: HeartbeatMonitor;
   readonly log: Logger;
   private readonly transport: Transport & FaultInjectable;
   private readonly members = new Map<string, Member>();
-  private readonly dials = new Map<string, DialState>();
+  private readonly dialer: Dialer;
   private readonly handlers = new Map<number, (peer: string, payload: unknown) => void>();
   private readonly upListeners: ((peer: string) => void)[] = [];
   private readonly downListeners: ((peer: string, reason: NodeDownReason) => void)[] = [];
-  private readonly detector: PeerDetector;
   private readonly options: NodeOptions;
   private readonly selfAddress: PeerAddress;
+  private discovery: Discovery | undefined;
   private timers: ReturnType<typeof setInterval>[] = [];
+  private unsubscribeFaults: (() => void) | undefined;
   private stopped = false;
-  private seq = 0;
 
   /** Use `startNode`. */
   constructor(
@@ -148,7 +105,18 @@ export class ClusterNode {
     this.system = system;
     this.log = system.log;
     this.faults = faults;
-    this.detector = createFailureDetector(options.failureDetector);
+    this.monitor = new HeartbeatMonitor({ ...options.failureDetector, logger: this.log });
+    this.monitor.onDown((event) => this.onPeerSilent(event));
+    this.dialer = new Dialer({
+      connect: (address) => this.transport.connect(address),
+      isConnected: (peer) => this.members.has(peer),
+      onConnected: (conn) => this.adopt(conn, true),
+      self: selfAddress,
+      selfName: system.node,
+      log: this.log,
+      minDelayMs: options.reconnectMinMs ?? 100,
+      maxDelayMs: options.reconnectMaxMs ?? 2000,
+    });
     this.globals = new GlobalNames(
       system,
       {
@@ -165,7 +133,12 @@ export class ClusterNode {
       watch,
     );
     system.attachBridge({
-      send: (node, env) => this.sendTo(node, ClusterMessageType.Envelope, env),
+      send: (node, env) => {
+        const m = this.members.get(node);
+        if (m === undefined || !m.conn.isOpen) return false;
+        m.conn.send(ClusterMessageType.Envelope, encodeEnvelope(env, this.name, node));
+        return true;
+      },
       whereisGlobal: (name) => this.globals.whereis(name),
     });
   }
@@ -196,6 +169,11 @@ export class ClusterNode {
     return this.members.has(peer);
   }
 
+  /** Addresses this node dials or redials (seeds, members, discovery candidates). */
+  knownAddresses(): PeerAddress[] {
+    return this.dialer.addresses();
+  }
+
   onNodeUp(listener: (peer: string) => void): () => void {
     this.upListeners.push(listener);
     return () => remove(this.upListeners, listener);
@@ -215,7 +193,7 @@ export class ClusterNode {
   /** Send to a connected peer; false when not connected. */
   sendTo(peer: string, type: number, payload: unknown): boolean {
     const m = this.members.get(peer);
-    if (!m?.conn.isOpen) return false;
+    if (m === undefined || !m.conn.isOpen) return false;
     m.conn.send(type, payload);
     return true;
   }
@@ -227,22 +205,7 @@ export class ClusterNode {
   /** Add an address to dial (like `Node.connect`); the node keeps it and redials it after failures. */
   addPeer(address: PeerAddress, knownPeer?: string): void {
     if (this.stopped) return;
-    if (address.host === this.selfAddress.host && address.port === this.selfAddress.port) return;
-    const key = addrKey(address);
-    const existing = this.dials.get(key);
-    if (existing) {
-      if (knownPeer) existing.peer = knownPeer;
-      return;
-    }
-    const state: DialState = {
-      address,
-      nextAt: 0,
-      delay: this.options.reconnectMinMs ?? 100,
-      inFlight: false,
-    };
-    if (knownPeer) state.peer = knownPeer;
-    this.dials.set(key, state);
-    this.dialDue();
+    this.dialer.add(address, knownPeer);
   }
 
   /** Resolves once `peer` (full name) is connected, or rejects after `timeoutMs`. */
@@ -262,68 +225,40 @@ export class ClusterNode {
     });
   }
 
-  /** Start timers and discovery; called by `startNode`. */
+  /** Start the failure detector, the redial loop and the seeds; called by `startNode`. */
   start(): void {
-    const hb = this.options.heartbeatIntervalMs ?? 100;
-    let lastTick = performance.now();
-    this.timers.push(
-      setInterval(() => {
-        const now = performance.now();
-        // A stall of our own event loop is not our peers' silence: forgive it.
-        if (now - lastTick > hb * 3) this.detector.forgive(now);
-        lastTick = now;
-        this.seq++;
-        for (const m of this.members.values())
-          if (m.conn.isOpen) m.conn.send(MessageType.Heartbeat, { seq: this.seq });
-        for (const peer of this.detector.suspects(now)) {
-          const m = this.members.get(peer);
-          if (!m) continue;
-          this.log.warn({ peer }, 'peer silent; declaring it down');
-          this.dropMember(peer, m, 'failure_detected');
-          m.conn.close(new Error('failure detected'));
-        }
-      }, hb),
-      setInterval(() => this.dialDue(), 50),
-    );
-    for (const t of this.timers) t.unref();
+    this.monitor.start();
+    const redial = setInterval(() => this.dialer.dialDue(), 50);
+    redial.unref();
+    this.timers.push(redial);
     this.transport.onConnection((conn) => this.adopt(conn, false));
     for (const seed of this.options.seeds ?? []) this.addPeer(seed);
-    for (const d of this.options.discovery ?? []) {
-      d.start((address) => this.addPeer(address));
-    }
-    this.faults.onChange(() => {
-      // After a heal, dial at once instead of waiting out a backoff or a stuck handshake.
-      for (const d of this.dials.values()) {
-        d.nextAt = 0;
-        d.inFlight = false;
-        d.delay = this.options.reconnectMinMs ?? 100;
-      }
-      this.dialDue();
-    });
+    // After a heal, dial at once instead of waiting out a backoff or a stuck handshake.
+    this.unsubscribeFaults = this.faults.onChange(() => this.dialer.retryNow());
   }
 
-  private dialDue(): void {
-    if (this.stopped) return;
-    const now = performance.now();
-    for (const d of this.dials.values()) {
-      if (d.inFlight || d.nextAt > now) continue;
-      if (d.peer && this.members.has(d.peer)) continue;
-      d.inFlight = true;
-      this.transport.connect(d.address).then(
-        (conn) => {
-          d.inFlight = false;
-          d.delay = this.options.reconnectMinMs ?? 100;
-          d.peer = conn.peerName;
-          this.adopt(conn, true);
-        },
-        (err: unknown) => {
-          d.inFlight = false;
-          d.nextAt = performance.now() + d.delay;
-          d.delay = Math.min(d.delay * 2, this.options.reconnectMaxMs ?? 2000);
-          this.log.debug({ address: addrKey(d.address), err: String(err) }, 'dial failed');
-        },
+  /** Start the discovery sources; called by `startNode`. Rejects with `DiscoveryStartError`. */
+  async startDiscovery(): Promise<void> {
+    const sources = this.options.discovery ?? [];
+    if (sources.length === 0 || this.stopped) return;
+    let discovery: Discovery;
+    try {
+      const context = {
+        localName: this.name,
+        cookie: this.options.cookie,
+        address: this.selfAddress,
+        logger: this.log,
+      };
+      discovery = combineDiscovery(
+        ...sources.map((source) => (typeof source === 'function' ? source(context) : source)),
       );
+      await discovery.start((view) => {
+        if (!this.stopped) this.dialer.offer(view);
+      });
+    } catch (err) {
+      throw new DiscoveryStartError(err);
     }
+    this.discovery = discovery;
   }
 
   private adopt(conn: Connection, outbound: boolean): void {
@@ -345,6 +280,7 @@ export class ClusterNode {
       const spare = preferNew ? existing.conn : conn;
       if (preferNew) existing.conn = conn;
       this.listen(peer, existing, conn);
+      this.monitor.watch(conn);
       setTimeout(() => spare.close(), 2000).unref();
       return;
     }
@@ -354,8 +290,8 @@ export class ClusterNode {
     }
     const member: Member = { conn, outbound, address, left: false };
     this.members.set(peer, member);
-    this.detector.heartbeat(peer, performance.now());
     this.listen(peer, member, conn);
+    this.monitor.watch(conn);
     this.addPeer(address, peer);
     this.log.info({ peer }, 'node up');
     conn.send(ClusterMessageType.Members, { members: this.memberAddresses() } satisfies MembersPayload);
@@ -374,11 +310,21 @@ export class ClusterNode {
     });
   }
 
+  /** The detector gave up on a connection (it closes it next); the peer is down if it was the one we use. */
+  private onPeerSilent(event: PeerDownEvent): void {
+    const member = this.members.get(event.peer);
+    if (member?.conn !== event.connection) return;
+    this.log.warn(
+      { peer: event.peer, silenceMs: Math.round(event.silenceMs), phi: event.phi },
+      'peer silent; declaring it down',
+    );
+    this.dropMember(event.peer, member, 'failure_detected');
+  }
+
   private dropMember(peer: string, member: Member, reason: NodeDownReason): void {
     if (this.members.get(peer) !== member) return;
     this.members.delete(peer);
-    this.detector.remove(peer);
-    if (reason === 'left') this.dials.delete(addrKey(member.address));
+    if (reason === 'left') this.dialer.forget(member.address);
     this.system.nodeDown(peer);
     this.globals.nodeDown(peer);
     this.log.warn({ peer, reason }, 'node down');
@@ -391,13 +337,12 @@ export class ClusterNode {
   }
 
   private receive(peer: string, member: Member, type: number, payload: unknown): void {
-    this.detector.heartbeat(peer, performance.now());
     switch (type) {
-      case MessageType.Heartbeat:
-        return;
       case ClusterMessageType.Envelope:
-        this.system.receiveRemote(payload as RemoteEnvelope);
+        this.system.receiveRemote(decodeEnvelope(payload, this.name, peer));
         return;
+      case MessageType.Heartbeat:
+        return; // the heartbeat monitor reads these
       case ClusterMessageType.Members:
         for (const m of (payload as MembersPayload).members) {
           if (m.name !== this.name && !this.members.has(m.name)) this.addPeer({ host: m.host, port: m.port });
@@ -448,9 +393,11 @@ export class ClusterNode {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    for (const d of this.options.discovery ?? []) d.stop();
+    this.monitor.stop();
+    this.dialer.stop();
+    this.unsubscribeFaults?.();
     const peers = [...this.members.entries()];
-    await this.transport.close();
+    await Promise.all([this.discovery?.stop(), this.transport.close()]);
     for (const [peer, m] of peers) this.dropMember(peer, m, 'stopped');
     this.system.shutdownNow();
   }
@@ -461,6 +408,11 @@ export class ClusterNode {
   }
 }
 
+/**
+ * Starts a node: binds the transport, starts the actor system, the failure detector, the seeds'
+ * dials and the discovery sources. Rejects with `ListenError` if the port cannot be bound and
+ * with `DiscoveryStartError` if a discovery source cannot start (the node is stopped again).
+ */
 export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const messageTypes = new Set<number>([...Object.values(MessageType), ...CLUSTER_MESSAGE_TYPES]);
@@ -495,14 +447,17 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
     faults,
   );
   node.start();
+  try {
+    await node.startDiscovery();
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
   return node;
-}
-
-function addrKey(a: PeerAddress): string {
-  return `${a.host}:${a.port}`;
 }
 
 function remove<T>(list: T[], item: T): void {
   const i = list.indexOf(item);
   if (i >= 0) list.splice(i, 1);
 }
+

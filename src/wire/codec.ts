@@ -14,16 +14,38 @@
  * ```
  *
  * API: `encodePayload(value): Uint8Array` (throws `PayloadEncodeError`),
- * `decodePayload(bytes): unknown` (throws `PayloadDecodeError`; trailing bytes are an error).
+ * `decodePayload(bytes, start?, end?): unknown` (throws `PayloadDecodeError`; trailing bytes
+ * are an error), and for the frame path `encodePayloadScratch(value, reserve)`, which encodes
+ * into a scratch buffer the next call reuses (no allocation per message).
  *
  * Not for: validating shapes — decoded values are `unknown`; check them where they are used.
  * (A reserved 0xc1 byte nested inside a value decodes to an opaque sentinel object, which such
  * checks reject like any other unexpected value.)
  */
-import { C1, Packr } from 'msgpackr';
+import { C1, Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr';
 import { PayloadDecodeError, PayloadEncodeError } from './errors.ts';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** Bytes in a scratch buffer: `[start, end)` of `this`; valid only until the next encode. */
+export type ScratchBytes = Buffer & { readonly start: number; readonly end: number };
+
+/**
+ * Encodes `value` into a scratch buffer after `reserve` (0–255) free bytes, for a header the
+ * caller writes there. Returns the scratch buffer itself with the range of reserved bytes plus
+ * payload; the next encode call reuses those bytes, so copy them out first. Throws
+ * `PayloadEncodeError`.
+ */
+export function encodePayloadScratch(value: unknown, reserve: number): ScratchBytes {
+  try {
+    return packr.pack(
+      value,
+      REUSE_BUFFER_MODE | RESET_BUFFER_MODE | RESERVE_START_SPACE | reserve,
+    ) as ScratchBytes;
+  } catch (err) {
+    throw new PayloadEncodeError(err);
+  }
+}
 
 export function encodePayload(value: unknown): Uint8Array {
   try {
@@ -33,11 +55,20 @@ export function encodePayload(value: unknown): Uint8Array {
   }
 }
 
-export function decodePayload(bytes: Uint8Array): unknown {
-  if (bytes.length === 0) throw new PayloadDecodeError(new Error('empty payload'));
+/** Reused for every ranged decode: msgpackr reads `start` and `end` and keeps nothing. */
+const range = { start: 0, end: 0 };
+
+/** Decodes `bytes[start, end)` (default: all of it) as exactly one MessagePack value. */
+export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
+  if (end <= start) throw new PayloadDecodeError(new Error('empty payload'));
   let value: unknown;
   try {
-    value = packr.unpack(bytes);
+    if (start === 0 && end === bytes.length) value = packr.unpack(bytes);
+    else {
+      range.start = start;
+      range.end = end;
+      value = packr.unpack(bytes, range);
+    }
   } catch (err) {
     throw new PayloadDecodeError(err);
   }

@@ -17,6 +17,11 @@
  * (a connection raises it once the handshake has succeeded). Frames are handed out one by one
  * so the caller can stop mid-chunk (after closing) or change limits between frames.
  *
+ * Hot path: `nextFrame(): boolean` does the same without allocating — the frame is then
+ * `frameType` and the payload `frameBytes[frameStart, frameEnd)`, a range of the received chunk
+ * itself whenever the frame lies within one chunk (decode it with
+ * `decodePayload(frameBytes, frameStart, frameEnd)` before the next call).
+ *
  * Not for: datagrams (one datagram is one message; see discovery's gossip packets).
  */
 import { FRAME_HEADER_BYTES, DEFAULT_MAX_FRAME_BYTES, WIRE_VERSION } from './frame.ts';
@@ -37,19 +42,29 @@ export interface FrameDecoderOptions {
   messageTypes?: ReadonlySet<number>;
 }
 
+const EMPTY = new Uint8Array(0);
+
 export class FrameDecoder {
   /** Largest frame accepted, header included; may be changed between frames. */
   maxFrameBytes: number;
-  private readonly messageTypes: ReadonlySet<number>;
+  /** `accepted[type] === 1` for every accepted type id. */
+  private readonly accepted = new Uint8Array(256);
   private chunks: Uint8Array[] = [];
   /** Read position inside `chunks[0]`. */
   private head = 0;
   private buffered = 0;
   private failure: WireError | undefined;
+  /** The frame found by the last successful `nextFrame()`. */
+  frameType = 0;
+  frameBytes: Uint8Array = EMPTY;
+  frameStart = 0;
+  frameEnd = 0;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.messageTypes = options.messageTypes ?? KNOWN_MESSAGE_TYPES;
+    for (const type of options.messageTypes ?? KNOWN_MESSAGE_TYPES) {
+      if (type >= 0 && type < 256) this.accepted[type] = 1;
+    }
   }
 
   /** Bytes received but not yet handed out as frames. */
@@ -65,27 +80,67 @@ export class FrameDecoder {
 
   /** The next complete frame, or `undefined` if more bytes are needed. Throws a `WireError`. */
   next(): Frame | undefined {
+    if (!this.nextFrame()) return undefined;
+    return {
+      version: WIRE_VERSION,
+      type: this.frameType,
+      payload: this.frameBytes.subarray(this.frameStart, this.frameEnd),
+    };
+  }
+
+  /**
+   * Finds the next complete frame: true and `frameType`, `frameBytes`, `frameStart`, `frameEnd`
+   * set, or false if more bytes are needed. Throws a `WireError`.
+   */
+  nextFrame(): boolean {
     if (this.failure) throw this.failure;
-    if (this.buffered < 4) return undefined;
+    if (this.buffered < 4) return false;
+    const first = this.chunks[0]!;
+    const head = this.head;
+    if (first.length - head >= FRAME_HEADER_BYTES) {
+      // The whole header is in the first chunk (nearly always): no copy.
+      const length = ((first[head]! << 24) >>> 0) + (first[head + 1]! << 16) + (first[head + 2]! << 8) + first[head + 3]!;
+      this.check(length, first[head + 4]!, first[head + 5]!);
+      const total = 4 + length;
+      if (this.buffered < total) return false;
+      this.frameType = first[head + 5]!;
+      if (first.length - head >= total) {
+        this.frameBytes = first;
+        this.frameStart = head + FRAME_HEADER_BYTES;
+        this.frameEnd = head + total;
+        this.head = head + total;
+        this.buffered -= total;
+        if (this.head === first.length) {
+          this.chunks.shift();
+          this.head = 0;
+        }
+        return true;
+      }
+      this.frameBytes = this.take(total);
+      this.frameStart = FRAME_HEADER_BYTES;
+      this.frameEnd = total;
+      return true;
+    }
     const header = this.peek(Math.min(FRAME_HEADER_BYTES, this.buffered));
     const length = ((header[0]! << 24) >>> 0) + (header[1]! << 16) + (header[2]! << 8) + header[3]!;
-    if (4 + length > this.maxFrameBytes)
-      return this.fail(new FrameTooLargeError(4 + length, this.maxFrameBytes));
-    if (length < 2)
-      return this.fail(new MalformedFrameError(`frame length ${length} is shorter than its header`));
-    if (header.length >= 5 && header[4] !== WIRE_VERSION) {
-      return this.fail(new UnsupportedVersionError(header[4]!, WIRE_VERSION));
-    }
-    if (header.length >= 6 && !this.messageTypes.has(header[5]!)) {
-      return this.fail(new UnknownMessageTypeError(header[5]!));
-    }
-    if (this.buffered < 4 + length) return undefined;
+    this.check(length, header[4], header[5]);
+    if (this.buffered < 4 + length) return false;
     const frameBytes = this.take(4 + length);
-    return {
-      version: frameBytes[4]!,
-      type: frameBytes[5]!,
-      payload: frameBytes.subarray(FRAME_HEADER_BYTES),
-    };
+    this.frameType = frameBytes[5]!;
+    this.frameBytes = frameBytes;
+    this.frameStart = FRAME_HEADER_BYTES;
+    this.frameEnd = 4 + length;
+    return true;
+  }
+
+  /** Checks a header as soon as its bytes are in (`version` and `type` may not be yet). */
+  private check(length: number, version: number | undefined, type: number | undefined): void {
+    if (4 + length > this.maxFrameBytes) this.fail(new FrameTooLargeError(4 + length, this.maxFrameBytes));
+    if (length < 2) this.fail(new MalformedFrameError(`frame length ${length} is shorter than its header`));
+    if (version !== undefined && version !== WIRE_VERSION) {
+      this.fail(new UnsupportedVersionError(version, WIRE_VERSION));
+    }
+    if (type !== undefined && this.accepted[type] !== 1) this.fail(new UnknownMessageTypeError(type));
   }
 
   private fail(error: WireError): never {

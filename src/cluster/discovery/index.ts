@@ -3,7 +3,7 @@
  * SRV, as a Kubernetes headless service answers) and authenticated UDP gossip on the local
  * network, alone or combined.
  */
-export type { Candidate, Discovery } from './types.ts';
+export type { Candidate, Discovery, DiscoveryContext, DiscoverySource } from './types.ts';
 export { parseCandidate, normalizeCandidates } from './types.ts';
 export { StaticDiscovery } from './static.ts';
 export type { StaticDiscoveryOptions } from './static.ts';
@@ -19,3 +19,6 @@ export {
 } from './gossip-packet.ts';
 export type { Announcement, DecodedAnnouncement } from './gossip-packet.ts';
 export { combineDiscovery } from './combine.ts';
+export { DiscoveryStartError } from './errors.ts';
+export { parseDiscoverySpecs, discoveryFromSpecs } from './spec.ts';
+export type { DiscoverySpec, DiscoveryFromSpecsOptions } from './spec.ts';

@@ -18,6 +18,7 @@
  * Kubernetes headless service answers), `GossipDiscovery` (authenticated UDP announcements on the
  * local network), `combineDiscovery` (union of several).
  */
+import type { Logger } from 'pino';
 import type { PeerAddress } from '../transport/types.ts';
 
 export interface Candidate extends PeerAddress {
@@ -31,6 +32,22 @@ export interface Discovery {
   /** Stops timers and sockets; the listener is not called afterwards. */
   stop(): Promise<void>;
 }
+
+/** What a discovery factory learns about the node it serves (known only once its port is bound). */
+export interface DiscoveryContext {
+  /** The node's full name, `name@host:port`: what gossip announces. */
+  readonly localName: string;
+  readonly cookie: string;
+  /** The address peers dial (advertised host, bound port). */
+  readonly address: PeerAddress;
+  readonly logger: Logger;
+}
+
+/**
+ * A discovery source, or a factory for one that needs the node's bound address or name (gossip
+ * announces `localName`; DNS A records need the port every node listens on).
+ */
+export type DiscoverySource = Discovery | ((context: DiscoveryContext) => Discovery);
 
 /**
  * Parses `host:port`, `[v6]:port` or `name@host:port` (then `name` is the whole text, the node's

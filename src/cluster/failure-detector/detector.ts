@@ -25,8 +25,14 @@
  * for (const event of detector.tick(now + 2000)) console.log(event.peer, event.status); // 'down'
  * ```
  *
+ * Other traffic: `touch(peer, now)` records any other sign of life (a message that is not a
+ * heartbeat). It restarts the silence but adds no inter-arrival sample, so the statistics stay
+ * those of the heartbeats; it keeps a peer whose heartbeats are queued behind a burst of data on
+ * the same connection from looking silent while its data is still arriving.
+ *
  * API: `add`, `remove`, `heartbeat` (returns an `up` event when a down peer speaks again),
- * `tick` (returns `down` events), `phi`, `status`, `silence`, `stalls`, `stalledMs` (metrics).
+ * `touch` (the same for other traffic), `tick` (returns `down` events), `phi`, `status`,
+ * `silence`, `stalls`, `stalledMs` (metrics).
  *
  * Not for: deciding membership. It reports suspicion per connection; the node layer decides
  * what a down peer means (close the connection, mark the node down, fail over).
@@ -91,8 +97,10 @@ type Resolved = { readonly [K in keyof typeof FAILURE_DETECTOR_DEFAULTS]: number
 
 interface PeerState {
   readonly window: ArrivalWindow;
-  /** Time of the last heartbeat (or of `add`). */
+  /** Time of the last heartbeat (or of `add`): where the next inter-arrival sample starts. */
   lastArrival: number;
+  /** Time of the last sign of life of any kind (heartbeat, other traffic, `add`): where silence starts. */
+  lastSeen: number;
   /** False until the first real heartbeat: the interval from `add` is not a sample. */
   sampled: boolean;
   status: PeerStatus;
@@ -132,6 +140,7 @@ export class PhiAccrualDetector {
     this.peers.set(peer, {
       window: new ArrivalWindow(this.options.maxSamples, this.options.heartbeatIntervalMs),
       lastArrival: now,
+      lastSeen: now,
       sampled: false,
       status: 'up',
     });
@@ -157,6 +166,21 @@ export class PhiAccrualDetector {
     if (state.sampled && now >= this.graceUntil) state.window.add(now - state.lastArrival);
     state.sampled = true;
     state.lastArrival = Math.max(state.lastArrival, now);
+    return this.seen(peer, state, now);
+  }
+
+  /**
+   * Records a sign of life that is not a heartbeat: restarts the silence, takes no sample.
+   * Returns an `up` event if the peer was down. Unknown peers are ignored.
+   */
+  touch(peer: string, now: number): DetectorEvent | undefined {
+    this.observe(now);
+    const state = this.peers.get(peer);
+    return state ? this.seen(peer, state, now) : undefined;
+  }
+
+  private seen(peer: string, state: PeerState, now: number): DetectorEvent | undefined {
+    state.lastSeen = Math.max(state.lastSeen, now);
     if (state.status === 'up') return undefined;
     state.status = 'up';
     return { peer, status: 'up', phi: 0, silenceMs: 0 };
@@ -172,7 +196,7 @@ export class PhiAccrualDetector {
       const value = this.phiOf(state, now);
       if (value >= this.options.threshold) {
         state.status = 'down';
-        events.push({ peer, status: 'down', phi: value, silenceMs: now - state.lastArrival });
+        events.push({ peer, status: 'down', phi: value, silenceMs: now - state.lastSeen });
       }
     }
     return events;
@@ -184,17 +208,17 @@ export class PhiAccrualDetector {
     return state ? this.phiOf(state, now) : 0;
   }
 
-  /** Time since `peer`'s last heartbeat, ms. */
+  /** Time since `peer`'s last sign of life (heartbeat or other traffic), ms. */
   silence(peer: string, now: number): number {
     const state = this.peers.get(peer);
-    return state ? now - state.lastArrival : 0;
+    return state ? now - state.lastSeen : 0;
   }
 
   private phiOf(state: PeerState, now: number): number {
     const { window } = state;
     const mean = window.mean + this.options.acceptablePauseMs;
     const stdDev = Math.max(window.stdDev, this.options.minStdDevMs);
-    return phiOf(now - state.lastArrival, mean, stdDev);
+    return phiOf(now - state.lastSeen, mean, stdDev);
   }
 
   /** Notices our own stalls from the gap since the previous input. */

@@ -6,7 +6,9 @@
  * `onDown` handlers.
  *
  * Every node must run a monitor on every connection: a peer that sends no heartbeats is
- * declared down like a dead one.
+ * declared down like a dead one. Other messages received on a watched connection count as signs
+ * of life too (checked once per tick, so they cost one counter increment each): a heartbeat
+ * queued behind a burst of data does not make a busy but healthy peer look silent.
  *
  * Example:
  * ```ts
@@ -19,7 +21,8 @@
  *
  * Options: everything in `FailureDetectorOptions`, plus `scheduler` (default real timers),
  * `logger` (default silent), `closeOnDown` (default true: a silent connection is useless and a
- * fresh dial after the peer returns gives a clean state).
+ * fresh dial after the peer returns gives a clean state), `countTraffic` (default true: other
+ * messages restart a peer's silence; false judges by heartbeats alone).
  *
  * Lifecycle: `start()` begins ticking; `stop()` cancels the timer (connections stay open).
  * Connections leave the monitor by themselves when they close.
@@ -40,6 +43,7 @@ export interface HeartbeatMonitorOptions extends FailureDetectorOptions {
   scheduler?: Scheduler;
   logger?: Logger;
   closeOnDown?: boolean;
+  countTraffic?: boolean;
 }
 
 export interface PeerDownEvent {
@@ -53,6 +57,8 @@ export interface PeerDownEvent {
 interface Watched {
   readonly conn: Connection;
   seq: number;
+  /** Messages other than heartbeats received since the last tick. */
+  traffic: number;
 }
 
 export class HeartbeatMonitor {
@@ -60,6 +66,7 @@ export class HeartbeatMonitor {
   private readonly scheduler: Scheduler;
   private readonly log: Logger;
   private readonly closeOnDown: boolean;
+  private readonly countTraffic: boolean;
   private readonly heartbeatIntervalMs: number;
   private readonly tickIntervalMs: number;
   private readonly watched = new Map<string, Watched>();
@@ -69,11 +76,12 @@ export class HeartbeatMonitor {
   private nextKey = 0;
 
   constructor(options: HeartbeatMonitorOptions = {}) {
-    const { scheduler, logger, closeOnDown, ...detectorOptions } = options;
+    const { scheduler, logger, closeOnDown, countTraffic, ...detectorOptions } = options;
     this.detector = new PhiAccrualDetector(detectorOptions);
     this.scheduler = scheduler ?? realScheduler;
     this.log = logger ?? pino({ level: 'silent' });
     this.closeOnDown = closeOnDown ?? true;
+    this.countTraffic = countTraffic ?? true;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? FAILURE_DETECTOR_DEFAULTS.heartbeatIntervalMs;
     this.tickIntervalMs = options.tickIntervalMs ?? FAILURE_DETECTOR_DEFAULTS.tickIntervalMs;
   }
@@ -92,11 +100,16 @@ export class HeartbeatMonitor {
   watch(conn: Connection): void {
     if (!conn.isOpen) return;
     const key = `${conn.peerName}#${this.nextKey++}`;
-    const entry: Watched = { conn, seq: 0 };
+    const entry: Watched = { conn, seq: 0, traffic: 0 };
     this.watched.set(key, entry);
     this.detector.add(key, this.scheduler.now());
     conn.onMessage((type) => {
-      if (type !== MessageType.Heartbeat || !this.watched.has(key)) return;
+      // Runs for every message: must stay a counter increment for anything but a heartbeat.
+      if (type !== MessageType.Heartbeat) {
+        entry.traffic++;
+        return;
+      }
+      if (!this.watched.has(key)) return;
       const up = this.detector.heartbeat(key, this.scheduler.now());
       if (up) this.log.info({ peer: conn.peerName }, 'peer heard again');
     });
@@ -132,6 +145,13 @@ export class HeartbeatMonitor {
     if (now - this.lastHeartbeatAt >= this.heartbeatIntervalMs - this.tickIntervalMs / 2) {
       this.lastHeartbeatAt = now;
       for (const entry of this.watched.values()) entry.conn.send(MessageType.Heartbeat, { seq: entry.seq++ });
+    }
+    if (this.countTraffic) {
+      for (const [key, entry] of this.watched) {
+        if (entry.traffic === 0) continue;
+        entry.traffic = 0;
+        this.detector.touch(key, now);
+      }
     }
     for (const event of this.detector.tick(now)) {
       const entry = this.watched.get(event.peer);

@@ -47,6 +47,8 @@ export class FaultController implements LinkPolicy {
   private dropRate = 0;
   private delayMs = 0;
   private jitterMs = 0;
+  /** No cut and no isolation: what every frame checks first (the policy runs on every frame). */
+  private uncut = true;
   private readonly listeners = new Set<() => void>();
 
   constructor(options: FaultControllerOptions = {}) {
@@ -109,6 +111,7 @@ export class FaultController implements LinkPolicy {
   }
 
   isCut(local: string, remote: string): boolean {
+    if (this.uncut) return false;
     if (this.isIsolated(local) || this.isIsolated(remote)) return true;
     for (const cut of this.cuts) {
       if (
@@ -122,6 +125,7 @@ export class FaultController implements LinkPolicy {
   }
 
   outbound(local: string, remote: string | undefined, kind: 'control' | 'message'): number | 'drop' {
+    if (this.uncut && this.delayMs === 0 && this.jitterMs === 0 && this.dropRate === 0) return 0;
     if (remote === undefined ? this.isIsolated(local) : this.isCut(local, remote)) return 'drop';
     if (kind === 'control') return 0;
     if (this.dropRate > 0 && this.random() < this.dropRate) return 'drop';
@@ -129,6 +133,7 @@ export class FaultController implements LinkPolicy {
   }
 
   inbound(local: string, remote: string | undefined): boolean {
+    if (this.uncut) return true;
     return !(remote === undefined ? this.isIsolated(local) : this.isCut(local, remote));
   }
 
@@ -142,6 +147,7 @@ export class FaultController implements LinkPolicy {
   }
 
   private changed(): void {
+    this.uncut = this.cuts.length === 0 && this.isolated.size === 0;
     for (const listener of [...this.listeners]) listener();
   }
 }

@@ -22,8 +22,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodePayload, encodePayload } from '../../wire/codec.ts';
 import { encodeFrame } from '../../wire/frame.ts';
-import type { Frame } from '../../wire/frame.ts';
 import { FrameDecoder } from '../../wire/frame-decoder.ts';
+import { encodeFrameScratch } from '../../wire/frame-encoder.ts';
 import { Handshake, type NodeIdentity, type OutgoingMessage } from '../../wire/handshake.ts';
 import { NONCE_BYTES, type HandshakeRole } from '../../wire/handshake-proof.ts';
 import type { WireError } from '../../wire/errors.ts';
@@ -91,6 +91,8 @@ export class FramedConnection implements Connection {
   private silentReason: Error | undefined;
   private unsubscribePolicy: (() => void) | undefined;
   private readonly counters = { framesSent: 0, framesReceived: 0, framesDropped: 0, bytesReceived: 0 };
+  /** `sendable[type] === 1` for every type `send` accepts (accepted types minus the handshake's). */
+  private readonly sendable: Uint8Array;
 
   constructor({ role, link, localName, options, policy }: FramedConnectionOptions) {
     this.link = link;
@@ -104,6 +106,10 @@ export class FramedConnection implements Connection {
       messageTypes: options.messageTypes,
     });
     this.queue = new SendQueue(link, options.scheduler);
+    this.sendable = new Uint8Array(256);
+    for (const type of options.messageTypes) {
+      if (type >= 0 && type < 256 && !HANDSHAKE_MESSAGE_TYPES.has(type)) this.sendable[type] = 1;
+    }
     this.ready = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -150,15 +156,25 @@ export class FramedConnection implements Connection {
   }
 
   send(type: number, payload: unknown): void {
-    if (!this.opts.messageTypes.has(type) || HANDSHAKE_MESSAGE_TYPES.has(type)) {
-      throw new InvalidMessageTypeError(type);
-    }
-    const frame = encodeFrame(type, encodePayload(payload), this.opts.maxFrameBytes);
+    // The hot path of every message: no allocation besides what the encoder must produce.
+    if (this.sendable[type] !== 1) throw new InvalidMessageTypeError(type);
+    const frame = encodeFrameScratch(type, payload, this.opts.maxFrameBytes);
     if (this.state !== 'open') return;
-    this.enqueue(frame, 'message');
-    const queued = this.queue.queuedBytes;
-    if (queued > this.opts.maxSendQueueBytes) {
-      this.failWith(new PeerTooSlowError(this.peerName, queued, this.opts.maxSendQueueBytes));
+    const policy = this.policy();
+    let delay: number | 'drop' = 0;
+    if (policy !== undefined) {
+      delay = policy.outbound(this.localName, this.peerName, 'message');
+      if (delay === 'drop') {
+        this.counters.framesDropped++;
+        return;
+      }
+    }
+    this.counters.framesSent++;
+    this.queue.pushBytes(frame, frame.start, frame.end, delay);
+    const limit = this.opts.maxSendQueueBytes;
+    if (this.queue.estimatedBytes > limit) {
+      const queued = this.queue.queuedBytes;
+      if (queued > limit) this.failWith(new PeerTooSlowError(this.peerName, queued, limit));
     }
   }
 
@@ -201,30 +217,34 @@ export class FramedConnection implements Connection {
   private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return;
     this.counters.bytesReceived += chunk.length;
-    this.decoder.push(chunk);
+    const decoder = this.decoder;
+    decoder.push(chunk);
+    // Every whole frame of the chunk, decoded in place (one `DataView` per chunk, no copies).
     while (this.state === 'handshaking' || this.state === 'open') {
-      let frame: Frame | undefined;
       try {
-        frame = this.decoder.next();
+        if (!decoder.nextFrame()) return;
       } catch (err) {
         this.failWith(err as WireError);
         return;
       }
-      if (!frame) return;
       this.counters.framesReceived++;
-      if (this.state === 'handshaking') this.onHandshakeFrame(frame);
-      else this.onMessageFrame(frame);
+      if (this.state === 'handshaking') this.onHandshakeFrame(decoder);
+      else this.onMessageFrame(decoder.frameType, decoder.frameBytes, decoder.frameStart, decoder.frameEnd);
     }
   }
 
-  private onHandshakeFrame(frame: Frame): void {
-    if (!HANDSHAKE_MESSAGE_TYPES.has(frame.type)) {
-      this.failHandshake(new HandshakeProtocolError(`message type ${frame.type} before authentication`), []);
+  private onHandshakeFrame(frame: FrameDecoder): void {
+    if (!HANDSHAKE_MESSAGE_TYPES.has(frame.frameType)) {
+      this.failHandshake(
+        new HandshakeProtocolError(`message type ${frame.frameType} before authentication`),
+        [],
+      );
       return;
     }
+    const type = frame.frameType;
     let payload: unknown;
     try {
-      payload = decodePayload(frame.payload);
+      payload = decodePayload(frame.frameBytes, frame.frameStart, frame.frameEnd);
     } catch (err) {
       this.failHandshake(new HandshakeProtocolError('undecodable handshake message', { cause: err }), []);
       return;
@@ -234,7 +254,7 @@ export class FramedConnection implements Connection {
       this.counters.framesDropped++;
       return;
     }
-    const out = this.handshake.receive(frame.type, payload);
+    const out = this.handshake.receive(type, payload);
     if (out.error) {
       this.failHandshake(out.error, out.send);
       return;
@@ -250,32 +270,33 @@ export class FramedConnection implements Connection {
     }
   }
 
-  private onMessageFrame(frame: Frame): void {
-    if (HANDSHAKE_MESSAGE_TYPES.has(frame.type)) {
-      this.failWith(new HandshakeProtocolError(`handshake message type ${frame.type} after authentication`));
+  private onMessageFrame(type: number, bytes: Uint8Array, start: number, end: number): void {
+    if (type <= MAX_HANDSHAKE_TYPE && HANDSHAKE_MESSAGE_TYPES.has(type)) {
+      this.failWith(new HandshakeProtocolError(`handshake message type ${type} after authentication`));
       return;
     }
-    if (!(this.policy()?.inbound(this.localName, this.peerName) ?? true)) {
+    const policy = this.policy();
+    if (policy !== undefined && !policy.inbound(this.localName, this.peerName)) {
       this.counters.framesDropped++;
       return;
     }
     let payload: unknown;
     try {
-      payload = decodePayload(frame.payload);
+      payload = decodePayload(bytes, start, end);
     } catch (err) {
       this.failWith(err as WireError);
       return;
     }
-    if (frame.type === MessageType.Goodbye) {
+    if (type === MessageType.Goodbye) {
       this.onGoodbye(payload);
       return;
     }
     if (this.messageHandlers.length === 0 || this.inbox.length > 0) {
-      this.inbox.push([frame.type, payload]);
+      this.inbox.push([type, payload]);
       if (this.messageHandlers.length > 0) this.scheduleInboxFlush();
       return;
     }
-    this.deliver(frame.type, payload);
+    this.deliver(type, payload);
   }
 
   private deliver(type: number, payload: unknown): boolean {
@@ -432,6 +453,9 @@ export class FramedConnection implements Connection {
     });
   }
 }
+
+/** Handshake ids are all below this bound (see `wire/message-types.ts`: 1–31 are the transport's). */
+const MAX_HANDSHAKE_TYPE = Math.max(...HANDSHAKE_MESSAGE_TYPES);
 
 function codeOf(error: Error): string {
   const code = (error as { code?: unknown }).code;

@@ -13,8 +13,9 @@
  * ```
  *
  * Failure: a peer that goes down cancels its transfer and the core is told (`failed(peer)`), so
- * the leader probes again and re-sends when the peer is back. A new snapshot for the same peer
- * replaces the transfer in progress; the receiver drops chunks of a transfer it has not seen start.
+ * the leader probes again and re-sends when the peer is back. The core re-sending the same
+ * snapshot continues the transfer in progress unless it stalled; a newer snapshot replaces it. The
+ * receiver drops chunks of a transfer it has not seen start.
  *
  * When not to use: messages that fit in a frame; everything else goes through `wire.ts` directly.
  */
@@ -27,6 +28,8 @@ interface Outgoing {
   readonly total: number;
   next: number;
   inflight: number;
+  /** When the last chunk was acknowledged (or the transfer started). */
+  progressAt: number;
 }
 
 export interface SnapshotSenderOptions {
@@ -36,6 +39,14 @@ export interface SnapshotSenderOptions {
   readonly send: (chunk: SnapshotChunk) => boolean;
   /** The transfer to `peer` failed; tell the core. */
   readonly failed: (peer: string) => void;
+  /** Milliseconds on a monotonic clock. */
+  readonly now: () => number;
+  /**
+   * A transfer without an acknowledgement for this long is abandoned when the core asks again.
+   * Until then a repeated request for the same snapshot continues the transfer in progress, so a
+   * snapshot that takes longer than the core's snapshot timeout still arrives.
+   */
+  readonly stallMs: number;
 }
 
 export class SnapshotSender {
@@ -53,8 +64,24 @@ export class SnapshotSender {
   }
 
   start(msg: SnapshotMessage): void {
+    const current = this.transfers.get(msg.to);
+    if (
+      current !== undefined &&
+      current.msg.snapshot.index === msg.snapshot.index &&
+      current.msg.snapshot.term === msg.snapshot.term &&
+      this.options.now() - current.progressAt < this.options.stallMs
+    ) {
+      return;
+    }
     const total = Math.max(1, Math.ceil(msg.snapshot.data.byteLength / this.options.chunkBytes));
-    const t: Outgoing = { id: this.nextId++, msg, total, next: 0, inflight: 0 };
+    const t: Outgoing = {
+      id: this.nextId++,
+      msg,
+      total,
+      next: 0,
+      inflight: 0,
+      progressAt: this.options.now(),
+    };
     this.transfers.set(msg.to, t);
     this.pump(t);
   }
@@ -63,6 +90,7 @@ export class SnapshotSender {
     const t = this.transfers.get(a.from);
     if (t === undefined || t.id !== a.id) return;
     t.inflight = Math.max(0, t.inflight - 1);
+    t.progressAt = this.options.now();
     if (a.seq === t.total - 1) {
       this.transfers.delete(a.from);
       return;

@@ -1,0 +1,167 @@
+/**
+ * The node's address book and redial loop: every address the node should be connected to (seeds,
+ * members it heard of, discovery candidates), dialled when due, with exponential backoff after
+ * failures, so a restarted or healed peer is found again without anyone asking.
+ *
+ * Example:
+ * ```ts
+ * const dialer = new Dialer({ connect: (a) => transport.connect(a), isConnected, onConnected: adopt,
+ *   self: { host: '127.0.0.1', port: 4370 }, selfName, log, minDelayMs: 100, maxDelayMs: 2000 });
+ * dialer.add({ host: '127.0.0.1', port: 4371 });   // a seed: kept and redialled for good
+ * dialer.offer(view);                              // a discovery view: kept while it lists them
+ * setInterval(() => dialer.dialDue(), 50);
+ * ```
+ *
+ * Rules:
+ * - Pinned addresses (seeds, addresses of members we were connected to) are redialled until
+ *   `forget` (a member that left gracefully). Addresses only a discovery source named are
+ *   dropped when they vanish from its view before we ever connected to them, so a DNS name
+ *   that churns through pod addresses does not leave a growing list of dead ones behind.
+ * - An address that turns out to be this node (a DNS record of our own pod, a gossip echo) is
+ *   never dialled again.
+ * - A dial is skipped while the node behind the address is connected.
+ *
+ * Not for: deciding who is a member (the node does that on `onConnected`).
+ */
+import type { Logger } from 'pino';
+import { HandshakeSelfError } from '../wire/errors.ts';
+import type { Candidate } from './discovery/types.ts';
+import type { Connection, PeerAddress } from './transport/types.ts';
+
+export interface DialerOptions {
+  connect(address: PeerAddress): Promise<Connection>;
+  isConnected(peer: string): boolean;
+  /** Called with every connection a dial produced (the node adopts or closes it). */
+  onConnected(conn: Connection): void;
+  /** Our own address and full name: never dialled. */
+  readonly self: PeerAddress;
+  readonly selfName: string;
+  readonly log: Logger;
+  /** First redial delay after a failure, ms. */
+  readonly minDelayMs: number;
+  /** Largest redial delay, ms. */
+  readonly maxDelayMs: number;
+}
+
+interface DialState {
+  readonly address: PeerAddress;
+  nextAt: number;
+  delay: number;
+  inFlight: boolean;
+  /** Seeds and members' addresses; false for addresses only discovery named. */
+  pinned: boolean;
+  /** The address is this node. */
+  self: boolean;
+  /** The node behind this address, once known. */
+  peer?: string;
+}
+
+export class Dialer {
+  private readonly options: DialerOptions;
+  private readonly states = new Map<string, DialState>();
+  private stopped = false;
+
+  constructor(options: DialerOptions) {
+    this.options = options;
+  }
+
+  /** Addresses known (for tests and status pages). */
+  addresses(): PeerAddress[] {
+    return [...this.states.values()].filter((s) => !s.self).map((s) => s.address);
+  }
+
+  /** Keeps `address` and dials it when due; `peer` is the node's full name when known. */
+  add(address: PeerAddress, peer?: string, pinned = true): void {
+    if (this.stopped || this.isSelf(address, peer)) return;
+    const key = addressKey(address);
+    const existing = this.states.get(key);
+    if (existing) {
+      if (peer) existing.peer = peer;
+      existing.pinned ||= pinned;
+      return;
+    }
+    const state: DialState = {
+      address,
+      nextAt: 0,
+      delay: this.options.minDelayMs,
+      inFlight: false,
+      pinned,
+      self: false,
+    };
+    if (peer) state.peer = peer;
+    this.states.set(key, state);
+    this.dialDue();
+  }
+
+  /** A discovery source's current view: adds its candidates, drops unpinned ones it no longer lists. */
+  offer(view: readonly Candidate[]): void {
+    const listed = new Set(view.map(addressKey));
+    for (const [key, state] of this.states) {
+      if (state.pinned || state.self || state.inFlight || listed.has(key)) continue;
+      if (state.peer && this.options.isConnected(state.peer)) continue;
+      this.states.delete(key);
+    }
+    for (const c of view) this.add({ host: c.host, port: c.port }, c.name, false);
+  }
+
+  /** Stops redialling `address` (its node left gracefully). */
+  forget(address: PeerAddress): void {
+    this.states.delete(addressKey(address));
+  }
+
+  /** Dials every address that is due, not connected and not being dialled. */
+  dialDue(): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    for (const state of this.states.values()) {
+      if (state.self || state.inFlight || state.nextAt > now) continue;
+      if (state.peer && this.options.isConnected(state.peer)) continue;
+      this.dial(state);
+    }
+  }
+
+  /** Forgets backoffs and dials at once (after a partition heals). */
+  retryNow(): void {
+    for (const state of this.states.values()) {
+      state.nextAt = 0;
+      state.inFlight = false;
+      state.delay = this.options.minDelayMs;
+    }
+    this.dialDue();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private dial(state: DialState): void {
+    state.inFlight = true;
+    this.options.connect(state.address).then(
+      (conn) => {
+        state.inFlight = false;
+        state.delay = this.options.minDelayMs;
+        state.peer = conn.peerName;
+        this.options.onConnected(conn);
+      },
+      (err: unknown) => {
+        state.inFlight = false;
+        if (err instanceof HandshakeSelfError) {
+          state.self = true;
+          return;
+        }
+        state.nextAt = performance.now() + state.delay;
+        state.delay = Math.min(state.delay * 2, this.options.maxDelayMs);
+        this.options.log.debug({ address: addressKey(state.address), err: String(err) }, 'dial failed');
+      },
+    );
+  }
+
+  private isSelf(address: PeerAddress, peer: string | undefined): boolean {
+    const { self, selfName } = this.options;
+    return peer === selfName || (address.host === self.host && address.port === self.port);
+  }
+}
+
+export function addressKey(a: PeerAddress): string {
+  return `${a.host}:${a.port}`;
+}
