@@ -73,13 +73,7 @@ export function encodeEnvelope(env: RemoteEnvelope, self: string, peer: string):
     case 'demonitor':
       return [DEMONITOR, pid(env.to, self, peer), pid(env.ref, self, peer)];
     case 'down':
-      return [
-        DOWN,
-        pid(env.to, self, peer),
-        pid(env.ref, self, peer),
-        pid(env.pid, self, peer),
-        env.reason,
-      ];
+      return [DOWN, pid(env.to, self, peer), pid(env.ref, self, peer), pid(env.pid, self, peer), env.reason];
   }
 }
 

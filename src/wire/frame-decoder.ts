@@ -99,7 +99,8 @@ export class FrameDecoder {
     const head = this.head;
     if (first.length - head >= FRAME_HEADER_BYTES) {
       // The whole header is in the first chunk (nearly always): no copy.
-      const length = ((first[head]! << 24) >>> 0) + (first[head + 1]! << 16) + (first[head + 2]! << 8) + first[head + 3]!;
+      const length =
+        ((first[head]! << 24) >>> 0) + (first[head + 1]! << 16) + (first[head + 2]! << 8) + first[head + 3]!;
       this.check(length, first[head + 4]!, first[head + 5]!);
       const total = 4 + length;
       if (this.buffered < total) return false;

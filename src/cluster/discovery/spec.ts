@@ -39,7 +39,8 @@ export interface DiscoveryFromSpecsOptions {
   readonly gossipIntervalMs?: number;
 }
 
-const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** Parses a comma-separated list of specs; an empty text is `[]`. Throws `TypeError`. */
@@ -67,7 +68,10 @@ function parseOne(text: string): DiscoverySpec {
   if (kind === 'gossip' && rest.length <= 2) {
     const [portText, address] = rest;
     const port = portText === undefined ? GOSSIP_DEFAULTS.port : Number(portText);
-    if (!(Number.isInteger(port) && port > 0 && port < 65536) || (portText !== undefined && !/^\d+$/.test(portText))) {
+    if (
+      !(Number.isInteger(port) && port > 0 && port < 65536) ||
+      (portText !== undefined && !/^\d+$/.test(portText))
+    ) {
       throw new TypeError(`bad discovery ${JSON.stringify(text)}: gossip port must be 1-65535`);
     }
     if (address !== undefined && !IPV4.test(address)) {
