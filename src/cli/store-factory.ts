@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ClusterNode } from '../cluster/node.ts';
 import { startRaftStore } from '../store/raft-store.ts';
 import type { Store } from '../store/types.ts';
-import { StoreError } from '../store/types.ts';
+import { startCrdtStore } from '../store/crdt-store.ts';
 
 export interface OpenStoreOptions {
   readonly node: ClusterNode;
@@ -26,5 +26,6 @@ export async function openStore(mode: 'raft' | 'crdt', o: OpenStoreOptions): Pro
       logger: o.logger,
     });
   }
-  throw new StoreError('unavailable', 'the crdt store is not in this build yet: start with --store raft');
+  // A node joining a running cluster starts with its peers' data when they answer within 2 s.
+  return startCrdtStore({ node: o.node, logger: o.logger, awaitRefillMs: 2000 });
 }

@@ -1,0 +1,144 @@
+/**
+ * The AP store: tables kept in this node's replica of the delta-state CRDT map, replicated to
+ * every node that runs one. Always writable, reads are local, replicas converge once they can
+ * talk — including across partitions, where both sides keep accepting writes.
+ *
+ * Example:
+ * ```ts
+ * const store = await startCrdtStore({ node });
+ * const heroes = store.table<Hero>('heroes');
+ * const v = await heroes.put(hero.id, hero);               // applied here, pushed to peers at once
+ * await heroes.put(hero.id, next, { expectVersion: v });  // checked against the local replica
+ * heroes.subscribe((c) => render(c.key, c.value, c.origin));
+ * store.restartEmpty();                                    // replica restarts empty, refills from peers
+ * await store.refilled(5000);
+ * await store.close();
+ * ```
+ *
+ * API: `startCrdtStore(options)` → `CrdtStore` (`Store`): `table(name)` (`CrdtTable`, see
+ * `crdt-table.ts` for versions and the change feed), `role()` → `replica`, `writable()` → true,
+ * `restartEmpty()`, `refilled(timeoutMs)`, `summary()`, `stats()`, `driver`, `close()`.
+ *
+ * Semantics: each table key is a last-writer-wins register in an add-wins map: a write replaces
+ * exactly what its replica had seen of the key; concurrent writes are all kept and the one with the
+ * greatest HLC stamp is visible everywhere; a delete removes only what its replica had seen (a
+ * concurrent put survives it). See docs/crdt.md.
+ *
+ * Restart: `restartEmpty()` drops this replica's state and starts an empty one under a new replica
+ * id, which pulls a snapshot from the first peer it reaches (a new node on the same address does the
+ * same). Until then reads return what has arrived so far and a delete finds nothing to delete; the
+ * change feed does not report the drop, only differences once the refill is in (see
+ * `src/crdt/driver/feed.ts`).
+ *
+ * Errors (`StoreError.code`): `conflict` (`expectVersion` did not match the local replica),
+ * `invalid` (bad table name, key or an undefined value), `unavailable` (closed). A value MessagePack
+ * cannot encode is kept locally but cannot be replicated; it is logged. Send plain data.
+ *
+ * Tables: names are 1–128 characters without `/`; keys 1–1024 characters. One store per node at a
+ * time (close it before opening another on the same node).
+ *
+ * When not to use: a write is acknowledged by this replica alone and is lost with it if the node
+ * dies within the push's network hop; reads elsewhere may not see it yet. Use the Raft store for
+ * state that needs compare-and-set across nodes, read-your-writes elsewhere or durability.
+ */
+import type { Logger } from 'pino';
+import type { SummaryMessage } from '../crdt/core/messages.ts';
+import { CrdtDriver, type CrdtDriverOptions, type CrdtDriverStats } from '../crdt/driver/index.ts';
+import { CrdtTable } from './crdt-table.ts';
+import type { Store } from './types.ts';
+import { StoreError } from './types.ts';
+
+export interface CrdtStoreOptions extends CrdtDriverOptions {
+  /**
+   * Let `startCrdtStore` wait up to this long for a first refill from a peer, ms. Default 0: return
+   * at once (the replica fills in the background; the change feed reports what arrives). A node
+   * that restarts into a running cluster may pass ~2000 to start with the cluster's data.
+   */
+  readonly awaitRefillMs?: number;
+}
+
+export async function startCrdtStore(options: CrdtStoreOptions): Promise<CrdtStore> {
+  const store = new CrdtStore(options);
+  const wait = options.awaitRefillMs ?? 0;
+  if (!Number.isFinite(wait) || wait < 0)
+    throw new StoreError('invalid', `awaitRefillMs must be ≥ 0, got ${wait}`);
+  if (wait > 0) await store.refilled(wait);
+  return store;
+}
+
+export class CrdtStore implements Store {
+  readonly mode = 'crdt' as const;
+  readonly log: Logger;
+  readonly #driver: CrdtDriver<unknown>;
+  readonly #tables = new Map<string, CrdtTable<unknown>>();
+  #closed = false;
+
+  /** Use `startCrdtStore`. */
+  constructor(options: CrdtDriverOptions) {
+    this.#driver = CrdtDriver.start<unknown>(options);
+    this.log = this.#driver.options.logger;
+    this.#driver.onChange((change) => {
+      const slash = change.key.indexOf('/');
+      if (slash <= 0) return;
+      this.#tables.get(change.key.slice(0, slash))?.deliver(change);
+    });
+  }
+
+  /** The driver underneath (replica id, peers, counters). */
+  get driver(): CrdtDriver<unknown> {
+    return this.#driver;
+  }
+
+  table<V>(name: string): CrdtTable<V> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128 || name.includes('/')) {
+      throw new StoreError('invalid', 'table names are 1–128 characters without "/"');
+    }
+    let t = this.#tables.get(name);
+    if (t === undefined) {
+      t = new CrdtTable<unknown>(name, {
+        driver: () => this.#open(),
+        log: this.log,
+      });
+      this.#tables.set(name, t);
+    }
+    return t as CrdtTable<V>;
+  }
+
+  role(): string {
+    return 'replica';
+  }
+
+  writable(): boolean {
+    return true;
+  }
+
+  /** Restart this replica empty under a new id; it refills from its peers. Returns the new id. */
+  restartEmpty(): string {
+    return this.#open().restartEmpty();
+  }
+
+  /** True once this replica has been filled from a peer; false after `timeoutMs` (default 5000). */
+  refilled(timeoutMs = 5000): Promise<boolean> {
+    return this.#driver.refilled(timeoutMs);
+  }
+
+  /** Hashes of what this replica holds; equal across converged replicas (see `awaitConverged`). */
+  summary(): SummaryMessage {
+    return this.#driver.summary();
+  }
+
+  stats(): CrdtDriverStats {
+    return this.#driver.stats();
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#driver.close();
+    return Promise.resolve();
+  }
+
+  #open(): CrdtDriver<unknown> {
+    if (this.#closed) throw new StoreError('unavailable', 'the CRDT store is closed');
+    return this.#driver;
+  }
+}
