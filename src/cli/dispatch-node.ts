@@ -19,6 +19,7 @@ import type { ControlRequest } from './control.ts';
 import { isControlCommand } from './control.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
+import { CrdtStore } from '../store/crdt-store.ts';
 
 export async function runDispatchNode(options: NodeCliOptions, logger: Logger): Promise<void> {
   const node = await startNode({
@@ -82,7 +83,14 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
     control,
     partitioned: () => partitioned,
     observeWriteMs: (ms) => late.metrics?.storeWriteSeconds.observe(ms / 1000),
-    onCityRestart: () => late.metrics?.cityRestarts.inc(),
+    onCityRestart: () => {
+      late.metrics?.cityRestarts.inc();
+      // In crdt mode the replica shares the City's fate: it restarts empty and refills from peers.
+      if (store instanceof CrdtStore) {
+        const replica = store.restartEmpty();
+        logger.warn({ replica }, 'crdt replica restarted empty with the city; refilling from peers');
+      }
+    },
     onGiveUp: () => {
       logger.fatal('the city supervisor gave up (destroyed too often): stopping this node');
       void shutdown('restart intensity exceeded', 1, false);
