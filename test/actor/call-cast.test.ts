@@ -8,7 +8,7 @@ import {
   NoProcError,
   SimScheduler,
 } from '../../src/actor/index.ts';
-import { counter, newSystem } from './helpers.ts';
+import { counter, newSystem, until } from './helpers.ts';
 
 test('call returns the handler reply and updates state', async () => {
   const system = newSystem();
@@ -40,7 +40,7 @@ test('one message at a time: async handlers are awaited in order', async () => {
   system.cast(pid, { n: 1, ms: 20 });
   system.cast(pid, { n: 2, ms: 1 });
   system.cast(pid, { n: 3, ms: 5 });
-  await new Promise((r) => setTimeout(r, 60));
+  await until(() => log.length === 6, 5000);
   assert.deepEqual(log, ['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
 });
 
