@@ -20,6 +20,7 @@ import { isControlCommand } from './control.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
 import { CrdtStore } from '../store/crdt-store.ts';
+import { RaftStore } from '../store/raft-store.ts';
 
 export async function runDispatchNode(options: NodeCliOptions, logger: Logger): Promise<void> {
   const node = await startNode({
@@ -36,8 +37,28 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
   });
   node.onNodeUp((peer) => logger.info({ peer }, 'connected'));
   node.onNodeDown((peer, reason) => logger.warn({ peer, reason }, 'disconnected'));
-  const voters = options.role === 'city' ? votersOf(options, node.name) : [];
+  const voters = votersOf(options, options.role === 'city' ? node.name : undefined);
   const store: Store = await openStore(options.store, { node, voters, dataDir: options.dataDir, logger });
+  if (store instanceof RaftStore) {
+    // Nodes that are not founding voters (a dispatch-only node, a city added later) join the Raft
+    // group as learners: they get the log and serve reads, and forward writes to the leader.
+    const founders = new Set(voters);
+    const added = new Set<string>();
+    node.onNodeDown((peer) => added.delete(peer));
+    const addLearner = (peer: string): void => {
+      if (founders.has(peer) || added.has(peer) || store.role() !== 'leader') return;
+      store.addMember(peer).then(
+        () => {
+          added.add(peer);
+          logger.info({ peer }, 'added to the raft group as a learner');
+        },
+        (err: unknown) => logger.debug({ peer, err: String(err) }, 'learner not added (yet)'),
+      );
+    };
+    node.onNodeUp(addLearner);
+    const timer = setInterval(() => node.nodes().forEach(addLearner), 2000);
+    timer.unref();
+  }
   let partitioned = false;
   const viaLauncher = typeof process.send === 'function';
   // Filled in below; the control channel and hooks created first refer to them.
@@ -148,12 +169,14 @@ function citiesOf(options: NodeCliOptions): string[] {
 }
 
 /**
- * The Raft voters: every seed given as `name@host:port`, plus this node. Without named seeds this
- * node alone is the initial voter set (others join as learners and are promoted).
+ * The founding Raft voters: every seed given as `name@host:port`, plus this node when it is a city.
+ * A dispatch-only node is not among them: it joins as a learner once the leader sees it.
  */
-function votersOf(options: NodeCliOptions, self: string): string[] {
-  const named = options.seeds.filter((s) => s.name !== undefined).map((s) => `${s.name}@${s.host}:${s.port}`);
-  return [...new Set([...named, self])].sort();
+function votersOf(options: NodeCliOptions, self: string | undefined): string[] {
+  const named = options.seeds
+    .filter((s) => s.name !== undefined && s.name !== options.name)
+    .map((s) => `${s.name}@${s.host}:${s.port}`);
+  return [...new Set([...named, ...(self ? [self] : [])])].sort();
 }
 
 export type { ClusterNode };
