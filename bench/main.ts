@@ -11,6 +11,7 @@ import type { BenchResult, Suite } from './lib/types.ts';
 const suites: Record<string, () => Promise<Suite>> = {
   actor: async () => (await import('./actor/index.ts')).default,
   cluster: async () => (await import('./cluster/index.ts')).default,
+  cache: async () => (await import('./cache/index.ts')).default,
 };
 
 const { values, positionals } = parseArgs({

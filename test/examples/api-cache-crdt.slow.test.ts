@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CachedTodo } from '../../examples/api-cache/todo.ts';
+import { startTodoServer } from '../../examples/api-cache/upstream.ts';
+import type { CacheProc, Info } from './procs.ts';
+import { freePort, getJson, kill9, launch, waitMesh } from './procs.ts';
+import { waitFor } from './helpers.ts';
+
+test(
+  'three crdt cache node processes: a todo cached on one replicates to all; a node killed with -9 and restarted is refilled from its peers',
+  { timeout: 60_000 },
+  async (t) => {
+    const server = await startTodoServer({ latencyMs: 5 });
+    const procs: CacheProc[] = [];
+    t.after(async () => {
+      await Promise.all(procs.map(kill9));
+      await server.close();
+    });
+    const ports = await Promise.all([0, 1, 2].map(() => freePort()));
+    const specs = ['a', 'b', 'c'].map((name, i) => ({
+      name,
+      args: [
+        '--port',
+        String(ports[i]),
+        '--seeds',
+        ports
+          .filter((_, j) => j !== i)
+          .map((p) => `127.0.0.1:${p}`)
+          .join(','),
+        '--store',
+        'crdt',
+        '--upstream',
+        server.url,
+      ],
+    }));
+    procs.push(...(await Promise.all(specs.map((s) => launch(s)))));
+    await waitMesh(procs);
+    const [a, b, c] = procs as [CacheProc, CacheProc, CacheProc];
+
+    for (const id of [1, 2, 3])
+      assert.equal((await getJson<CachedTodo>(a, `/todos/${id}`)).body.wasCached, false);
+    await waitFor(
+      async () =>
+        (await Promise.all(procs.map((p) => getJson<Info>(p, '/info')))).every((i) => i.body.size === 3),
+      10_000,
+      'replicated to every node',
+    );
+    assert.equal((await getJson<CachedTodo>(c, '/todos/2')).body.wasCached, true);
+
+    await kill9(b);
+    await launch(b); // starts with an empty replica, waits for a peer's copy before serving
+    await waitMesh(procs);
+    assert.equal((await getJson<Info>(b, '/info')).body.size, 3, 'refilled from its peers');
+    for (const id of [1, 2, 3])
+      assert.equal((await getJson<CachedTodo>(b, `/todos/${id}`)).body.wasCached, true);
+    assert.equal(server.hits(), 3, 'nothing was refetched');
+  },
+);

@@ -1,0 +1,66 @@
+/** Shared helpers of the example tests: nodes started apart or meshed, polling, a manual clock. */
+import type { ClusterNode } from '../../src/cluster/node.ts';
+import { startNode } from '../../src/cluster/node.ts';
+
+export const COOKIE = 'examples-test-cookie';
+
+/** Nodes that know nothing of each other (the article's two servers before `Node.connect`). */
+export function startApart(names: readonly string[]): Promise<ClusterNode[]> {
+  return Promise.all(names.map((name) => startNode({ name, cookie: COOKIE })));
+}
+
+/** Connect every node to the first and wait for the full mesh. */
+export async function connect(nodes: readonly ClusterNode[], timeoutMs = 10_000): Promise<void> {
+  const [first, ...rest] = nodes;
+  if (!first) return;
+  for (const n of rest) n.addPeer(first.address);
+  await waitFor(() => nodes.every((n) => n.nodes().length === nodes.length - 1), timeoutMs, 'full mesh');
+}
+
+export async function startMeshed(names: readonly string[]): Promise<ClusterNode[]> {
+  const nodes = await startApart(names);
+  await connect(nodes);
+  return nodes;
+}
+
+export async function waitFor(
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const start = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function stopAll(nodes: readonly ClusterNode[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n.stop()));
+}
+
+/** A wall clock the test moves by hand, so write stamps are ordered as the scenario says. */
+export class ManualClock {
+  ms: number;
+  constructor(start = 1_000_000) {
+    this.ms = start;
+  }
+  readonly now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** Mulberry32: a small seeded PRNG for randomized scenarios. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
