@@ -11,7 +11,10 @@ import type { BenchResult, Suite } from './lib/types.ts';
 const suites: Record<string, () => Promise<Suite>> = {
   actor: async () => (await import('./actor/index.ts')).default,
   cluster: async () => (await import('./cluster/index.ts')).default,
+  crdt: async () => (await import('./crdt/index.ts')).default,
+  raft: async () => (await import('./raft/index.ts')).default,
   cache: async () => (await import('./cache/index.ts')).default,
+  dispatch: async () => (await import('./dispatch/index.ts')).default,
 };
 
 const { values, positionals } = parseArgs({

@@ -4,13 +4,6 @@
 %% and the time to see nodedown after kill -9 of the other node. Prints one JSON line.
 -mode(compile).
 
-echo_loop(N) ->
-    receive
-        {call, From, Ref, count} -> From ! {Ref, N}, echo_loop(N);
-        {call, From, Ref, Msg} -> From ! {Ref, Msg}, echo_loop(N);
-        {cast, _} -> echo_loop(N + 1)
-    end.
-
 call(Dest, Msg) ->
     Ref = make_ref(), Dest ! {call, self(), Ref, Msg},
     receive {Ref, R} -> R after 5000 -> exit(timeout) end.
@@ -24,6 +17,14 @@ main([CallsS, CastsS]) ->
     Eval = "register(echo, spawn(fun Loop() -> receive {call, F, R, count} -> F ! {R, 0}, Loop(); {call, F, R, M} -> F ! {R, M}, Loop(); {cast, _} -> Loop() end end)), receive after infinity -> ok end.",
     Port = open_port({spawn_executable, Erl}, [{args, ["-noshell", "-name", "benchserver@127.0.0.1", "-setcookie", "bench", "-eval", Eval]}]),
     {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+    try run(Calls, Casts, OsPid)
+    catch Class:Reason:Stack ->
+        %% Never leave the server node behind: a stale one holds the name for the next run.
+        os:cmd("kill -9 " ++ integer_to_list(OsPid)),
+        erlang:raise(Class, Reason, Stack)
+    end.
+
+run(Calls, Casts, OsPid) ->
     Server = 'benchserver@127.0.0.1',
     wait_up(Server, 100),
     Dest = {echo, Server},

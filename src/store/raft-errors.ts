@@ -12,6 +12,7 @@
  * When not to use: other stores raise plain `StoreError`s; only this one adds `RaftConflictError`.
  */
 import {
+  CommandTooLargeError,
   DriverClosedError,
   MembershipChangeError,
   NoQuorumError,
@@ -47,6 +48,7 @@ export function toStoreError(err: unknown): Error {
   if (err instanceof RequestTimeoutError) return new StoreError('timeout', err.message, { cause: err });
   if (err instanceof MembershipChangeError) return new StoreError('invalid', err.message, { cause: err });
   if (err instanceof InvalidCommandError) return new StoreError('invalid', err.message, { cause: err });
+  if (err instanceof CommandTooLargeError) return new StoreError('invalid', err.message, { cause: err });
   if (err instanceof DriverClosedError) return new StoreError('unavailable', err.message, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   return new StoreError('unavailable', message, { cause: err });

@@ -26,6 +26,16 @@ import { C1, Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } 
 import { PayloadDecodeError, PayloadEncodeError } from './errors.ts';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
+/** Decodes payloads copied into `scratch`: binary values must be copied out, not viewed. */
+const copyingUnpackr = new Packr({ useRecords: false, moreTypes: false, copyBuffers: true });
+
+/**
+ * Payloads up to this size are copied into one long-lived scratch buffer and decoded there.
+ * msgpackr attaches a `DataView` to every buffer it decodes from; doing that for each received
+ * chunk (a new buffer per socket read) cost several times the decode itself for small messages.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
 /** Bytes in a scratch buffer: `[start, end)` of `this`; valid only until the next encode. */
 export type ScratchBytes = Buffer & { readonly start: number; readonly end: number };
@@ -58,13 +68,25 @@ export function encodePayload(value: unknown): Uint8Array {
 /** Reused for every ranged decode: msgpackr reads `start` and `end` and keeps nothing. */
 const range = { start: 0, end: 0 };
 
-/** Decodes `bytes[start, end)` (default: all of it) as exactly one MessagePack value. */
+/**
+ * Decodes `bytes[start, end)` (default: all of it) as exactly one MessagePack value. The result
+ * never refers to `bytes` for payloads up to 64 KiB (binary values are copies); larger ones are
+ * decoded in place and their binary values are views of `bytes`.
+ */
 export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
-  if (end <= start) throw new PayloadDecodeError(new Error('empty payload'));
+  const length = end - start;
+  if (length <= 0) throw new PayloadDecodeError(new Error('empty payload'));
   let value: unknown;
   try {
-    if (start === 0 && end === bytes.length) value = packr.unpack(bytes);
-    else {
+    if (length <= SCRATCH_BYTES) {
+      if (length <= 64) for (let i = 0; i < length; i++) scratch[i] = bytes[start + i]!;
+      else scratch.set(bytes.subarray(start, end));
+      range.start = 0;
+      range.end = length;
+      value = copyingUnpackr.unpack(scratch, range);
+    } else if (start === 0 && end === bytes.length) {
+      value = packr.unpack(bytes);
+    } else {
       range.start = start;
       range.end = end;
       value = packr.unpack(bytes, range);

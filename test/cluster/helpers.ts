@@ -1,4 +1,4 @@
-import type { ClusterNode, NodeOptions } from '../../src/cluster/node.ts';
+import type { ClusterNode, NodeDownReason, NodeOptions } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
 
 export const COOKIE = 'test-cookie';
@@ -27,4 +27,30 @@ export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs 
 
 export async function stopAll(nodes: ClusterNode[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop()));
+}
+
+export interface Down {
+  readonly observer: string;
+  readonly peer: string;
+  readonly reason: NodeDownReason;
+  readonly at: number;
+}
+
+/** Every node-down event of `nodes`, with short names and the time (`performance.now()`). */
+export function recordDowns(nodes: ClusterNode[]): Down[] {
+  const downs: Down[] = [];
+  for (const n of nodes) {
+    n.onNodeDown((peer, reason) =>
+      downs.push({ observer: n.shortName, peer: peer.split('@')[0]!, reason, at: performance.now() }),
+    );
+  }
+  return downs;
+}
+
+/** Blocks the event loop every node of this process shares, on purpose. */
+export function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // nothing else runs meanwhile
+  }
 }

@@ -308,6 +308,26 @@ describe('phi-accrual detector', () => {
     assert.equal(detector.has('p'), false);
   });
 
+  it('counts other traffic as a sign of life without taking it as a heartbeat sample', () => {
+    const detector = new PhiAccrualDetector();
+    detector.add('p', 0);
+    for (let t = 100; t <= 1000; t += 100) detector.heartbeat('p', t);
+    // Heartbeats stop at 1000; data keeps arriving every 50 ms until 3000.
+    for (let t = 1050; t <= 3000; t += 50) {
+      detector.touch('p', t);
+      assert.deepEqual(detector.tick(t), [], `declared down at ${t} while data was arriving`);
+    }
+    assert.equal(detector.silence('p', 3000), 0);
+    // The touches took no samples (the window holds the 100 ms heartbeat intervals only), so once
+    // everything stops the peer is judged by the usual rule: down 1.0–1.5 s later.
+    let downAt: number | undefined;
+    for (let t = 3050; t <= 6000 && downAt === undefined; t += 50) {
+      if (detector.tick(t).length > 0) downAt = t;
+    }
+    assert.ok(downAt !== undefined && downAt - 3000 >= 1000 && downAt - 3000 <= 1500, `down at ${downAt}`);
+    assert.deepEqual(detector.touch('p', 6100), { peer: 'p', status: 'up', phi: 0, silenceMs: 0 });
+  });
+
   it('counts its own stalls and how long they lasted beyond a tick', () => {
     const detector = new PhiAccrualDetector();
     detector.tick(0);

@@ -16,12 +16,20 @@
  * `destroy()` (immediate) or a failure (with the error).
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 export interface Link {
   /** Human-readable remote address for logs, e.g. `127.0.0.1:53122`. */
   readonly remoteAddress: string;
   /** Bytes accepted by `write` and not yet handed to the peer. */
   readonly writableLength: number;
+  /**
+   * True when `write` is done with a chunk once `writableLength` reads 0 right after it (a plain
+   * TCP socket that wrote it to the kernel at once): the writer may then reuse the chunk's
+   * memory. False when the link keeps chunks by reference (in-memory pipes) or transforms
+   * them later (TLS).
+   */
+  readonly releasesWrites: boolean;
   write(chunk: Uint8Array): boolean;
   end(): void;
   destroy(): void;
@@ -45,6 +53,7 @@ export function socketLink(socket: Socket): Link {
     get writableLength() {
       return socket.writableLength;
     },
+    releasesWrites: !(socket instanceof TLSSocket),
     write: (chunk) => socket.write(chunk),
     end: () => {
       socket.end();

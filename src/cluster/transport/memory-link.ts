@@ -26,6 +26,8 @@ export interface MemoryLinkOptions {
 
 class MemoryLinkEnd implements Link {
   readonly remoteAddress: string;
+  /** Chunks are handed to the peer by reference: never reuse a written chunk. */
+  readonly releasesWrites = false;
   peer!: MemoryLinkEnd;
   /** Bytes this end wrote that the peer has not consumed yet. */
   inFlight = 0;

@@ -10,8 +10,9 @@
  *
  * Invariants: frames reach the link in the order they were pushed, delayed or not (a frame is
  * never due before the frame pushed ahead of it); at most one flush is scheduled at a time;
- * nothing is written while the link waits for `drain`; a batch handed to the link is never
- * written into again.
+ * nothing is written while the link waits for `drain`; a batch handed to the link is written
+ * into again only when the link says it is done with it (`releasesWrites` and nothing left in
+ * its buffer): then the next batch reuses the memory and a steady exchange allocates nothing.
  *
  * Example:
  * ```ts
@@ -33,6 +34,8 @@ interface Delayed {
 
 /** First allocation of a batch, bytes: small enough to come from Node's buffer pool. */
 const MIN_BATCH_BYTES = 512;
+/** Largest batch buffer kept for reuse, bytes: a burst's big buffer is not held on to. */
+const MAX_REUSED_BATCH_BYTES = 64 * 1024;
 
 export class SendQueue {
   /** Number of `link.write` calls made (each carries one coalesced batch). */
@@ -137,12 +140,16 @@ export class SendQueue {
 
   private flush(): void {
     if (this.stopped || this.waitingDrain || this.batchLength === 0) return;
-    const batch = this.batch!.subarray(0, this.batchLength);
-    this.batch = undefined;
+    const batch = this.batch!;
+    const length = this.batchLength;
     this.batchLength = 0;
     this.writes++;
-    const ok = this.link.write(batch);
+    const ok = this.link.write(length === batch.length ? batch : batch.subarray(0, length));
     this.linkBacklog = this.link.writableLength;
+    // The link still holds the bytes unless it says it is done with them: then never touch them.
+    const reusable =
+      this.link.releasesWrites && this.linkBacklog === 0 && batch.length <= MAX_REUSED_BATCH_BYTES;
+    if (!reusable) this.batch = undefined;
     if (!ok) this.waitingDrain = true;
   }
 

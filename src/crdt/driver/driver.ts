@@ -25,8 +25,14 @@
  * - Effects are performed in order: sends with `node.sendTo` (to the peer's current replica only),
  *   changes to the change feed (`feed.ts`), drift reports, rejections and refills to the log.
  *
- * API: `CrdtDriver.start(options)`; `id`, `replicator`, `bootstrapped`, `get`, `keys`, `put`,
- * `delete`, `onChange`, `restartEmpty`, `refilled`, `summary`, `peers`, `stats`, `close`.
+ * API: `CrdtDriver.start(options)`; `node`, `options`, `id`, `replicator`, `bootstrapped`,
+ * `closed`, `get`, `keys`, `put`, `delete`, `onChange`, `restartEmpty`, `refilled`, `summary`,
+ * `peers`, `stats`, `close`.
+ *
+ * Lifecycle and timeouts: `start` and every write are synchronous (nothing waits for a peer);
+ * `refilled(timeoutMs)` is the only wait; `close()` is idempotent and stops the timer. Errors of
+ * the caller throw (`CrdtDriverClosedError`, `CrdtDriverAttachedError`); a peer's misbehaviour
+ * never does.
  *
  * Obligations of the caller: one open driver per node (`attach.ts`); change listeners run
  * synchronously inside the step that made the change and must not block.
@@ -40,7 +46,7 @@ import { ClusterMessageType } from '../../cluster/message-types.ts';
 import type { NodeDownReason } from '../../cluster/node-options.ts';
 import type { Entry } from '../core/entry.ts';
 import type { ReplicaMessage, SummaryMessage } from '../core/messages.ts';
-import { incarnationOf, type ReplicaId } from '../core/replica-id.ts';
+import type { ReplicaId } from '../core/replica-id.ts';
 import { Replicator, type ReplicatorEffect, type ReplicatorInput } from '../core/replicator.ts';
 import { attach, nextIncarnation } from './attach.ts';
 import { CrdtDriverClosedError } from './errors.ts';
@@ -53,7 +59,7 @@ import {
 } from './options.ts';
 import { PeerIds } from './peers.ts';
 import { MAX_LOCAL_LC } from './version.ts';
-import { decodeWire, encodeWire, type DriverMessage, type HelloMessage } from './wire.ts';
+import { decodeWire, encodeWire, isReplicaId, type DriverMessage, type HelloMessage } from './wire.ts';
 
 /** Counters since the driver started (messages, not bytes: the node encodes). */
 export interface CrdtDriverStats {
@@ -330,7 +336,8 @@ export class CrdtDriver<V = unknown> {
   #sendWire(peer: string, to: ReplicaId | '', message: DriverMessage<V>): void {
     let ok: boolean;
     try {
-      ok = this.node.sendTo(peer, ClusterMessageType.Crdt, encodeWire(message, to));
+      const link = { from: this.node.name, to: peer };
+      ok = this.node.sendTo(peer, ClusterMessageType.Crdt, encodeWire(message, to, link));
     } catch (err) {
       this.#stats.droppedUnencodable++;
       this.#logLimited(`encode:${peer}`, () =>
@@ -359,7 +366,7 @@ export class CrdtDriver<V = unknown> {
     let message: DriverMessage<unknown>;
     let to: ReplicaId | undefined;
     try {
-      ({ message, to } = decodeWire(payload));
+      ({ message, to } = decodeWire(payload, { from: peer, to: this.node.name }));
     } catch (err) {
       this.#malformed(peer, err);
       return;
@@ -459,11 +466,5 @@ function nodeOfId(id: ReplicaId): string {
 }
 
 function isReplicaIdOf(id: string, node: string): boolean {
-  if (nodeOfId(id) !== node) return false;
-  try {
-    incarnationOf(id);
-    return true;
-  } catch {
-    return false;
-  }
+  return isReplicaId(id) && nodeOfId(id) === node;
 }

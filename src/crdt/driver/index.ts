@@ -21,6 +21,7 @@ export {
 } from './errors.ts';
 export type { DriverChange } from './feed.ts';
 export {
+  DRIVER_REPLICATOR_DEFAULTS,
   monotonicWallMs,
   resolveDriverOptions,
   type CrdtDriverOptions,
@@ -28,4 +29,12 @@ export {
   type ResolvedCrdtDriverOptions,
 } from './options.ts';
 export { MAX_LOCAL_LC, stampVersion } from './version.ts';
-export { decodeWire, encodeWire, type DriverMessage, type HelloMessage } from './wire.ts';
+export {
+  decodeWire,
+  encodeWire,
+  isReplicaId,
+  type DecodedWire,
+  type DriverMessage,
+  type HelloMessage,
+  type WireLink,
+} from './wire.ts';

@@ -19,18 +19,21 @@
  * state machine.
  *
  * The Ready loop (one Ready at a time): persist entries, snapshot and term/vote with one group
- * commit (`fdatasync`), then send the messages, then restore/apply, then `advance`. Two
- * refinements of etcd's: a leader sends its appends before its own write completes (thesis
- * 10.2.1; it counts itself only after the write), and a Ready that changes only the commit index
- * is not written at all (a restarted member re-learns the commit index from the leader), so the
- * commit path costs one fsync per member, as in etcd.
+ * commit (`fdatasync`), send the messages once that is durable, apply, then `advance`.
+ * Refinements: a leader sends its appends before its own write completes (thesis 10.2.1; it
+ * counts itself only after the write); committed entries — durable on a majority already — are
+ * applied and answered while this member's own write is in flight, and as soon as a message
+ * moves the commit index (`applyEarly`), not one Ready later; a Ready that changes only the
+ * commit index is not written at all (a restarted member re-learns it from the leader). So a
+ * write costs one fsync per member on its path, as in etcd.
  *
  * Bootstrap is idempotent: a member whose storage is empty and whose name is in `voters`
  * bootstraps with that list (sorted, so every founder writes the same entry 1); a member with
  * state on disk restarts from it and ignores `voters`; a member not in `voters` starts empty and
  * waits to be added (`addMember` on any member, then `promote`).
  *
- * Failover: a closed connection to the leader makes followers campaign at once; a silent leader is
+ * Failover: a closed connection to the leader makes followers campaign at once (and replay vote
+ * requests they ignored while the leader seemed alive, `vote-replay.ts`); a silent leader is
  * replaced after an election timeout (`tickMs * electionTicks`, randomised up to twice that).
  *
  * Snapshots: every `snapshotEntries` applied entries the machine is snapshotted and the log
@@ -44,80 +47,27 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import type { ClusterNode, NodeDownReason } from '../../cluster/node.ts';
 import { ClusterMessageType } from '../../cluster/message-types.ts';
-import { isVoter, quorumSize } from '../core/conf-change.ts';
-import type { RaftOptions } from '../core/config.ts';
+import { isVoter } from '../core/conf-change.ts';
 import { RawNode } from '../core/raw-node.ts';
-import type {
-  ConfChange,
-  ConfState,
-  Entry,
-  HardState,
-  Message,
-  ProposeRejection,
-  Ready,
-  Snapshot,
-} from '../core/types.ts';
+import type { ConfChange, ConfState, Entry, HardState, Message, Ready, Snapshot } from '../core/types.ts';
 import { FileLogStorage } from '../storage/file-log-storage.ts';
 import type { LogStorage } from '../storage/log-storage.ts';
 import { MemoryLogStorage } from '../storage/memory-log-storage.ts';
 import { decodeClientPayload } from './client-wire.ts';
-import { DriverClosedError, RaftDriverConfigError } from './errors.ts';
+import { CommandTooLargeError, DriverClosedError, RaftDriverConfigError } from './errors.ts';
 import { IndexWaiters } from './index-waiters.ts';
 import { attachMember } from './mesh.ts';
-import { resolveDriverOptions, type DriverOptions, type ResolvedDriverOptions } from './options.ts';
+import { resolveDriverOptions, type ResolvedDriverOptions } from './options.ts';
+import { proposeCommand, proposeMembership } from './proposals.ts';
+import { QuorumWatch } from './quorum-watch.ts';
 import { ReadBarrier } from './read-barrier.ts';
 import { RequestRouter, type ProposeOutcome } from './requests.ts';
 import { SnapshotReceiver, SnapshotSender } from './snapshot-transfer.ts';
+import type { DriverStatus, MemberRole, RaftDriverOptions, RaftStateMachine } from './types.ts';
+import { VoteReplay } from './vote-replay.ts';
 import { decodeRaftPayload, encodeRaftMessage } from './wire.ts';
 
-/** A deterministic state machine fed by committed entries (the table machine is one). */
-export interface RaftStateMachine<O extends { readonly result: unknown }> {
-  apply(index: number, data: Uint8Array): O;
-  snapshot(): Uint8Array;
-  restore(data: Uint8Array): void;
-}
-
-export interface RaftDriverOptions<O extends { readonly result: unknown }> extends DriverOptions {
-  readonly node: ClusterNode;
-  /** Founding voters (full node names); used only by a member that starts with empty storage. */
-  readonly voters: readonly string[];
-  readonly machine: RaftStateMachine<O>;
-  /** Directory of the durable log. Default none: the log is kept in memory and lost on restart. */
-  readonly dataDir?: string;
-  readonly logger?: Logger;
-  /** Protocol options of the core (defaults in `core/config.ts`); timers come from the driver's. */
-  readonly raft?: Partial<Omit<RaftOptions, 'id' | 'rng' | 'electionTick' | 'heartbeatTick'>>;
-  /** Called after each command entry is applied, in log order, synchronously. Must not throw. */
-  readonly onApplied?: (index: number, outcome: O) => void;
-  /** Called before and after the machine is replaced by a snapshot received from the leader. */
-  readonly onRestore?: (phase: 'before' | 'after', index: number) => void;
-  /** Called once if the driver stops on an unrecoverable error (storage failure, corrupt log). */
-  readonly onFatal?: (err: Error) => void;
-}
-
-export type MemberRole = 'leader' | 'follower' | 'candidate' | 'learner' | 'none';
-
-export interface DriverStatus {
-  readonly id: string;
-  readonly role: MemberRole;
-  readonly term: number;
-  readonly leader: string | null;
-  readonly commit: number;
-  readonly applied: number;
-  readonly firstIndex: number;
-  readonly lastIndex: number;
-  readonly snapshotIndex: number;
-  readonly voters: readonly string[];
-  readonly learners: readonly string[];
-  readonly writable: boolean;
-  readonly pendingWrites: number;
-  readonly pendingReads: number;
-  /** Match index per member; leader only. */
-  readonly progress: Readonly<Record<string, number>> | null;
-}
-
-/** Most entries a learner may lag behind the leader's log and still be promoted. */
-const PROMOTE_MAX_LAG = 100;
+const CLOSED: ProposeOutcome = { ok: false, reason: 'closed', leader: null, message: 'member closed' };
 
 export class RaftDriver<O extends { readonly result: unknown }> {
   readonly id: string;
@@ -133,7 +83,10 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private readonly reads: ReadBarrier;
   private readonly sender: SnapshotSender;
   private readonly receiver = new SnapshotReceiver();
-  private readonly lastHeard = new Map<string, number>();
+  /** A snapshot is due but the machine ran ahead of the core's applied index (`applyEarly`). */
+  private snapshotDue = false;
+  private readonly votes: VoteReplay;
+  private readonly quorum: QuorumWatch;
   private conf: ConfState;
   private savedHs: HardState;
   private latestHs: HardState;
@@ -143,8 +96,6 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private timer: ReturnType<typeof setInterval> | null = null;
   private detach: () => void = () => {};
   private prevLeader: string | null = null;
-  private leaderlessSince: number | null;
-  private quorumLostSince: number | null;
   private lastSnapshotIndex: number;
   private bootCampaignDone = false;
   /** A config entry was applied or a snapshot restored in the last `advance`: refresh `conf`. */
@@ -176,9 +127,13 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.latestHs = this.savedHs;
     this.lastSnapshotIndex = raw.snapshot()?.index ?? 0;
     this.machineIndex = raw.appliedIndex;
-    const now = performance.now();
-    this.leaderlessSince = now;
-    this.quorumLostSince = now;
+    this.votes = new VoteReplay(resolved.electionTimeoutMs);
+    this.quorum = new QuorumWatch(
+      this.id,
+      resolved.electionTimeoutMs,
+      (peer) => this.node.isConnected(peer),
+      performance.now(),
+    );
     this.router = new RequestRouter({
       self: this.id,
       tickMs: resolved.tickMs,
@@ -277,6 +232,13 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   /** Proposes `data` and resolves with the machine's result once it is committed and applied. */
   submit(data: Uint8Array, timeoutMs = this.options.requestTimeoutMs): Promise<O['result']> {
     if (this.state !== 'running') return Promise.reject(this.closedError());
+    if (data.byteLength > this.options.maxCommandBytes) {
+      return Promise.reject(
+        new CommandTooLargeError(
+          `command of ${data.byteLength} bytes exceeds the limit of ${this.options.maxCommandBytes} bytes`,
+        ),
+      );
+    }
     const p = this.router.submit(data, timeoutMs) as Promise<O['result']>;
     this.kick();
     return p;
@@ -335,16 +297,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
    * within an election timeout; elsewhere, a leader is known and was heard from within one.
    */
   writable(): boolean {
-    if (this.state !== 'running') return false;
-    const leader = this.raw.leader;
-    if (leader === null) return false;
-    const now = performance.now();
-    const recent = (peer: string): boolean =>
-      now - (this.lastHeard.get(peer) ?? -Infinity) < this.options.electionTimeoutMs;
-    if (leader !== this.id) return recent(leader);
-    let n = 0;
-    for (const v of this.conf.voters) if (v === this.id || recent(v)) n++;
-    return n >= quorumSize(this.conf);
+    return this.state === 'running' && this.quorum.writable(this.raw.leader, this.conf, performance.now());
   }
 
   /** Index of the last entry applied to the state machine (or of the snapshot it was restored from). */
@@ -394,6 +347,9 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     const err = new DriverClosedError('raft member closed');
     this.router.failAll(err);
     this.reads.failAll(err);
+    // Members waiting on requests they forwarded here learn they were not answered and retry
+    // with the next leader (client sessions keep that safe).
+    this.waiters.skipTo(Number.MAX_SAFE_INTEGER);
     while (this.pumping !== null) await this.pumping;
     try {
       if (this.latestHs.commit !== this.savedHs.commit) await this.storage.save({ hardState: this.latestHs });
@@ -416,7 +372,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
 
   private onRaft(peer: string, payload: unknown): void {
     if (this.state !== 'running') return;
-    this.lastHeard.set(peer, performance.now());
+    this.quorum.heard(peer, performance.now());
     const m = decodeRaftPayload(peer, this.id, payload);
     if (typeof m === 'string') {
       this.log.debug({ peer, reason: m }, 'dropped raft message');
@@ -434,18 +390,23 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       const leader = this.raw.leader;
       // A vote request while our leader's connection is already gone: we lost it too, but may not
       // have seen the close yet. Forget it now so the lease does not make us ignore the request.
-      if (
-        (m.type === 'pre-vote' || m.type === 'vote') &&
-        leader !== null &&
-        leader !== this.id &&
-        !this.node.isConnected(leader)
-      ) {
-        this.raw.reportUnreachable(leader);
+      if (m.type === 'pre-vote' || m.type === 'vote') {
+        if (leader !== null && leader !== this.id && !this.node.isConnected(leader)) {
+          this.raw.reportUnreachable(leader);
+        }
+        this.votes.record(peer, m, performance.now());
       }
       this.step(m);
     }
+    const committed = this.applyEarly();
     this.observe();
-    this.kick();
+    // On the commit path, take the next Ready now, in this turn, when the loop is idle: a leader
+    // whose commit index moved tells the followers (and so their change feeds) as soon as the
+    // writer learns of it; a follower starts writing new entries at once. Otherwise batch with
+    // whatever else arrives in this turn.
+    const urgent = (committed && this.raw.role === 'leader') || (m.type === 'app' && m.entries.length > 0);
+    if (urgent && this.pumping === null) this.pumpNow();
+    else this.kick();
   }
 
   private onClient(peer: string, payload: unknown): void {
@@ -472,7 +433,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
    */
   private bootCampaign(): void {
     if (this.bootCampaignDone || this.raw.leader !== null || !isVoter(this.conf, this.id)) return;
-    if (this.quorumLostSince !== null) return;
+    if (!this.quorum.quorumVisible) return;
     this.raw.campaign();
     // Refused while the bootstrap configuration is not applied yet; the Ready loop asks again.
     this.bootCampaignDone = this.raw.role !== 'follower';
@@ -480,7 +441,9 @@ export class RaftDriver<O extends { readonly result: unknown }> {
 
   private onDown(peer: string, _reason: NodeDownReason): void {
     if (this.state !== 'running') return;
+    const wasLeader = this.raw.leader === peer && peer !== this.id;
     this.raw.reportUnreachable(peer);
+    if (wasLeader) for (const m of this.votes.take(peer, this.raw.term, performance.now())) this.step(m);
     this.sender.peerDown(peer);
     this.receiver.peerDown(peer);
     this.observe();
@@ -497,39 +460,15 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   }
 
   private propose(data: Uint8Array): ProposeOutcome {
-    if (this.state !== 'running')
-      return { ok: false, reason: 'closed', leader: null, message: 'member closed' };
-    const r = this.raw.propose(data);
+    if (this.state !== 'running') return CLOSED;
     this.kick();
-    return r.ok ? r : refusal(r.reason, r.leader, 'write');
+    return proposeCommand(this.raw, data);
   }
 
   private proposeConf(change: ConfChange): ProposeOutcome {
-    if (this.state !== 'running')
-      return { ok: false, reason: 'closed', leader: null, message: 'member closed' };
-    const s = this.raw.status();
-    if (s.role !== 'leader')
-      return { ok: false, reason: 'not-leader', leader: s.leader, message: 'not the leader' };
-    const voter = s.config.voters.includes(change.node);
-    const member = voter || s.config.learners.includes(change.node);
-    if (
-      (change.type === 'add-learner' && member) ||
-      ((change.type === 'add-voter' || change.type === 'promote') && voter) ||
-      (change.type === 'remove' && !member)
-    ) {
-      return { ok: 'done' };
-    }
-    if (change.type === 'promote') {
-      const pr = s.progress?.[change.node];
-      if (pr === undefined)
-        return { ok: false, reason: 'invalid', leader: this.id, message: `${change.node} is not a learner` };
-      if (pr.match + PROMOTE_MAX_LAG < s.lastIndex) {
-        return { ok: false, reason: 'pending', leader: this.id, message: `${change.node} is catching up` };
-      }
-    }
-    const r = this.raw.proposeConfChange(change);
+    if (this.state !== 'running') return CLOSED;
     this.kick();
-    return r.ok ? r : refusal(r.reason, r.leader, `${change.type} ${change.node}`);
+    return proposeMembership(this.raw, change);
   }
 
   // ---- the Ready loop ----------------------------------------------------------------------
@@ -539,8 +478,12 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.pumping === null) this.pumping = this.pump().finally(() => (this.pumping = null));
+      this.pumpNow();
     });
+  }
+
+  private pumpNow(): void {
+    if (this.pumping === null) this.pumping = this.pump().finally(() => (this.pumping = null));
   }
 
   private async pump(): Promise<void> {
@@ -606,12 +549,19 @@ export class RaftDriver<O extends { readonly result: unknown }> {
 
   private sendAll(messages: readonly Message[]): void {
     for (const m of messages) {
-      if (m.type === 'snap') this.sender.start(m);
-      else this.node.sendTo(m.to, ClusterMessageType.Raft, encodeRaftMessage(m));
+      try {
+        if (m.type === 'snap') this.sender.start(m);
+        else this.node.sendTo(m.to, ClusterMessageType.Raft, encodeRaftMessage(m));
+      } catch (err) {
+        // A message that cannot be encoded is lost like any other; Raft retries what matters.
+        this.log.warn({ err, to: m.to, type: m.type }, 'raft message not sent');
+      }
     }
   }
 
   private apply(e: Entry): void {
+    // Already applied ahead of its Ready by `applyEarly`.
+    if (e.index <= this.machineIndex) return;
     let result: unknown;
     if (e.type === 'normal' && e.data.byteLength > 0) {
       const outcome = this.machine.apply(e.index, e.data);
@@ -648,9 +598,39 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.hooks.onRestore?.('after', snap.index);
   }
 
+  /**
+   * Applies entries as soon as the core knows them committed, without waiting for the Ready loop
+   * (which may be waiting for this member's own disk write): committed entries are final, so the
+   * proposer, readers and the change feed learn of them one write earlier. The next Ready hands
+   * the same entries out again; `apply` skips them. Membership changes still wait for their Ready
+   * (they are answered after `advance`), and so does everything while a snapshot is due or being
+   * installed.
+   */
+  private applyEarly(): boolean {
+    if (this.state !== 'running' || this.snapshotDue || this.appliedBatch.length > 0) return false;
+    const commit = this.raw.commitIndex;
+    const lo = this.machineIndex + 1;
+    if (commit < lo || lo < this.raw.firstIndex()) return false;
+    const hi = Math.min(commit, this.raw.lastIndex());
+    let any = false;
+    for (const e of this.raw.entries(lo, hi + 1)) {
+      if (e.type === 'config') break;
+      this.apply(e);
+      any = true;
+    }
+    if (!any) return false;
+    this.answerApplied();
+    this.reads.applied(this.machineIndex);
+    return true;
+  }
+
   private async maybeSnapshot(): Promise<void> {
     const applied = this.raw.appliedIndex;
     if (applied - this.lastSnapshotIndex < this.options.snapshotEntries) return;
+    // The snapshot must show the machine exactly at the core's applied index: stop applying ahead
+    // until the Ready loop has caught up with the machine.
+    this.snapshotDue = this.machineIndex !== applied;
+    if (this.snapshotDue) return;
     const snap = this.raw.compact(applied, this.machine.snapshot());
     this.lastSnapshotIndex = snap.index;
     await this.storage.save({ snapshot: snap });
@@ -678,37 +658,17 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     }
   }
 
-  /** Since when this member has had no leader, and no majority of voters connected. */
   private trackQuorum(): void {
-    const now = performance.now();
-    if (this.raw.leader === null) this.leaderlessSince ??= now;
-    else this.leaderlessSince = null;
-    let visible = 0;
-    for (const v of this.conf.voters) if (v === this.id || this.node.isConnected(v)) visible++;
-    if (this.conf.voters.length > 0 && visible >= quorumSize(this.conf)) this.quorumLostSince = null;
-    else this.quorumLostSince ??= now;
+    this.quorum.update(this.raw.leader, this.conf, performance.now());
   }
 
   private noQuorumForMs(): number {
     this.trackQuorum();
-    const now = performance.now();
-    return Math.max(
-      this.leaderlessSince === null ? 0 : now - this.leaderlessSince,
-      this.quorumLostSince === null ? 0 : now - this.quorumLostSince,
-    );
+    return this.quorum.noQuorumForMs(performance.now());
   }
 
   private noQuorumReason(): string {
-    const now = performance.now();
-    if (this.conf.voters.length === 0) return `${this.node.shortName} is not a member of the group yet`;
-    const parts: string[] = [];
-    if (this.leaderlessSince !== null)
-      parts.push(`no leader for ${Math.round(now - this.leaderlessSince)} ms`);
-    if (this.quorumLostSince !== null) {
-      const seen = this.conf.voters.filter((v) => v === this.id || this.node.isConnected(v)).length;
-      parts.push(`${seen} of ${this.conf.voters.length} voters in reach, ${quorumSize(this.conf)} needed`);
-    }
-    return parts.length > 0 ? parts.join('; ') : 'the write could not commit';
+    return this.quorum.reason(this.conf, performance.now());
   }
 
   private async handOff(): Promise<void> {
@@ -754,21 +714,5 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.waiters.clear();
     this.storage.close().catch(() => {});
     this.hooks.onFatal?.(err);
-  }
-}
-
-/** The router's view of a proposal the core did not accept. */
-function refusal(reason: ProposeRejection, leader: string | null, what: string): ProposeOutcome {
-  switch (reason) {
-    case 'overloaded':
-      return { ok: false, reason: 'overloaded', leader, message: 'too many uncommitted bytes' };
-    case 'transferring':
-    case 'conf-change-pending':
-      return { ok: false, reason: 'pending', leader, message: `${what}: ${reason}` };
-    case 'invalid-conf-change':
-      return { ok: false, reason: 'invalid', leader, message: `${what} does not apply` };
-    case 'not-leader':
-    case 'no-leader':
-      return { ok: false, reason: 'not-leader', leader, message: reason };
   }
 }

@@ -49,6 +49,15 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/** A command is larger than `maxCommandBytes`; it was not proposed. */
+export class CommandTooLargeError extends Error {
+  readonly code = 'too_large';
+  override readonly name = 'CommandTooLargeError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** The driver was closed (or failed) before the request finished. */
 export class DriverClosedError extends Error {
   readonly code = 'closed';

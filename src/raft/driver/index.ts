@@ -11,11 +11,12 @@
  * When not to use: for application state use the store built on it (`startRaftStore`).
  */
 export { RaftDriver } from './driver.ts';
-export type { DriverStatus, MemberRole, RaftDriverOptions, RaftStateMachine } from './driver.ts';
+export type { DriverStatus, MemberRole, RaftDriverOptions, RaftStateMachine } from './types.ts';
 export { DRIVER_DEFAULTS, resolveDriverOptions } from './options.ts';
 export type { DriverOptions, ResolvedDriverOptions } from './options.ts';
 export {
   AlreadyAttachedError,
+  CommandTooLargeError,
   DriverClosedError,
   MembershipChangeError,
   NoQuorumError,

@@ -55,6 +55,11 @@ export interface DriverOptions {
   /** Chunks of one snapshot in flight before the sender waits for acknowledgements. Default 8. */
   readonly snapshotWindow?: number;
   /**
+   * Largest command in bytes. Default 1.5 MiB (etcd's request limit): one command must fit in one
+   * append message with room to spare, and a huge value would stall replication for everyone.
+   */
+  readonly maxCommandBytes?: number;
+  /**
    * Call fdatasync when the log is written to a data directory. Default true. Turn it off only
    * for benchmarks of CPU cost or tests that do not care about crashes.
    */
@@ -69,6 +74,7 @@ export interface ResolvedDriverOptions {
   readonly snapshotEntries: number;
   readonly snapshotChunkBytes: number;
   readonly snapshotWindow: number;
+  readonly maxCommandBytes: number;
   readonly fsync: boolean;
   /** `tickMs * electionTicks`: the shortest election timeout. */
   readonly electionTimeoutMs: number;
@@ -82,6 +88,7 @@ export const DRIVER_DEFAULTS = {
   snapshotEntries: 10_000,
   snapshotChunkBytes: 1024 * 1024,
   snapshotWindow: 8,
+  maxCommandBytes: 1536 * 1024,
   fsync: true,
 } as const;
 
@@ -121,6 +128,10 @@ export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDrive
       options.snapshotChunkBytes ?? DRIVER_DEFAULTS.snapshotChunkBytes,
     ),
     snapshotWindow: positiveInt('snapshotWindow', options.snapshotWindow ?? DRIVER_DEFAULTS.snapshotWindow),
+    maxCommandBytes: positiveInt(
+      'maxCommandBytes',
+      options.maxCommandBytes ?? DRIVER_DEFAULTS.maxCommandBytes,
+    ),
     fsync: options.fsync ?? DRIVER_DEFAULTS.fsync,
     electionTimeoutMs: tickMs * electionTicks,
   };

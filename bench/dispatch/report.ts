@@ -1,0 +1,109 @@
+/**
+ * How a measured stage is shown: the rows of the benchmark table (`stageResults`) and the progress
+ * lines printed while the suite runs (`describeStage`: per-window writes and lag, per-node CPU and
+ * memory, and the keep-up verdict with its reasons).
+ *
+ * ```ts
+ * results.push(...stageResults('raft 1,000 heroes', summary, { createdPerSec: 120, loadAverage: 1.2 }));
+ * for (const line of describeStage('raft', 1000, summary, windows)) log(line);
+ * ```
+ *
+ * When not to use: for the figures themselves — they come from `summary.ts`.
+ */
+import type { BenchResult } from '../lib/types.ts';
+import type { Window } from './recorder.ts';
+import type { RunSummary } from './summary.ts';
+
+const MB = 1024 * 1024;
+
+export function stageResults(
+  prefix: string,
+  s: RunSummary,
+  extra: { readonly createdPerSec: number; readonly loadAverage: number },
+): BenchResult[] {
+  const row = (name: string, value: number, unit: string, higherIsBetter = false): BenchResult => ({
+    name: `${prefix}: ${name}`,
+    value,
+    unit,
+    ...(higherIsBetter ? { higherIsBetter } : {}),
+  });
+  return [
+    row('keeps up (1 = yes)', s.keepsUp ? 1 : 0, 'bool', true),
+    row('live heroes (mean)', s.meanLive, 'heroes'),
+    row('store writes', s.writesPerSec, 'writes/s', true),
+    row('hero loop writes', s.loopWritesPerSec, 'writes/s', true),
+    row('hero loop writes due', s.dueWritesPerSec, 'writes/s'),
+    row('loop writes achieved / due', s.keepUpRatio * 100, '%', true),
+    row('worst 4-s window achieved / due', s.minWindowRatio * 100, '%', true),
+    row('store write p50', s.writeP50Ms, 'ms'),
+    row('store write p99', s.writeP99Ms, 'ms'),
+    row('API assign p50', s.probeApiP50Ms, 'ms'),
+    row('API assign p99', s.probeApiP99Ms, 'ms'),
+    row('page event p50 (assign → other node)', s.probeEventP50Ms, 'ms'),
+    row('page event p99 (assign → other node)', s.probeEventP99Ms, 'ms'),
+    row('hero event lag p50 (all changes)', s.eventLagP50Ms, 'ms'),
+    row('hero event lag p99 (all changes)', s.eventLagP99Ms, 'ms'),
+    row('hero event lag p99, first third', s.earlyLagP99Ms, 'ms'),
+    row('hero event lag p99, last third', s.lateLagP99Ms, 'ms'),
+    ...s.nodes.flatMap((n) => [
+      row(`${n.name} CPU`, n.cpuCores * 100, '% of a core'),
+      row(`${n.name} RSS (max)`, n.rssMaxBytes / MB, 'MiB'),
+    ]),
+    row('cluster CPU per store write (all work)', s.cpuMsPerWrite, 'ms'),
+    row('load generator CPU', s.benchCpuCores * 100, '% of a core'),
+    row('heroes created and assigned (setup)', extra.createdPerSec, 'heroes/s', true),
+    row('machine load average (1 min, at end)', extra.loadAverage, 'runnable'),
+  ];
+}
+
+export function describeStage(
+  store: string,
+  heroes: number,
+  s: RunSummary,
+  windows: readonly Window[],
+): string[] {
+  const lines = windows.map((w, i) => {
+    const lag = [...w.eventLagMs].sort((a, b) => a - b);
+    const p99 = lag[Math.min(lag.length - 1, Math.ceil(lag.length * 0.99) - 1)] ?? Number.NaN;
+    const cpu = w.nodes.map((n) => `${n.name} ${(n.cpuCores * 100).toFixed(0)}%`).join(' ');
+    const troubled = w.nodes
+      .filter((n) => n.writable !== 1 || n.peersUp < w.nodes.length - 1)
+      .map((n) => `${n.name} (writable ${n.writable}, peers up ${n.peersUp})`);
+    return (
+      `${store} ${heroes}: window ${i + 1}: ${(w.writes / w.seconds).toFixed(0)} writes/s ` +
+      `(${(w.causedWrites / w.seconds).toFixed(0)} from the API), ${w.meanLive.toFixed(0)} live, ` +
+      `event lag p99 ${p99.toFixed(0)} ms, CPU ${cpu}, load generator ${(w.benchCpuCores * 100).toFixed(0)}%` +
+      (troubled.length > 0 ? `; at its end: ${troubled.join(', ')}` : '')
+    );
+  });
+  lines.push(
+    `${store} ${heroes}: ${s.keepsUp ? 'KEEPS UP' : 'FALLS BEHIND'}: loop writes ` +
+      `${s.loopWritesPerSec.toFixed(0)}/s of ${s.dueWritesPerSec.toFixed(0)}/s due ` +
+      `(${(s.keepUpRatio * 100).toFixed(1)} %), event lag p99 ${s.earlyLagP99Ms.toFixed(0)} → ` +
+      `${s.lateLagP99Ms.toFixed(0)} ms, ${s.probes} probes, ${s.probesLost} lost` +
+      (s.reasons.length > 0 ? `; ${s.reasons.join('; ')}` : ''),
+    `${store} ${heroes}: the nodes used ${s.cpuMsPerWrite.toFixed(2)} ms of CPU per store write ` +
+      `(${s.nodes.map((n) => `${n.name} ${(n.cpuCores * 100).toFixed(0)}%`).join(', ')} of a core)`,
+  );
+  return lines;
+}
+
+/** The warnings and errors each node logged since `before` (most frequent first, at most `top`). */
+export function describeLogs(
+  store: string,
+  nodes: readonly { readonly name: string; readonly logCounts: ReadonlyMap<string, number> }[],
+  before: readonly ReadonlyMap<string, number>[],
+  top = 4,
+): string[] {
+  const lines: string[] = [];
+  nodes.forEach((node, i) => {
+    const delta = [...node.logCounts]
+      .map(([msg, n]): [string, number] => [msg, n - (before[i]?.get(msg) ?? 0)])
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    if (delta.length === 0) return;
+    const shown = delta.slice(0, top).map(([msg, n]) => `${n}× ${msg.slice(0, 80)}`);
+    lines.push(`${store}: ${node.name} logged ${shown.join('; ')}${delta.length > top ? '; …' : ''}`);
+  });
+  return lines;
+}

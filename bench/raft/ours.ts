@@ -1,0 +1,95 @@
+/**
+ * Our side of bench/raft: three Raft store member processes (`test/raft-driver/member-proc.ts`,
+ * fsync on) on loopback, driven through their HTTP/JSON API with Node's fetch, like etcd's gateway.
+ * `embedded` runs the same load inside the leader's process through the store API (no HTTP).
+ */
+import { api, kill, launch, startMembers, status, type ProcCluster } from '../../test/raft-driver/procs.ts';
+import type { BenchTarget } from './workload.ts';
+
+async function ok(res: Response): Promise<void> {
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+export interface OursTarget extends BenchTarget {
+  /** Runs `n` puts or gets with `inFlight` concurrent callers inside the leader's process. */
+  embedded(kind: 'put' | 'get', n: number, inFlight: number): Promise<number>;
+}
+
+export async function startOurs(): Promise<OursTarget> {
+  const cluster: ProcCluster = await startMembers(['gotham', 'metropolis', 'capitol']);
+  const m = cluster.members;
+  const base = (i: number): string => `http://127.0.0.1:${m[i]!.webPort}`;
+  const target: OursTarget = {
+    name: 'ours',
+    size: 3,
+    async leader() {
+      for (;;) {
+        for (let i = 0; i < m.length; i++) {
+          const s = await status(m[i]!);
+          if (s !== null && s.role === 'leader' && s.writable) return i;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async put(i, key, value) {
+      await ok(
+        await fetch(`${base(i)}/kv/bench/${encodeURIComponent(key)}`, {
+          method: 'PUT',
+          body: JSON.stringify(value),
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+    },
+    async get(i, key) {
+      await ok(await fetch(`${base(i)}/kv/bench/${encodeURIComponent(key)}`));
+    },
+    async watch(i, prefix, onKey) {
+      const ac = new AbortController();
+      const res = await fetch(`${base(i)}/watch/bench`, { signal: ac.signal });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let buf = '';
+      void (async () => {
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            buf += decoder.decode(value, { stream: true });
+            let end: number;
+            while ((end = buf.indexOf('\n\n')) >= 0) {
+              const event = buf.slice(0, end);
+              buf = buf.slice(end + 2);
+              if (!event.startsWith('data: ')) continue;
+              const { key } = JSON.parse(event.slice(6)) as { key: string };
+              if (key.startsWith(prefix)) onKey(key);
+            }
+          }
+        } catch {
+          // aborted
+        }
+      })();
+      return () => ac.abort();
+    },
+    kill: (i) => kill(m[i]!),
+    restart: (i) => launch(m[i]!),
+    async healthy() {
+      const all = await Promise.all(m.map((x) => status(x)));
+      const leader = all[0]?.leader ?? null;
+      return leader !== null && all.every((s) => s !== null && s.leader === leader && s.writable);
+    },
+    async embedded(kind, n, inFlight) {
+      const leader = await target.leader();
+      const r = await api<{ n: number; ms: number }>(
+        m[leader]!,
+        'POST',
+        `/load/${kind}?n=${n}&concurrency=${inFlight}&size=256`,
+        undefined,
+        120_000,
+      );
+      return r.body.n / (r.body.ms / 1000);
+    },
+    close: () => cluster.close(),
+  };
+  return target;
+}
