@@ -68,6 +68,14 @@ export interface NodeOptions {
   readonly reconnectMaxMs?: number;
   /** Resolves duplicate global names after a heal. Default: the earlier registration wins. */
   readonly nameResolver?: NameResolverFn;
+  /**
+   * After actor traffic (an envelope sent or received), keep the event loop polling the sockets
+   * for up to this long instead of letting the process sleep, µs (see `TrafficSpin`). Default
+   * 100: in a fast exchange (a call and its reply over loopback or a LAN) the next message
+   * arrives within it and is read without the OS wake-up delay; it backs off by itself when
+   * spinning does not pay (an idle node, a loaded machine, a slow peer). 0 turns it off.
+   */
+  readonly spinUs?: number;
   /** Default call timeout for this node's actor system, ms. Default 5 000. */
   readonly defaultCallTimeoutMs?: number;
 }

@@ -31,6 +31,7 @@ import type { Logger } from 'pino';
 import { ActorSystem } from '../actor/index.ts';
 import type { Pid } from '../actor/index.ts';
 import { Dialer } from './dialer.ts';
+import { TrafficSpin } from './traffic-spin.ts';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec.ts';
 import { combineDiscovery } from './discovery/combine.ts';
 import { DiscoveryStartError } from './discovery/errors.ts';
@@ -80,6 +81,7 @@ export class ClusterNode {
   private readonly transport: Transport & FaultInjectable;
   private readonly members = new Map<string, Member>();
   private readonly dialer: Dialer;
+  private readonly spin: TrafficSpin;
   private readonly handlers = new Map<number, (peer: string, payload: unknown) => void>();
   private readonly upListeners: ((peer: string) => void)[] = [];
   private readonly downListeners: ((peer: string, reason: NodeDownReason) => void)[] = [];
@@ -107,6 +109,7 @@ export class ClusterNode {
     this.faults = faults;
     this.monitor = new HeartbeatMonitor({ ...options.failureDetector, logger: this.log });
     this.monitor.onDown((event) => this.onPeerSilent(event));
+    this.spin = new TrafficSpin({ budgetUs: options.spinUs ?? 100 });
     this.dialer = new Dialer({
       connect: (address) => this.transport.connect(address),
       isConnected: (peer) => this.members.has(peer),
@@ -137,6 +140,7 @@ export class ClusterNode {
         const m = this.members.get(node);
         if (m === undefined || !m.conn.isOpen) return false;
         m.conn.send(ClusterMessageType.Envelope, encodeEnvelope(env, this.name, node));
+        this.spin.traffic();
         return true;
       },
       whereisGlobal: (name) => this.globals.whereis(name),
@@ -339,6 +343,7 @@ export class ClusterNode {
   private receive(peer: string, member: Member, type: number, payload: unknown): void {
     switch (type) {
       case ClusterMessageType.Envelope:
+        this.spin.traffic(true);
         this.system.receiveRemote(decodeEnvelope(payload, this.name, peer));
         return;
       case MessageType.Heartbeat:

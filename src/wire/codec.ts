@@ -3,9 +3,9 @@
  * reader can decode our payloads and no per-connection codec state exists.
  *
  * What round-trips: objects with string keys, arrays, strings, numbers, booleans, `null`,
- * `undefined`, `Uint8Array` (decoded as a `Buffer`, which is a `Uint8Array`), `bigint` within
- * 64 bits (larger ones throw `PayloadEncodeError`) and `Date`. A `Map` is encoded as a MessagePack map and decoded as a plain object; send plain
- * data, not class instances.
+ * `undefined`, `Uint8Array` (decoded as a `Buffer` of its own, which is a `Uint8Array`), `bigint`
+ * within 64 bits (larger ones throw `PayloadEncodeError`) and `Date`. A `Map` is encoded as a
+ * MessagePack map and decoded as a plain object; send plain data, not class instances.
  *
  * Example:
  * ```ts
@@ -26,8 +26,11 @@ import { C1, Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } 
 import { PayloadDecodeError, PayloadEncodeError } from './errors.ts';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
-/** Decodes payloads copied into `scratch`: binary values must be copied out, not viewed. */
-const copyingUnpackr = new Packr({ useRecords: false, moreTypes: false, copyBuffers: true });
+/**
+ * Decodes with binary values copied out, never viewed: the bytes decoded from are a scratch
+ * buffer or a socket's reused read buffer, and a view would also pin a whole received chunk.
+ */
+const unpackr = new Packr({ useRecords: false, moreTypes: false, copyBuffers: true });
 
 /**
  * Payloads up to this size are copied into one long-lived scratch buffer and decoded there.
@@ -70,8 +73,7 @@ const range = { start: 0, end: 0 };
 
 /**
  * Decodes `bytes[start, end)` (default: all of it) as exactly one MessagePack value. The result
- * never refers to `bytes` for payloads up to 64 KiB (binary values are copies); larger ones are
- * decoded in place and their binary values are views of `bytes`.
+ * never refers to `bytes` (binary values are copies), so `bytes` may be reused at once.
  */
 export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
   const length = end - start;
@@ -83,13 +85,15 @@ export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length):
       else scratch.set(bytes.subarray(start, end));
       range.start = 0;
       range.end = length;
-      value = copyingUnpackr.unpack(scratch, range);
-    } else if (start === 0 && end === bytes.length) {
-      value = packr.unpack(bytes);
+      value = unpackr.unpack(scratch, range);
     } else {
       range.start = start;
       range.end = end;
-      value = packr.unpack(bytes, range);
+      // A Buffer view, so binary values come out as Buffers whatever the input was.
+      const source = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      value = unpackr.unpack(source, range);
     }
   } catch (err) {
     throw new PayloadDecodeError(err);

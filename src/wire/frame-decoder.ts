@@ -134,6 +134,25 @@ export class FrameDecoder {
     return true;
   }
 
+  /**
+   * Copies the bytes not yet handed out into memory of the decoder's own, so the caller may
+   * reuse the buffers it pushed (a socket's reused read buffer). Cheap: at most one partial
+   * frame is left over after the caller has taken every whole frame.
+   */
+  ownBufferedBytes(): void {
+    if (this.buffered === 0) return;
+    const own = Buffer.allocUnsafe(this.buffered);
+    let filled = 0;
+    let offset = this.head;
+    for (const chunk of this.chunks) {
+      own.set(chunk.subarray(offset), filled);
+      filled += chunk.length - offset;
+      offset = 0;
+    }
+    this.chunks = [own];
+    this.head = 0;
+  }
+
   /** Checks a header as soon as its bytes are in (`version` and `type` may not be yet). */
   private check(length: number, version: number | undefined, type: number | undefined): void {
     if (4 + length > this.maxFrameBytes) this.fail(new FrameTooLargeError(4 + length, this.maxFrameBytes));
@@ -156,7 +175,7 @@ export class FrameDecoder {
   private peek(n: number): Uint8Array {
     const first = this.chunks[0]!;
     if (first.length - this.head >= n) return first.subarray(this.head, this.head + n);
-    const out = new Uint8Array(n);
+    const out = Buffer.allocUnsafe(n);
     let filled = 0;
     let offset = this.head;
     for (const chunk of this.chunks) {
@@ -183,7 +202,7 @@ export class FrameDecoder {
       this.buffered -= n;
       return view;
     }
-    const out = new Uint8Array(n);
+    const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0]!;

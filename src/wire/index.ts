@@ -14,7 +14,9 @@ export { encodeFrame, WIRE_VERSION, FRAME_HEADER_BYTES, DEFAULT_MAX_FRAME_BYTES 
 export type { Frame } from './frame.ts';
 export { FrameDecoder } from './frame-decoder.ts';
 export type { FrameDecoderOptions } from './frame-decoder.ts';
-export { encodePayload, decodePayload } from './codec.ts';
+export { encodePayload, decodePayload, encodePayloadScratch } from './codec.ts';
+export type { ScratchBytes } from './codec.ts';
+export { encodeFrameScratch } from './frame-encoder.ts';
 export { Handshake } from './handshake.ts';
 export type { HandshakeOptions, HandshakeOutput, NodeIdentity, OutgoingMessage } from './handshake.ts';
 export {

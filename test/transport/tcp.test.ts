@@ -138,7 +138,7 @@ describe('TCP transport', () => {
     }
   });
 
-  it('coalesces the sends of one event-loop turn into one socket write', async () => {
+  it('coalesces the sends of one task into one socket write, made before the next turn of the loop', async () => {
     const { transport, address, accepted } = await server();
     const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
     try {
@@ -148,9 +148,44 @@ describe('TCP transport', () => {
       accepted[0]!.onMessage((_t, p) => got.push(p));
       const before = conn.stats.writes;
       for (let i = 0; i < 1000; i++) conn.send(APP, i);
+      await Promise.resolve();
+      assert.equal(
+        conn.stats.writes - before,
+        1,
+        'written at the end of the task, not on a later turn of the loop',
+      );
       await waitFor(() => got.length === 1000, 5000, 'all messages');
-      assert.equal(conn.stats.writes - before, 1, 'one turn of sends should be one write');
+      assert.equal(conn.stats.writes - before, 1, 'one task of sends should be one write');
       assert.deepEqual(got.slice(0, 3), [0, 1, 2]);
+    } finally {
+      await Promise.all([client.close(), transport.close()]);
+    }
+  });
+
+  it('a dialled connection, reading into one reused buffer, receives frames split and packed every way intact', async () => {
+    const { transport, address, accepted } = await server();
+    const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
+    try {
+      const conn = await client.connect(address);
+      await waitFor(() => accepted.length === 1, 1000, 'the accepted connection');
+      const got: Buffer[] = [];
+      conn.onMessage((_t, p) => got.push(p as Buffer));
+      // Sizes around the 64 KiB read buffer: frames inside one read, across two, across many.
+      const sizes = [
+        1,
+        10,
+        65_530,
+        65_536,
+        3,
+        200_000,
+        7,
+        1_000_000,
+        ...Array.from({ length: 300 }, (_, i) => (i * 7919) % 3000),
+      ];
+      const sent = sizes.map((n, k) => Buffer.alloc(n, k % 251));
+      for (const blob of sent) accepted[0]!.send(APP, blob);
+      await waitFor(() => got.length === sent.length, 10_000, 'every message');
+      got.forEach((blob, k) => assert.ok(blob.equals(sent[k]!), `message ${k} (${sizes[k]} bytes) differs`));
     } finally {
       await Promise.all([client.close(), transport.close()]);
     }

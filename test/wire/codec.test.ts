@@ -68,6 +68,26 @@ describe('payload codec', () => {
     assert.deepEqual(decodePayload(encodePayload([1, 'x'])), [1, 'x']);
   });
 
+  it('decodes a range of a larger buffer, and the result never refers to the input bytes', () => {
+    for (const size of [3, 100, 70_000]) {
+      const blob = Buffer.alloc(size, 7);
+      const payload = encodePayload({ blob, s: 'x'.repeat(size % 50) });
+      const buffer = new Uint8Array(
+        Buffer.concat([Buffer.from([1, 2, 3]), payload, Buffer.from([0xc1, 0xc1])]),
+      );
+      const decoded = decodePayload(buffer, 3, 3 + payload.length) as { blob: Buffer; s: string };
+      buffer.fill(0);
+      decodePayload(encodePayload({ blob: Buffer.alloc(size, 9) })); // reuses the decoder's scratch
+      assert.ok(Buffer.isBuffer(decoded.blob), `a ${size}-byte binary is not a Buffer`);
+      assert.ok(decoded.blob.equals(Buffer.alloc(size, 7)), `a ${size}-byte binary changed under us`);
+      assert.equal(decoded.s, 'x'.repeat(size % 50));
+    }
+    const valid = encodePayload([1, 2]);
+    const padded = Buffer.concat([valid, Buffer.from([0x01])]);
+    assert.throws(() => decodePayload(padded, 0, padded.length), { code: 'ERR_PAYLOAD_DECODE' });
+    assert.throws(() => decodePayload(padded, 1, 1), { code: 'ERR_PAYLOAD_DECODE' });
+  });
+
   it('raises PayloadEncodeError for values MessagePack cannot carry', () => {
     assert.throws(() => encodePayload(Symbol('x')), { code: 'ERR_PAYLOAD_ENCODE' });
     assert.throws(() => encodePayload(2n ** 64n), { code: 'ERR_PAYLOAD_ENCODE' });

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { encodeFrame, FRAME_HEADER_BYTES, WIRE_VERSION } from '../../src/wire/frame.ts';
 import { FrameDecoder } from '../../src/wire/frame-decoder.ts';
+import { encodeFrameScratch } from '../../src/wire/frame-encoder.ts';
+import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
 import { MessageType, KNOWN_MESSAGE_TYPES } from '../../src/wire/message-types.ts';
 
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};
@@ -22,6 +24,21 @@ describe('frame format', () => {
   it('is [u32 length][u8 version][u8 type][payload], length counting version, type and payload', () => {
     const frame = encodeFrame(MessageType.Heartbeat, Uint8Array.from([0xaa, 0xbb]));
     assert.deepEqual([...frame], [0, 0, 0, 4, WIRE_VERSION, MessageType.Heartbeat, 0xaa, 0xbb]);
+  });
+
+  it('encodes a value straight into the same bytes as encodeFrame, in a reused scratch buffer', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...knownTypes), fc.jsonValue(), (type, value) => {
+        const expected = encodeFrame(type, encodePayload(value));
+        const scratch = encodeFrameScratch(type, value, 1 << 20);
+        assert.deepEqual([...scratch.subarray(scratch.start, scratch.end)], [...expected]);
+      }),
+      fcParams,
+    );
+    assert.throws(() => encodeFrameScratch(MessageType.Heartbeat, 'x'.repeat(100), 50), {
+      code: 'ERR_FRAME_TOO_LARGE',
+    });
+    assert.throws(() => encodeFrameScratch(256, 1, 1 << 20), RangeError);
   });
 
   it('refuses to encode a frame larger than the limit', () => {
@@ -98,6 +115,30 @@ describe('frame format', () => {
     assert.throws(() => decoder.next(), { code: 'ERR_UNKNOWN_MESSAGE_TYPE' });
     decoder.push(encodeFrame(MessageType.Heartbeat, new Uint8Array(1)));
     assert.throws(() => decoder.next(), { code: 'ERR_UNKNOWN_MESSAGE_TYPE' });
+  });
+
+  it('hands out frames in place with nextFrame, and keeps a partial frame safe when asked to own it', () => {
+    const frames = [1, 2, 3].map((n) => encodeFrame(MessageType.Heartbeat, encodePayload({ seq: n })));
+    const stream = Buffer.concat(frames);
+    const decoder = new FrameDecoder();
+    // One reused read buffer, as a socket with `onread` gives: everything but whole frames must be copied.
+    const readBuffer = Buffer.alloc(stream.length);
+    const seen: unknown[] = [];
+    for (const [from, to] of [
+      [0, 5],
+      [5, frames[0]!.length + 3],
+      [frames[0]!.length + 3, stream.length],
+    ] as const) {
+      stream.copy(readBuffer, 0, from, to);
+      decoder.push(readBuffer.subarray(0, to - from));
+      while (decoder.nextFrame()) {
+        seen.push(decodePayload(decoder.frameBytes, decoder.frameStart, decoder.frameEnd));
+      }
+      decoder.ownBufferedBytes();
+      readBuffer.fill(0xee);
+    }
+    assert.deepEqual(seen, [{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
+    assert.equal(decoder.bufferedBytes, 0);
   });
 
   it('applies a raised limit to the frames after the change', () => {

@@ -219,7 +219,13 @@ export class FramedConnection implements Connection {
     this.counters.bytesReceived += chunk.length;
     const decoder = this.decoder;
     decoder.push(chunk);
-    // Every whole frame of the chunk, decoded in place (one `DataView` per chunk, no copies).
+    this.readFrames(decoder);
+    // A partial frame must not stay a view of a read buffer the link is about to reuse.
+    if (this.link.transientChunks && decoder.bufferedBytes > 0) decoder.ownBufferedBytes();
+  }
+
+  /** Every whole frame buffered, decoded in place (no copies, no allocation per frame). */
+  private readFrames(decoder: FrameDecoder): void {
     while (this.state === 'handshaking' || this.state === 'open') {
       try {
         if (!decoder.nextFrame()) return;

@@ -10,10 +10,11 @@
  * if (!link.write(bytes)) link.onDrain(resumeWriting);
  * ```
  *
- * Obligations of an implementation: `onData` chunks arrive asynchronously and in order;
- * `write` returns false once its buffer is full and `onDrain` fires when it has room again;
- * `onClose` fires exactly once, after `end()` (graceful, buffered bytes are delivered first),
- * `destroy()` (immediate) or a failure (with the error).
+ * Obligations of an implementation: `onData` chunks arrive asynchronously and in order (when
+ * `transientChunks` is true, a chunk is valid only during the listener's call: copy anything
+ * needed later); `write` returns false once its buffer is full and `onDrain` fires when it has
+ * room again; `onClose` fires exactly once, after `end()` (graceful, buffered bytes are
+ * delivered first), `destroy()` (immediate) or a failure (with the error).
  */
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -30,6 +31,8 @@ export interface Link {
    * them later (TLS).
    */
   readonly releasesWrites: boolean;
+  /** True when an `onData` chunk lives in a buffer the link reuses after the listener returns. */
+  readonly transientChunks: boolean;
   write(chunk: Uint8Array): boolean;
   end(): void;
   destroy(): void;
@@ -41,8 +44,52 @@ export interface Link {
   onClose(listener: (error: Error | undefined) => void): void;
 }
 
-/** Adapts a connected `net.Socket` or `tls.TLSSocket`. Sets `noDelay`: we coalesce ourselves. */
-export function socketLink(socket: Socket): Link {
+/**
+ * Reads of a plain TCP socket created with `net.connect({ onread: reads.onread })`: Node reads
+ * into one reused buffer and calls back directly, skipping the readable stream (its buffering,
+ * a new buffer per read, a `nextTick` per read) — about 3 µs less per received message on
+ * loopback. Node offers this only for sockets it creates for us, so only dialled connections
+ * read this way; accepted ones use `data` events.
+ *
+ * Chunks are views of the reused buffer, valid during the listener's call only.
+ */
+export class DirectReads {
+  readonly onread: {
+    readonly buffer: Uint8Array;
+    /** Returns true: keep reading (pausing goes through `socket.pause()`). */
+    readonly callback: (bytes: number, buffer: Uint8Array) => boolean;
+  };
+  private listener: ((chunk: Uint8Array) => void) | undefined;
+  /** Copies of what arrived before `listen` (nothing should, but a chunk is never lost). */
+  private early: Uint8Array[] = [];
+
+  /** `bufferBytes`: the read buffer, default 64 KiB (what Node reads at most at once). */
+  constructor(bufferBytes = 64 * 1024) {
+    this.onread = {
+      buffer: Buffer.allocUnsafe(bufferBytes),
+      callback: (bytes, buffer) => {
+        const chunk = buffer.subarray(0, bytes);
+        if (this.listener) this.listener(chunk);
+        else this.early.push(Uint8Array.prototype.slice.call(chunk));
+        return true;
+      },
+    };
+  }
+
+  listen(listener: (chunk: Uint8Array) => void): void {
+    this.listener = listener;
+    const early = this.early;
+    this.early = [];
+    // Still asynchronous, and before any later read (reads only happen on a later turn).
+    if (early.length > 0) queueMicrotask(() => early.forEach((chunk) => listener(chunk)));
+  }
+}
+
+/**
+ * Adapts a connected `net.Socket` or `tls.TLSSocket`. Sets `noDelay`: we coalesce ourselves.
+ * Pass `reads` for a socket created with its `onread` (plain TCP only).
+ */
+export function socketLink(socket: Socket, reads?: DirectReads): Link {
   socket.setNoDelay(true);
   let failure: Error | undefined;
   socket.on('error', (err) => {
@@ -54,6 +101,7 @@ export function socketLink(socket: Socket): Link {
       return socket.writableLength;
     },
     releasesWrites: !(socket instanceof TLSSocket),
+    transientChunks: reads !== undefined,
     write: (chunk) => socket.write(chunk),
     end: () => {
       socket.end();
@@ -68,7 +116,11 @@ export function socketLink(socket: Socket): Link {
       socket.resume();
     },
     onData: (listener) => {
-      socket.on('data', listener);
+      if (!reads) {
+        socket.on('data', listener);
+        return;
+      }
+      reads.listen(listener);
     },
     onDrain: (listener) => {
       socket.on('drain', listener);

@@ -28,6 +28,8 @@ class MemoryLinkEnd implements Link {
   readonly remoteAddress: string;
   /** Chunks are handed to the peer by reference: never reuse a written chunk. */
   readonly releasesWrites = false;
+  /** Chunks are the writer's buffers, never reused. */
+  readonly transientChunks = false;
   peer!: MemoryLinkEnd;
   /** Bytes this end wrote that the peer has not consumed yet. */
   inFlight = 0;

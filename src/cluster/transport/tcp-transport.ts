@@ -12,8 +12,9 @@
  * Options (besides `TransportOptions`): `host` to bind (default `127.0.0.1`: safe by default,
  * bind `0.0.0.0` to reach other machines), `port` (default 0: any free port), `advertiseHost`
  * (the host in `localName`, default `host`), `tls` (mutual TLS, see `TcpTlsOptions`).
- * `setNoDelay(true)` is set on every socket; the connection coalesces writes per event-loop turn
- * and waits for `drain` when the socket buffer is full.
+ * `setNoDelay(true)` is set on every socket; the connection coalesces the writes of one task
+ * into one socket write and waits for `drain` when the socket buffer is full. Dialled plain-TCP
+ * sockets read into one reused buffer (`DirectReads`); accepted and TLS sockets use `data` events.
  *
  * Lifecycle: `listen()` → `connect()`/accept … → `close()` stops listening, says goodbye on
  * every connection and resolves once all sockets are gone (at most `closeLingerMs` later).
@@ -25,7 +26,7 @@ import tls from 'node:tls';
 import type { Socket, Server } from 'node:net';
 import { ConnectError, ListenError, TransportClosedError } from './errors.ts';
 import { FramedConnection } from './framed-connection.ts';
-import { socketLink } from './link.ts';
+import { DirectReads, socketLink } from './link.ts';
 import { resolveTransportOptions } from './options.ts';
 import type { ResolvedTransportOptions, TransportOptions } from './options.ts';
 import type { Connection, FaultInjectable, LinkPolicy, PeerAddress, Transport } from './types.ts';
@@ -128,12 +129,14 @@ export class TcpTransport implements Transport, FaultInjectable {
   async connect(address: PeerAddress): Promise<Connection> {
     if (this.closed) throw new TransportClosedError();
     const target = `${address.host}:${address.port}`;
-    const socket = await this.dial(address, target);
+    // Plain TCP dials read into one reused buffer (see `DirectReads`); TLS sockets cannot.
+    const reads = this.tlsOptions ? undefined : new DirectReads();
+    const socket = await this.dial(address, target, reads);
     if (this.closed) {
       socket.destroy();
       throw new TransportClosedError();
     }
-    const conn = this.track(socket, 'initiator');
+    const conn = this.track(socket, 'initiator', reads);
     return conn.ready;
   }
 
@@ -156,7 +159,7 @@ export class TcpTransport implements Transport, FaultInjectable {
     await Promise.all([serverClosed, ...socketsClosed]);
   }
 
-  private dial(address: PeerAddress, target: string): Promise<Socket> {
+  private dial(address: PeerAddress, target: string, reads: DirectReads | undefined): Promise<Socket> {
     const t = this.tlsOptions;
     return new Promise((resolve, reject) => {
       const socket = t
@@ -169,7 +172,7 @@ export class TcpTransport implements Transport, FaultInjectable {
             minVersion: 'TLSv1.3',
             ...(t.verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
           })
-        : net.connect({ host: address.host, port: address.port });
+        : net.connect({ host: address.host, port: address.port, ...(reads ? { onread: reads.onread } : {}) });
       const timer = this.opts.scheduler.setTimer(() => {
         socket.destroy();
         reject(
@@ -202,12 +205,12 @@ export class TcpTransport implements Transport, FaultInjectable {
     );
   }
 
-  private track(socket: Socket, role: 'initiator' | 'responder'): FramedConnection {
+  private track(socket: Socket, role: 'initiator' | 'responder', reads?: DirectReads): FramedConnection {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const conn = new FramedConnection({
       role,
-      link: socketLink(socket),
+      link: socketLink(socket, reads),
       localName: this.localName,
       options: this.opts,
       policy: () => this.policy,

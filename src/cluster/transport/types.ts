@@ -18,8 +18,9 @@
  * checks them):
  * - Delivery is asynchronous (never inside `send`) and in order per connection. There is no
  *   delivery guarantee across a close: messages still queued when a connection closes are lost.
- * - `send` never blocks. Writes made in one event-loop turn are coalesced. If the bytes queued
- *   for a peer exceed `maxSendQueueBytes`, the connection closes with `PeerTooSlowError`.
+ * - `send` never blocks. Messages sent by one task (a function and the microtasks queued before
+ *   the write) are coalesced into one write, which follows right after that task. If the bytes
+ *   queued for a peer exceed `maxSendQueueBytes`, the connection closes with `PeerTooSlowError`.
  *   `send` on a closed connection does nothing (like sending to a dead node).
  * - `send` throws synchronously for caller bugs: an oversized payload (`FrameTooLargeError`), an
  *   unencodable value (`PayloadEncodeError`), a type id not in the accepted set.
