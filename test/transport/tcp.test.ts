@@ -162,6 +162,30 @@ describe('TCP transport', () => {
     }
   });
 
+  it('writes a burst of one task in 64 KiB pieces while it lasts, in order', async () => {
+    const { transport, address, accepted } = await server();
+    const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
+    try {
+      const conn = (await client.connect(address)) as FramedConnection;
+      await waitFor(() => accepted.length === 1, 1000, 'the accepted connection');
+      const got: unknown[] = [];
+      accepted[0]!.onMessage((_t, p) => got.push(p));
+      const before = conn.stats.writes;
+      const payload = 'x'.repeat(1000);
+      for (let i = 0; i < 2000; i++) conn.send(APP, [i, payload]);
+      const during = conn.stats.writes - before;
+      // About 2 MB: some 30 writes of 64 KiB made before the task ends, the rest right after.
+      assert.ok(during >= 25 && during <= 35, `${during} writes during the task`);
+      await waitFor(() => got.length === 2000, 10_000, 'all messages');
+      assert.ok(
+        got.every((m, k) => Array.isArray(m) && m[0] === k && m[1] === payload),
+        'out of order or damaged',
+      );
+    } finally {
+      await Promise.all([client.close(), transport.close()]);
+    }
+  });
+
   it('a dialled connection, reading into one reused buffer, receives frames split and packed every way intact', async () => {
     const { transport, address, accepted } = await server();
     const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });

@@ -6,7 +6,7 @@
  * Why a microtask, not `setImmediate`: a lone message (a call, its reply) goes out right after
  * the code that sent it, with no extra turn of the event loop (and no extra `epoll_wait`), while
  * every frame sent by the same task — a loop of casts, the replies an actor produces while it
- * drains its mailbox — still leaves in one write.
+ * drains its mailbox — still leaves in one write, or in 64 KiB writes while a long burst lasts.
  *
  * Invariants: frames reach the link in the order they were pushed, delayed or not (a frame is
  * never due before the frame pushed ahead of it); at most one flush is scheduled at a time;
@@ -41,8 +41,14 @@ const RESOLVED = Promise.resolve();
 
 /** First allocation of a batch, bytes: small enough to come from Node's buffer pool. */
 const MIN_BATCH_BYTES = 512;
+/**
+ * A batch this big is written at once, mid-task: a long burst (a loop of casts) reaches the peer
+ * in pieces while the sender is still producing it, so the two processes work in parallel
+ * instead of one after the other, and the batch buffer stays small.
+ */
+const EAGER_WRITE_BYTES = 64 * 1024;
 /** Largest batch buffer kept for reuse, bytes: a burst's big buffer is not held on to. */
-const MAX_REUSED_BATCH_BYTES = 64 * 1024;
+const MAX_REUSED_BATCH_BYTES = 2 * EAGER_WRITE_BYTES;
 
 export class SendQueue {
   /** Number of `link.write` calls made (each carries one coalesced batch). */
@@ -94,6 +100,10 @@ export class SendQueue {
     if (this.stopped) return;
     if (delayMs <= 0 && this.delayed.length === 0) {
       this.append(bytes, start, end);
+      if (this.batchLength >= EAGER_WRITE_BYTES) {
+        this.flush();
+        return;
+      }
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         void RESOLVED.then(this.flushTask);

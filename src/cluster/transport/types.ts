@@ -19,7 +19,8 @@
  * - Delivery is asynchronous (never inside `send`) and in order per connection. There is no
  *   delivery guarantee across a close: messages still queued when a connection closes are lost.
  * - `send` never blocks. Messages sent by one task (a function and the microtasks queued before
- *   the write) are coalesced into one write, which follows right after that task. If the bytes
+ *   the write) are coalesced into one write, which follows right after that task; a burst past
+ *   64 KiB is written in 64 KiB pieces as it grows, so the peer reads while we send. If the bytes
  *   queued for a peer exceed `maxSendQueueBytes`, the connection closes with `PeerTooSlowError`.
  *   `send` on a closed connection does nothing (like sending to a dead node).
  * - `send` throws synchronously for caller bugs: an oversized payload (`FrameTooLargeError`), an

@@ -424,7 +424,8 @@ export function transportConformance(label: string, makeHarness: () => Transport
         }));
 
       it('a dial across a partition never completes: it times out, the target exposes nothing', () =>
-        withTransports(2, { handshakeTimeoutMs: 300 }, async ([a, b]) => {
+        // 1 s: the dial after the heal must finish within the same timeout on a loaded machine.
+        withTransports(2, { handshakeTimeoutMs: 1000 }, async ([a, b]) => {
           const faults = new FaultController();
           faults.wrap(a!);
           faults.wrap(b!);
@@ -437,7 +438,7 @@ export function transportConformance(label: string, makeHarness: () => Transport
             a!.connect(address),
             (err: Error & { code?: string }) => err.code === 'ERR_HANDSHAKE_TIMEOUT',
           );
-          assert.ok(performance.now() - started >= 250, 'rejected before the timeout');
+          assert.ok(performance.now() - started >= 950, 'rejected before the timeout');
           assert.equal(exposed, false);
           faults.heal();
           const conn = await a!.connect(address);
