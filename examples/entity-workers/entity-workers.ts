@@ -19,7 +19,9 @@
  * how get-or-start stays race-free). When nodes that ran apart connect and both run a worker for
  * one entity, the runtime keeps one (the earlier registration) and the other hands its writes
  * over; the survivor's current state is the newest write by stamp, and the writes it superseded
- * are in `history` with reason `conflict` (see entity.ts for what "not lost" means exactly).
+ * are in `history` with reason `conflict` (see entity.ts for what "not lost" means exactly). A
+ * record another connected node writes into the store bypassing the worker (a loser that could not
+ * hand over) reaches the worker through the table's change feed.
  *
  * Retries: a request whose worker stopped before answering (idle stop, a lost name conflict, its
  * node went down) is sent again to the entity's current worker, up to 6 times within ~400 ms. A
@@ -46,7 +48,7 @@ import { isEntityState, nextStamp } from './entity.ts';
 import { EntityError, EntityUnavailableError, InvalidEntityStateError, checkEntityId } from './errors.ts';
 import type { HostArgs } from './host.ts';
 import { ensureWorker, entityHost } from './host.ts';
-import type { WorkerEnv } from './worker.ts';
+import type { WorkerEnv, WorkerInfo } from './worker.ts';
 import { workerGet, workerSet } from './worker.ts';
 
 export interface EntityWorkersOptions {
@@ -101,13 +103,15 @@ export async function startEntityWorkers(options: EntityWorkersOptions): Promise
   const globalName = (id: string): string => `${prefix}:${id}`;
 
   let last: Stamp | undefined;
+  const table = store.table<EntityRecord>(options.table ?? 'entities');
   const env: WorkerEnv = {
     system,
-    table: store.table<EntityRecord>(options.table ?? 'entities'),
+    table,
     stamp: (after) => (last = nextStamp(last, now(), node.name, after)),
     historyLimit: options.historyLimit ?? 32,
     idleMs: options.idleMs ?? 30_000,
     handoverTimeoutMs: options.handoverTimeoutMs ?? 5000,
+    holder: (id) => node.globals.whereis(globalName(id)),
   };
   const hostArgs: HostArgs = { env, globals: node.globals, supervisorName, globalName };
   const root = await startSupervisor(system, {
@@ -120,6 +124,16 @@ export async function startEntityWorkers(options: EntityWorkersOptions): Promise
       },
       worker('host', entityHost, hostArgs, { spawn: { name: hostName } }),
     ],
+  });
+
+  // A record written by another connected member bypassed the entity's one worker (a loser that
+  // could not hand over, a replica that met ours after its side's worker had stopped): the worker,
+  // if it runs here, takes in the writes it lacks. Writes of nodes not connected to this one are
+  // the other side of a split; they arrive by hand-over once the sides meet.
+  const unsubscribe = table.subscribe((change) => {
+    if (change.origin === undefined || !node.nodes().includes(change.origin)) return;
+    const pid = node.globals.whereis(globalName(change.key));
+    if (pid?.node === system.node) system.send(pid, { type: 'stored' } satisfies WorkerInfo);
   });
 
   async function ensure(id: string): Promise<Pid> {
@@ -174,7 +188,10 @@ export async function startEntityWorkers(options: EntityWorkersOptions): Promise
     whereIs(id) {
       return node.globals.whereis(globalName(id))?.node;
     },
-    stop: () => system.stop(root, 'shutdown', 10_000),
+    async stop() {
+      unsubscribe();
+      await system.stop(root, 'shutdown', 10_000);
+    },
   };
 }
 

@@ -14,8 +14,13 @@
  * - It stops after `idleMs` without a request (the original never stopped its workers).
  * - It traps exits. When the global-name resolver picks another worker for its entity, the loser
  *   gets `{ name_conflict, winner }`, hands its record to the winner (`handover`: the winner takes
- *   the union, writes it, and keeps the newest write as current) and stops. If the winner cannot be
- *   reached, the loser merges its record into the store itself, so no acknowledged write is lost.
+ *   the union, writes it, and keeps the newest write as current) and stops. If the winner stops
+ *   first (it lost the name too: three sides meeting), the loser hands over to the name's new
+ *   holder. Only if no holder takes the record within `handoverTimeoutMs` does the loser merge it
+ *   into the store itself; the survivor learns of it from the store's change feed (`stored`).
+ * - `stored`: a connected node wrote the record without passing through this worker; it takes in
+ *   the writes it lacks (`takeStored`). On the CRDT store this sees only the key's visible value,
+ *   not a concurrent one it hides (README, "Not lost", precisely).
  *
  * Supervision: `temporary` under the node's dynamic supervisor — not restarted; the next request
  * starts a fresh worker that reloads from the store, so a restart never races the global name.
@@ -32,7 +37,7 @@ import type {
   Pid,
   TimerRef,
 } from '../../src/actor/index.ts';
-import { isExit } from '../../src/actor/index.ts';
+import { isExit, pidKey } from '../../src/actor/index.ts';
 import type { Table } from '../../src/store/types.ts';
 import type { Entity, EntityRecord, EntityState, Stamp } from './entity.ts';
 import {
@@ -54,6 +59,8 @@ export interface WorkerEnv {
   readonly historyLimit: number;
   readonly idleMs: number;
   readonly handoverTimeoutMs: number;
+  /** The entity's worker as this node's global names see it now. */
+  readonly holder: (id: string) => Pid | undefined;
 }
 
 export interface WorkerArgs {
@@ -66,7 +73,11 @@ export type WorkerCall =
   | { readonly type: 'set'; readonly state: EntityState }
   | { readonly type: 'handover'; readonly record: EntityRecord };
 
-type WorkerInfo = { readonly type: 'idle'; readonly gen: number };
+/**
+ * `idle`: the idle timer of generation `gen`. `stored`: another node wrote the entity's record into
+ * the store (sent by the service's change feed listener; see `takeStored`).
+ */
+export type WorkerInfo = { readonly type: 'idle'; readonly gen: number } | { readonly type: 'stored' };
 
 interface State {
   readonly id: string;
@@ -104,6 +115,35 @@ export async function persist(
   throw new EntityUnavailableError(id, `the store kept reporting conflicts (${MAX_CAS_ATTEMPTS} attempts)`);
 }
 
+/**
+ * Takes in writes that reached the store without passing through this worker: a loser that could
+ * not hand over and merged into the store itself, or a side whose worker had already stopped when
+ * the sides met. The union is written back whenever the store lacks some of this worker's writes:
+ * on the CRDT store a concurrent write of another node (a worker that wrote before it lost the
+ * name) can be the visible value everywhere while lacking writes only this worker holds.
+ */
+async function takeStored(state: State, ctx: ActorContext): Promise<State> {
+  const { env, id } = state;
+  let stored;
+  try {
+    stored = await env.table.get(id);
+  } catch (err) {
+    ctx.log.warn({ entity: id, err: String(err) }, 'could not read a changed record');
+    return state;
+  }
+  if (!stored || !isEntityRecord(stored.value, id)) return state;
+  const merged = mergeRecords(state.record, stored.value, env.historyLimit);
+  if (!hasNewWrites(stored.value, merged)) return { ...state, record: merged, version: stored.version };
+  try {
+    const saved = await persist(env, id, merged, stored.version);
+    ctx.log.info({ entity: id, state: viewOf(saved.record).state }, 'merged the stored record with its own');
+    return { ...state, ...saved };
+  } catch (err) {
+    ctx.log.warn({ entity: id, err: String(err) }, 'could not store the merged record');
+    return { ...state, record: merged };
+  }
+}
+
 function touch(state: State, ctx: ActorContext): State {
   if (state.idleTimer) ctx.cancelTimer(state.idleTimer);
   const gen = state.gen + 1;
@@ -113,19 +153,44 @@ function touch(state: State, ctx: ActorContext): State {
   return { ...state, gen, idleTimer };
 }
 
+/** How often a loser whose winner went away looks up the entity's name again, ms. */
+const HOLDER_POLL_MS = 10;
+/** Call failures that mean the winner stopped or is out of reach, so the name may have moved on. */
+const WINNER_GONE = new Set(['exit', 'noproc', 'noconnection']);
+
+/**
+ * Hands the record to the winner; if the winner stops before taking it (it lost the name itself:
+ * three sides meeting, the winner of one conflict losing the next), hands it to whoever holds the
+ * name now, until `handoverTimeoutMs` has passed. Only then does it merge into the store itself.
+ */
 async function handOver(state: State, winner: Pid, ctx: ActorContext): Promise<void> {
   const { env, id } = state;
-  try {
-    await env.system.call(
-      winner,
-      { type: 'handover', record: state.record } satisfies WorkerCall,
-      env.handoverTimeoutMs,
-    );
-    ctx.log.info({ entity: id, winner: winner.node }, 'lost the global name; state handed to the winner');
-    return;
-  } catch (err) {
-    ctx.log.warn({ entity: id, err: String(err) }, 'hand-over failed; merging into the store instead');
+  const deadline = Date.now() + env.handoverTimeoutMs;
+  let target: Pid | undefined = winner;
+  const tried = new Set<string>();
+  while (target) {
+    tried.add(pidKey(target));
+    try {
+      await env.system.call(
+        target,
+        { type: 'handover', record: state.record } satisfies WorkerCall,
+        Math.max(1, deadline - Date.now()),
+      );
+      ctx.log.info({ entity: id, winner: target.node }, 'lost the global name; state handed to the winner');
+      return;
+    } catch (err) {
+      ctx.log.warn({ entity: id, winner: target.node, err: String(err) }, 'hand-over failed');
+      // A winner that answered (it could not store the union) or timed out is still the holder.
+      if (!WINNER_GONE.has(String((err as { code?: unknown }).code))) break;
+    }
+    target = undefined;
+    while (!target && Date.now() < deadline) {
+      const holder = env.holder(id);
+      if (holder && !tried.has(pidKey(holder)) && pidKey(holder) !== pidKey(ctx.self)) target = holder;
+      else await new Promise((resolve) => setTimeout(resolve, HOLDER_POLL_MS));
+    }
   }
+  ctx.log.warn({ entity: id }, 'no winner took the state; merging into the store instead');
   try {
     await persist(env, id, state.record, state.version);
   } catch (err) {
@@ -198,6 +263,7 @@ export const entityWorker: Behaviour<State, WorkerArgs, WorkerCall, unknown, nev
       }
       return state;
     }
+    if (msg.type === 'stored') return takeStored(state, ctx);
     if (msg.type === 'idle' && msg.gen === state.gen) ctx.stop('normal');
     return state;
   },

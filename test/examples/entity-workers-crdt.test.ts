@@ -16,11 +16,17 @@ interface Cluster {
 }
 
 /** Nodes started apart, each with its own CRDT replica: nothing is shared until they connect. */
-async function apart(names: string[], clock: ManualClock): Promise<Cluster> {
+async function apart(
+  names: string[],
+  clock: ManualClock,
+  idleMs: (i: number) => number = () => 30_000,
+): Promise<Cluster> {
   const nodes = await startApart(names);
   const stores = await Promise.all(nodes.map((node) => startCrdtStore({ node })));
   const services = await Promise.all(
-    nodes.map((node, i) => startEntityWorkers({ node, store: stores[i]!, now: clock.now })),
+    nodes.map((node, i) =>
+      startEntityWorkers({ node, store: stores[i]!, now: clock.now, idleMs: idleMs(i) }),
+    ),
   );
   return {
     nodes,
@@ -86,12 +92,90 @@ for (const olderOnWinner of [true, false]) {
   });
 }
 
+/** The writes the worker of `id` holds, as seen from `service`: current first, then history. */
+async function heldStamps(service: EntityWorkers, id: string): Promise<string[]> {
+  const view = await service.getEntity(id);
+  return [view.updatedAt, ...view.history.map((h) => h.stamp)].map(key).sort();
+}
+
+test('crdt replicas, three sides meet at once: a loser whose winner loses the name too hands its writes to the final winner', async (t) => {
+  // Registration order n2, n1, n3 (each side's first write starts its worker), then n2 and n3 both
+  // connect to n1: n1 loses to n2 while n3 loses to n1, so n3's hand-over finds n1 stopping.
+  // The failure of seed 60117 below; entity-workers.test.ts proves the hand-over path on its own.
+  const clock = new ManualClock();
+  const c = await apart(['n1', 'n2', 'n3'], clock);
+  t.after(() => c.stop());
+  const acked: Entity[] = [];
+  for (const i of [1, 0, 2]) {
+    clock.advance(1);
+    acked.push(await c.services[i]!.setEntityState('entity_1', 'working'));
+  }
+  await connect(c.nodes);
+  await waitFor(async () => (await workerCount(c.services, 'entity_1')) === 1, 5000, 'one worker left');
+  const want = acked.map((e) => key(e.updatedAt)).sort();
+  await waitFor(
+    async () => (await heldStamps(c.services[0]!, 'entity_1')).join() === want.join(),
+    5000,
+    'the survivor holds all three writes',
+  );
+  for (const s of c.services) assert.deepEqual(await heldStamps(s, 'entity_1'), want);
+});
+
+test('crdt replicas: a newer write of a side whose worker had already stopped reaches the survivor through the store', async (t) => {
+  const clock = new ManualClock();
+  const c = await apart(['n1', 'n2'], clock, (i) => (i === 0 ? 50 : 60_000));
+  t.after(() => c.stop());
+  const [n1, n2] = c.services as [EntityWorkers, EntityWorkers];
+  const older = await n2.setEntityState('entity_1', 'finalized');
+  await sleep(5); // the replicas' clocks order the stored records as the writes
+  clock.advance(5);
+  const newer = await n1.setEntityState('entity_1', 'working');
+  await waitFor(async () => (await n1.workers()).length === 0, 3000, 'n1 worker idle stop');
+  await connect(c.nodes);
+  const want = [older, newer].map((e) => key(e.updatedAt)).sort();
+  await waitFor(
+    async () => (await heldStamps(n2, 'entity_1')).join() === want.join(),
+    5000,
+    'the survivor took in the write of the stopped side',
+  );
+  assert.equal((await n2.getEntity('entity_1')).state, 'working');
+});
+
+test(
+  'crdt replicas: an older write of a side whose worker had already stopped reaches the survivor',
+  {
+    todo: 'the CRDT table shows one of two concurrent records; the worker cannot see the hidden one (README)',
+  },
+  async (t) => {
+    const clock = new ManualClock();
+    const c = await apart(['n1', 'n2'], clock, (i) => (i === 0 ? 50 : 60_000));
+    t.after(() => c.stop());
+    const [n1, n2] = c.services as [EntityWorkers, EntityWorkers];
+    const older = await n1.setEntityState('entity_1', 'working');
+    await sleep(5);
+    clock.advance(5);
+    const newer = await n2.setEntityState('entity_1', 'finalized');
+    await waitFor(async () => (await n1.workers()).length === 0, 3000, 'n1 worker idle stop');
+    await connect(c.nodes);
+    const want = [older, newer].map((e) => key(e.updatedAt)).sort();
+    await waitFor(
+      async () => (await heldStamps(n2, 'entity_1')).join() === want.join(),
+      2000,
+      'the survivor took in the write of the stopped side',
+    );
+  },
+);
+
 test('crdt replicas, seeded schedules across three nodes started apart: every acknowledged write survives the merge', async (t) => {
-  // A fixed base by default so CI is repeatable; SEED=<n> explores others. Known failing seed: 60117
-  // (a write acknowledged on one side not found after the merge) — under investigation.
-  const base = Number(process.env.SEED ?? 1000);
-  for (let run = 0; run < 3; run++) {
-    const seed = base + run;
+  // Fixed seeds by default so CI is repeatable; SEED=<n> RUNS=<k> explores seeds n … n+k-1 instead.
+  // 60117: a loser handed over to a worker that was losing its name too (README, "Hand-over follows the name").
+  const runs = Number(process.env.RUNS ?? 3);
+  const seeds =
+    process.env.SEED === undefined
+      ? [1000, 1001, 1002, 60117]
+      : Array.from({ length: runs }, (_, i) => Number(process.env.SEED) + i);
+  const failed: string[] = [];
+  for (const seed of seeds) {
     const random = seededRandom(seed);
     const clock = new ManualClock();
     const c = await apart(['n1', 'n2', 'n3'], clock);
@@ -121,11 +205,22 @@ test('crdt replicas, seeded schedules across three nodes started apart: every ac
       const view = await c.services[0]!.getEntity('entity_1');
       const kept = new Set([view.updatedAt, ...view.history.map((h) => h.stamp)].map(key));
       for (const e of acked) assert.ok(kept.has(key(e.updatedAt)), `acknowledged write ${e.state} is lost`);
+      await waitFor(
+        async () => {
+          const stored = await Promise.all(
+            c.stores.map((s) => s.table<EntityRecord>('entities').get('entity_1')),
+          );
+          return stored.every((r) => r?.value.writes.length === acked.length);
+        },
+        5000,
+        'every replica stores every acknowledged write',
+      );
     } catch (err) {
-      t.diagnostic(`failing seed: ${seed} (replay with SEED=${seed})`);
-      throw err;
+      t.diagnostic(`failing seed: ${seed} (replay with SEED=${seed} RUNS=1): ${String(err)}`);
+      failed.push(String(seed));
     } finally {
       await c.stop();
     }
   }
+  assert.deepEqual(failed, [], `failing seeds: ${failed.join(' ')}`);
 });

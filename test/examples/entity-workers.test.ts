@@ -259,6 +259,37 @@ test('seeded split-brain schedules: after connecting, one worker holds the newes
   }
 });
 
+test('three sides meet at once: a loser whose winner loses the name too hands its writes to the final winner', async (t) => {
+  // Registration order n2, n1, n3 (each side's first write starts its worker), then n2 and n3 both
+  // connect to n1: n1 loses to n2 while n3 loses to n1, so n3's hand-over finds n1 stopping and
+  // must go on to n2. Each node has its own store here, so only the hand-over can carry the writes:
+  // falling back to n3's store (what happened before, seed 60117 of the CRDT test) loses n3's write.
+  const clock = new ManualClock();
+  const c = await withServices(await startApart(['n1', 'n2', 'n3']), () => ({
+    store: new MemoryStore(),
+    now: clock.now,
+  }));
+  t.after(() => c.stop());
+  const acked: Entity[] = [];
+  for (const i of [1, 0, 2]) {
+    clock.advance(1);
+    acked.push(await c.services[i]!.setEntityState('entity_1', 'working'));
+  }
+  await connect(c.nodes);
+  await waitFor(async () => (await workerCount(c.services, 'entity_1')) === 1, 5000, 'one worker left');
+  const held = async (s: EntityWorkers): Promise<string[]> => {
+    const view = await s.getEntity('entity_1');
+    return [view.updatedAt, ...view.history.map((h) => h.stamp)].map((x) => JSON.stringify(x)).sort();
+  };
+  const want = acked.map((e) => JSON.stringify(e.updatedAt)).sort();
+  await waitFor(
+    async () => (await held(c.services[0]!)).join() === want.join(),
+    5000,
+    'the survivor holds all three writes',
+  );
+  for (const s of c.services) assert.deepEqual(await held(s), want);
+});
+
 test('a partition after startup: each side keeps serving, and after the heal one worker holds the newest write', async (t) => {
   const db = new MemoryStore();
   const clock = new ManualClock();
