@@ -1,6 +1,7 @@
 /**
  * A tiny authoritative DNS server on 127.0.0.1 for tests (dns-packet over UDP): answers from a
- * mutable zone of A and SRV records, NXDOMAIN for names it does not know.
+ * mutable zone of A, AAAA and SRV records, NXDOMAIN for names it does not know; it counts the
+ * queries and can be told to stop answering (a resolver timing out).
  */
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
@@ -10,14 +11,34 @@ export interface TestDnsServer {
   /** `127.0.0.1:<port>`, for `DnsDiscovery({ servers })`. */
   readonly address: string;
   /** Replaces the records of `type` for `name`. */
-  set(type: 'A' | 'SRV', name: string, answers: Answer[]): void;
+  set(type: 'A' | 'AAAA' | 'SRV', name: string, answers: Answer[]): void;
+  /** Forgets every record. */
+  clear(): void;
+  /** Queries received so far, answered or not. */
+  readonly queries: number;
+  /** While true, queries are received but never answered. */
+  silent: boolean;
   close(): Promise<void>;
 }
 
 export async function startDnsServer(): Promise<TestDnsServer> {
   const zone = new Map<string, Answer[]>();
   const socket = dgram.createSocket('udp4');
+  let queries = 0;
+  const server = {
+    address: '',
+    set: (type: 'A' | 'AAAA' | 'SRV', name: string, answers: Answer[]) =>
+      void zone.set(`${type} ${name}`, answers),
+    clear: () => zone.clear(),
+    get queries() {
+      return queries;
+    },
+    silent: false,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
   socket.on('message', (message, from) => {
+    queries++;
+    if (server.silent) return;
     const query = dnsPacket.decode(message);
     const question = query.questions?.[0];
     if (!question) return;
@@ -33,9 +54,6 @@ export async function startDnsServer(): Promise<TestDnsServer> {
     socket.send(response, from.port, from.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return {
-    address: `127.0.0.1:${socket.address().port}`,
-    set: (type, name, answers) => void zone.set(`${type} ${name}`, answers),
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
-  };
+  server.address = `127.0.0.1:${socket.address().port}`;
+  return server;
 }

@@ -1,29 +1,29 @@
 // DNS discovery against a small DNS server started by the test on 127.0.0.1 (dns-packet),
 // answering A, AAAA and SRV the way a Kubernetes headless service does.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import dnsPacket from 'dns-packet';
-import type { Answer } from 'dns-packet';
 import { DnsDiscovery } from '../../src/cluster/discovery/dns.ts';
 import type { Candidate } from '../../src/cluster/discovery/types.ts';
 import { captureLogs, waitFor } from '../../src/testing/conformance/transport.ts';
+import { startDnsServer } from '../cluster/dns-server.ts';
+import type { TestDnsServer } from '../cluster/dns-server.ts';
 
-/** Zone: name → records. Mutable, so tests can add a pod between polls. */
-const zone = new Map<string, Answer[]>();
-let queries = 0;
-let silent = false;
+let dnsServer: TestDnsServer;
+let serverAddress = '';
 
+/** A headless service's records for `pods`, as the test server's zone. */
 function setZone(pods: string[]): void {
-  zone.clear();
+  dnsServer.clear();
   const service = 'superhero.default.svc.cluster.local';
-  zone.set(
-    `A ${service}`,
+  dnsServer.set(
+    'A',
+    service,
     pods.map((ip) => ({ type: 'A', name: service, ttl: 5, data: ip })),
   );
-  zone.set(`AAAA ${service}`, [{ type: 'AAAA', name: service, ttl: 5, data: 'fd00::1' }]);
-  zone.set(
-    `SRV _dist._tcp.${service}`,
+  dnsServer.set('AAAA', service, [{ type: 'AAAA', name: service, ttl: 5, data: 'fd00::1' }]);
+  dnsServer.set(
+    'SRV',
+    `_dist._tcp.${service}`,
     pods.map((ip, i) => ({
       type: 'SRV',
       name: `_dist._tcp.${service}`,
@@ -32,12 +32,12 @@ function setZone(pods: string[]): void {
     })),
   );
   for (const ip of pods) {
-    zone.set(`A pod-${ip.replaceAll('.', '-')}.${service}`, [
+    dnsServer.set('A', `pod-${ip.replaceAll('.', '-')}.${service}`, [
       { type: 'A', name: `pod-${ip.replaceAll('.', '-')}.${service}`, ttl: 5, data: ip },
     ]);
   }
   // A target with no address records: discovery falls back to its name.
-  zone.set(`SRV _legacy._tcp.${service}`, [
+  dnsServer.set('SRV', `_legacy._tcp.${service}`, [
     {
       type: 'SRV',
       name: `_legacy._tcp.${service}`,
@@ -47,32 +47,12 @@ function setZone(pods: string[]): void {
   ]);
 }
 
-const server = dgram.createSocket('udp4');
-let serverAddress = '';
-
 before(async () => {
-  server.on('message', (message, from) => {
-    queries++;
-    if (silent) return;
-    const query = dnsPacket.decode(message);
-    const question = query.questions?.[0];
-    if (!question) return;
-    const answers = zone.get(`${question.type} ${question.name}`) ?? [];
-    const known = [...zone.keys()].some((key) => key.endsWith(` ${question.name}`));
-    const response = dnsPacket.encode({
-      type: 'response',
-      id: query.id ?? 0,
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | (known ? 0 : 3), // rcode 3: NXDOMAIN
-      questions: [question],
-      answers,
-    });
-    server.send(response, from.port, from.address);
-  });
-  await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
-  serverAddress = `127.0.0.1:${server.address().port}`;
+  dnsServer = await startDnsServer();
+  serverAddress = dnsServer.address;
 });
 
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => dnsServer.close());
 
 const hosts = (candidates: readonly Candidate[]) => candidates.map((c) => `${c.host}:${c.port}`);
 
@@ -139,7 +119,7 @@ describe('DNS discovery', () => {
 
   it('offers nothing (and logs) when the server does not answer, rather than an empty view', async () => {
     setZone(['10.0.0.5']);
-    silent = true;
+    dnsServer.silent = true;
     const logs = captureLogs();
     const dns = new DnsDiscovery({
       query: 'superhero.default.svc.cluster.local',
@@ -149,12 +129,12 @@ describe('DNS discovery', () => {
       logger: logs.logger,
     });
     try {
-      const before = queries;
+      const before = dnsServer.queries;
       assert.equal(await dns.poll(), undefined);
-      assert.ok(queries > before, 'the resolver did not use the configured server');
+      assert.ok(dnsServer.queries > before, 'the resolver did not use the configured server');
       assert.ok(logs.records.some((r) => r['msg'] === 'DNS discovery query failed'));
     } finally {
-      silent = false;
+      dnsServer.silent = false;
     }
   });
 
