@@ -19,14 +19,23 @@
  * owner and the other copy hands its state over (`{ $placement: 'merge', state }`) and stops.
  *
  * Placed actors receive `PlacedInit` in `init`; they should answer the `$placement` calls.
+ *
+ * Epoch fencing (CP mode, a store with transactions such as the Raft store): the owner and epoch
+ * in the record are the fence. `init.fenced` (or `fenced(key, epoch)`) writes only while this node
+ * still owns the child at that epoch, and `fence(key, epoch)` gives the condition to add to a
+ * transaction of one's own; a copy that was cut off and replaced gets
+ * `PlacementError('stale_epoch')` instead of overwriting its successor's state. See `fence.ts`.
  */
 import type { AnyBehaviour, NameResolver, Pid } from '../actor/index.ts';
 import { isExit, isNormalExit, pidKey, samePid } from '../actor/index.ts';
 import type { Behaviour } from '../actor/index.ts';
 import type { ClusterNode } from '../cluster/node.ts';
+import type { Condition } from '../raft/tables/index.ts';
 import type { Store, Table } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import { PlacementError } from './errors.ts';
+import type { FenceHost, FencedWriter } from './fence.ts';
+import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
 import { rendezvous } from './rendezvous.ts';
 import type { PlacedChildSpec, PlacedInit, PlacementRecord, PlacementStrategy } from './types.ts';
 
@@ -49,6 +58,9 @@ export interface DistributedSupervisorOptions {
   readonly quorumLossStopMs?: number;
 }
 
+/** How often writability is checked for the quorum-loss stop, ms. */
+const QUORUM_CHECK_MS = 100;
+
 interface Local {
   pid: Pid;
   epoch: number;
@@ -67,6 +79,7 @@ export class DistributedSupervisor implements NameResolver {
   private readonly strategies: Record<string, PlacementStrategy>;
   private host: Pid | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private quorumTimer: ReturnType<typeof setInterval> | undefined;
   private unwritableSince: number | undefined;
   private stopped = false;
   private leaving = false;
@@ -74,6 +87,7 @@ export class DistributedSupervisor implements NameResolver {
   private readonly seenUp = new Set<string>();
   private readonly seenDown = new Set<string>();
   private readonly listeners: ((key: string, running: boolean) => void)[] = [];
+  private readonly fenceHost: FenceHost | undefined;
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -84,6 +98,18 @@ export class DistributedSupervisor implements NameResolver {
       rendezvous: (rec, live) => rendezvous(rec.key, live),
       ...options.strategies,
     };
+    const store = options.store;
+    this.fenceHost = isTransactional(store)
+      ? {
+          store,
+          table: this.table,
+          self: this.node.name,
+          local: (key) => {
+            const value = this.records.get(key);
+            return value && { key, value, version: this.versions.get(key) ?? 0 };
+          },
+        }
+      : undefined;
   }
 
   /** Starts the local host actor, loads the records and begins reconciling. */
@@ -124,6 +150,9 @@ export class DistributedSupervisor implements NameResolver {
     });
     this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs ?? 1000);
     this.timer.unref();
+    // Checked apart from the (heavier) reconcile, so the stop follows quorum loss within ~100 ms.
+    this.quorumTimer = setInterval(() => this.checkQuorum(), QUORUM_CHECK_MS);
+    this.quorumTimer.unref();
     this.reconcileAll();
   }
 
@@ -186,6 +215,34 @@ export class DistributedSupervisor implements NameResolver {
     return this.records.get(key)?.owner || undefined;
   }
 
+  /**
+   * Writes fenced by `epoch` for the child `key` running on this node (what `init.fenced` is).
+   * Throws `PlacementError('unsupported')` when the store has no transactions (AP mode).
+   */
+  fenced(key: string, epoch: number): FencedWriter {
+    return fencedWriter(this.requireFence(), key, epoch);
+  }
+
+  /**
+   * The condition to add to a transaction of one's own (`RaftStore.transaction`) so that it commits
+   * only while this node owns `key` at `epoch`. From this node's copy of the record: a rewrite of
+   * the record that kept owner and epoch fails it as a `conflict` too (then ask again, or use
+   * `fenced`, which retries). Throws `PlacementError('stale_epoch')` when the copy already names
+   * another owner or epoch, `unsupported` in AP mode.
+   */
+  fence(key: string, epoch: number): Condition {
+    return fenceCondition(this.requireFence(), key, epoch);
+  }
+
+  private requireFence(): FenceHost {
+    if (!this.fenceHost)
+      throw new PlacementError(
+        'unsupported',
+        `epoch fencing needs a store with transactions, not ${this.store.mode}`,
+      );
+    return this.fenceHost;
+  }
+
   onLocalChange(listener: (key: string, running: boolean) => void): void {
     this.listeners.push(listener);
   }
@@ -227,6 +284,13 @@ export class DistributedSupervisor implements NameResolver {
 
   private tick(): void {
     if (this.stopped) return;
+    this.checkQuorum();
+    this.reconcileAll();
+  }
+
+  /** Stops the local children once the store has been unwritable for `quorumLossStopMs`. */
+  private checkQuorum(): void {
+    if (this.stopped) return;
     if (this.store.writable()) {
       this.unwritableSince = undefined;
     } else {
@@ -246,7 +310,6 @@ export class DistributedSupervisor implements NameResolver {
         }
       }
     }
-    this.reconcileAll();
   }
 
   private reconcileAll(): void {
@@ -320,6 +383,7 @@ export class DistributedSupervisor implements NameResolver {
       args: rec.args,
       epoch: rec.epoch,
       ...(rec.handoff !== undefined ? { handoff: rec.handoff } : {}),
+      ...(this.fenceHost ? { fenced: fencedWriter(this.fenceHost, rec.key, rec.epoch) } : {}),
     };
     let pid: Pid;
     try {
@@ -419,6 +483,7 @@ export class DistributedSupervisor implements NameResolver {
     }
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.quorumTimer) clearInterval(this.quorumTimer);
     await Promise.all([...this.busy.values()]);
   }
 }

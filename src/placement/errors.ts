@@ -1,5 +1,10 @@
-/** Typed errors of the distributed supervisor. */
-export type PlacementErrorCode = 'bad_spec' | 'already_started' | 'not_found' | 'unavailable' | 'timeout';
+/**
+ * Typed errors of the distributed supervisor. `stale_epoch`: a fenced write by a child that no
+ * longer owns its key at its epoch (CP mode); `unsupported`: fencing asked of a store without
+ * transactions (AP mode).
+ */
+export type PlacementErrorCode =
+  'bad_spec' | 'already_started' | 'not_found' | 'unavailable' | 'timeout' | 'stale_epoch' | 'unsupported';
 
 export class PlacementError extends Error {
   readonly code: PlacementErrorCode;

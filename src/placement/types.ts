@@ -3,6 +3,7 @@
  * record kept for it in the store.
  */
 import type { Pid } from '../actor/index.ts';
+import type { FencedWriter } from './fence.ts';
 
 /** A child to place. Only data: the behaviour is looked up by `kind` on the node that runs it. */
 export interface PlacedChildSpec {
@@ -39,6 +40,11 @@ export interface PlacedInit<A = unknown> {
   /** State handed over by the previous owner (graceful move), if any. */
   readonly handoff?: unknown;
   readonly epoch: number;
+  /**
+   * Writes fenced by this child's epoch (CP mode: a store with transactions); undefined in AP mode.
+   * A write after another node took the child over rejects with `PlacementError('stale_epoch')`.
+   */
+  readonly fenced?: FencedWriter;
 }
 
 /**

@@ -1,0 +1,145 @@
+/**
+ * Epoch fencing (CP mode): writes by a placed child that commit only while that child is still the
+ * owner of its key at its epoch, so a copy that was cut off, replaced and healed back can never
+ * overwrite what its successor wrote.
+ *
+ * ```ts
+ * // in a placed behaviour (CP store): init.fenced is bound to this child's key and epoch
+ * init: (init: PlacedInit) => ({ fenced: init.fenced!, balance: 0 }),
+ * // later
+ * await state.fenced.put('accounts', id, next);           // rejects PlacementError('stale_epoch')
+ * await state.fenced.transaction(ops, [{ table, key, version }]);
+ * ```
+ *
+ * How: the child's placement record (owner, epoch) is written through the Raft log; every fenced
+ * write is one Raft transaction whose conditions include "the placement record is at version V",
+ * where V is a version at which the record names this node as owner at this epoch. The condition is
+ * checked atomically with the write at the point the entry is applied, on every member alike. A
+ * record rewrite that keeps owner and epoch (the pid being filled in, `updateChild`) makes the
+ * condition fail too; the writer then reads the record linearizably and retries while owner and
+ * epoch still match, and rejects with `PlacementError('stale_epoch')` once they do not. A new owner
+ * always bumps the epoch, so after a takeover no stale write can commit.
+ *
+ * Errors: `PlacementError('stale_epoch')` — this child is no longer the owner at this epoch (or the
+ * key is gone); the child should stop. `StoreError` from the store as is (`no_quorum` on the
+ * minority side, `conflict` when one of the caller's own conditions failed, `timeout`).
+ *
+ * When not to use: AP mode. The CRDT store has no transactions, and both sides of a partition are
+ * meant to write; there the merge callback reconciles. `fenced` is undefined there.
+ */
+import type { Condition, Op } from '../raft/tables/index.ts';
+import type { Store, Table, Versioned } from '../store/types.ts';
+import { StoreError } from '../store/types.ts';
+import { PlacementError } from './errors.ts';
+import type { PlacementRecord } from './types.ts';
+
+/** A store whose writes can be grouped in one atomic transaction with version conditions (Raft). */
+export interface TransactionalStore extends Store {
+  transaction(
+    ops: Op[],
+    conditions?: Condition[],
+  ): Promise<{ readonly index: number; readonly versions: readonly { readonly version: number }[] }>;
+}
+
+export function isTransactional(store: Store): store is TransactionalStore {
+  return typeof (store as Partial<TransactionalStore>).transaction === 'function';
+}
+
+/** Writes of one placed child, fenced by its epoch. Versions are the store's (Raft log indexes). */
+export interface FencedWriter {
+  readonly key: string;
+  readonly epoch: number;
+  /** Resolves with the new version; `expectVersion` as in `Table.put`. */
+  put(table: string, key: string, value: unknown, options?: { expectVersion?: number }): Promise<number>;
+  delete(table: string, key: string, options?: { expectVersion?: number }): Promise<void>;
+  /** `ops` atomically if `conditions` hold and this child still owns its key at its epoch. */
+  transaction(ops: Op[], conditions?: Condition[]): Promise<{ readonly index: number }>;
+}
+
+/** What the fence needs from the supervisor. */
+export interface FenceHost {
+  readonly store: TransactionalStore;
+  readonly table: Table<PlacementRecord>;
+  readonly self: string;
+  /** This node's copy of the record and its version, if any. */
+  local(key: string): Versioned<PlacementRecord> | undefined;
+}
+
+/** How often a fenced write is retried after the record changed under it without a new owner. */
+const MAX_ATTEMPTS = 5;
+
+function current(
+  host: FenceHost,
+  key: string,
+  epoch: number,
+  seen: Versioned<PlacementRecord> | undefined,
+): number {
+  const rec = seen?.value;
+  if (!seen || !rec || rec.owner !== host.self || rec.epoch !== epoch) {
+    const now = rec ? `owner ${rec.owner || '(none)'} at epoch ${rec.epoch}` : 'no record';
+    throw new PlacementError(
+      'stale_epoch',
+      `child ${key} at epoch ${epoch} on ${host.self} is no longer the owner (${now})`,
+    );
+  }
+  return seen.version;
+}
+
+/**
+ * The condition that holds only while `self` owns `key` at `epoch`, from this node's copy of the
+ * record. Throws `PlacementError('stale_epoch')` if the copy already says otherwise.
+ */
+export function fenceCondition(host: FenceHost, key: string, epoch: number): Condition {
+  return { table: host.table.name, key, version: current(host, key, epoch, host.local(key)) };
+}
+
+/** Runs `ops` under `conditions` plus the fence of (`key`, `epoch`); see the module comment. */
+export async function fencedTransaction(
+  host: FenceHost,
+  key: string,
+  epoch: number,
+  ops: Op[],
+  conditions: Condition[] = [],
+): Promise<{ readonly index: number; readonly versions: readonly { readonly version: number }[] }> {
+  let seen = host.local(key);
+  for (let attempt = 1; ; attempt++) {
+    const fence: Condition = { table: host.table.name, key, version: current(host, key, epoch, seen) };
+    try {
+      return await host.store.transaction(ops, [...conditions, fence]);
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.code !== 'conflict' || !fenceFailed(err, fence)) throw err;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new PlacementError('stale_epoch', `child ${key}: placement record kept changing`, {
+          cause: err,
+        });
+      }
+      seen = await host.table.get(key);
+    }
+  }
+}
+
+/** Whether a conflict names the fence (rather than only the caller's own conditions). */
+function fenceFailed(err: StoreError, fence: Condition): boolean {
+  const failed = (err as StoreError & { current?: readonly Condition[] }).current;
+  if (!Array.isArray(failed)) return true;
+  return failed.some((c) => c.table === fence.table && c.key === fence.key);
+}
+
+export function fencedWriter(host: FenceHost, key: string, epoch: number): FencedWriter {
+  const run = (ops: Op[], conditions: Condition[]): ReturnType<typeof fencedTransaction> =>
+    fencedTransaction(host, key, epoch, ops, conditions);
+  const expect = (table: string, k: string, options?: { expectVersion?: number }): Condition[] =>
+    options?.expectVersion === undefined ? [] : [{ table, key: k, version: options.expectVersion }];
+  return {
+    key,
+    epoch,
+    async put(table, k, value, options) {
+      const r = await run([{ op: 'put', table, key: k, value }], expect(table, k, options));
+      return r.versions[0]!.version;
+    },
+    async delete(table, k, options) {
+      await run([{ op: 'delete', table, key: k }], expect(table, k, options));
+    },
+    transaction: (ops, conditions = []) => run(ops, conditions),
+  };
+}
