@@ -21,7 +21,9 @@
  * over; the survivor's current state is the newest write by stamp, and the writes it superseded
  * are in `history` with reason `conflict` (see entity.ts for what "not lost" means exactly). A
  * record another connected node writes into the store bypassing the worker (a loser that could not
- * hand over) reaches the worker through the table's change feed.
+ * hand over) reaches the worker through the table's change feed; on the CRDT store, a record that
+ * a merge of replicas kept hidden behind the visible one reaches it through `onConcurrent`, and the
+ * worker merges every record of the key (`Table.concurrent`).
  *
  * Retries: a request whose worker stopped before answering (idle stop, a lost name conflict, its
  * node went down) is sent again to the entity's current worker, up to 6 times within ~400 ms. A
@@ -135,6 +137,15 @@ export async function startEntityWorkers(options: EntityWorkersOptions): Promise
     const pid = node.globals.whereis(globalName(change.key));
     if (pid?.node === system.node) system.send(pid, { type: 'stored' } satisfies WorkerInfo);
   });
+  // On a store that keeps concurrent records of a key (CRDT), a merge of two sides can leave the
+  // other side's record hidden behind this side's: the change feed says nothing, as the visible
+  // record did not change. Whoever wrote it, only the worker can take it in: once the next write
+  // replaces it, it is gone. (When that side's worker still runs, it hands over as well; the union
+  // makes the second delivery harmless.)
+  const unsubscribeConcurrent = table.onConcurrent?.((change) => {
+    const pid = node.globals.whereis(globalName(change.key));
+    if (pid?.node === system.node) system.send(pid, { type: 'stored' } satisfies WorkerInfo);
+  });
 
   async function ensure(id: string): Promise<Pid> {
     const held = node.globals.whereis(globalName(id));
@@ -190,6 +201,7 @@ export async function startEntityWorkers(options: EntityWorkersOptions): Promise
     },
     async stop() {
       unsubscribe();
+      unsubscribeConcurrent?.();
       await system.stop(root, 'shutdown', 10_000);
     },
   };

@@ -18,9 +18,11 @@
  *   first (it lost the name too: three sides meeting), the loser hands over to the name's new
  *   holder. Only if no holder takes the record within `handoverTimeoutMs` does the loser merge it
  *   into the store itself; the survivor learns of it from the store's change feed (`stored`).
- * - `stored`: a connected node wrote the record without passing through this worker; it takes in
- *   the writes it lacks (`takeStored`). On the CRDT store this sees only the key's visible value,
- *   not a concurrent one it hides (README, "Not lost", precisely).
+ * - `stored`: a connected node wrote the record without passing through this worker, or (CRDT
+ *   store) the key gained a concurrent record hidden behind the visible one; it takes in the writes
+ *   it lacks from every record of the key (`takeStored`) and stores the union.
+ * - On a store that keeps concurrent records of a key (`Table.concurrent`: the CRDT store), `init`,
+ *   `takeStored` and every write merge all of them, not only the visible one.
  *
  * Supervision: `temporary` under the node's dynamic supervisor — not restarted; the next request
  * starts a fresh worker that reloads from the store, so a restart never races the global name.
@@ -38,7 +40,7 @@ import type {
   TimerRef,
 } from '../../src/actor/index.ts';
 import { isExit, pidKey } from '../../src/actor/index.ts';
-import type { Table } from '../../src/store/types.ts';
+import type { Table, Versioned } from '../../src/store/types.ts';
 import type { Entity, EntityRecord, EntityState, Stamp } from './entity.ts';
 import {
   applyWrite,
@@ -92,7 +94,34 @@ interface State {
 /** Compare-and-set attempts before a write is reported unavailable (each lost one merged a newer record). */
 const MAX_CAS_ATTEMPTS = 8;
 
-/** Writes `record`, merging whatever another writer stored meanwhile. Resolves with what was stored. */
+/**
+ * Every record the store holds for `id`, the one `get` shows first. Several only on a store that
+ * keeps concurrent writes of a key (CRDT: two sides' records that met); the others hold one.
+ */
+async function readAll(env: WorkerEnv, id: string): Promise<Versioned<EntityRecord>[]> {
+  if (env.table.concurrent) return env.table.concurrent(id);
+  const stored = await env.table.get(id);
+  return stored ? [stored] : [];
+}
+
+/** The union of `base` and every well-formed record of `values`. */
+function mergeAll(
+  base: EntityRecord,
+  values: readonly Versioned<EntityRecord>[],
+  id: string,
+  historyLimit: number,
+): EntityRecord {
+  let rec = base;
+  for (const v of values) if (isEntityRecord(v.value, id)) rec = mergeRecords(rec, v.value, historyLimit);
+  return rec;
+}
+
+/**
+ * Writes `record`, merging whatever another writer stored meanwhile. Resolves with what was stored.
+ * On a store that keeps concurrent records of a key, every one of them is merged in before the
+ * write, since the write replaces them all (CRDT: they are read and replaced in one step of this
+ * node, as the table's calls do not wait for the network).
+ */
 export async function persist(
   env: WorkerEnv,
   id: string,
@@ -102,14 +131,21 @@ export async function persist(
   let rec = record;
   let expect = version;
   for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+    if (env.table.concurrent) {
+      const all = await env.table.concurrent(id);
+      if (all.length > 1) {
+        rec = mergeAll(rec, all, id, env.historyLimit);
+        expect = all[0]!.version;
+      }
+    }
     try {
       const v = await env.table.put(id, rec, { expectVersion: expect });
       return { record: rec, version: v };
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'conflict') throw err;
-      const stored = await env.table.get(id);
-      expect = stored?.version ?? 0;
-      if (stored && isEntityRecord(stored.value, id)) rec = mergeRecords(rec, stored.value, env.historyLimit);
+      const all = await readAll(env, id);
+      expect = all[0]?.version ?? 0;
+      rec = mergeAll(rec, all, id, env.historyLimit);
     }
   }
   throw new EntityUnavailableError(id, `the store kept reporting conflicts (${MAX_CAS_ATTEMPTS} attempts)`);
@@ -118,24 +154,29 @@ export async function persist(
 /**
  * Takes in writes that reached the store without passing through this worker: a loser that could
  * not hand over and merged into the store itself, or a side whose worker had already stopped when
- * the sides met. The union is written back whenever the store lacks some of this worker's writes:
- * on the CRDT store a concurrent write of another node (a worker that wrote before it lost the
- * name) can be the visible value everywhere while lacking writes only this worker holds.
+ * the sides met — on the CRDT store its record may be the visible one or a concurrent one hidden
+ * behind it, and every record of the key is merged. The union is written back whenever the store
+ * lacks some of it: several concurrent records, or a visible one lacking writes only this worker
+ * holds (a concurrent write of another node, a worker that wrote before it lost the name, can be
+ * the visible value everywhere).
  */
 async function takeStored(state: State, ctx: ActorContext): Promise<State> {
   const { env, id } = state;
-  let stored;
+  let all: Versioned<EntityRecord>[];
   try {
-    stored = await env.table.get(id);
+    all = await readAll(env, id);
   } catch (err) {
     ctx.log.warn({ entity: id, err: String(err) }, 'could not read a changed record');
     return state;
   }
-  if (!stored || !isEntityRecord(stored.value, id)) return state;
-  const merged = mergeRecords(state.record, stored.value, env.historyLimit);
-  if (!hasNewWrites(stored.value, merged)) return { ...state, record: merged, version: stored.version };
+  const visible = all[0];
+  if (!visible || !all.some((v) => isEntityRecord(v.value, id))) return state;
+  const merged = mergeAll(state.record, all, id, env.historyLimit);
+  const complete =
+    all.length === 1 && isEntityRecord(visible.value, id) && !hasNewWrites(visible.value, merged);
+  if (complete) return { ...state, record: merged, version: visible.version };
   try {
-    const saved = await persist(env, id, merged, stored.version);
+    const saved = await persist(env, id, merged, visible.version);
     ctx.log.info({ entity: id, state: viewOf(saved.record).state }, 'merged the stored record with its own');
     return { ...state, ...saved };
   } catch (err) {
@@ -202,19 +243,23 @@ export const entityWorker: Behaviour<State, WorkerArgs, WorkerCall, unknown, nev
   name: 'entity-worker',
   async init({ id, env }, ctx) {
     ctx.trapExits(true);
-    let record = emptyRecord(id);
-    let version = 0;
+    let all: Versioned<EntityRecord>[];
     try {
-      const stored = await env.table.get(id);
-      if (stored) {
-        version = stored.version;
-        if (isEntityRecord(stored.value, id)) record = stored.value;
-        else ctx.log.warn({ entity: id }, 'stored record has an unknown shape; starting from initialized');
-      }
+      all = await readAll(env, id);
     } catch (err) {
       throw new EntityUnavailableError(id, 'the store could not be read', err);
     }
-    return touch({ id, env, record, version, gen: 0, idleTimer: undefined }, ctx);
+    if (all.some((v) => !isEntityRecord(v.value, id)))
+      ctx.log.warn({ entity: id }, 'a stored record has an unknown shape; it is left out');
+    const record = mergeAll(emptyRecord(id), all, id, env.historyLimit);
+    const state = touch(
+      { id, env, record, version: all[0]?.version ?? 0, gen: 0, idleTimer: undefined },
+      ctx,
+    );
+    // Concurrent records (CRDT, two sides that met while this entity had no worker): store their
+    // union, so that the next write does not start from one of them (`takeStored` does it).
+    if (all.length > 1) ctx.sendAfter(0, { type: 'stored' } satisfies WorkerInfo);
+    return state;
   },
 
   async handleCall(msg, from, current, ctx): Promise<CallResult<State, unknown>> {

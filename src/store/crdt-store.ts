@@ -21,8 +21,9 @@
  *
  * Semantics: each table key is a last-writer-wins register in an add-wins map: a write replaces
  * exactly what its replica had seen of the key; concurrent writes are all kept and the one with the
- * greatest HLC stamp is visible everywhere; a delete removes only what its replica had seen (a
- * concurrent put survives it). See docs/crdt.md.
+ * greatest HLC stamp is visible everywhere (`concurrent(key)` returns them all, `onConcurrent`
+ * reports a hidden one arriving); a delete removes only what its replica had seen (a concurrent put
+ * survives it). See docs/crdt.md.
  *
  * Restart: `restartEmpty()` drops this replica's state and starts an empty one under a new replica
  * id, which pulls a snapshot from the first peer it reaches (a new node on the same address does the
@@ -81,6 +82,11 @@ export class CrdtStore implements Store {
       const slash = change.key.indexOf('/');
       if (slash <= 0) return;
       this.#tables.get(change.key.slice(0, slash))?.deliver(change);
+    });
+    this.#driver.onConcurrent((change) => {
+      const slash = change.key.indexOf('/');
+      if (slash <= 0) return;
+      this.#tables.get(change.key.slice(0, slash))?.deliverConcurrent(change);
     });
   }
 

@@ -23,10 +23,18 @@
  * order applied, with `origin` the full name of the node that wrote the value (for a deletion, the
  * node it came from). Listeners run synchronously; one that throws is logged and stays.
  *
+ * Concurrent values: `concurrent(key)` returns every value the key holds here, the visible one
+ * (what `get` returns) first, then by stamp, greatest first — several only after concurrent writes
+ * (two sides of a partition) that no later write has replaced. A put replaces every value this
+ * replica holds of the key, so read all, merge, and put with `expectVersion` of the first.
+ * `onConcurrent(listener)` reports a join that gave a key a value hidden behind the visible one
+ * (the change feed does not: the visible value did not change), with that value's version and
+ * writer as `version` and `origin`; same listener rules as the change feed.
+ *
  * When not to use: see `crdt-store.ts`.
  */
 import type { Logger } from 'pino';
-import type { CrdtDriver, DriverChange } from '../crdt/driver/index.ts';
+import type { CrdtDriver, DriverChange, DriverConcurrent } from '../crdt/driver/index.ts';
 import { stampVersion } from '../crdt/driver/index.ts';
 import type { Entry } from '../crdt/core/entry.ts';
 import { validateKey } from './memory-store.ts';
@@ -45,6 +53,7 @@ export class CrdtTable<V> implements Table<V> {
   readonly #prefix: string;
   readonly #host: CrdtTableHost;
   readonly #listeners = new Set<(change: Change<V>) => void>();
+  readonly #concurrentListeners = new Set<(change: Change<V>) => void>();
 
   constructor(name: string, host: CrdtTableHost) {
     this.name = name;
@@ -57,6 +66,15 @@ export class CrdtTable<V> implements Table<V> {
       validateKey(key);
       const entry = this.#entry(key);
       return entry === undefined ? undefined : { key, value: entry.value, version: stampVersion(entry) };
+    });
+  }
+
+  /** Every value of `key` in this replica, the visible one first (see "Concurrent values"). */
+  concurrent(key: string): Promise<Versioned<V>[]> {
+    return attempt(() => {
+      validateKey(key);
+      const entries = this.#host.driver().entries(this.#prefix + key) as Entry<V>[];
+      return entries.map((e) => ({ key, value: e.value, version: stampVersion(e) }));
     });
   }
 
@@ -101,6 +119,24 @@ export class CrdtTable<V> implements Table<V> {
     return () => this.#listeners.delete(listener);
   }
 
+  onConcurrent(listener: (change: Change<V>) => void): () => void {
+    this.#concurrentListeners.add(listener);
+    return () => this.#concurrentListeners.delete(listener);
+  }
+
+  /** Called by the store when a join gave one of this table's keys a hidden concurrent value. */
+  deliverConcurrent(change: DriverConcurrent<unknown>): void {
+    if (this.#concurrentListeners.size === 0) return;
+    const entry = change.entry as Entry<V>;
+    this.#tell(this.#concurrentListeners, {
+      table: this.name,
+      key: change.key.slice(this.#prefix.length),
+      value: entry.value,
+      version: stampVersion(entry),
+      origin: change.origin,
+    });
+  }
+
   /** Called by the store for a change of one of this table's keys. */
   deliver(change: DriverChange<unknown>): void {
     if (this.#listeners.size === 0) return;
@@ -117,7 +153,11 @@ export class CrdtTable<V> implements Table<V> {
             : 0,
       origin: change.origin,
     };
-    for (const listener of [...this.#listeners]) {
+    this.#tell(this.#listeners, c);
+  }
+
+  #tell(listeners: ReadonlySet<(change: Change<V>) => void>, c: Change<V>): void {
+    for (const listener of [...listeners]) {
       try {
         listener(c);
       } catch (err) {

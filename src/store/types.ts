@@ -56,6 +56,22 @@ export interface Table<V> {
   delete(key: string, options?: WriteOptions): Promise<void>;
   /** Changes applied on this node, in order, each once. Returns an unsubscribe function. */
   subscribe(listener: (change: Change<V>) => void): () => void;
+  /**
+   * Optional, for stores whose replicas accept concurrent writes of a key (`crdt`): every value
+   * `key` holds on this node, the one `get` returns first; empty when absent. More than one value
+   * means concurrent writes that no later write has replaced yet. A caller that merges its values
+   * itself reads them all, merges, and puts the result with `expectVersion` of the first: the put
+   * replaces every value it read. Stores that never hold more than one value leave it out; for
+   * them it would equal `get`.
+   */
+  concurrent?(key: string): Promise<Versioned<V>[]>;
+  /**
+   * Optional, with `concurrent`: tells `listener` when a key gains a value that `get` does not
+   * show (a concurrent write that lost to the visible one), which `subscribe` does not report as
+   * the visible value did not change. `value`, `version` and `origin` are the hidden value's.
+   * Returns an unsubscribe function.
+   */
+  onConcurrent?(listener: (change: Change<V>) => void): () => void;
 }
 
 export interface Store {

@@ -105,3 +105,57 @@ test('crdt store: expectVersion is checked on the local replica; two sides passi
     await c.close();
   }
 });
+
+test('crdt store: concurrent(key) returns both sides of a healed partition on every replica, visible first, and onConcurrent tells the side whose value stays visible; a put that read both replaces them', async () => {
+  const c = await startCrdtCluster(['gotham', 'metropolis']);
+  try {
+    await c.fullMesh();
+    const [a, b] = c.members as [(typeof c.members)[0], (typeof c.members)[0]];
+    const [ta, tb] = [a.store.table<string>('t'), b.store.table<string>('t')];
+    const hidden: { side: string; key: string; value: string | undefined; version: number }[] = [];
+    for (const m of [a, b]) {
+      m.store.table<string>('t').onConcurrent((ch) => hidden.push({ side: m.short, ...ch }));
+    }
+    c.partition(['gotham']);
+    const va = await ta.put('k', 'gotham');
+    const vb = await tb.put('k', 'metropolis');
+    c.heal();
+    await c.converged(10_000);
+    const both = [
+      { key: 'k', value: 'gotham', version: va },
+      { key: 'k', value: 'metropolis', version: vb },
+    ];
+    for (const t of [ta, tb]) {
+      const all = await t.concurrent('k');
+      assert.deepEqual(
+        [...all].sort((x, y) => x.value.localeCompare(y.value)),
+        both,
+      );
+      assert.deepEqual(all[0], await t.get('k'), 'the visible value comes first');
+    }
+    const visible = (await ta.get('k'))!;
+    const [winner, loser] = visible.value === 'gotham' ? [a, b] : [b, a];
+    const lost = both.find((v) => v.value !== visible.value)!;
+    assert.deepEqual(
+      hidden.map((h) => [h.side, h.key, h.value, h.version]),
+      [[winner.short, 'k', lost.value, lost.version]],
+      'only the replica whose own value stayed visible gained a hidden one',
+    );
+    assert.equal(hidden.length, 1, `${loser.short} saw its visible value change instead`);
+
+    // A put on the losing side that read both (expectVersion of the first) replaces both.
+    const tl = loser.store.table<string>('t');
+    const [first] = await tl.concurrent('k');
+    await tl.put('k', 'merged', { expectVersion: first!.version });
+    await c.converged(10_000);
+    for (const t of [ta, tb])
+      assert.deepEqual(
+        (await t.concurrent('k')).map((v) => v.value),
+        ['merged'],
+      );
+    assert.deepEqual(await ta.concurrent('absent'), []);
+    await assert.rejects(ta.concurrent(''), isCode('invalid'));
+  } finally {
+    await c.close();
+  }
+});

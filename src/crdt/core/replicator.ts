@@ -79,6 +79,18 @@ export type ReplicatorEffect<V> =
       readonly value: V | undefined;
       readonly origin: ReplicaId;
     }
+  /**
+   * A join gave `key` a value that is not visible: a concurrent write whose stamp lost to the
+   * visible one (`entry`, written by `origin`). No `change` reports it, as the visible value did
+   * not change; an application that merges a key's concurrent values learns of it here. One per
+   * key and step (the first such value).
+   */
+  | {
+      readonly type: 'concurrent';
+      readonly key: string;
+      readonly entry: Entry<V>;
+      readonly origin: ReplicaId;
+    }
   /** A peer's stamp was more than `maxDriftMs` ahead of our wall clock; the HLC did not adopt it. */
   | {
       readonly type: 'clockDrift';
@@ -307,7 +319,9 @@ export class Replicator<V> {
           effects,
         );
         for (const delta of deltas) {
+          const unseen = this.#unseen(delta.entries);
           this.#emit(from, this.map.applyDelta(delta), effects);
+          this.#emitHidden(delta.key, unseen, effects);
           for (const [rep, seq] of delta.ops) this.#applied.add(rep, seq);
           this.#log.record(delta);
         }
@@ -388,8 +402,10 @@ export class Replicator<V> {
       nowMs,
       effects,
     );
+    const unseen = entries.map(([key, list]) => [key, this.#unseen(list)] as const);
     const changes = this.map.applyScoped(entries, scope, remote);
     for (const change of changes) this.#emit(from, change, effects);
+    for (const [key, list] of unseen) this.#emitHidden(key, list, effects);
     if (!this.#assembly.add(from, chunk, nowMs)) return;
     this.map.adoptContext(chunk.ctx);
     this.#applied.joinWire(chunk.applied);
@@ -411,6 +427,25 @@ export class Replicator<V> {
     if (change === undefined) return;
     const origin = change.after?.rep ?? from;
     effects.push({ type: 'change', key: change.key, value: change.after?.value, origin });
+  }
+
+  /** The entries of a remote message this replica has not seen: the only ones a join can add. */
+  #unseen(entries: readonly Entry<V>[]): Entry<V>[] {
+    return entries.filter((e) => !this.map.context.has(e.rep, e.seq));
+  }
+
+  /** Reports the first of `unseen` that the join kept under `key` without making it visible. */
+  #emitHidden(key: string, unseen: readonly Entry<V>[], effects: Effects<V>): void {
+    if (unseen.length === 0) return;
+    const held = this.map.entriesOf(key);
+    if (held.length < 2) return;
+    const visible = this.map.winner(key);
+    for (const e of unseen) {
+      if (e.rep === visible?.rep && e.seq === visible.seq) continue;
+      if (!held.some((x) => x.rep === e.rep && x.seq === e.seq)) continue;
+      effects.push({ type: 'concurrent', key, entry: e, origin: e.rep });
+      return;
+    }
   }
 
   #depart(rep: ReplicaId, nowMs: number): void {

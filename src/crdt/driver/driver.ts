@@ -23,11 +23,12 @@
  *   one is counted, logged (at most once per `logIntervalMs` per peer) and dropped.
  * - Timer: one timeout at the replica's `nextWakeAt()` (at least every `helloRetryMs`).
  * - Effects are performed in order: sends with `node.sendTo` (to the peer's current replica only),
- *   changes to the change feed (`feed.ts`), drift reports, rejections and refills to the log.
+ *   changes and hidden concurrent values to the change feed (`feed.ts`), drift reports, rejections
+ *   and refills to the log.
  *
  * API: `CrdtDriver.start(options)`; `node`, `options`, `id`, `replicator`, `bootstrapped`,
- * `closed`, `get`, `keys`, `put`, `delete`, `onChange`, `restartEmpty`, `refilled`, `summary`,
- * `peers`, `stats`, `close`.
+ * `closed`, `get`, `entries`, `keys`, `put`, `delete`, `onChange`, `onConcurrent`, `restartEmpty`,
+ * `refilled`, `summary`, `peers`, `stats`, `close`.
  *
  * Lifecycle and timeouts: `start` and every write are synchronous (nothing waits for a peer);
  * `refilled(timeoutMs)` is the only wait; `close()` is idempotent and stops the timer. Errors of
@@ -44,13 +45,13 @@
 import type { Logger } from 'pino';
 import { ClusterMessageType } from '../../cluster/message-types.ts';
 import type { NodeDownReason } from '../../cluster/node-options.ts';
-import type { Entry } from '../core/entry.ts';
+import { compareEntries, type Entry } from '../core/entry.ts';
 import type { ReplicaMessage, SummaryMessage } from '../core/messages.ts';
 import type { ReplicaId } from '../core/replica-id.ts';
 import { Replicator, type ReplicatorEffect, type ReplicatorInput } from '../core/replicator.ts';
 import { attach, nextIncarnation } from './attach.ts';
 import { CrdtDriverClosedError } from './errors.ts';
-import { ChangeFeed, type DriverChange } from './feed.ts';
+import { ChangeFeed, type DriverChange, type DriverConcurrent } from './feed.ts';
 import {
   resolveDriverOptions,
   type CrdtDriverOptions,
@@ -170,6 +171,15 @@ export class CrdtDriver<V = unknown> {
     return this.#replicator.map.keys();
   }
 
+  /**
+   * Every surviving entry of `key` in the local replica, the visible one first, then by stamp,
+   * greatest first. More than one only while concurrent writes of the key are unresolved: the next
+   * put of the key (here or on a replica that has seen them all) replaces them.
+   */
+  entries(key: string): Entry<V>[] {
+    return [...this.#replicator.map.entriesOf(key)].sort((a, b) => compareEntries(b, a));
+  }
+
   /** Writes `key` in the local replica and pushes it to the live peers; returns the new entry. */
   put(key: string, value: V): Entry<V> {
     this.#assertOpen();
@@ -197,6 +207,14 @@ export class CrdtDriver<V = unknown> {
   /** Changes of the local replica's visible values, each once (see `feed.ts`). */
   onChange(listener: (change: DriverChange<V>) => void): () => void {
     return this.#feed.subscribe(listener);
+  }
+
+  /**
+   * Told when a join gives a key a value that stays hidden behind its visible one (a concurrent
+   * write with a smaller stamp), which `onChange` does not report (see `feed.ts`).
+   */
+  onConcurrent(listener: (change: DriverConcurrent<V>) => void): () => void {
+    return this.#feed.subscribeConcurrent(listener);
   }
 
   /**
@@ -296,6 +314,9 @@ export class CrdtDriver<V = unknown> {
         return;
       case 'change':
         this.#feed.note(e.key, r.map.winner(e.key), nodeOfId(e.origin));
+        return;
+      case 'concurrent':
+        this.#feed.noteConcurrent(e.key, e.entry, nodeOfId(e.origin));
         return;
       case 'clockDrift':
         this.#stats.clockDrift++;

@@ -19,8 +19,13 @@
  * feed.note('h1', map.winner('h1'), 'gotham@127.0.0.1:4370');
  * ```
  *
- * API: `ChangeFeed` (`note`, `restart`, `reconcile`, `subscribe`, `pendingReconcile`),
- * `DriverChange`.
+ * API: `ChangeFeed` (`note`, `noteConcurrent`, `restart`, `reconcile`, `subscribe`,
+ * `subscribeConcurrent`, `pendingReconcile`), `DriverChange`, `DriverConcurrent`.
+ *
+ * Concurrent values: a join can give a key a value that stays hidden behind the visible one (a
+ * concurrent write with a smaller stamp). The visible value did not change, so `note` reports
+ * nothing; `noteConcurrent` tells the concurrent listeners (`subscribeConcurrent`), once per join
+ * that brought such a value. They exist for applications that merge a key's values themselves.
  *
  * A listener that throws is reported to `onListenerError` and stays subscribed; the others still
  * get the change.
@@ -39,9 +44,18 @@ export interface DriverChange<V> {
   readonly origin: string;
 }
 
+/** `key` gained `entry`, a value hidden behind its visible one (see "Concurrent values" above). */
+export interface DriverConcurrent<V> {
+  readonly key: string;
+  readonly entry: Entry<V>;
+  /** Full node name of the writer of `entry`. */
+  readonly origin: string;
+}
+
 export class ChangeFeed<V> {
   readonly #reported = new Map<string, Entry<V>>();
   readonly #listeners = new Set<(change: DriverChange<V>) => void>();
+  readonly #concurrentListeners = new Set<(change: DriverConcurrent<V>) => void>();
   readonly #onListenerError: (error: unknown) => void;
   #pendingReconcile = false;
 
@@ -57,6 +71,16 @@ export class ChangeFeed<V> {
   subscribe(listener: (change: DriverChange<V>) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  subscribeConcurrent(listener: (change: DriverConcurrent<V>) => void): () => void {
+    this.#concurrentListeners.add(listener);
+    return () => this.#concurrentListeners.delete(listener);
+  }
+
+  /** A join kept `entry` under `key` without making it visible. */
+  noteConcurrent(key: string, entry: Entry<V>, origin: string): void {
+    this.#emitTo(this.#concurrentListeners, { key, entry, origin });
   }
 
   /** `key` may have changed: `current` is its visible entry now. */
@@ -85,7 +109,11 @@ export class ChangeFeed<V> {
   }
 
   #emit(change: DriverChange<V>): void {
-    for (const listener of [...this.#listeners]) {
+    this.#emitTo(this.#listeners, change);
+  }
+
+  #emitTo<C>(listeners: ReadonlySet<(change: C) => void>, change: C): void {
+    for (const listener of [...listeners]) {
       try {
         listener(change);
       } catch (error) {

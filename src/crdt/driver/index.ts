@@ -19,7 +19,7 @@ export {
   CrdtDriverClosedError,
   CrdtDriverOptionError,
 } from './errors.ts';
-export type { DriverChange } from './feed.ts';
+export type { DriverChange, DriverConcurrent } from './feed.ts';
 export {
   DRIVER_REPLICATOR_DEFAULTS,
   monotonicWallMs,
