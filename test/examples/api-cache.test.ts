@@ -19,6 +19,7 @@ import { startProcessBackend } from '../../examples/api-cache/process-state.ts';
 import { cacheInfoOn, fetchOn, startCacheService } from '../../examples/api-cache/service.ts';
 import type { TodoServer } from '../../examples/api-cache/upstream.ts';
 import { startTodoServer, todoFor } from '../../examples/api-cache/upstream.ts';
+import { startDnsServer } from '../cluster/dns-server.ts';
 import { discoveryFromSpecs, parseDiscoverySpecs } from '../../src/cluster/discovery/spec.ts';
 import { startNode } from '../../src/cluster/node.ts';
 import { COOKIE, startApart, startMeshed, stopAll, waitFor } from './helpers.ts';
@@ -213,4 +214,43 @@ test('a cluster formed by local UDP gossip (no seed list) serves the cache acros
   const [g1, g2, g3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
   assert.equal((await fetchOn(g1.system, g3.name, 20)).wasCached, false);
   assert.equal((await fetchOn(g2.system, g3.name, 20)).wasCached, true);
+});
+
+test('a cluster formed by DNS SRV records (no seed list) serves the cache across nodes', async (t) => {
+  const server = await withUpstream(t);
+  const dns = await startDnsServer();
+  t.after(() => dns.close());
+  const service = '_cache._tcp.todos.test';
+  const discovery = discoveryFromSpecs(parseDiscoverySpecs(`dns:${service}:srv`), {
+    dnsServers: [dns.address],
+    dnsIntervalMs: 100,
+  });
+  const nodes = await Promise.all(
+    ['d1', 'd2', 'd3'].map((name) => startNode({ name, cookie: COOKIE, discovery })),
+  );
+  t.after(() => stopAll(nodes));
+  // The nodes are up before the records exist, as pods are before a headless service lists them.
+  dns.set(
+    'SRV',
+    service,
+    nodes.map((node, i) => ({
+      type: 'SRV',
+      name: service,
+      ttl: 5,
+      data: { priority: 0, weight: 1, port: node.address.port, target: `pod-${i}.todos.test` },
+    })),
+  );
+  nodes.forEach((node, i) =>
+    dns.set('A', `pod-${i}.todos.test`, [
+      { type: 'A', name: `pod-${i}.todos.test`, ttl: 5, data: '127.0.0.1' },
+    ]),
+  );
+  await waitFor(() => nodes.every((n) => n.nodes().length === 2), 10_000, 'mesh by DNS');
+  const services = await Promise.all(
+    nodes.map((node) => startCacheService({ node, mode: 'process', upstream: server.url })),
+  );
+  t.after(() => Promise.all(services.map((s) => s.stop())));
+  const [d1, d2, d3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+  assert.equal((await fetchOn(d1.system, d3.name, 21)).wasCached, false);
+  assert.equal((await fetchOn(d2.system, d3.name, 21)).wasCached, true);
 });
