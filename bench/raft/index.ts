@@ -4,15 +4,18 @@
  * (keep-alive): sequential put latency and rate, puts/s with 16 and 64 in flight, linearizable
  * gets/s with 64 in flight, change-feed latency (write on the leader, subscriber on another member)
  * and the time from a leader kill -9 to the next acknowledged write (median of several kills).
- * Our embedded API (load generated inside the leader's process) is reported on its own rows.
- * etcd is skipped when `/usr/bin/etcd` is missing.
+ * Both clusters run side by side and every workload is split into rounds that alternate the two
+ * systems, so a busy machine slows both alike. Our embedded API (load generated inside the
+ * leader's process, no HTTP) is reported on its own rows, and so is the ceiling of the HTTP
+ * client itself (a no-op server). etcd is skipped when `/usr/bin/etcd` is missing.
  */
 import { open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, percentile, sortedCopy } from '../lib/stats.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import { etcdAvailable, startEtcd } from './etcd.ts';
+import { httpCeiling } from './http-ceiling.ts';
 import { startOurs } from './ours.ts';
 import {
   concurrentGets,
@@ -21,9 +24,12 @@ import {
   feedLatency,
   sequentialPuts,
   type BenchTarget,
+  type FeedRun,
+  type Run,
 } from './workload.ts';
 
 interface Sizes {
+  warmup: number;
   sequential: number;
   c16: number;
   c64: number;
@@ -32,35 +38,105 @@ interface Sizes {
   kills: number;
 }
 
+/** Each workload is split into this many rounds, alternating the systems, so both see the same load. */
+const ROUNDS = 4;
+
 type Figures = Record<string, number>;
 
-async function measure(t: BenchTarget, s: Sizes, log: (l: string) => void): Promise<Figures> {
-  const t0 = performance.now();
-  const at = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  log(`${t.name}: sequential puts`);
-  const seq = await sequentialPuts(t, s.sequential);
-  log(`${t.name}: puts with 16 and 64 in flight`);
-  const c16 = await concurrentPuts(t, s.c16, 16);
-  const c64 = await concurrentPuts(t, s.c64, 64);
-  log(`${t.name}: linearizable gets with 64 in flight`);
-  const gets = await concurrentGets(t, s.gets, 64, Math.min(s.c64, 10_000));
-  log(`${t.name}: change feed`);
-  const feed = await feedLatency(t, s.feed);
-  log(`${t.name}: leader kills (${at()})`);
-  const kills = await failover(t, s.kills, log);
-  log(`${t.name}: done (${at()})`);
+interface Collected {
+  seq: Run[];
+  c16: Run[];
+  c64: Run[];
+  gets: Run[];
+  feed: FeedRun[];
+  kills: number[];
+}
+
+function rate(runs: Run[]): number {
+  const n = runs.reduce((a, r) => a + r.n, 0);
+  const ms = runs.reduce((a, r) => a + r.ms, 0);
+  return n / (ms / 1000);
+}
+
+function p(values: number[], q: number): number {
+  return percentile(sortedCopy(values), q);
+}
+
+function figures(c: Collected): Figures {
+  const seq = c.seq.flatMap((r) => r.samples);
+  const ack = c.feed.flatMap((r) => r.afterAck);
   return {
-    seqP50: seq.p50,
-    seqP99: seq.p99,
-    seqRate: seq.perSec,
-    c16,
-    c64,
-    gets,
-    feedAck: feed.afterAckP50,
-    feedAck99: feed.afterAckP99,
-    feedE2e: feed.endToEndP50,
-    failover: median(kills),
+    seqP50: p(seq, 50),
+    seqP99: p(seq, 99),
+    seqRate: rate(c.seq),
+    c16: rate(c.c16),
+    c64: rate(c.c64),
+    gets: rate(c.gets),
+    // A change seen before the writer's acknowledgement counts as 0.
+    feedAck: Math.max(0, p(ack, 50)),
+    feedAck99: Math.max(0, p(ack, 99)),
+    feedE2e: p(
+      c.feed.flatMap((r) => r.endToEnd),
+      50,
+    ),
+    failover: median(c.kills),
   };
+}
+
+/** Runs every workload on every target, round by round, alternating which target goes first. */
+async function measureAll(
+  targets: BenchTarget[],
+  s: Sizes,
+  log: (l: string) => void,
+): Promise<Map<BenchTarget, Collected>> {
+  const out = new Map<BenchTarget, Collected>(
+    targets.map((t) => [t, { seq: [], c16: [], c64: [], gets: [], feed: [], kills: [] }]),
+  );
+  const started = performance.now();
+  const step = async (
+    what: string,
+    rounds: number,
+    fn: (t: BenchTarget, c: Collected, r: number) => Promise<void>,
+  ): Promise<void> => {
+    log(`${what} (${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadavg()})`);
+    for (let r = 0; r < rounds; r++) {
+      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) await fn(t, out.get(t)!, r);
+    }
+  };
+  const per = (n: number): number => Math.max(1, Math.floor(n / ROUNDS));
+  // Warm-up: our members are fresh Node processes whose code is not optimised yet (etcd is
+  // compiled ahead of time); a few thousand puts bring them to steady state before anything counts.
+  await step('warm-up', 1, async (t) => {
+    await concurrentPuts(t, s.warmup, 16);
+    await sequentialPuts(t, 200, 0);
+  });
+  await step('sequential puts', ROUNDS, async (t, c, r) => {
+    c.seq.push(await sequentialPuts(t, per(s.sequential), r * per(s.sequential)));
+  });
+  await step('puts with 16 in flight', ROUNDS, async (t, c) => {
+    c.c16.push(await concurrentPuts(t, per(s.c16), 16));
+  });
+  await step('puts with 64 in flight', ROUNDS, async (t, c) => {
+    c.c64.push(await concurrentPuts(t, per(s.c64), 64));
+  });
+  await step('linearizable gets with 64 in flight', ROUNDS, async (t, c) => {
+    c.gets.push(await concurrentGets(t, per(s.gets), 64, Math.min(per(s.c64), 10_000)));
+  });
+  await step('change feed', ROUNDS, async (t, c, r) => {
+    c.feed.push(await feedLatency(t, per(s.feed), r));
+  });
+  await step('leader kills', s.kills, async (t, c) => {
+    c.kills.push(...(await failover(t, 1, log)));
+  });
+  log(`done (${((performance.now() - started) / 1000).toFixed(1)} s, load average ${loadavg()})`);
+  return out;
+}
+
+/** The 1, 5 and 15 minute load averages, for the log (the machine is shared). */
+function loadavg(): string {
+  return osLoadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 }
 
 /** fdatasync latency of this machine's temp disk, for context. */
@@ -85,34 +161,35 @@ async function fsyncProbe(): Promise<number> {
 
 const suite: Suite = async ({ quick, log }) => {
   const sizes: Sizes = quick
-    ? { sequential: 300, c16: 2000, c64: 5000, gets: 8000, feed: 100, kills: 3 }
-    : { sequential: 2000, c16: 10_000, c64: 20_000, gets: 30_000, feed: 500, kills: 5 };
+    ? { warmup: 2000, sequential: 300, c16: 2000, c64: 4000, gets: 6000, feed: 80, kills: 3 }
+    : { warmup: 5000, sequential: 2000, c16: 10_000, c64: 20_000, gets: 30_000, feed: 500, kills: 5 };
+  log(`load average at start: ${loadavg()}`);
   const fsyncMs = await fsyncProbe();
   log(`disk fdatasync p50 ${fsyncMs.toFixed(3)} ms`);
-
-  let peer: Figures | undefined;
-  if (etcdAvailable()) {
-    const etcd = await startEtcd();
-    try {
-      peer = await measure(etcd, sizes, log);
-    } finally {
-      await etcd.close();
-    }
-  } else {
-    log('etcd not installed (/usr/bin/etcd): measuring ours alone');
-  }
+  const ceiling = await httpCeiling(sizes.c64, 64);
+  log(`HTTP ceiling (no-op server, same client, 64 in flight): ${ceiling.toFixed(0)} requests/s`);
 
   const ours = await startOurs();
+  const etcd = etcdAvailable() ? await startEtcd() : undefined;
+  if (etcd === undefined) log('etcd not installed (/usr/bin/etcd): measuring ours alone');
   let mine: Figures;
+  let peer: Figures | undefined;
   let embeddedPuts: number;
   let embeddedGets: number;
   try {
-    mine = await measure(ours, sizes, log);
-    log('ours: embedded API inside the leader process');
+    const targets = etcd === undefined ? [ours] : [etcd, ours];
+    const collected = await measureAll(targets, sizes, log);
+    mine = figures(collected.get(ours)!);
+    if (etcd !== undefined) peer = figures(collected.get(etcd)!);
+    log(`ours: embedded API inside the leader process (load average ${loadavg()})`);
+    // The leader may be a member restarted by the kill rounds: warm its code up first.
+    await ours.embedded('put', sizes.warmup, 64);
+    await ours.embedded('get', sizes.warmup, 64);
     embeddedPuts = await ours.embedded('put', sizes.c64, 64);
     embeddedGets = await ours.embedded('get', sizes.gets, 64);
   } finally {
     await ours.close();
+    await etcd?.close();
   }
 
   const row = (name: string, key: string, unit: string, higherIsBetter: boolean): BenchResult => ({
@@ -146,6 +223,12 @@ const suite: Suite = async ({ quick, log }) => {
       higherIsBetter: true,
     },
     { name: 'disk fdatasync p50 (context)', value: fsyncMs, unit: 'ms', higherIsBetter: false },
+    {
+      name: 'HTTP ceiling: no-op server, same client, 64 in flight (context)',
+      value: ceiling,
+      unit: 'requests/s',
+      higherIsBetter: true,
+    },
   ];
 };
 

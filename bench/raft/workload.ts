@@ -4,7 +4,6 @@
  * latency (write on the leader, subscriber on another member) and the time from a leader kill to
  * the next acknowledged write. Keys are 8 bytes, values 256 bytes (etcd's benchmark shape).
  */
-import { percentile, sortedCopy } from '../lib/stats.ts';
 
 export interface BenchTarget {
   readonly name: string;
@@ -28,33 +27,32 @@ export function key8(i: number): string {
   return `k${String(i % 10_000_000).padStart(7, '0')}`;
 }
 
-export interface LatencyFigures {
-  readonly p50: number;
-  readonly p99: number;
-  readonly perSec: number;
+/** Latency samples (ms) and the elapsed time (ms) of one measured run. */
+export interface Run {
+  readonly samples: number[];
+  readonly n: number;
+  readonly ms: number;
 }
 
-export async function sequentialPuts(t: BenchTarget, n: number): Promise<LatencyFigures> {
+/** `n` puts one after the other to the leader, keys from `from`; per-put latency. */
+export async function sequentialPuts(t: BenchTarget, n: number, from: number): Promise<Run> {
   const leader = await t.leader();
-  for (let i = 0; i < Math.min(200, n); i++) await t.put(leader, key8(i), VALUE);
-  const samples = new Float64Array(n);
+  const samples: number[] = [];
   const start = performance.now();
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < from + n; i++) {
     const t0 = performance.now();
     await t.put(leader, key8(i), VALUE);
-    samples[i] = performance.now() - t0;
+    samples.push(performance.now() - t0);
   }
-  const elapsed = performance.now() - start;
-  const sorted = sortedCopy(samples);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), perSec: n / (elapsed / 1000) };
+  return { samples, n, ms: performance.now() - start };
 }
 
-/** Runs `op(0..n-1)` with `inFlight` callers; returns operations per second. */
+/** Runs `op(0..n-1)` with `inFlight` callers. */
 export async function concurrent(
   n: number,
   inFlight: number,
   op: (i: number) => Promise<void>,
-): Promise<number> {
+): Promise<Run> {
   let next = 0;
   const start = performance.now();
   await Promise.all(
@@ -62,10 +60,10 @@ export async function concurrent(
       while (next < n) await op(next++);
     }),
   );
-  return n / ((performance.now() - start) / 1000);
+  return { samples: [], n, ms: performance.now() - start };
 }
 
-export async function concurrentPuts(t: BenchTarget, n: number, inFlight: number): Promise<number> {
+export async function concurrentPuts(t: BenchTarget, n: number, inFlight: number): Promise<Run> {
   const leader = await t.leader();
   return concurrent(n, inFlight, (i) => t.put(leader, key8(i), VALUE));
 }
@@ -75,25 +73,26 @@ export async function concurrentGets(
   n: number,
   inFlight: number,
   keys: number,
-): Promise<number> {
+): Promise<Run> {
   const leader = await t.leader();
   return concurrent(n, inFlight, (i) => t.get(leader, key8(i % keys)));
 }
 
-export interface FeedFigures {
-  /** From the writer's acknowledgement to the event arriving from the other member. */
-  readonly afterAckP50: number;
-  readonly afterAckP99: number;
+export interface FeedRun {
+  /** From the writer's acknowledgement to the event arriving from the other member (may be < 0). */
+  readonly afterAck: number[];
   /** From the start of the write to the event arriving from the other member. */
-  readonly endToEndP50: number;
+  readonly endToEnd: number[];
 }
 
-export async function feedLatency(t: BenchTarget, n: number): Promise<FeedFigures> {
+/** `n` sequential puts on the leader, watched on another member. */
+export async function feedLatency(t: BenchTarget, n: number, from: number): Promise<FeedRun> {
   const leader = await t.leader();
   const watcher = (leader + 1) % t.size;
+  const prefix = `f${from}/`;
   const arrived = new Map<string, number>();
   const waiting = new Map<string, () => void>();
-  const off = await t.watch(watcher, 'f/', (key) => {
+  const off = await t.watch(watcher, prefix, (key) => {
     arrived.set(key, performance.now());
     waiting.get(key)?.();
   });
@@ -101,7 +100,7 @@ export async function feedLatency(t: BenchTarget, n: number): Promise<FeedFigure
   const endToEnd: number[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      const key = `f/${String(i).padStart(6, '0')}`;
+      const key = `${prefix}${String(i).padStart(6, '0')}`;
       const seen = new Promise<void>((resolve) => {
         if (arrived.has(key)) resolve();
         else waiting.set(key, resolve);
@@ -119,12 +118,7 @@ export async function feedLatency(t: BenchTarget, n: number): Promise<FeedFigure
   } finally {
     off();
   }
-  const a = sortedCopy(afterAck);
-  return {
-    afterAckP50: Math.max(0, percentile(a, 50)),
-    afterAckP99: Math.max(0, percentile(a, 99)),
-    endToEndP50: percentile(sortedCopy(endToEnd), 50),
-  };
+  return { afterAck, endToEnd };
 }
 
 /**

@@ -7,7 +7,8 @@
  * node --import tsx test/raft-driver/member-proc.ts --name gotham --port 7001 --web-port 8001 \
  *   --seeds 127.0.0.1:7002,127.0.0.1:7003 --voters gotham@127.0.0.1:7001,… --data /tmp/gotham
  * ```
- * It prints one JSON line `{"ready":true,"name":…}` once the store is started.
+ * It prints one JSON line `{"ready":true,"name":…}` once the store is started. `--fsync false` and
+ * `--log-writes threadpool` select the other storage settings (defaults: fsync on, inline writes).
  *
  * API (JSON bodies; errors are `{"error":{"code","message"}}` with 409 conflict, 503 no_quorum or
  * unavailable, 504 timeout, 400 invalid):
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     voters: { type: 'string' },
     data: { type: 'string' },
     fsync: { type: 'string', default: 'true' },
+    'log-writes': { type: 'string', default: 'inline' },
     cookie: { type: 'string', default: 'raft-member' },
     'log-level': { type: 'string', default: 'warn' },
   },
@@ -60,6 +62,7 @@ const store = await startRaftStore({
   voters: values.voters!.split(','),
   dataDir: values.data!,
   fsync: values.fsync !== 'false',
+  logWrites: values['log-writes'] === 'threadpool' ? 'threadpool' : 'inline',
   logger,
 });
 

@@ -19,13 +19,15 @@
  * state machine.
  *
  * The Ready loop (one Ready at a time): persist entries, snapshot and term/vote with one group
- * commit (`fdatasync`), send the messages once that is durable, apply, then `advance`.
- * Refinements: a leader sends its appends before its own write completes (thesis 10.2.1; it
- * counts itself only after the write); committed entries — durable on a majority already — are
- * applied and answered while this member's own write is in flight, and as soon as a message
- * moves the commit index (`applyEarly`), not one Ready later; a Ready that changes only the
- * commit index is not written at all (a restarted member re-learns it from the leader). So a
- * write costs one fsync per member on its path, as in etcd.
+ * commit (by default one synchronous `O_DSYNC` write, `logWrites`), send the messages once that
+ * is durable, apply, then `advance`. Refinements: a leader sends its appends before its own write
+ * (thesis 10.2.1; it counts itself only after the write); committed entries — durable on a
+ * majority already — are applied and answered while this member's own write is in flight, and as
+ * soon as a message moves the commit index (`applyEarly`), not one Ready later; a Ready that
+ * changes only the commit index is not written at all (a restarted member re-learns it from the
+ * leader). So a write costs one disk flush per member on its path, as in etcd. A follower given
+ * entries writes them in the same turn; a leader sends a new commit index at the end of the turn,
+ * after the answers, with whatever the answers made the clients propose (see `onRaft`).
  *
  * Bootstrap is idempotent: a member whose storage is empty and whose name is in `voters`
  * bootstraps with that list (sorted, so every founder writes the same entry 1); a member with
@@ -67,6 +69,7 @@ import type { DriverStatus, MemberRole, RaftDriverOptions, RaftStateMachine } fr
 import { VoteReplay } from './vote-replay.ts';
 import { decodeRaftPayload, encodeRaftMessage } from './wire.ts';
 
+const RESOLVED = Promise.resolve();
 const CLOSED: ProposeOutcome = { ok: false, reason: 'closed', leader: null, message: 'member closed' };
 
 export class RaftDriver<O extends { readonly result: unknown }> {
@@ -180,7 +183,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     const storage: LogStorage =
       options.dataDir === undefined
         ? new MemoryLogStorage()
-        : await FileLogStorage.open(options.dataDir, { fsync: resolved.fsync });
+        : await FileLogStorage.open(options.dataDir, { fsync: resolved.fsync, writes: resolved.logWrites });
     const initial = storage.initialState();
     const empty = initial.hardState.term === 0 && initial.entries.length === 0 && initial.snapshot === null;
     const raw = new RawNode(
@@ -398,14 +401,16 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       }
       this.step(m);
     }
-    const committed = this.applyEarly();
+    this.applyEarly();
     this.observe();
-    // On the commit path, take the next Ready now, in this turn, when the loop is idle: a leader
-    // whose commit index moved tells the followers (and so their change feeds) as soon as the
-    // writer learns of it; a follower starts writing new entries at once. Otherwise batch with
-    // whatever else arrives in this turn.
-    const urgent = (committed && this.raw.role === 'leader') || (m.type === 'app' && m.entries.length > 0);
-    if (urgent && this.pumping === null) this.pumpNow();
+    // A follower given new entries takes the next Ready now, in this turn, when the loop is idle:
+    // its write, and so the leader's commit, starts at once. Everything else waits for the end of
+    // this turn (`kick`), including a leader's new commit index: the writers' answers leave
+    // first (they are on the clients' critical path; the followers' change feeds are not), and
+    // under load the proposals those answers trigger in this turn ride in the same appends as the
+    // commit index, instead of an empty append to every follower (and its acknowledgement) per
+    // commit. With nothing new to send, the followers get empty appends at the end of the turn.
+    if (m.type === 'app' && m.entries.length > 0 && this.pumping === null) this.pumpNow();
     else this.kick();
   }
 
@@ -518,7 +523,12 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     // Obligation: messages leave only after term, vote and earlier entries are durable. A leader's
     // appends may leave while its own copy is written (it counts itself only after `advance`).
     const early = !termOrVote && rd.snapshot === undefined && this.raw.role === 'leader';
-    if (early) this.sendAll(rd.messages);
+    if (early) {
+      this.sendAll(rd.messages);
+      // The mesh hands queued frames to the socket in a microtask; let that run before an inline
+      // log write holds this thread for the flush, so the followers start theirs meanwhile.
+      await RESOLVED;
+    }
     let deferred = false;
     if (rd.snapshot === undefined) {
       // Committed entries are durable on a majority already: apply them, and answer their

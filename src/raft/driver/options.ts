@@ -18,6 +18,7 @@
  * timers, disk and request handling around it.
  */
 import { RaftDriverConfigError } from './errors.ts';
+import type { LogWrites } from '../storage/file-log-storage.ts';
 
 export interface DriverOptions {
   /**
@@ -64,6 +65,12 @@ export interface DriverOptions {
    * for benchmarks of CPU cost or tests that do not care about crashes.
    */
   readonly fsync?: boolean;
+  /**
+   * How the log reaches the disk (`FileLogStorage`'s `writes`). Default `'inline'`: one
+   * synchronous `O_DSYNC` write per Ready on the event loop thread, durable when it returns.
+   * `'threadpool'`: `write` and `fdatasync` on libuv's thread pool, the loop running meanwhile.
+   */
+  readonly logWrites?: LogWrites;
 }
 
 export interface ResolvedDriverOptions {
@@ -76,6 +83,7 @@ export interface ResolvedDriverOptions {
   readonly snapshotWindow: number;
   readonly maxCommandBytes: number;
   readonly fsync: boolean;
+  readonly logWrites: LogWrites;
   /** `tickMs * electionTicks`: the shortest election timeout. */
   readonly electionTimeoutMs: number;
 }
@@ -90,11 +98,21 @@ export const DRIVER_DEFAULTS = {
   snapshotWindow: 8,
   maxCommandBytes: 1536 * 1024,
   fsync: true,
+  logWrites: 'inline',
 } as const;
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new RaftDriverConfigError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function logWrites(value: string): LogWrites {
+  if (value !== 'inline' && value !== 'threadpool') {
+    throw new RaftDriverConfigError(
+      `logWrites must be 'inline' or 'threadpool', got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -133,6 +151,7 @@ export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDrive
       options.maxCommandBytes ?? DRIVER_DEFAULTS.maxCommandBytes,
     ),
     fsync: options.fsync ?? DRIVER_DEFAULTS.fsync,
+    logWrites: logWrites(options.logWrites ?? DRIVER_DEFAULTS.logWrites),
     electionTimeoutMs: tickMs * electionTicks,
   };
 }

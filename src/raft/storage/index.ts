@@ -13,4 +13,4 @@ export type { LogStorage, StorageBatch } from './log-storage.ts';
 export { StorageClosedError, StorageCorruptError, StorageRangeError } from './log-storage.ts';
 export { MemoryLogStorage } from './memory-log-storage.ts';
 export { FileLogStorage } from './file-log-storage.ts';
-export type { FileLogStorageOptions } from './file-log-storage.ts';
+export type { FileLogStorageOptions, LogWrites } from './file-log-storage.ts';

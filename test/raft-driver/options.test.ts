@@ -1,0 +1,43 @@
+// Driver options: documented defaults, the derived election timeout, and refusal of values that
+// would break the timers or the protocol.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DRIVER_DEFAULTS, RaftDriverConfigError, resolveDriverOptions } from '../../src/raft/driver/index.ts';
+
+test('defaults: 50 ms ticks, 1 s election timeout, 5 s requests, snapshots every 10,000 entries, fsync on, inline log writes', () => {
+  const o = resolveDriverOptions();
+  assert.equal(o.tickMs, 50);
+  assert.equal(o.electionTimeoutMs, 1000);
+  assert.equal(o.requestTimeoutMs, 5000);
+  assert.equal(o.snapshotEntries, 10_000);
+  assert.equal(o.maxCommandBytes, 1.5 * 1024 * 1024);
+  assert.equal(o.fsync, true);
+  assert.equal(o.logWrites, 'inline');
+  assert.deepEqual(
+    { ...o, electionTimeoutMs: undefined },
+    { ...DRIVER_DEFAULTS, electionTimeoutMs: undefined },
+  );
+});
+
+test('the election timeout follows the tick and the election ticks', () => {
+  assert.equal(resolveDriverOptions({ tickMs: 100, electionTicks: 10 }).electionTimeoutMs, 1000);
+});
+
+test('non-positive or fractional values and heartbeats as slow as elections are refused', () => {
+  for (const bad of [
+    { tickMs: 0 },
+    { electionTicks: 1.5 },
+    { snapshotEntries: -1 },
+    { heartbeatTicks: 20 },
+  ]) {
+    assert.throws(() => resolveDriverOptions(bad), RaftDriverConfigError, JSON.stringify(bad));
+  }
+});
+
+test('log writes are inline or on the thread pool, nothing else', () => {
+  assert.equal(resolveDriverOptions({ logWrites: 'threadpool' }).logWrites, 'threadpool');
+  assert.throws(
+    () => resolveDriverOptions({ logWrites: 'sometimes' as unknown as 'inline' }),
+    RaftDriverConfigError,
+  );
+});
