@@ -1,12 +1,11 @@
 /**
- * A small JSON client for a dispatch node's HTTP API, and a bounded-concurrency runner for many
- * requests. Failures never throw: a refused connection or a timeout comes back as status 0, so a
- * load generator counts it and carries on.
+ * A small JSON client for a dispatch node's HTTP API. Failures never throw: a refused connection
+ * or a timeout comes back as status 0, so a load generator counts it and carries on.
  *
  * ```ts
  * const r = await apiRequest(4900, 'POST', '/api/heroes', {});
  * if (r.status === 201) console.log((r.json as { id: string }).id);
- * await runBounded(1000, 32, async (i) => { await apiRequest(4900, 'GET', '/livez'); });
+ * const metrics = await fetchText(4900, '/metrics');
  * ```
  *
  * When not to use: for the event stream (`event-feed.ts`) or for anything that must see the raw
@@ -66,24 +65,4 @@ export async function fetchText(
   } catch {
     return undefined;
   }
-}
-
-/**
- * Runs `task(0) … task(count - 1)` with at most `concurrency` in flight; stops starting new tasks
- * once `shouldStop()` turns true. Resolves when every started task has settled.
- */
-export async function runBounded(
-  count: number,
-  concurrency: number,
-  task: (index: number) => Promise<void>,
-  shouldStop: () => boolean = () => false,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count && !shouldStop()) {
-      const index = next++;
-      await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
 }

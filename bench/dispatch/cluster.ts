@@ -113,13 +113,21 @@ function installHooks(): void {
 
 const LEVELS: Record<number, string> = { 40: 'warn', 50: 'error', 60: 'fatal' };
 
-/** Counts one line of a node's JSON log (pino) by level and message; other lines count as `output`. */
+/**
+ * Counts one line of a node's JSON log (pino) by level and message shape; other lines count as
+ * `output`.
+ */
 function countLogLine(counts: Map<string, number>, line: string): void {
   if (line.trim() === '') return;
   let key = 'output (not a log line)';
   try {
     const entry = JSON.parse(line) as { level?: number; msg?: string };
-    key = `${LEVELS[entry.level ?? 0] ?? 'info'} ${entry.msg ?? ''}`;
+    // Ids, addresses and numbers vary per line; without them, one kind of trouble is one entry.
+    const msg = (entry.msg ?? '')
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+      .replace(/@[\w.-]+:\d+/g, '')
+      .replace(/\d+/g, 'N');
+    key = `${LEVELS[entry.level ?? 0] ?? 'info'} ${msg}`;
   } catch {
     // a plain line, e.g. a stack trace
   }
@@ -176,7 +184,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
       MAIN,
       'node',
       ...['--name', name, '--port', String(ports[i]), '--web-port', String(webPorts[i])],
-      ...['--seeds', seeds, '--cookie', 'bench-dispatch', '--store', options.store],
+      ...['--seeds', seeds, '--cookie', `bench-dispatch-${options.store}`, '--store', options.store],
       ...['--data-dir', join(dataDir, name), '--log-level', options.logLevel ?? 'warn'],
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -13,8 +13,8 @@
  *
  * Resolves once the server's `ready` event arrives (everything after it is delivered). If the
  * server disconnects (a slow reader is cut off past 1 MiB of backlog), `disconnects` counts it and
- * the feed reconnects; events missed meanwhile are lost, and the live set is refilled from
- * `GET /api/heroes`.
+ * the feed reconnects (every 200 ms until it succeeds or is closed); events missed meanwhile are
+ * lost, and the live set is rebuilt from `GET /api/heroes`.
  *
  * When not to use: for the page's HTML fragments (`?format=html`).
  */
@@ -65,7 +65,12 @@ export async function openEventFeed(webPort: number): Promise<EventFeed> {
   const refill = async (): Promise<void> => {
     const r = await apiRequest(webPort, 'GET', '/api/heroes');
     if (r.status !== 200) return;
-    for (const h of (r.json as { heroes: HeroEvent[] }).heroes) if (h.health > 0) live.add(h.id);
+    // Deaths missed while disconnected must not linger: the list replaces the set.
+    live.reset((r.json as { heroes: HeroEvent[] }).heroes.filter((h) => h.health > 0).map((h) => h.id));
+  };
+  const reconnect = (): void => {
+    if (closed) return;
+    setTimeout(() => void connect().then(refill, reconnect), 200);
   };
 
   const connect = (): Promise<void> =>
@@ -98,7 +103,7 @@ export async function openEventFeed(webPort: number): Promise<EventFeed> {
         res.on('close', () => {
           if (closed) return;
           counts.disconnects++;
-          setTimeout(() => void connect().then(refill, () => undefined), 200);
+          reconnect();
         });
       });
       req.on('error', reject);
@@ -142,6 +147,12 @@ class IdSet {
       this.#ids[i] = last;
       this.#index.set(last, i);
     }
+  }
+
+  reset(ids: readonly string[]): void {
+    this.#ids.length = 0;
+    this.#index.clear();
+    for (const id of ids) this.add(id);
   }
 
   pick(r: number): string | undefined {

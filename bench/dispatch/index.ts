@@ -16,9 +16,9 @@
  * npm run bench -- dispatch           # then 10,000 heroes for 60 s; under 5 minutes in all
  * ```
  *
- * Raft mode always runs; crdt mode runs too when this build has it (checked on one node while the
- * Raft cluster starts), and then both modes share the time budget with shorter measurements
- * (`plan.ts`). A mode the build refuses ("not in this build yet") is reported as not available. Processes are killed by pid and data directories removed at the end, on failure
+ * Raft mode always runs; crdt mode runs too when this build has it (both clusters start together,
+ * and the crdt one idles while raft is measured), and then both modes share the time budget with
+ * shorter measurements (`plan.ts`). A mode the build refuses ("not in this build yet") is reported as not available. Processes are killed by pid and data directories removed at the end, on failure
  * and on interruption.
  *
  * When not to use: to compare code changes finely — three processes and the load generator share
@@ -31,6 +31,7 @@ import type { BenchCluster } from './cluster.ts';
 import { openEventFeed } from './event-feed.ts';
 import { Population } from './population.ts';
 import { Probes } from './probes.ts';
+import { readProcStat } from './proc-stat.ts';
 import { Recorder } from './recorder.ts';
 import type { Stage } from './plan.ts';
 import {
@@ -129,6 +130,8 @@ async function runMode(
           }),
         );
       }
+      if (recorder.missedScrapes > 0)
+        log(`${store}: ${recorder.missedScrapes} /metrics scrapes got no answer within 5 s`);
       if (feed.counts.disconnects > 0)
         log(
           `${store}: the event stream cut the observer off ${feed.counts.disconnects}× (fell 1 MiB behind)`,
@@ -136,8 +139,11 @@ async function runMode(
       const failures = [...population.counts.failures].map(([s, n]) => `${n}× ${s}`).join(', ');
       if (failures) log(`${store}: failed API calls of the load generator: ${failures} (0 = no answer)`);
     } finally {
-      await stopHolding?.();
+      // Killing the nodes first fails the load generator's requests in flight at once.
+      const stopping = stopHolding?.();
       feed.close();
+      await cluster.stop();
+      await stopping;
     }
   } finally {
     await cluster.stop();
@@ -146,45 +152,59 @@ async function runMode(
   return results;
 }
 
-/** Whether this build runs `store` mode: one node is started alone, then stopped. */
-async function availability(store: 'raft' | 'crdt'): Promise<{ ok: true } | { ok: false; why: string }> {
+/** Starts a cluster, or says why this build refuses the mode. */
+async function tryStart(store: 'raft' | 'crdt'): Promise<BenchCluster | StoreNotAvailableError> {
   try {
-    const probe = await startBenchCluster({ names: ['modecheck'], store, readyTimeoutMs: 30_000 });
-    await probe.stop();
-    return { ok: true };
+    return await startCluster(store);
   } catch (err) {
-    if (err instanceof StoreNotAvailableError) return { ok: false, why: err.message };
+    if (err instanceof StoreNotAvailableError) return err;
     throw err;
   }
+}
+
+/** CPU seconds the processes of `cluster` have used so far. */
+function cpuSeconds(cluster: BenchCluster): number {
+  return cluster.nodes.reduce((sum, n) => sum + (readProcStat(n.pid)?.cpuSeconds ?? 0), 0);
 }
 
 const suite: Suite = async ({ quick, log }) => {
   const budget = new Budget(quick ? QUICK_BUDGET_MS : FULL_BUDGET_MS);
   const results: BenchResult[] = [];
-  log(`starting ${CITIES.join(', ')} in raft mode; checking whether this build runs crdt`);
+  log(`starting ${CITIES.join(', ')} twice: in raft mode, and in crdt mode if this build has it`);
   const t0 = performance.now();
-  // Both start-ups are mostly waiting on module loading; overlapping them saves seconds of budget.
-  const [crdtCheck, raftStart] = await Promise.allSettled([availability('crdt'), startCluster('raft')]);
-  if (raftStart.status === 'rejected') throw raftStart.reason;
-  const raft = raftStart.value;
-  if (crdtCheck.status === 'rejected') {
-    await raft.stop();
-    throw crdtCheck.reason;
+  // Start-up is mostly module loading: starting both clusters at once saves seconds of the budget.
+  // The crdt cluster then idles while raft is measured (its CPU is reported below).
+  const [raftStart, crdtStart] = await Promise.allSettled([tryStart('raft'), tryStart('crdt')]);
+  const clusters = [raftStart, crdtStart].flatMap((r) =>
+    r.status === 'fulfilled' && !(r.value instanceof Error) ? [r.value] : [],
+  );
+  const raft = clusters.find((c) => c.store === 'raft');
+  const crdt = clusters.find((c) => c.store === 'crdt');
+  if (!raft) {
+    await Promise.all(clusters.map((c) => c.stop()));
+    throw raftStart.status === 'rejected' ? raftStart.reason : raftStart.value;
   }
-  log(`raft: cluster ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const crdt = crdtCheck.value;
-  if (!crdt.ok) {
-    log(`crdt: not available in this build (${crdt.why})`);
+  if (crdtStart.status === 'rejected') {
+    await raft.stop();
+    throw crdtStart.reason;
+  }
+  log(`clusters ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (crdtStart.value instanceof Error) {
+    log(`crdt: not available in this build (${crdtStart.value.message})`);
     results.push({ name: 'crdt: not available in this build', value: Number.NaN, unit: '' });
   }
-  const stages = stagesFor(quick, crdt.ok ? 2 : 1);
-  results.push(...(await runMode(raft, stages, budget.modeDeadline(crdt.ok ? MODE_SHARE.raft : 1), log)));
-  if (crdt.ok) {
-    const deadline = budget.modeDeadline(1);
-    const t1 = performance.now();
-    const cluster = await startCluster('crdt');
-    log(`crdt: cluster ready in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
-    results.push(...(await runMode(cluster, stages, deadline, log)));
+  const stages = stagesFor(quick, crdt ? 2 : 1);
+  try {
+    const idleFrom = crdt ? { cpu: cpuSeconds(crdt), at: performance.now() } : undefined;
+    const raftDeadline = budget.modeDeadline(crdt ? MODE_SHARE.raft : 1);
+    results.push(...(await runMode(raft, stages, raftDeadline, log)));
+    if (crdt && idleFrom) {
+      const busy = (cpuSeconds(crdt) - idleFrom.cpu) / ((performance.now() - idleFrom.at) / 1000);
+      log(`crdt: the idle crdt cluster used ${(busy * 100).toFixed(1)} % of a core while raft was measured`);
+      results.push(...(await runMode(crdt, stages, budget.modeDeadline(1), log)));
+    }
+  } finally {
+    await Promise.all(clusters.map((c) => c.stop()));
   }
   return results;
 };

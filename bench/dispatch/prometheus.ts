@@ -45,11 +45,6 @@ function parseValue(text: string): number | undefined {
   return Number.isNaN(v) && text !== 'NaN' ? undefined : v;
 }
 
-/** A plain (label-less) sample, or undefined when absent. */
-export function sample(samples: Samples, name: string): number | undefined {
-  return samples.get(name);
-}
-
 /** The label-less histogram `name` of a scrape; an empty one when the scrape lacks it. */
 export function histogramOf(samples: Samples, name: string): Histogram {
   const buckets: { le: number; count: number }[] = [];

@@ -9,7 +9,9 @@
  * const windows = await recorder.run(20_000, 5_000); // four 5-second windows
  * ```
  *
- * Per window: store writes (sum over nodes of the `store_write_seconds_count` delta), the writes
+ * Per window: store writes (sum over nodes of the `store_write_seconds_count` delta), hero steps
+ * that needed no write (`dispatch_hero_unchanged_total`), the store transactions the writes were
+ * grouped into (`store_write_batches_total`), the writes
  * the benchmark's own calls caused, the live heroes at its start and on average, the summed write-latency
  * histogram delta, the lag of every hero event (arrival on the observer minus the hero's
  * `updatedAt`), the probes' samples, and per node its CPU (cores busy), RSS and event-loop lag p99.
@@ -32,6 +34,8 @@ import {
 } from './prometheus.ts';
 
 export const WRITE_HISTOGRAM = 'store_write_seconds';
+export const UNCHANGED_COUNTER = 'dispatch_hero_unchanged_total';
+export const BATCH_COUNTER = 'store_write_batches_total';
 
 export interface NodeWindow {
   readonly name: string;
@@ -52,6 +56,10 @@ export interface NodeWindow {
 export interface Window {
   readonly seconds: number;
   readonly writes: number;
+  /** Hero steps that changed nothing and so wrote nothing (`dispatch_hero_unchanged_total`): done, not written. */
+  readonly unchanged: number;
+  /** Store transactions the hero writes were grouped into (`store_write_batches_total`; raft mode). */
+  readonly batches: number;
   readonly causedWrites: number;
   /** Live heroes at the window's start: each of them loops once per 4 s of the window. */
   readonly liveAtStart: number;
@@ -85,6 +93,9 @@ export class Recorder {
   #lags: number[] = [];
   #live: number[] = [];
   #recording = false;
+  readonly #lastMetrics: (Samples | undefined)[] = [];
+  /** Scrapes that got no answer (a node too busy to serve `/metrics` within 5 s). */
+  missedScrapes = 0;
 
   constructor(options: RecorderOptions) {
     this.#o = options;
@@ -121,10 +132,16 @@ export class Recorder {
 
   async #boundary(): Promise<Boundary> {
     const texts = await Promise.all(this.#o.nodes.map((n) => fetchText(n.webPort, '/metrics')));
+    this.missedScrapes += texts.filter((t) => t === undefined).length;
     const cpu = process.cpuUsage();
     return {
       at: performance.now(),
-      metrics: texts.map((t) => (t === undefined ? undefined : parseMetrics(t))),
+      // A node that did not answer keeps its last scrape: its writes then count in the next window
+      // it answers in, rather than being lost.
+      metrics: texts.map((t, i) => {
+        if (t !== undefined) this.#lastMetrics[i] = parseMetrics(t);
+        return this.#lastMetrics[i];
+      }),
       procs: this.#o.nodes.map((n) => readProcStat(n.pid)),
       caused: this.#o.population.counts.causedWrites,
       live: this.#o.feed.liveCount(),
@@ -135,6 +152,8 @@ export class Recorder {
   #window(a: Boundary, b: Boundary): Window {
     const seconds = (b.at - a.at) / 1000;
     let writes = 0;
+    let unchanged = 0;
+    let batches = 0;
     let histogram = EMPTY_HISTOGRAM;
     const nodes = this.#o.nodes.map((node, i): NodeWindow => {
       const ma = a.metrics[i];
@@ -144,6 +163,8 @@ export class Recorder {
           ? subtractHistograms(histogramOf(mb, WRITE_HISTOGRAM), histogramOf(ma, WRITE_HISTOGRAM))
           : EMPTY_HISTOGRAM;
       writes += delta.count;
+      unchanged += (mb?.get(UNCHANGED_COUNTER) ?? 0) - (ma?.get(UNCHANGED_COUNTER) ?? 0);
+      batches += (mb?.get(BATCH_COUNTER) ?? 0) - (ma?.get(BATCH_COUNTER) ?? 0);
       histogram = addHistograms(histogram, delta);
       const pa = a.procs[i];
       const pb = b.procs[i];
@@ -165,6 +186,8 @@ export class Recorder {
     return {
       seconds,
       writes,
+      unchanged,
+      batches,
       causedWrites: b.caused - a.caused,
       liveAtStart: a.live,
       meanLive: live.length === 0 ? Number.NaN : live.reduce((s, v) => s + v, 0) / live.length,

@@ -32,9 +32,11 @@ export function stageResults(
     row('live heroes (mean)', s.meanLive, 'heroes'),
     row('store writes', s.writesPerSec, 'writes/s', true),
     row('hero loop writes', s.loopWritesPerSec, 'writes/s', true),
-    row('hero loop writes due', s.dueWritesPerSec, 'writes/s'),
-    row('loop writes achieved / due', s.keepUpRatio * 100, '%', true),
+    row('hero loop steps needing no write', s.unchangedPerSec, 'steps/s'),
+    row('hero loop steps due', s.dueWritesPerSec, 'steps/s'),
+    row('loop steps achieved / due', s.keepUpRatio * 100, '%', true),
     row('worst 4-s window achieved / due', s.minWindowRatio * 100, '%', true),
+    row('store transactions of hero writes', s.batchesPerSec, 'txn/s'),
     row('store write p50', s.writeP50Ms, 'ms'),
     row('store write p99', s.writeP99Ms, 'ms'),
     row('API assign p50', s.probeApiP50Ms, 'ms'),
@@ -71,14 +73,17 @@ export function describeStage(
       .map((n) => `${n.name} (writable ${n.writable}, peers up ${n.peersUp})`);
     return (
       `${store} ${heroes}: window ${i + 1}: ${(w.writes / w.seconds).toFixed(0)} writes/s ` +
-      `(${(w.causedWrites / w.seconds).toFixed(0)} from the API), ${w.meanLive.toFixed(0)} live, ` +
+      `(${(w.causedWrites / w.seconds).toFixed(0)} from the API` +
+      (w.batches > 0 ? `, in ${(w.batches / w.seconds).toFixed(0)} transactions/s` : '') +
+      `), ${w.meanLive.toFixed(0)} live, ` +
       `event lag p99 ${p99.toFixed(0)} ms, CPU ${cpu}, load generator ${(w.benchCpuCores * 100).toFixed(0)}%` +
       (troubled.length > 0 ? `; at its end: ${troubled.join(', ')}` : '')
     );
   });
   lines.push(
-    `${store} ${heroes}: ${s.keepsUp ? 'KEEPS UP' : 'FALLS BEHIND'}: loop writes ` +
-      `${s.loopWritesPerSec.toFixed(0)}/s of ${s.dueWritesPerSec.toFixed(0)}/s due ` +
+    `${store} ${heroes}: ${s.keepsUp ? 'KEEPS UP' : 'FALLS BEHIND'}: loop steps ` +
+      `${(s.loopWritesPerSec + s.unchangedPerSec).toFixed(0)}/s ` +
+      `(${s.unchangedPerSec.toFixed(0)}/s needed no write) of ${s.dueWritesPerSec.toFixed(0)}/s due ` +
       `(${(s.keepUpRatio * 100).toFixed(1)} %), event lag p99 ${s.earlyLagP99Ms.toFixed(0)} → ` +
       `${s.lateLagP99Ms.toFixed(0)} ms, ${s.probes} probes, ${s.probesLost} lost` +
       (s.reasons.length > 0 ? `; ${s.reasons.join('; ')}` : ''),

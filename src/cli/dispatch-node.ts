@@ -17,9 +17,9 @@ import type { Store } from '../store/types.ts';
 import type { NodeCliOptions } from './config.ts';
 import type { ControlRequest } from './control.ts';
 import { isControlCommand } from './control.ts';
+import { cityRestartHook } from './city-fate.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
-import { CrdtStore } from '../store/crdt-store.ts';
 import { RaftStore } from '../store/raft-store.ts';
 
 export async function runDispatchNode(options: NodeCliOptions, logger: Logger): Promise<void> {
@@ -104,14 +104,13 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
     control,
     partitioned: () => partitioned,
     observeWriteMs: (ms) => late.metrics?.storeWriteSeconds.observe(ms / 1000),
-    onCityRestart: () => {
-      late.metrics?.cityRestarts.inc();
-      // In crdt mode the replica shares the City's fate: it restarts empty and refills from peers.
-      if (store instanceof CrdtStore) {
-        const replica = store.restartEmpty();
-        logger.warn({ replica }, 'crdt replica restarted empty with the city; refilling from peers');
-      }
-    },
+    onUnchanged: () => late.metrics?.heroUnchanged.inc(),
+    // Raft mode: the heroes' writes of this node share log entries (group commit); see write-batcher.ts.
+    ...(store instanceof RaftStore
+      ? { heroTransactions: (ops, conditions) => store.transaction(ops, conditions) }
+      : {}),
+    // In crdt mode the replica shares the City's fate: it restarts empty and refills from peers.
+    onCityRestart: cityRestartHook(store, logger, () => late.metrics?.cityRestarts.inc()),
     onGiveUp: () => {
       logger.fatal('the city supervisor gave up (destroyed too often): stopping this node');
       void shutdown('restart intensity exceeded', 1, false);
@@ -119,7 +118,8 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
   });
   const dispatch = late.app;
   const metrics = createNodeMetrics({
-    heroes: () => dispatch.directory.all().length,
+    heroes: () => dispatch.directory.size,
+    batches: () => dispatch.batcher?.stats.batches ?? 0,
     hosted: () => dispatch.placement.localKeys().length,
     peersUp: () => node.nodes().length,
     writable: () => store.writable(),

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of a dispatch node: default process metrics (event-loop lag, GC, heap) plus
- * heroes, hosted heroes, node status, city restarts and store write latency.
+ * heroes, hosted heroes, node status, city restarts, store write latency, the transactions hero
+ * writes were grouped into, and hero steps that needed no write.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -8,10 +9,13 @@ export interface NodeMetrics {
   readonly registry: Registry;
   readonly cityRestarts: Counter;
   readonly storeWriteSeconds: Histogram;
+  readonly heroUnchanged: Counter;
 }
 
 export function createNodeMetrics(sample: {
   heroes: () => number;
+  /** Store transactions the hero writes were grouped into so far (raft mode; 0 otherwise). */
+  batches: () => number;
   hosted: () => number;
   peersUp: () => number;
   writable: () => boolean;
@@ -24,6 +28,15 @@ export function createNodeMetrics(sample: {
     registers: [registry],
     collect() {
       this.set(sample.heroes());
+    },
+  });
+  new Counter({
+    name: 'store_write_batches_total',
+    help: 'Store transactions the hero writes were grouped into (raft mode): writes / batches = batch size',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sample.batches());
     },
   });
   new Gauge({
@@ -61,5 +74,10 @@ export function createNodeMetrics(sample: {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
   });
-  return { registry, cityRestarts, storeWriteSeconds };
+  const heroUnchanged = new Counter({
+    name: 'dispatch_hero_unchanged_total',
+    help: 'Hero steps (loop, patrol, villain) that changed nothing but the time and were not written',
+    registers: [registry],
+  });
+  return { registry, cityRestarts, storeWriteSeconds, heroUnchanged };
 }

@@ -21,6 +21,8 @@ import type { NodeRole, StoreMode } from './model.ts';
 import { CITY_NAMES } from './model.ts';
 import type { Rng } from './rules.ts';
 import type { NodeAction } from './service.ts';
+import type { TransactionFn } from './write-batcher.ts';
+import { WriteBatcher } from './write-batcher.ts';
 
 export interface DispatchAppOptions {
   readonly node: ClusterNode;
@@ -40,6 +42,13 @@ export interface DispatchAppOptions {
   readonly cities?: readonly string[];
   /** Latency of each hero write, ms (metrics). */
   readonly observeWriteMs?: (ms: number) => void;
+  /** Each hero step that changed nothing and so was not written (metrics). */
+  readonly onUnchanged?: () => void;
+  /**
+   * The store's multi-key transaction (raft mode): hero writes of this node are then grouped into
+   * one transaction per batch (`write-batcher.ts`). Default: one store write per hero change.
+   */
+  readonly heroTransactions?: TransactionFn;
   /** Each restart of the City by its supervisor (metrics). */
   readonly onCityRestart?: () => void;
   /** Whether this node is cut off by the chaos controls (for the nodes table). */
@@ -50,6 +59,8 @@ export interface DispatchApp {
   readonly service: ClusterDispatchService;
   readonly placement: DistributedSupervisor;
   readonly directory: HeroDirectory;
+  /** Groups hero writes (raft mode); undefined when each write goes alone. */
+  readonly batcher: WriteBatcher | undefined;
   /** Graceful: hand heroes off to the other nodes, stop the city. */
   stop(): Promise<void>;
 }
@@ -58,7 +69,11 @@ const CITIES: readonly string[] = CITY_NAMES;
 
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;
-  const heroes = new HeroStore(o.store, o.observeWriteMs);
+  const batcher = o.heroTransactions ? new WriteBatcher({ transaction: o.heroTransactions }) : undefined;
+  const heroes = new HeroStore(o.store, {
+    ...(o.observeWriteMs ? { observeWriteMs: o.observeWriteMs } : {}),
+    ...(batcher ? { batcher } : {}),
+  });
   const directory = await HeroDirectory.load(heroes.table);
   const isCity = (full: string): boolean => CITIES.includes(shortName(full));
   const placement = await startDistributedSupervisor({
@@ -70,6 +85,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
         nodeName: o.node.shortName,
         rng,
         now: Date.now,
+        ...(o.onUnchanged ? { onUnchanged: o.onUnchanged } : {}),
         ...(o.heroTickMs ? { tickMs: o.heroTickMs } : {}),
       }),
     },
@@ -108,7 +124,8 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     control: o.control,
   });
   status.start(() => service.notifyCluster());
-  placement.onLocalChange(() => status.announce());
+  // Heroes start and stop here many times a second under load: one announcement per burst.
+  placement.onLocalChange(() => status.announceSoon());
 
   let app: Application | undefined;
   if (o.role === 'city') {
@@ -162,6 +179,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     service,
     placement,
     directory,
+    batcher,
     async stop() {
       await placement.stop({ handOff: true });
       await app?.stop();

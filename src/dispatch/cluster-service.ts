@@ -68,7 +68,8 @@ export class ClusterDispatchService implements DispatchService {
   }
 
   private emit(event: DispatchEvent): void {
-    for (const l of [...this.listeners]) l(event);
+    // A listener removed meanwhile is skipped; one added meanwhile sees this event too (harmless).
+    for (const l of this.listeners) l(event);
   }
 
   private dest(id: string): Dest {
@@ -94,7 +95,7 @@ export class ClusterDispatchService implements DispatchService {
     const id = randomUUID();
     const hero = newHero(id, input.name ?? heroName(this.d.rng), '', Date.now());
     try {
-      await this.d.heroes.table.put(id, hero, { expectVersion: 0 });
+      await this.d.heroes.create(hero);
     } catch (err) {
       throw toDispatchError(err);
     }

@@ -1,7 +1,7 @@
 /**
  * Every node announces its status (role, store role, web URL, heroes hosted) on a pub/sub topic
- * once a second and on change; each node keeps the latest announcement of every peer, so
- * `GET /api/cluster` is answered locally.
+ * once a second and on change (`announceSoon`: at most one per `coalesceMs` for bursts of changes);
+ * each node keeps the latest announcement of every peer, so `GET /api/cluster` is answered locally.
  */
 import type { ClusterNode } from '../cluster/node.ts';
 import { shortName } from '../cluster/protocol.ts';
@@ -23,12 +23,16 @@ export class ClusterStatus {
   private readonly node: ClusterNode;
   private readonly self: () => NodeStatus;
   private readonly partitioned: () => boolean;
+  private readonly coalesceMs: number;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private soon: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(node: ClusterNode, self: () => NodeStatus, partitioned: () => boolean) {
+  /** `coalesceMs`: delay of an announcement asked for by `announceSoon`. Default 100 ms. */
+  constructor(node: ClusterNode, self: () => NodeStatus, partitioned: () => boolean, coalesceMs = 100) {
     this.node = node;
     this.self = self;
     this.partitioned = partitioned;
+    this.coalesceMs = coalesceMs;
   }
 
   start(onChange: () => void): void {
@@ -46,11 +50,22 @@ export class ClusterStatus {
   }
 
   announce(): void {
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
     this.node.pubsub.publish(STATUS_TOPIC, this.self());
+  }
+
+  /** Announce within `coalesceMs`; calls meanwhile share that one announcement. */
+  announceSoon(): void {
+    if (this.soon) return;
+    this.soon = setTimeout(() => this.announce(), this.coalesceMs);
+    this.soon.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
   }
 
   /** Every node known, with its status as this node sees it. */

@@ -6,7 +6,9 @@
  *
  * Loop every 4 s (rules.ts): rest or fight. The city sends `patrol` and `villain`. At health ≤ 0 the
  * record is deleted first, then the actor stops (normal exit: the placement record goes too).
- * On a timeout or without quorum the change is dropped and the last committed value kept.
+ * On a timeout or without quorum the change is dropped and the last committed value kept. A step
+ * that changes nothing but the time (a rest at full health, a patrol order to a hero already on
+ * patrol) is not written: the stored record already says the same.
  *
  * Client API: `getHero`, `assignHero`, `terminateHero` (calls), `patrol`, `villain` (casts).
  */
@@ -28,6 +30,8 @@ export interface HeroEnv {
   readonly tickMs?: number;
   /** Retry period of the start-up read, ms. Default 2 000 (episode 6). */
   readonly retryMs?: number;
+  /** Each step that changed nothing and so wrote nothing (metrics). */
+  readonly onUnchanged?: () => void;
 }
 
 export type HeroCall =
@@ -87,7 +91,12 @@ export function heroBehaviour(
 
   async function change(state: State, ctx: ActorContext, f: (h: Hero) => Hero): Promise<State> {
     if (!state.hero) return state;
-    const next = await commit(state, f(state.hero), ctx);
+    const wanted = f(state.hero);
+    if (sameButTime(wanted, state.hero)) {
+      env.onUnchanged?.();
+      return state;
+    }
+    const next = await commit(state, wanted, ctx);
     if (next.hero && isDead(next.hero)) return die(next, ctx);
     return next;
   }
@@ -164,6 +173,9 @@ export function heroBehaviour(
             return { noreply: true, state };
           }
           const before = state.version;
+          // Already there, idle and at full health: nothing to write, and the assignment stands.
+          if (sameButTime(assign(state.hero, msg.location, env.now()), state.hero))
+            return { reply: state.hero, state };
           const next = await change(state, ctx, (h) => assign(h, msg.location, env.now()));
           if (next.version === before || !next.hero || next.hero.location !== msg.location) {
             ctx.replyError(
@@ -187,6 +199,14 @@ export function heroBehaviour(
       }
     },
   };
+}
+
+/** Whether `a` and `b` differ at most in `updatedAt`. */
+export function sameButTime(a: Hero, b: Hero): boolean {
+  const keys = Object.keys(a) as (keyof Hero)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (k !== 'updatedAt' && a[k] !== b[k]) return false;
+  return true;
 }
 
 export const getHero = (system: ActorSystem, dest: Dest): Promise<Hero> =>

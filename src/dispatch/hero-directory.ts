@@ -19,7 +19,12 @@ export class HeroDirectory {
   apply(id: string, hero: Hero | undefined): void {
     if (hero) this.heroes.set(id, hero);
     else this.heroes.delete(id);
-    for (const l of [...this.listeners]) l({ id, hero });
+    for (const l of this.listeners) l({ id, hero });
+  }
+
+  /** Number of live heroes known (no copy, no sort: for metrics). */
+  get size(): number {
+    return this.heroes.size;
   }
 
   all(): Hero[] {

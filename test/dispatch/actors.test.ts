@@ -116,3 +116,41 @@ test('the city sends a random hero in the city on patrol every 5 s, and fights a
     [{ type: 'patrol' }, { type: 'villain' }],
   );
 });
+
+test('a step that changes nothing but the time is not written (a patrol order to a hero on patrol)', async () => {
+  const scheduler = new SimScheduler();
+  const system = new ActorSystem({ scheduler });
+  const store = new MemoryStore({ now: () => scheduler.now() });
+  const heroes = new HeroStore(store);
+  await heroes.table.put(ID, { ...newHero(ID, 'Agent Lynx', 'gotham', 0), isPatrolling: true });
+  let unchanged = 0;
+  const pid = await system.spawn(
+    heroBehaviour({
+      heroes,
+      nodeName: 'gotham',
+      rng: seededRng(1),
+      now: () => scheduler.now(),
+      onUnchanged: () => unchanged++,
+    }),
+    { key: ID, args: {}, epoch: 1 },
+  );
+  await scheduler.advance(0);
+  const before = (await heroes.read(ID))!.version;
+  system.cast(pid, { type: 'patrol' });
+  await scheduler.advance(10);
+  assert.equal((await heroes.read(ID))!.version, before, 'no write');
+  assert.equal(unchanged, 1);
+  system.cast(pid, { type: 'villain' }); // a real change: health drops, written
+  await scheduler.advance(0);
+  assert.ok((await heroes.read(ID))!.version > before);
+  assert.ok((await read(heroes))!.health < 100);
+});
+
+test('assigning a hero where it already is, idle at full health, succeeds without a write', async () => {
+  const { scheduler, system, heroes, pid } = await setup({ location: 'gotham' });
+  const before = (await heroes.read(ID))!.version;
+  const p = system.call<Hero>(pid, { type: 'assign', location: 'gotham' });
+  await scheduler.advance(0);
+  assert.equal((await p).location, 'gotham');
+  assert.equal((await heroes.read(ID))!.version, before);
+});

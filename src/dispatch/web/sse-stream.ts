@@ -10,6 +10,9 @@
  * stream.close(); // e.g. from the server's preClose hook
  * ```
  *
+ * Events sent in one turn of the event loop leave in one socket write (at the next `setImmediate`):
+ * a node emitting thousands of hero changes a second costs one write per turn, not one per event.
+ *
  * Back-pressure: `backedUp` is true while more than `maxBufferedBytes` wait in the socket's buffer;
  * callers that cannot coalesce should then `close()` the stream (the client reconnects and
  * resynchronises) rather than queue without bound.
@@ -33,6 +36,9 @@ export class SseStream {
   readonly #heartbeat: NodeJS.Timeout;
   readonly #closeListeners: (() => void)[] = [];
   #closed = false;
+  /** Events of this turn, not yet written. */
+  #pending = '';
+  #flushScheduled = false;
 
   constructor(res: ServerResponse, options: SseStreamOptions = {}) {
     this.#res = res;
@@ -57,7 +63,7 @@ export class SseStream {
   }
 
   get backedUp(): boolean {
-    return this.#res.writableLength > this.#maxBuffered;
+    return this.#res.writableLength + this.#pending.length > this.#maxBuffered;
   }
 
   /** Sends one event; multi-line data becomes several `data:` lines, as the format requires. */
@@ -66,7 +72,10 @@ export class SseStream {
     const lines = data.split(/\r\n|\r|\n/);
     let frame = `event: ${event.replace(/[\r\n]/g, '')}\n`;
     for (const line of lines) frame += `data: ${line}\n`;
-    this.#write(`${frame}\n`);
+    this.#pending += `${frame}\n`;
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
   }
 
   /** Runs once, when the stream ends for any reason. */
@@ -90,8 +99,17 @@ export class SseStream {
 
   close(): void {
     if (this.#closed) return;
+    this.#flush();
     this.#res.end();
     this.#finish();
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#pending === '') return;
+    const chunk = this.#pending;
+    this.#pending = '';
+    this.#write(chunk);
   }
 
   #write(chunk: string): void {
@@ -106,6 +124,7 @@ export class SseStream {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#pending = '';
     clearInterval(this.#heartbeat);
     if (!this.#res.writableEnded) this.#res.end();
     for (const listener of this.#closeListeners.splice(0)) listener();

@@ -1,0 +1,26 @@
+/**
+ * What a City restart does beyond the City actor (DESIGN §2, destroy city): in crdt mode the node's
+ * store replica is in the City's supervision subtree, so it restarts with it — empty, under a new
+ * replica id — and refills from its peers; in raft mode the member stays (it recovers from its disk
+ * log only when the node itself restarts), so nothing else happens.
+ *
+ * ```ts
+ * const onCityRestart = cityRestartHook(store, logger, () => metrics.cityRestarts.inc());
+ * await startDispatchApp({ ..., onCityRestart });
+ * ```
+ *
+ * When not to use: for the 4th crash within 5 s — that takes the node down (`onGiveUp`).
+ */
+import type { Logger } from 'pino';
+import { CrdtStore } from '../store/crdt-store.ts';
+import type { Store } from '../store/types.ts';
+
+export function cityRestartHook(store: Store, logger: Logger, count: () => void): () => void {
+  return () => {
+    count();
+    if (store instanceof CrdtStore) {
+      const replica = store.restartEmpty();
+      logger.warn({ replica }, 'crdt replica restarted empty with the city; refilling from peers');
+    }
+  };
+}
