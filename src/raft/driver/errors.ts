@@ -11,6 +11,7 @@
  *
  * When not to use: the table store turns these into `StoreError`s; applications see those.
  */
+import { codedError } from '../coded-error.ts';
 
 interface RequestErrorOptions {
   readonly cause?: unknown;
@@ -18,69 +19,34 @@ interface RequestErrorOptions {
   readonly maybeApplied?: boolean;
 }
 
-/** An option is out of range. */
-export class RaftDriverConfigError extends Error {
-  readonly code = 'raft_config';
-  override readonly name = 'RaftDriverConfigError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+/** A request's error base: `codedError` plus `maybeApplied` (false unless given). */
+function requestError<C extends string>(code: C) {
+  return class RequestError extends codedError(code) {
+    readonly maybeApplied: boolean;
+    constructor(message: string, options: RequestErrorOptions = {}) {
+      super(message, options.cause === undefined ? undefined : { cause: options.cause });
+      this.maybeApplied = options.maybeApplied ?? false;
+    }
+  };
 }
+
+/** An option is out of range. */
+export class RaftDriverConfigError extends codedError('raft_config') {}
 
 /** No leader is known, or a majority of voters is unreachable, so nothing can commit now. */
-export class NoQuorumError extends Error {
-  readonly code = 'no_quorum';
-  override readonly name = 'NoQuorumError';
-  readonly maybeApplied: boolean;
-  constructor(message: string, options: RequestErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.maybeApplied = options.maybeApplied ?? false;
-  }
-}
+export class NoQuorumError extends requestError('no_quorum') {}
 
 /** The request did not finish within its timeout although a quorum seemed reachable. */
-export class RequestTimeoutError extends Error {
-  readonly code = 'timeout';
-  override readonly name = 'RequestTimeoutError';
-  readonly maybeApplied: boolean;
-  constructor(message: string, options: RequestErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.maybeApplied = options.maybeApplied ?? false;
-  }
-}
+export class RequestTimeoutError extends requestError('timeout') {}
 
 /** A command is larger than `maxCommandBytes`; it was not proposed. */
-export class CommandTooLargeError extends Error {
-  readonly code = 'too_large';
-  override readonly name = 'CommandTooLargeError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class CommandTooLargeError extends codedError('too_large') {}
 
 /** The driver was closed (or failed) before the request finished. */
-export class DriverClosedError extends Error {
-  readonly code = 'closed';
-  override readonly name = 'DriverClosedError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class DriverClosedError extends codedError('closed') {}
 
 /** A membership change is not valid for the current configuration. */
-export class MembershipChangeError extends Error {
-  readonly code = 'membership';
-  override readonly name = 'MembershipChangeError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class MembershipChangeError extends codedError('membership') {}
 
 /** The cluster node already hosts a running Raft member; close it first. */
-export class AlreadyAttachedError extends Error {
-  readonly code = 'already_attached';
-  override readonly name = 'AlreadyAttachedError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class AlreadyAttachedError extends codedError('already_attached') {}

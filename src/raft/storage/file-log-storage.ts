@@ -40,7 +40,7 @@
 import { constants as fsConstants, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Entry, HardState, InitialState, Snapshot } from '../core/types.ts';
+import type { HardState, Snapshot } from '../core/types.ts';
 import {
   StorageClosedError,
   StorageCorruptError,
@@ -48,6 +48,7 @@ import {
   type StorageBatch,
 } from './log-storage.ts';
 import { LogState } from './log-state.ts';
+import { asError, LogStateReader } from './log-state-reader.ts';
 import {
   decodeSnapshot,
   parseSnapshotFileName,
@@ -118,7 +119,7 @@ function segmentName(seq: number): string {
   return `wal-${seq.toString(16).padStart(16, '0')}.log`;
 }
 
-export class FileLogStorage implements LogStorage {
+export class FileLogStorage extends LogStateReader implements LogStorage {
   private readonly dir: string;
   private readonly segmentBytes: number;
   private readonly fsync: boolean;
@@ -126,7 +127,6 @@ export class FileLogStorage implements LogStorage {
   private readonly inline: boolean;
   /** Segments are opened with O_DSYNC: a completed write is durable, no fdatasync needed. */
   private readonly dsync: boolean;
-  private readonly state: LogState;
   private readonly segments: Segment[];
   private active: FileHandle;
   private snapshotFiles: string[];
@@ -143,12 +143,12 @@ export class FileLogStorage implements LogStorage {
     opts: { segmentBytes: number; fsync: boolean; writes: LogWrites },
     recovered: { state: LogState; segments: Segment[]; active: FileHandle; snapshotFiles: string[] },
   ) {
+    super(recovered.state);
     this.dir = dir;
     this.segmentBytes = opts.segmentBytes;
     this.fsync = opts.fsync;
     this.inline = opts.writes === 'inline';
     this.dsync = opts.fsync && this.inline;
-    this.state = recovered.state;
     this.segments = recovered.segments;
     this.active = recovered.active;
     this.snapshotFiles = recovered.snapshotFiles;
@@ -262,10 +262,6 @@ export class FileLogStorage implements LogStorage {
     );
   }
 
-  initialState(): InitialState {
-    return this.state.initialState();
-  }
-
   save(batch: StorageBatch): Promise<void> {
     const err = this.unusable();
     if (err !== null) return Promise.reject(err);
@@ -285,7 +281,7 @@ export class FileLogStorage implements LogStorage {
       }
     } catch (cause) {
       // The in-memory image may be half-updated: refuse further use rather than diverge from disk.
-      this.failure = cause instanceof Error ? cause : new Error(String(cause));
+      this.failure = asError(cause);
       return Promise.reject(this.failure);
     }
     const hs = batch.hardState;
@@ -311,7 +307,7 @@ export class FileLogStorage implements LogStorage {
         try {
           this.writeInline(Buffer.concat(frames, bytes));
         } catch (cause) {
-          this.failure = cause instanceof Error ? cause : new Error(String(cause));
+          this.failure = asError(cause);
           return Promise.reject(
             new StorageClosedError('file log storage write failed', { cause: this.failure }),
           );
@@ -341,36 +337,12 @@ export class FileLogStorage implements LogStorage {
     try {
       this.state.compact(index);
     } catch (cause) {
-      return Promise.reject(cause instanceof Error ? cause : new Error(String(cause)));
+      return Promise.reject(asError(cause));
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ type: 'compact', index, resolve, reject });
       this.kick();
     });
-  }
-
-  firstIndex(): number {
-    return this.state.firstIndex();
-  }
-
-  lastIndex(): number {
-    return this.state.lastIndex();
-  }
-
-  term(index: number): number | undefined {
-    return this.state.term(index);
-  }
-
-  entries(lo: number, hi: number): Entry[] {
-    return this.state.entries(lo, hi);
-  }
-
-  hardState(): HardState {
-    return this.state.hardState();
-  }
-
-  snapshot(): Snapshot | null {
-    return this.state.snapshot();
   }
 
   /** Names of the segment files, oldest first (for tests and tooling). */
@@ -434,7 +406,7 @@ export class FileLogStorage implements LogStorage {
         await this.run(jobs);
         for (const j of jobs) j.resolve();
       } catch (cause) {
-        this.failure ??= cause instanceof Error ? cause : new Error(String(cause));
+        this.failure ??= asError(cause);
         const err = new StorageClosedError('file log storage write failed', { cause: this.failure });
         for (const j of jobs) j.reject(err);
       }

@@ -32,6 +32,7 @@
  *
  * When not to use: application data does not belong here; only the Raft log and its snapshot do.
  */
+import { codedError } from '../coded-error.ts';
 import type { Entry, HardState, InitialState, Snapshot } from '../core/types.ts';
 
 export interface StorageBatch {
@@ -62,28 +63,10 @@ export interface LogStorage {
 }
 
 /** A read or write outside the stored range, or a batch that would leave a hole. */
-export class StorageRangeError extends Error {
-  readonly code = 'STORAGE_RANGE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StorageRangeError';
-  }
-}
+export class StorageRangeError extends codedError('STORAGE_RANGE') {}
 
 /** Stored data failed its checksum somewhere other than a torn tail; refusing to guess. */
-export class StorageCorruptError extends Error {
-  readonly code = 'STORAGE_CORRUPT';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StorageCorruptError';
-  }
-}
+export class StorageCorruptError extends codedError('STORAGE_CORRUPT') {}
 
 /** The storage was used after `close()`, or a previous write failed and left it unusable. */
-export class StorageClosedError extends Error {
-  readonly code = 'STORAGE_CLOSED';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StorageClosedError';
-  }
-}
+export class StorageClosedError extends codedError('STORAGE_CLOSED') {}

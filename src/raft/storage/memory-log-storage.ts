@@ -15,38 +15,23 @@
  *
  * When not to use: anywhere a restart must keep the member's vote and log; use `FileLogStorage`.
  */
-import type { Entry, HardState, InitialState, Snapshot } from '../core/types.ts';
 import { StorageClosedError, type LogStorage, type StorageBatch } from './log-storage.ts';
 import { LogState } from './log-state.ts';
+import { asError, LogStateReader } from './log-state-reader.ts';
 
-export class MemoryLogStorage implements LogStorage {
-  private state: LogState;
+export class MemoryLogStorage extends LogStateReader implements LogStorage {
   private closed = false;
 
   constructor(state: LogState = new LogState()) {
-    this.state = state;
-  }
-
-  initialState(): InitialState {
-    return this.state.initialState();
+    super(state);
   }
 
   save(batch: StorageBatch): Promise<void> {
-    try {
-      this.applyBatch(batch);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    return settle(() => this.applyBatch(batch));
   }
 
   compact(index: number): Promise<void> {
-    try {
-      this.compactSync(index);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    return settle(() => this.compactSync(index));
   }
 
   /** `save` without the promise. */
@@ -61,30 +46,6 @@ export class MemoryLogStorage implements LogStorage {
     this.state.compact(index);
   }
 
-  firstIndex(): number {
-    return this.state.firstIndex();
-  }
-
-  lastIndex(): number {
-    return this.state.lastIndex();
-  }
-
-  term(index: number): number | undefined {
-    return this.state.term(index);
-  }
-
-  entries(lo: number, hi: number): Entry[] {
-    return this.state.entries(lo, hi);
-  }
-
-  hardState(): HardState {
-    return this.state.hardState();
-  }
-
-  snapshot(): Snapshot | null {
-    return this.state.snapshot();
-  }
-
   clone(): MemoryLogStorage {
     return new MemoryLogStorage(this.state.clone());
   }
@@ -96,5 +57,15 @@ export class MemoryLogStorage implements LogStorage {
 
   private check(): void {
     if (this.closed) throw new StorageClosedError('memory log storage is closed');
+  }
+}
+
+/** Runs `fn` now; its throw becomes the rejection. */
+function settle(fn: () => void): Promise<void> {
+  try {
+    fn();
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(asError(err));
   }
 }
