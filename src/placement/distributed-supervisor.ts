@@ -20,6 +20,13 @@
  *
  * Placed actors receive `PlacedInit` in `init`; they should answer the `$placement` calls.
  *
+ * Work is incremental: a key is reconciled when something that can change its placement happens —
+ * its record changed (the store's change feed), its local child exited, or the membership changed
+ * (then only the keys a membership change can move: those owned by this node, by no node, or by a
+ * node that is not live). Keys that failed are retried on the next tick, keys that waited for a
+ * writable store when it is writable again; a full sweep of every key every `fullSweepIntervalMs`
+ * is the safety net for anything a missed event left behind.
+ *
  * Epoch fencing (CP mode, a store with transactions such as the Raft store): the owner and epoch
  * in the record are the fence. `init.fenced` (or `fenced(key, epoch)`) writes only while this node
  * still owns the child at that epoch, and `fence(key, epoch)` gives the condition to add to a
@@ -36,6 +43,8 @@ import { StoreError } from '../store/types.ts';
 import { PlacementError } from './errors.ts';
 import type { FenceHost, FencedWriter } from './fence.ts';
 import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
+import type { Local } from './indexes.ts';
+import { KeysByOwner, LocalChildren } from './indexes.ts';
 import { rendezvous } from './rendezvous.ts';
 import type { PlacedChildSpec, PlacedInit, PlacementRecord, PlacementStrategy } from './types.ts';
 
@@ -50,8 +59,17 @@ export interface DistributedSupervisorOptions {
   readonly eligible?: (node: string) => boolean;
   /** Store table of the records. Default `placement`. */
   readonly table?: string;
-  /** Periodic full reconcile, ms. Default 1 000: repairs anything a missed event left behind. */
+  /**
+   * Retry tick, ms. Default 1 000: keys whose reconcile failed (a store error, a child that failed
+   * to start) run again on the next tick, the pace the old full reconcile retried them at.
+   */
   readonly reconcileIntervalMs?: number;
+  /**
+   * Full sweep of every key, ms. Default 15 000: the safety net behind the event-driven path (a
+   * missed change or membership event). Each sweep costs one reconcile per key, so at 10 000
+   * children it is kept well apart; events, not the sweep, carry failover and handoff.
+   */
+  readonly fullSweepIntervalMs?: number;
   /** How long to wait for a record's owner we have never seen before taking its children, ms. Default 3 000. */
   readonly unknownOwnerGraceMs?: number;
   /** Stop local children after the store has been unwritable this long, ms. Default 1 500. */
@@ -61,11 +79,6 @@ export interface DistributedSupervisorOptions {
 /** How often writability is checked for the quorum-loss stop, ms. */
 const QUORUM_CHECK_MS = 100;
 
-interface Local {
-  pid: Pid;
-  epoch: number;
-}
-
 export class DistributedSupervisor implements NameResolver {
   private readonly node: ClusterNode;
   private readonly store: Store;
@@ -73,12 +86,23 @@ export class DistributedSupervisor implements NameResolver {
   private readonly options: DistributedSupervisorOptions;
   private readonly records = new Map<string, PlacementRecord>();
   private readonly versions = new Map<string, number>();
-  private readonly local = new Map<string, Local>();
+  /** Keys of the records by owner: what a membership change can affect. */
+  private readonly owners = new KeysByOwner();
+  private readonly local = new LocalChildren();
   private readonly busy = new Map<string, Promise<void>>();
-  private readonly dirty = new Set<string>();
+  /** Keys asked for while their reconcile ran: they run once more when it ends. */
+  private readonly rerun = new Set<string>();
+  /** Keys whose reconcile failed: run again on the next tick. */
+  private readonly retry = new Set<string>();
+  /** Keys that need a writable store (claim, start): run again once it is writable. */
+  private readonly deferred = new Set<string>();
+  /** `startChild` callers waiting for a key to resolve, woken by the events that can resolve it. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   private readonly strategies: Record<string, PlacementStrategy>;
   private host: Pid | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private quorumTimer: ReturnType<typeof setInterval> | undefined;
   private unwritableSince: number | undefined;
   private stopped = false;
@@ -124,32 +148,31 @@ export class DistributedSupervisor implements NameResolver {
     };
     this.host = await this.node.system.spawn(host, undefined, { name: `placement_${this.table.name}` });
     this.table.subscribe((change) => {
-      if (change.value === undefined) {
-        this.records.delete(change.key);
-        this.versions.delete(change.key);
-      } else {
-        this.records.set(change.key, change.value);
-        this.versions.set(change.key, change.version);
-      }
+      if (change.value === undefined) this.forget(change.key);
+      else this.remember(change.key, change.value, change.version);
       this.schedule(change.key);
+      this.wake(change.key);
     });
-    for (const v of await this.table.list({ stale: true })) {
-      this.records.set(v.key, v.value);
-      this.versions.set(v.key, v.version);
-    }
+    for (const v of await this.table.list({ stale: true })) this.remember(v.key, v.value, v.version);
     this.startedAt = Date.now();
     for (const peer of this.node.nodes()) this.seenUp.add(peer);
     this.node.onNodeUp((peer) => {
       this.seenUp.add(peer);
       this.seenDown.delete(peer);
-      this.reconcileAll();
+      this.membershipChanged();
+      for (const key of [...this.waiters.keys()]) this.wake(key); // whereis needs the owner connected
     });
     this.node.onNodeDown((peer) => {
       this.seenDown.add(peer);
-      this.reconcileAll();
+      this.membershipChanged();
     });
     this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs ?? 1000);
     this.timer.unref();
+    this.sweepTimer = setInterval(() => this.reconcileAll(), this.options.fullSweepIntervalMs ?? 15_000);
+    this.sweepTimer.unref();
+    // Owners never seen become replaceable once the grace has passed: no event says so.
+    this.graceTimer = setTimeout(() => this.membershipChanged(), this.graceMs() + 10);
+    this.graceTimer.unref();
     // Checked apart from the (heavier) reconcile, so the stop follows quorum loss within ~100 ms.
     this.quorumTimer = setInterval(() => this.checkQuorum(), QUORUM_CHECK_MS);
     this.quorumTimer.unref();
@@ -247,15 +270,56 @@ export class DistributedSupervisor implements NameResolver {
     this.listeners.push(listener);
   }
 
-  private async awaitRunning(key: string, timeoutMs: number): Promise<Pid> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const pid = this.whereis(key);
-      if (pid) return pid;
-      if (Date.now() > deadline)
-        throw new PlacementError('timeout', `child ${key} did not start within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  /**
+   * Resolves once `whereis(key)` does. No polling: `whereis` changes only with the record (change
+   * feed), a local start or stop, or a node coming up, and each of those wakes the key's waiters.
+   */
+  private awaitRunning(key: string, timeoutMs: number): Promise<Pid> {
+    const now = this.whereis(key);
+    if (now) return Promise.resolve(now);
+    return new Promise<Pid>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        const set = this.waiters.get(key);
+        set?.delete(check);
+        if (set?.size === 0) this.waiters.delete(key);
+      };
+      const check = (): void => {
+        const pid = this.whereis(key);
+        if (pid) {
+          done();
+          resolve(pid);
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new PlacementError('timeout', `child ${key} did not start within ${timeoutMs} ms`));
+      }, timeoutMs);
+      let set = this.waiters.get(key);
+      if (!set) this.waiters.set(key, (set = new Set()));
+      set.add(check);
+    });
+  }
+
+  private wake(key: string): void {
+    const set = this.waiters.get(key);
+    if (set) for (const check of [...set]) check();
+  }
+
+  private remember(key: string, value: PlacementRecord, version: number): void {
+    this.records.set(key, value);
+    this.versions.set(key, version);
+    this.owners.set(key, value.owner);
+  }
+
+  private forget(key: string): void {
+    this.records.delete(key);
+    this.versions.delete(key);
+    this.owners.delete(key);
+  }
+
+  private graceMs(): number {
+    return this.options.unknownOwnerGraceMs ?? 3000;
   }
 
   /**
@@ -266,7 +330,7 @@ export class DistributedSupervisor implements NameResolver {
   private isGone(owner: string): boolean {
     if (this.seenDown.has(owner)) return true;
     if (this.seenUp.has(owner)) return true;
-    return Date.now() - this.startedAt > (this.options.unknownOwnerGraceMs ?? 3000);
+    return Date.now() - this.startedAt > this.graceMs();
   }
 
   private liveNodes(): string[] {
@@ -285,7 +349,10 @@ export class DistributedSupervisor implements NameResolver {
   private tick(): void {
     if (this.stopped) return;
     this.checkQuorum();
-    this.reconcileAll();
+    if (this.retry.size === 0) return;
+    const keys = [...this.retry];
+    this.retry.clear();
+    for (const key of keys) this.schedule(key);
   }
 
   /** Stops the local children once the store has been unwritable for `quorumLossStopMs`. */
@@ -293,6 +360,11 @@ export class DistributedSupervisor implements NameResolver {
     if (this.stopped) return;
     if (this.store.writable()) {
       this.unwritableSince = undefined;
+      if (this.deferred.size > 0) {
+        const keys = [...this.deferred];
+        this.deferred.clear();
+        for (const key of keys) this.schedule(key);
+      }
     } else {
       this.unwritableSince ??= Date.now();
       if (
@@ -303,36 +375,60 @@ export class DistributedSupervisor implements NameResolver {
           { children: this.local.size },
           'store unwritable (no quorum): stopping local children',
         );
-        for (const [key, l] of [...this.local]) {
+        for (const [key, l] of [...this.local.entries()]) {
           this.local.delete(key);
           this.notify(key, false);
+          this.deferred.add(key); // restarted here if this node still owns it once writable
           void this.node.system.stop(l.pid, 'shutdown', 2000);
         }
       }
     }
   }
 
+  /** The safety net: every key, whatever the events said. */
   private reconcileAll(): void {
-    for (const key of this.records.keys()) this.schedule(key);
-    for (const key of this.local.keys()) if (!this.records.has(key)) this.schedule(key);
+    if (this.stopped) return;
+    const keys = new Set(this.records.keys());
+    for (const key of this.local.keys()) keys.add(key);
+    for (const key of keys) this.schedule(key);
+  }
+
+  /**
+   * After a node went up or down (or the unknown-owner grace ran out): the keys whose placement a
+   * membership change can move — running here, owned by this node (a joiner may take them), owned
+   * by no node, or owned by a node that is not live (a survivor claims them). Keys owned by another
+   * live node are that node's business and stay untouched.
+   */
+  private membershipChanged(): void {
+    if (this.stopped) return;
+    const live = new Set(this.liveNodes());
+    const keys = new Set(this.local.keys());
+    for (const owner of this.owners.owners()) {
+      if (owner !== this.node.name && live.has(owner)) continue;
+      for (const key of this.owners.keysOf(owner)) keys.add(key);
+    }
+    // Collected first: a reconcile may write, and a store's change feed may answer synchronously.
+    for (const key of keys) this.schedule(key);
   }
 
   /** Reconciles one key at a time: a request for a busy key runs once more when the current run ends. */
   private schedule(key: string): void {
     if (this.stopped) return;
     if (this.busy.has(key)) {
-      this.dirty.add(key);
+      this.rerun.add(key);
       return;
     }
     const run = this.reconcile(key)
       .catch((err: unknown) => {
         if (!(err instanceof StoreError)) this.node.log.error({ err, key }, 'placement reconcile failed');
+        // The event that asked for this run is spent: the next tick tries again.
+        this.retry.add(key);
       })
       .finally(() => {
         this.busy.delete(key);
         // Yield to I/O before the rerun: two nodes reacting to each other's writes must not starve
         // the event loop (and with it the membership that settles their disagreement).
-        if (this.dirty.delete(key)) setImmediate(() => this.schedule(key));
+        if (this.rerun.delete(key)) setImmediate(() => this.schedule(key));
       });
     this.busy.set(key, run);
   }
@@ -359,7 +455,10 @@ export class DistributedSupervisor implements NameResolver {
         return;
       }
       if (running) await this.stopLocal(key, running);
-      if (!this.store.writable()) return;
+      if (!this.store.writable()) {
+        this.deferred.add(key);
+        return;
+      }
       await this.startLocal(rec, version);
       return;
     }
@@ -369,7 +468,11 @@ export class DistributedSupervisor implements NameResolver {
       return;
     }
     const ownerGone = rec.owner === '' || (!live.includes(rec.owner) && this.isGone(rec.owner));
-    if (desired === self && ownerGone && !this.leaving && this.store.writable()) {
+    if (desired === self && ownerGone && !this.leaving) {
+      if (!this.store.writable()) {
+        this.deferred.add(key);
+        return;
+      }
       const { pid: _pid, ...rest } = rec;
       await this.table.put(key, { ...rest, owner: self, epoch: rec.epoch + 1 }, { expectVersion: version });
     }
@@ -390,6 +493,7 @@ export class DistributedSupervisor implements NameResolver {
       pid = await this.node.system.spawn(behaviour, init, { link: this.host as Pid });
     } catch (err) {
       this.node.log.error({ err, key: rec.key }, 'placed child failed to start');
+      this.retry.add(rec.key);
       return;
     }
     this.local.set(rec.key, { pid, epoch: rec.epoch });
@@ -447,25 +551,24 @@ export class DistributedSupervisor implements NameResolver {
     this.notify(key, false);
   }
 
+  /** O(1): the pid index names the key; exits of children no longer ours are ignored. */
   private childExited(pid: Pid, reason: unknown): void {
-    for (const [key, l] of this.local) {
-      if (!samePid(l.pid, pid)) continue;
-      this.local.delete(key);
-      this.notify(key, false);
-      if (isNormalExit(reason)) {
-        // Finished on its own: the child is done for good.
-        if (this.records.get(key)?.owner === this.node.name)
-          void this.table.delete(key).catch(() => undefined);
-      } else {
-        this.node.log.warn({ key, pid: pidKey(pid) }, 'placed child crashed; restarting');
-        this.schedule(key);
-      }
-      return;
+    const key = this.local.keyOf(pid);
+    if (key === undefined) return;
+    this.local.delete(key);
+    this.notify(key, false);
+    if (isNormalExit(reason)) {
+      // Finished on its own: the child is done for good.
+      if (this.records.get(key)?.owner === this.node.name) void this.table.delete(key).catch(() => undefined);
+    } else {
+      this.node.log.warn({ key, pid: pidKey(pid) }, 'placed child crashed; restarting');
+      this.schedule(key);
     }
   }
 
   private notify(key: string, running: boolean): void {
     for (const l of this.listeners) l(key, running);
+    this.wake(key);
   }
 
   /** Stop reconciling; with `handOff`, move every local child to its next owner first (graceful leave). */
@@ -473,7 +576,7 @@ export class DistributedSupervisor implements NameResolver {
     this.leaving = true;
     if (options.handOff) {
       const others = this.liveNodes().filter((n) => n !== this.node.name);
-      for (const [key, l] of [...this.local]) {
+      for (const [key, l] of [...this.local.entries()]) {
         const rec = this.records.get(key);
         if (!rec || others.length === 0) continue;
         await this.handOff(rec, this.versions.get(key) ?? 0, l).catch((err: unknown) =>
@@ -483,6 +586,8 @@ export class DistributedSupervisor implements NameResolver {
     }
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.quorumTimer) clearInterval(this.quorumTimer);
     await Promise.all([...this.busy.values()]);
   }
