@@ -439,7 +439,8 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   const selfAddress = parseNodeName(transport.localName) ?? { name: transport.localName, ...bound };
   const system = new ActorSystem({
     node: transport.localName,
-    logger: logger.child({ node: options.name }),
+    // A logger that already names the node (the CLI binds it) is not bound twice.
+    logger: 'node' in logger.bindings() ? logger : logger.child({ node: options.name }),
     ...(options.defaultCallTimeoutMs ? { defaultCallTimeoutMs: options.defaultCallTimeoutMs } : {}),
   });
   const watch = await startWatcher(system);
