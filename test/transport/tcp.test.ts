@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
 import type { TcpTlsOptions } from '../../src/cluster/transport/tcp-transport.ts';
 import type { FramedConnection } from '../../src/cluster/transport/framed-connection.ts';
-import type { Connection } from '../../src/cluster/transport/types.ts';
+import type { Connection, PeerAddress } from '../../src/cluster/transport/types.ts';
 import { encodePayload } from '../../src/wire/codec.ts';
 import { encodeFrame, WIRE_VERSION } from '../../src/wire/frame.ts';
 import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../src/wire/message-types.ts';
@@ -34,6 +34,24 @@ async function server(options: Partial<ConstructorParameters<typeof TcpTransport
   transport.onConnection((conn) => accepted.push(conn));
   const address = await transport.listen();
   return { transport, address, logs, accepted };
+}
+
+/**
+ * A server and a client connected to it: runs `work` with the client's connection, the server's
+ * accepted end and the server's address, then closes both transports.
+ */
+async function connected(
+  work: (c: { conn: FramedConnection; peer: Connection; address: PeerAddress }) => Promise<void>,
+): Promise<void> {
+  const { transport, address, accepted } = await server();
+  const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
+  try {
+    const conn = (await client.connect(address)) as FramedConnection;
+    await waitFor(() => accepted.length === 1, 1000, 'the accepted connection');
+    await work({ conn, peer: accepted[0]!, address });
+  } finally {
+    await Promise.all([client.close(), transport.close()]);
+  }
 }
 
 describe('TCP transport', () => {
@@ -139,13 +157,9 @@ describe('TCP transport', () => {
   });
 
   it('coalesces the sends of one task into one socket write, made before the next turn of the loop', async () => {
-    const { transport, address, accepted } = await server();
-    const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
-    try {
-      const conn = (await client.connect(address)) as FramedConnection;
-      await waitFor(() => accepted.length === 1, 1000, 'the accepted connection');
+    await connected(async ({ conn, peer }) => {
       const got: unknown[] = [];
-      accepted[0]!.onMessage((_t, p) => got.push(p));
+      peer.onMessage((_t, p) => got.push(p));
       const before = conn.stats.writes;
       for (let i = 0; i < 1000; i++) conn.send(APP, i);
       await Promise.resolve();
@@ -157,19 +171,13 @@ describe('TCP transport', () => {
       await waitFor(() => got.length === 1000, 5000, 'all messages');
       assert.equal(conn.stats.writes - before, 1, 'one task of sends should be one write');
       assert.deepEqual(got.slice(0, 3), [0, 1, 2]);
-    } finally {
-      await Promise.all([client.close(), transport.close()]);
-    }
+    });
   });
 
   it('writes a burst of one task in 64 KiB pieces while it lasts, in order', async () => {
-    const { transport, address, accepted } = await server();
-    const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
-    try {
-      const conn = (await client.connect(address)) as FramedConnection;
-      await waitFor(() => accepted.length === 1, 1000, 'the accepted connection');
+    await connected(async ({ conn, peer }) => {
       const got: unknown[] = [];
-      accepted[0]!.onMessage((_t, p) => got.push(p));
+      peer.onMessage((_t, p) => got.push(p));
       const before = conn.stats.writes;
       const payload = 'x'.repeat(1000);
       for (let i = 0; i < 2000; i++) conn.send(APP, [i, payload]);
@@ -181,17 +189,11 @@ describe('TCP transport', () => {
         got.every((m, k) => Array.isArray(m) && m[0] === k && m[1] === payload),
         'out of order or damaged',
       );
-    } finally {
-      await Promise.all([client.close(), transport.close()]);
-    }
+    });
   });
 
   it('a dialled connection, reading into one reused buffer, receives frames split and packed every way intact', async () => {
-    const { transport, address, accepted } = await server();
-    const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
-    try {
-      const conn = await client.connect(address);
-      await waitFor(() => accepted.length === 1, 1000, 'the accepted connection');
+    await connected(async ({ conn, peer }) => {
       const got: Buffer[] = [];
       conn.onMessage((_t, p) => got.push(p as Buffer));
       // Sizes around the 64 KiB read buffer: frames inside one read, across two, across many.
@@ -207,12 +209,10 @@ describe('TCP transport', () => {
         ...Array.from({ length: 300 }, (_, i) => (i * 7919) % 3000),
       ];
       const sent = sizes.map((n, k) => Buffer.alloc(n, k % 251));
-      for (const blob of sent) accepted[0]!.send(APP, blob);
+      for (const blob of sent) peer.send(APP, blob);
       await waitFor(() => got.length === sent.length, 10_000, 'every message');
       got.forEach((blob, k) => assert.ok(blob.equals(sent[k]!), `message ${k} (${sizes[k]} bytes) differs`));
-    } finally {
-      await Promise.all([client.close(), transport.close()]);
-    }
+    });
   });
 
   describe('with mutual TLS', () => {
@@ -329,13 +329,9 @@ describe('TCP transport', () => {
   });
 
   it('keeps serving other connections while one peer sends garbage', async () => {
-    const { transport, address, accepted } = await server();
-    const client = new TcpTransport({ name: 'client', cookie: COOKIE, messageTypes: TYPES });
-    try {
-      const conn = await client.connect(address);
-      await waitFor(() => accepted.length === 1, 1000, 'the accepted connection');
+    await connected(async ({ conn, peer, address }) => {
       const got: unknown[] = [];
-      accepted[0]!.onMessage((_t, p) => got.push(p));
+      peer.onMessage((_t, p) => got.push(p));
       const raw = net.connect(address.port, address.host);
       raw.on('error', () => undefined);
       const rawClosed = new Promise((resolve) => raw.once('close', resolve));
@@ -343,8 +339,6 @@ describe('TCP transport', () => {
       conn.send(APP, 'still here');
       await waitFor(() => got.length === 1, 1000, 'the good message');
       await rawClosed;
-    } finally {
-      await Promise.all([client.close(), transport.close()]);
-    }
+    });
   });
 });
