@@ -4,11 +4,11 @@
  * rotate; writes are spaced `gapMs` apart so pushes do not coalesce.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
 import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 
 const SCRIPT = fileURLToPath(new URL('./replica.ts', import.meta.url));
 
@@ -25,16 +25,6 @@ interface Proc {
   readonly child: ChildProcess;
   readonly name: string;
   call(op: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function spawnProc(

@@ -7,8 +7,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../test/raft-driver/procs.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 import type { BenchTarget } from './workload.ts';
+import { readMessages } from '../lib/stream.ts';
 
 const ETCD = '/usr/bin/etcd';
 
@@ -113,28 +114,10 @@ export async function startEtcd(): Promise<BenchTarget> {
         }),
         signal: ac.signal,
       });
-      const reader = res.body!.getReader();
-      const decoder = new TextDecoder();
-      let buf = '';
-      void (async () => {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            buf += decoder.decode(value, { stream: true });
-            let nl: number;
-            while ((nl = buf.indexOf('\n')) >= 0) {
-              const line = buf.slice(0, nl).trim();
-              buf = buf.slice(nl + 1);
-              if (line.length === 0) continue;
-              const msg = JSON.parse(line) as { result?: { events?: { kv: { key: string } }[] } };
-              for (const e of msg.result?.events ?? []) onKey(Buffer.from(e.kv.key, 'base64').toString());
-            }
-          }
-        } catch {
-          // aborted
-        }
-      })();
+      readMessages(res, '\n', (line) => {
+        const msg = JSON.parse(line) as { result?: { events?: { kv: { key: string } }[] } };
+        for (const e of msg.result?.events ?? []) onKey(Buffer.from(e.kv.key, 'base64').toString());
+      });
       // Give the watch a moment to be registered on the server.
       await new Promise((r) => setTimeout(r, 200));
       return () => ac.abort();

@@ -5,6 +5,7 @@
  */
 import { api, kill, launch, startMembers, status, type ProcCluster } from '../../test/raft-driver/procs.ts';
 import type { BenchTarget } from './workload.ts';
+import { readMessages } from '../lib/stream.ts';
 
 async function ok(res: Response, alsoOk = 0): Promise<void> {
   if (res.status !== 200 && res.status !== alsoOk)
@@ -49,28 +50,11 @@ export async function startOurs(): Promise<OursTarget> {
     async watch(i, prefix, onKey) {
       const ac = new AbortController();
       const res = await fetch(`${base(i)}/watch/bench`, { signal: ac.signal });
-      const reader = res.body!.getReader();
-      const decoder = new TextDecoder();
-      let buf = '';
-      void (async () => {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            buf += decoder.decode(value, { stream: true });
-            let end: number;
-            while ((end = buf.indexOf('\n\n')) >= 0) {
-              const event = buf.slice(0, end);
-              buf = buf.slice(end + 2);
-              if (!event.startsWith('data: ')) continue;
-              const { key } = JSON.parse(event.slice(6)) as { key: string };
-              if (key.startsWith(prefix)) onKey(key);
-            }
-          }
-        } catch {
-          // aborted
-        }
-      })();
+      readMessages(res, '\n\n', (event) => {
+        if (!event.startsWith('data: ')) return;
+        const { key } = JSON.parse(event.slice(6)) as { key: string };
+        if (key.startsWith(prefix)) onKey(key);
+      });
       return () => ac.abort();
     },
     kill: (i) => kill(m[i]!),

@@ -1,5 +1,6 @@
 import type { ClusterNode, NodeDownReason, NodeOptions } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
+import { waitFor } from '../../src/testing/wait-for.ts';
 
 export const COOKIE = 'test-cookie';
 
@@ -17,13 +18,7 @@ export async function startCluster(
   return all;
 }
 
-export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { waitFor } from '../../src/testing/wait-for.ts';
 
 export async function stopAll(nodes: ClusterNode[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop()));

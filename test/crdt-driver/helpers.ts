@@ -7,6 +7,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import { awaitConverged } from '../../src/crdt/driver/index.ts';
 import type { CrdtStore, CrdtStoreOptions } from '../../src/store/crdt-store.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
+import { waitFor } from '../../src/testing/wait-for.ts';
 
 export const COOKIE = 'crdt-driver-test';
 
@@ -119,20 +120,7 @@ export async function startCrdtCluster(
   return cluster;
 }
 
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-  pollMs = 10,
-): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await condition()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-}
+export { waitFor } from '../../src/testing/wait-for.ts';
 
 /** The table's contents as one comparable string. */
 export async function contents(store: CrdtStore, table: string): Promise<string> {

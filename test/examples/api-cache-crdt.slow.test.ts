@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { CachedTodo } from '../../examples/api-cache/todo.ts';
 import { startTodoServer } from '../../examples/api-cache/upstream.ts';
 import type { CacheProc, Info } from './procs.ts';
-import { freePort, getJson, kill9, launch, waitMesh } from './procs.ts';
+import { freePort } from '../../src/testing/free-port.ts';
+import { getJson, kill9, launch, waitMesh } from './procs.ts';
 import { waitFor } from './helpers.ts';
 
 test(

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { CachedTodo } from '../../examples/api-cache/todo.ts';
 import { startTodoServer, todoFor } from '../../examples/api-cache/upstream.ts';
 import type { CacheProc } from './procs.ts';
-import { freePort, getJson, kill9, launch, waitMesh } from './procs.ts';
+import { freePort } from '../../src/testing/free-port.ts';
+import { getJson, kill9, launch, waitMesh } from './procs.ts';
 
 test(
   'three cache node processes (process, memory and disk stores) in a static-list cluster: after kill -9 and a restart, only the disk node still has the todo cached',

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { CachedTodo } from '../../examples/api-cache/todo.ts';
 import { startTodoServer } from '../../examples/api-cache/upstream.ts';
 import type { CacheProc, Info } from './procs.ts';
-import { freePort, getJson, kill9, launch, waitMesh } from './procs.ts';
+import { freePort } from '../../src/testing/free-port.ts';
+import { getJson, kill9, launch, waitMesh } from './procs.ts';
 import { waitFor } from './helpers.ts';
 
 test(

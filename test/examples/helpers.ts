@@ -1,6 +1,7 @@
 /** Shared helpers of the example tests: nodes started apart or meshed, polling, a manual clock. */
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
+import { waitFor } from '../../src/testing/wait-for.ts';
 
 export const COOKIE = 'examples-test-cookie';
 
@@ -23,17 +24,7 @@ export async function startMeshed(names: readonly string[]): Promise<ClusterNode
   return nodes;
 }
 
-export async function waitFor(
-  pred: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await sleep(5);
-  }
-}
+export { waitFor } from '../../src/testing/wait-for.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

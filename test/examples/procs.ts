@@ -1,7 +1,6 @@
 /** OS-process harness of the example tests: cache nodes as child processes, reached over HTTP. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './helpers.ts';
 
@@ -14,18 +13,6 @@ export interface CacheProc {
   httpPort: number;
   fullName: string;
   stderr: string;
-}
-
-/** A free TCP port on loopback (closed again at once; good enough for tests on one machine). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Start (or restart) a cache node process; resolves once it prints its ready line. */

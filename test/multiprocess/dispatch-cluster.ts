@@ -6,10 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeProc } from './procs.ts';
-import { freePort, launch, stopProcs, waitFor } from './procs.ts';
-import { fileURLToPath } from 'node:url';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+import { startProcs, stopProcs, waitFor } from './procs.ts';
 
 export interface HeroJson {
   id: string;
@@ -33,42 +30,8 @@ export async function startDispatchCluster(
   store: 'raft' | 'crdt',
 ): Promise<DispatchCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dispatch-mp-'));
-  const ports = await Promise.all(names.map(() => freePort()));
-  const webPorts = await Promise.all(names.map(() => freePort()));
-  const seeds = names.map((n, i) => `${n}@127.0.0.1:${ports[i]}`).join(',');
-  const procs = names.map((name, i) => {
-    const args = [
-      '--import',
-      'tsx',
-      MAIN,
-      'node',
-      '--name',
-      name,
-      '--port',
-      String(ports[i]),
-      '--web-port',
-      String(webPorts[i]),
-      '--seeds',
-      seeds,
-      '--cookie',
-      'mp-dispatch',
-      '--store',
-      store,
-      '--data-dir',
-      join(dataDir, name),
-      '--log-level',
-      'warn',
-    ];
-    const proc: NodeProc = {
-      name,
-      port: ports[i] as number,
-      webPort: webPorts[i] as number,
-      args,
-      child: undefined as never,
-      output: '',
-    };
-    launch(proc);
-    return proc;
+  const procs = await startProcs(names, (name) => ['--store', store, '--data-dir', join(dataDir, name)], {
+    namedSeeds: true,
   });
   await Promise.all(
     procs.map((p) =>

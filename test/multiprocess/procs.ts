@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/testing/free-port.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -18,20 +18,19 @@ export interface NodeProc {
   output: string;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-export async function startProcs(names: string[], extra: string[] = []): Promise<NodeProc[]> {
+/**
+ * Starts one `superhero node` process per name, all seeded with each other. `extra`: more
+ * arguments, the same for every node or per node. `namedSeeds`: seeds as `name@host:port` (what
+ * makes them the founding Raft voters) rather than `host:port`.
+ */
+export async function startProcs(
+  names: string[],
+  extra: string[] | ((name: string) => string[]) = [],
+  { namedSeeds = false }: { namedSeeds?: boolean } = {},
+): Promise<NodeProc[]> {
   const ports = await Promise.all(names.map(() => freePort()));
   const webPorts = await Promise.all(names.map(() => freePort()));
-  const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
+  const seeds = ports.map((p, i) => `${namedSeeds ? `${names[i]}@` : ''}127.0.0.1:${p}`).join(',');
   return names.map((name, i) => {
     const args = [
       '--import',
@@ -50,7 +49,7 @@ export async function startProcs(names: string[], extra: string[] = []): Promise
       'mp-test',
       '--log-level',
       'warn',
-      ...extra,
+      ...(typeof extra === 'function' ? extra(name) : extra),
     ];
     const proc: NodeProc = {
       name,
@@ -93,17 +92,7 @@ export async function upPeers(proc: NodeProc): Promise<string[]> {
   }
 }
 
-export async function waitFor(
-  pred: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what = 'condition',
-): Promise<void> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../../src/testing/wait-for.ts';
 
 export async function stopProcs(procs: NodeProc[]): Promise<void> {
   await Promise.all(

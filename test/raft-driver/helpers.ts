@@ -9,6 +9,7 @@ import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
 import type { RaftStore, RaftStoreOptions } from '../../src/store/raft-store.ts';
 import { startRaftStore } from '../../src/store/raft-store.ts';
+import { waitFor } from '../../src/testing/wait-for.ts';
 
 export const COOKIE = 'raft-driver-test';
 
@@ -134,17 +135,7 @@ export async function startStoreCluster(
   return cluster;
 }
 
-export async function waitFor(
-  pred: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from '../../src/testing/wait-for.ts';
 
 /** Resolves with the error a promise rejects with; fails if it resolves. */
 export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {

@@ -5,10 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/testing/free-port.ts';
+import { waitFor } from '../../src/testing/wait-for.ts';
 
 const SCRIPT = fileURLToPath(new URL('./member-proc.ts', import.meta.url));
 
@@ -27,16 +28,6 @@ export interface ProcCluster {
   readonly members: MemberProc[];
   readonly root: string;
   close(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export async function startMembers(shorts: string[], extra: string[] = []): Promise<ProcCluster> {
@@ -164,17 +155,7 @@ export async function status(m: MemberProc): Promise<MemberStatus | null> {
   }
 }
 
-export async function waitFor(
-  pred: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const start = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../../src/testing/wait-for.ts';
 
 /** Waits until every member knows the same leader and that leader is writable; returns it. */
 export async function waitForLeader(members: MemberProc[], timeoutMs = 20_000): Promise<MemberProc> {

@@ -27,6 +27,7 @@ import { FaultController } from '../../cluster/transport/faults.ts';
 import type { TransportOptions } from '../../cluster/transport/options.ts';
 import type { Connection, FaultInjectable, Transport } from '../../cluster/transport/types.ts';
 import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../wire/message-types.ts';
+import { waitFor } from '../wait-for.ts';
 
 export interface TransportHarness {
   /** A new, not yet listening transport. */
@@ -48,13 +49,7 @@ export function captureLogs(): LogCapture {
 }
 
 /** Polls `predicate` every 5 ms until it holds or `timeoutMs` passes (then fails with `what`). */
-export async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
+export { waitFor } from '../wait-for.ts';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
