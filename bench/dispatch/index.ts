@@ -42,11 +42,11 @@ import {
   Plateau,
   QUICK_BUDGET_MS,
   growLimitMs,
-  seeded,
   stagesFor,
 } from './plan.ts';
 import { describeLogs, describeStage, stageResults } from './report.ts';
 import { summarize } from './summary.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 const CITIES = ['gotham', 'metropolis', 'capitol'] as const;
 /** Seed of the probes' choices (which hero, which city); printed with the results. */
@@ -82,7 +82,7 @@ async function runMode(
       writerPort: writer.webPort,
       feed,
       cities: CITIES,
-      rng: seeded(SEED),
+      rng: seededRandom(SEED),
       population,
     });
     const recorder = new Recorder({ nodes: cluster.nodes, feed, population, probes });

@@ -132,15 +132,3 @@ const NAMES = [
 export function heroName(rng: Rng): string {
   return `${pick(PREFIXES, rng) ?? 'Captain'} ${pick(NAMES, rng) ?? 'Falcon'}`;
 }
-
-/** A seeded PRNG (mulberry32) for tests and simulations. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

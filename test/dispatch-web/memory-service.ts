@@ -28,6 +28,7 @@ import type {
 } from '../../src/dispatch/model.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import type { DispatchService, NodeAction } from '../../src/dispatch/service.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 type Method = Exclude<keyof DispatchService, 'nodeName'>;
 const WRITES: ReadonlySet<Method> = new Set([
@@ -80,7 +81,7 @@ export class MemoryDispatchService implements DispatchService {
       this.nodes.set(name, { status: 'up', role: 'city' });
     this.#clock = options.clock ?? Date.now;
     this.#storeMode = options.storeMode ?? 'raft';
-    this.#random = mulberry32(options.seed ?? 1);
+    this.#random = seededRandom(options.seed ?? 1);
   }
 
   /** Write calls seen so far, refused ones included. */
@@ -305,18 +306,6 @@ export class MemoryDispatchService implements DispatchService {
     const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
-}
-
-/** Small seeded PRNG (32-bit state), uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -8,9 +8,10 @@ import { heroBehaviour } from '../../src/dispatch/hero-actor.ts';
 import { HeroDirectory } from '../../src/dispatch/hero-directory.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
-import { newHero, seededRng } from '../../src/dispatch/rules.ts';
+import { newHero } from '../../src/dispatch/rules.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 
@@ -23,7 +24,7 @@ async function setup(hero: Partial<Hero> = {}, rngSeed = 1) {
   const behaviour = heroBehaviour({
     heroes,
     nodeName: 'gotham',
-    rng: seededRng(rngSeed),
+    rng: seededRandom(rngSeed),
     now: () => scheduler.now(),
   });
   const pid = await system.spawn(behaviour, { key: ID, args: {}, epoch: 1 });
@@ -102,7 +103,7 @@ test('the city sends a random hero in the city on patrol every 5 s, and fights a
     undefined,
   );
   await system.spawn(
-    cityBehaviour({ city: 'gotham', system, directory, heroDest: () => fake, rng: seededRng(3) }),
+    cityBehaviour({ city: 'gotham', system, directory, heroDest: () => fake, rng: seededRandom(3) }),
     undefined,
   );
   await scheduler.advance(4999);
@@ -128,7 +129,7 @@ test('a step that changes nothing but the time is not written (a patrol order to
     heroBehaviour({
       heroes,
       nodeName: 'gotham',
-      rng: seededRng(1),
+      rng: seededRandom(1),
       now: () => scheduler.now(),
       onUnchanged: () => unchanged++,
     }),

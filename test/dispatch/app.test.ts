@@ -11,9 +11,9 @@ import type { DispatchApp } from '../../src/dispatch/app.ts';
 import { startDispatchApp } from '../../src/dispatch/app.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
-import { seededRng } from '../../src/dispatch/rules.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 interface Member {
   node: ClusterNode;
@@ -34,7 +34,7 @@ async function startCities(names: string[], store = new MemoryStore()): Promise<
       url: `http://127.0.0.1:${4900 + i}`,
       control: () => Promise.resolve(),
       onGiveUp: () => (member.gaveUp = true),
-      rng: seededRng(i + 1),
+      rng: seededRandom(i + 1),
       heroTickMs: 60_000,
       cityTickMs: 60_000,
     });

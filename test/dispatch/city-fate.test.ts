@@ -12,11 +12,11 @@ import { startNode } from '../../src/cluster/node.ts';
 import type { DispatchApp } from '../../src/dispatch/app.ts';
 import { startDispatchApp } from '../../src/dispatch/app.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
-import { seededRng } from '../../src/dispatch/rules.ts';
 import type { CrdtStore } from '../../src/store/crdt-store.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 interface Member {
   node: ClusterNode;
@@ -42,7 +42,7 @@ async function startCrdtCities(names: string[]): Promise<Member[]> {
       control: () => Promise.resolve(),
       onGiveUp: () => undefined,
       onCityRestart: cityRestartHook(store, silent, () => member.restarts++),
-      rng: seededRng(i + 1),
+      rng: seededRandom(i + 1),
       heroTickMs: 60_000,
       cityTickMs: 60_000,
     });

@@ -11,10 +11,10 @@ import {
   isDead,
   newHero,
   randInt,
-  seededRng,
   startPatrol,
   villainFight,
 } from '../../src/dispatch/rules.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 const hero = newHero('00000000-0000-4000-8000-000000000000', 'Captain Falcon', 'gotham', 0);
 
@@ -38,7 +38,7 @@ test('a new hero is at home, idle, with 100 health and no fights', () => {
 });
 
 test('hero tick: 1 in 4 rests, the rest fight half won half lost, with the seeds damage ranges', () => {
-  const rng = seededRng(7);
+  const rng = seededRandom(7);
   const counts = { rest: 0, win: 0, loss: 0 };
   for (let i = 0; i < 40_000; i++) {
     const start = { ...hero, health: 50 };
@@ -62,14 +62,14 @@ test('hero tick: 1 in 4 rests, the rest fight half won half lost, with the seeds
 test('rest never takes health above 100', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 100 }), fc.integer(), (health, seed) => {
-      const { hero: h } = heroTick({ ...hero, health }, seededRng(seed), 0);
+      const { hero: h } = heroTick({ ...hero, health }, seededRandom(seed), 0);
       assert.ok(h.health <= 100 && h.health >= 0);
     }),
   );
 });
 
 test('villain fight deals 5..15 damage with a floor of 0, and death at 0', () => {
-  const rng = seededRng(3);
+  const rng = seededRandom(3);
   for (let i = 0; i < 5000; i++) {
     const { hero: h, damage } = villainFight({ ...hero, health: 10 }, rng, 0);
     assert.ok(damage >= 5 && damage <= 15);
@@ -85,7 +85,7 @@ test('assign: location set, not patrolling, +20 health capped at 100', () => {
 });
 
 test('randInt covers both ends of its range', () => {
-  const rng = seededRng(1);
+  const rng = seededRandom(1);
   const seen = new Set<number>();
   for (let i = 0; i < 2000; i++) seen.add(randInt(rng, 5, 15));
   assert.deepEqual(
@@ -95,5 +95,5 @@ test('randInt covers both ends of its range', () => {
 });
 
 test('hero names are "Prefix Name"', () => {
-  assert.match(heroName(seededRng(9)), /^[A-Z][a-z]+ [A-Z][a-z]+$/);
+  assert.match(heroName(seededRandom(9)), /^[A-Z][a-z]+ [A-Z][a-z]+$/);
 });

@@ -5,17 +5,8 @@ import type { KvInput, KvOutput, Model, Operation } from '../../src/testing/line
 
 export type Rng = () => number;
 
-/** mulberry32: a small seeded PRNG with values in [0, 1). */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG with values in [0, 1). */
+export { seededRandom as rng } from '../../src/testing/seeded-random.ts';
 
 export function int(r: Rng, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));

@@ -28,6 +28,7 @@ import type { TransportOptions } from '../../cluster/transport/options.ts';
 import type { Connection, FaultInjectable, Transport } from '../../cluster/transport/types.ts';
 import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../wire/message-types.ts';
 import { waitFor } from '../wait-for.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 export interface TransportHarness {
   /** A new, not yet listening transport. */
@@ -55,17 +56,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A small seeded PRNG (mulberry32) for reproducible fault schedules. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const APP = FIRST_APPLICATION_MESSAGE_TYPE;
 const TYPES: ReadonlySet<number> = new Set([...Object.values(MessageType), APP, APP + 1]);

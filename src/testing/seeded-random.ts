@@ -1,0 +1,19 @@
+/**
+ * A seeded pseudo-random generator (mulberry32): uniform numbers in [0, 1), the same sequence for
+ * the same seed. For reproducible tests, simulations and benchmark workloads — never for secrets.
+ *
+ * ```ts
+ * const random = seededRandom(42);
+ * const damage = 10 + Math.floor(random() * 41);
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
