@@ -7,7 +7,9 @@
  * rejects with the handshake's error otherwise; the transport exposes the connection only then.
  * A link that breaks while a `LinkPolicy` says the peer is cut off is kept `silent`: it still
  * looks open (sends are dropped) until the policy heals or the owner closes it, because a
- * partition must look like silence, not like a hang-up.
+ * partition must look like silence, not like a hang-up. Likewise a handshake that fails because the
+ * policy hid the peer's frames does not hang up while the cut lasts: the far side then times out
+ * on its own, as it would behind a real partition.
  *
  * Example:
  * ```ts
@@ -89,6 +91,8 @@ export class FramedConnection implements Connection {
   private closeReason: Error | undefined;
   private closeNotifyScheduled = false;
   private silentReason: Error | undefined;
+  /** Set when the policy dropped a handshake frame: the peer (as far as known) it cut us from. */
+  private handshakeCut: { readonly remote: string | undefined } | undefined;
   private unsubscribePolicy: (() => void) | undefined;
   private readonly counters = { framesSent: 0, framesReceived: 0, framesDropped: 0, bytesReceived: 0 };
   /** `sendable[type] === 1` for every type `send` accepts (accepted types minus the handshake's). */
@@ -258,6 +262,7 @@ export class FramedConnection implements Connection {
     const claimed = this.handshake.claimedPeerName ?? claimedName(payload);
     if (!(this.policy()?.inbound(this.localName, claimed) ?? true)) {
       this.counters.framesDropped++;
+      this.handshakeCut = { remote: claimed };
       return;
     }
     const out = this.handshake.receive(type, payload);
@@ -353,6 +358,7 @@ export class FramedConnection implements Connection {
     const decision = this.policy()?.outbound(this.localName, remote, kind) ?? 0;
     if (decision === 'drop') {
       this.counters.framesDropped++;
+      if (this.state === 'handshaking') this.handshakeCut = { remote };
       return;
     }
     this.counters.framesSent++;
@@ -363,13 +369,21 @@ export class FramedConnection implements Connection {
 
   private onLinkClosed(error: Error | undefined): void {
     this.lingerTimer?.cancel();
+    if (this.state === 'closed') this.unsubscribePolicy?.();
     if (this.state === 'closed' || this.state === 'silent') return;
     if (this.state === 'handshaking') {
       // Also where a TLS 1.3 peer's certificate refusal surfaces (after the TLS handshake).
-      this.failHandshake(
-        new ConnectError(this.remoteAddress, error ?? new Error('closed during the handshake')),
-        [],
-      );
+      const failure = new ConnectError(this.remoteAddress, error ?? new Error('closed during the handshake'));
+      const policy = this.policy();
+      if (policy !== undefined && this.stillCut()) {
+        // A hang-up from behind the cut must look like silence: our own handshake timeout ends
+        // the dial, unless the cut heals first.
+        this.unsubscribePolicy = policy.onChange(() => {
+          if (!this.stillCut()) this.failHandshake(failure, []);
+        });
+        return;
+      }
+      this.failHandshake(failure, []);
       return;
     }
     const reason = new ConnectionLostError(this.peerName, error);
@@ -390,6 +404,8 @@ export class FramedConnection implements Connection {
   private failHandshake(error: Error, farewell: readonly OutgoingMessage[]): void {
     if (this.state !== 'handshaking') return;
     this.handshakeTimer?.cancel();
+    this.unsubscribePolicy?.();
+    this.unsubscribePolicy = undefined;
     this.log.warn(
       { code: codeOf(error), remote: this.remoteAddress, peer: this.handshake.claimedPeerName, err: error },
       'handshake failed',
@@ -400,10 +416,27 @@ export class FramedConnection implements Connection {
     if (farewell.length > 0) {
       this.sendHandshake(farewell);
       this.endGracefully();
-    } else {
-      this.queue.stop();
-      this.link.destroy();
+      return;
     }
+    this.queue.stop();
+    const policy = this.policy();
+    if (policy !== undefined && this.stillCut()) {
+      // Behind the cut our hang-up would not reach the peer either: hold the link until it heals
+      // (or the peer gives up and closes it).
+      this.unsubscribePolicy = policy.onChange(() => {
+        if (this.stillCut()) return;
+        this.unsubscribePolicy?.();
+        this.link.destroy();
+      });
+      return;
+    }
+    this.link.destroy();
+  }
+
+  /** True while the policy still cuts us from the peer that a dropped handshake frame was for. */
+  private stillCut(): boolean {
+    const cut = this.handshakeCut;
+    return cut !== undefined && !(this.policy()?.inbound(this.localName, cut.remote) ?? true);
   }
 
   /** Closes abruptly after a protocol error or overload, logging why. */

@@ -431,6 +431,39 @@ export function transportConformance(label: string, makeHarness: () => Transport
           assert.equal(conn.peerName, b!.localName);
         }));
 
+      it("a dial across a partition ends with the dialler's own timeout, even when the far side gives up first", async () => {
+        // The far side's shorter timeout ends its half of the handshake first; behind a real
+        // partition its hang-up would never arrive, so the dialler must not learn of it either.
+        const harness = makeHarness();
+        const b = harness.create({
+          name: 'far',
+          cookie: COOKIE,
+          messageTypes: TYPES,
+          handshakeTimeoutMs: 150,
+        });
+        const a = harness.create({
+          name: 'near',
+          cookie: COOKIE,
+          messageTypes: TYPES,
+          handshakeTimeoutMs: 600,
+        });
+        try {
+          const faults = new FaultController();
+          faults.wrap(a);
+          faults.wrap(b);
+          const address = await b.listen();
+          faults.partition([a.localName], [b.localName]);
+          await assert.rejects(
+            a.connect(address),
+            (err: Error & { code?: string }) => err.code === 'ERR_HANDSHAKE_TIMEOUT',
+          );
+          faults.heal();
+          assert.equal((await a.connect(address)).peerName, b.localName);
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+      });
+
       it('a close on the far side of a cut stays silent until the cut heals', () =>
         withTransports(2, {}, async ([a, b]) => {
           const faults = new FaultController();
