@@ -7,7 +7,14 @@
  *   empty, including while an async callback is awaited;
  * - after `alive` turns false no callback runs again (a late async result is ignored);
  * - a drain yields to the event loop after `DRAIN_BUDGET` messages, so one busy actor cannot starve
- *   I/O or other actors.
+ *   I/O or other actors. Messages that arrive from outside every actor (an I/O callback, a timer)
+ *   resume a yielded actor in a microtask and raise its next budget by their number: processing
+ *   keeps pace with the socket that feeds it, so a burst is handled as it is read rather than
+ *   piling up in the mailbox (where it would survive young-generation collections and grow the
+ *   heap). Sends made by actors neither resume a yielded actor nor raise its budget;
+ * - drains chain through microtasks (an actor sends, the receiver runs next) only up to
+ *   `TURN_BUDGET` messages per turn of the event loop; past that, a newly scheduled drain waits for
+ *   `setImmediate`, so actors messaging each other without end cannot starve timers and I/O.
  */
 import type { Logger } from 'pino';
 import type { Pid, Ref } from './pid.ts';
@@ -29,6 +36,20 @@ export interface Envelope {
 
 const DRAIN_BUDGET = 512;
 
+/** How many drains are running on the stack: a send with depth 0 comes from outside every actor. */
+let drainDepth = 0;
+
+/** Messages handled since the event loop last reached its check phase (`setImmediate`). */
+let handledThisTurn = 0;
+const TURN_BUDGET = 4096;
+const newTurn = (): void => {
+  handledThisTurn = 0;
+};
+
+/** Yield tickets, shared by all cells (never 0). */
+let nextTicket = 1;
+const resumeCell = (cell: Cell, ticket: number): void => cell.resume(ticket);
+
 export class Cell implements ActorContext {
   readonly self: Pid;
   readonly behaviour: AnyBehaviour;
@@ -47,6 +68,13 @@ export class Cell implements ActorContext {
   private mailbox: (Envelope | undefined)[] | undefined = undefined;
   private head = 0;
   private busy = false;
+  /**
+   * Non-zero while a drain waits for `setImmediate` (it used up its budget): the ticket that
+   * wake-up carries, so a stale one is told apart. Tickets count up from `nextTicket`.
+   */
+  private yieldTicket = 0;
+  /** Messages from outside every actor since the last drain began: added to its budget. */
+  private arrivals = 0;
   private stopRequested: { reason: ExitReason } | undefined = undefined;
   private logger: Logger | undefined = undefined;
 
@@ -69,6 +97,16 @@ export class Cell implements ActorContext {
       return;
     }
     (this.mailbox ??= []).push(env);
+    if (drainDepth !== 0) {
+      this.schedule();
+      return;
+    }
+    this.arrivals++;
+    if (this.yieldTicket !== 0) {
+      this.yieldTicket = 0;
+      queueMicrotask(this.run);
+      return;
+    }
     this.schedule();
   }
 
@@ -89,25 +127,52 @@ export class Cell implements ActorContext {
   private schedule(): void {
     if (this.busy || !this.initialized || !this.mailbox || this.head >= this.mailbox.length) return;
     this.busy = true;
-    queueMicrotask(this.run);
+    if (handledThisTurn < TURN_BUDGET) {
+      queueMicrotask(this.run);
+      return;
+    }
+    this.yieldToLoop();
+  }
+
+  private yieldToLoop(): void {
+    this.yieldTicket = nextTicket++;
+    setImmediate(resumeCell, this, this.yieldTicket);
   }
 
   private readonly run = (): void => {
     this.drain();
   };
 
+  /** The wake-up after a yield, unless an arrival resumed the drain first. */
+  resume(ticket: number): void {
+    if (ticket !== this.yieldTicket) return;
+    this.yieldTicket = 0;
+    this.drain();
+  }
+
   private drain(): void {
+    drainDepth++;
+    try {
+      this.drainBudgeted();
+    } finally {
+      drainDepth--;
+    }
+  }
+
+  private drainBudgeted(): void {
     const box = this.mailbox;
     if (!box) {
       this.busy = false;
       return;
     }
-    let budget = DRAIN_BUDGET;
+    let budget = DRAIN_BUDGET + this.arrivals;
+    this.arrivals = 0;
     while (this.alive && this.head < box.length) {
       if (budget-- === 0) {
-        setImmediate(this.run);
+        this.yieldToLoop();
         return;
       }
+      if (handledThisTurn++ === 0) setImmediate(newTurn);
       const env = box[this.head] as Envelope;
       box[this.head++] = undefined;
       let result: unknown;
