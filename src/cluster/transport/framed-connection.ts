@@ -474,10 +474,15 @@ export class FramedConnection implements Connection {
     this.scheduleCloseNotify();
   }
 
+  /**
+   * Close handlers run after every message already received has been delivered: in a microtask
+   * when none is waiting (a lost peer is reported in the same turn of the event loop), else after
+   * the inbox's own flush.
+   */
   private scheduleCloseNotify(): void {
     if (this.closeNotifyScheduled || this.closeWaiters.length === 0) return;
     this.closeNotifyScheduled = true;
-    this.opts.scheduler.defer(() => {
+    const notify = (): void => {
       this.closeNotifyScheduled = false;
       if (this.inbox.length > 0 && this.messageHandlers.length > 0) return;
       const waiters = this.closeWaiters;
@@ -489,7 +494,9 @@ export class FramedConnection implements Connection {
           this.log.error({ err, peer: this.peerName }, 'close handler threw');
         }
       }
-    });
+    };
+    if (this.inbox.length === 0) queueMicrotask(notify);
+    else this.opts.scheduler.defer(notify);
   }
 }
 

@@ -126,7 +126,17 @@ export function socketLink(socket: Socket, reads?: DirectReads): Link {
       socket.on('drain', listener);
     },
     onClose: (listener) => {
-      socket.once('close', () => listener(failure));
+      // The end of the peer's stream (EOF, or a reset) is the moment it is gone: Node emits
+      // 'close' only after shutting down our side as well, a turn of the event loop or more later.
+      let fired = false;
+      const fire = (): void => {
+        if (fired) return;
+        fired = true;
+        listener(failure);
+      };
+      socket.once('end', fire);
+      socket.once('error', fire);
+      socket.once('close', fire);
     },
   };
 }
