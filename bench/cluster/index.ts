@@ -168,9 +168,13 @@ async function ourRound(script: string, calls: number, casts: number): Promise<K
       const rssMb = residentMb(server.pid);
       const t0 = nowNs();
       const down = new Promise<number>((resolve) => client.onNodeDown(() => resolve((nowNs() - t0) / 1e6)));
-      const closed = new Promise<number>((resolve) =>
-        bystander.once('close', () => resolve((nowNs() - t0) / 1e6)),
-      );
+      // The first sign that its far end is gone (EOF or a reset): 'close' comes later still.
+      const closed = new Promise<number>((resolve) => {
+        const seen = () => resolve((nowNs() - t0) / 1e6);
+        bystander.once('end', seen);
+        bystander.once('error', seen);
+        bystander.once('close', seen);
+      });
       server.kill();
       return { ...round, killDetectMs: await down, socketClosedMs: await closed, rssMb };
     } finally {
