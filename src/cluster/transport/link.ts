@@ -134,7 +134,7 @@ export function socketLink(socket: Socket, reads?: DirectReads): Link {
         fired = true;
         listener(failure);
       };
-      socket.once('end', fire);
+      socket.prependOnceListener('end', fire); // before Node's own, which shuts our side down first
       socket.once('error', fire);
       socket.once('close', fire);
     },
