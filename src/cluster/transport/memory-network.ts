@@ -21,7 +21,8 @@
  * Not for: measuring network performance — it measures the code above the socket only.
  */
 import { ConnectError, ListenError, TransportClosedError } from './errors.ts';
-import { FramedConnection } from './framed-connection.ts';
+import { ConnectionHub } from './connection-hub.ts';
+import type { FramedConnection } from './framed-connection.ts';
 import type { Link } from './link.ts';
 import { memoryLinkPair } from './memory-link.ts';
 import { resolveTransportOptions } from './options.ts';
@@ -93,10 +94,8 @@ export class MemoryTransport implements Transport, FaultInjectable {
   private listening = false;
   private closed = false;
   private policy: LinkPolicy | undefined;
-  private readonly connections = new Set<FramedConnection>();
+  private readonly hub = new ConnectionHub();
   private readonly links = new Set<Link>();
-  private readonly handlers: Array<(conn: Connection) => void> = [];
-  private waiting: Connection[] = [];
 
   constructor(network: MemoryNetwork, options: MemoryTransportOptions) {
     this.network = network;
@@ -149,10 +148,7 @@ export class MemoryTransport implements Transport, FaultInjectable {
   }
 
   onConnection(handler: (conn: Connection) => void): void {
-    this.handlers.push(handler);
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const conn of waiting) if (conn.isOpen) handler(conn);
+    this.hub.onConnection(handler);
   }
 
   async close(): Promise<void> {
@@ -162,7 +158,7 @@ export class MemoryTransport implements Transport, FaultInjectable {
     const linksClosed = [...this.links].map(
       (link) => new Promise<void>((resolve) => link.onClose(() => resolve())),
     );
-    for (const conn of this.connections) conn.close();
+    this.hub.closeAll();
     await Promise.all(linksClosed);
   }
 
@@ -179,29 +175,18 @@ export class MemoryTransport implements Transport, FaultInjectable {
       link.destroy();
       return;
     }
-    const conn = this.track(link, 'responder');
-    conn.ready.then(
-      (ready) => {
-        if (this.handlers.length === 0) this.waiting.push(ready);
-        for (const handler of this.handlers) handler(ready);
-      },
-      () => undefined, // the connection has logged why; nothing was exposed yet
-    );
+    this.hub.announce(this.track(link, 'responder'));
   }
 
   private track(link: Link, role: 'initiator' | 'responder'): FramedConnection {
     this.links.add(link);
     link.onClose(() => this.links.delete(link));
-    const conn = new FramedConnection({
+    return this.hub.open({
       role,
       link,
       localName: this.localName,
       options: this.opts,
       policy: () => this.policy,
     });
-    this.connections.add(conn);
-    conn.onClose(() => this.connections.delete(conn));
-    conn.ready.catch(() => this.connections.delete(conn));
-    return conn;
   }
 }

@@ -25,7 +25,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Socket, Server } from 'node:net';
 import { ConnectError, ListenError, TransportClosedError } from './errors.ts';
-import { FramedConnection } from './framed-connection.ts';
+import { ConnectionHub } from './connection-hub.ts';
+import type { FramedConnection } from './framed-connection.ts';
 import { DirectReads, socketLink } from './link.ts';
 import { resolveTransportOptions } from './options.ts';
 import type { ResolvedTransportOptions, TransportOptions } from './options.ts';
@@ -67,10 +68,8 @@ export class TcpTransport implements Transport, FaultInjectable {
   private server: Server | undefined;
   private policy: LinkPolicy | undefined;
   private closed = false;
-  private readonly connections = new Set<FramedConnection>();
+  private readonly hub = new ConnectionHub();
   private readonly sockets = new Set<Socket>();
-  private readonly handlers: Array<(conn: Connection) => void> = [];
-  private waiting: Connection[] = [];
 
   constructor(options: TcpTransportOptions) {
     this.opts = resolveTransportOptions(options);
@@ -141,10 +140,7 @@ export class TcpTransport implements Transport, FaultInjectable {
   }
 
   onConnection(handler: (conn: Connection) => void): void {
-    this.handlers.push(handler);
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const conn of waiting) if (conn.isOpen) handler(conn);
+    this.hub.onConnection(handler);
   }
 
   async close(): Promise<void> {
@@ -155,7 +151,7 @@ export class TcpTransport implements Transport, FaultInjectable {
     const socketsClosed = [...this.sockets].map(
       (s) => new Promise<void>((resolve) => s.once('close', resolve)),
     );
-    for (const conn of this.connections) conn.close();
+    this.hub.closeAll();
     await Promise.all([serverClosed, ...socketsClosed]);
   }
 
@@ -195,29 +191,18 @@ export class TcpTransport implements Transport, FaultInjectable {
       socket.destroy();
       return;
     }
-    const conn = this.track(socket, 'responder');
-    conn.ready.then(
-      (ready) => {
-        if (this.handlers.length === 0) this.waiting.push(ready);
-        for (const handler of this.handlers) handler(ready);
-      },
-      () => undefined, // the connection has logged why; nothing was exposed yet
-    );
+    this.hub.announce(this.track(socket, 'responder'));
   }
 
   private track(socket: Socket, role: 'initiator' | 'responder', reads?: DirectReads): FramedConnection {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const conn = new FramedConnection({
+    return this.hub.open({
       role,
       link: socketLink(socket, reads),
       localName: this.localName,
       options: this.opts,
       policy: () => this.policy,
     });
-    this.connections.add(conn);
-    conn.onClose(() => this.connections.delete(conn));
-    conn.ready.catch(() => this.connections.delete(conn));
-    return conn;
   }
 }
