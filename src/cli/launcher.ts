@@ -2,7 +2,8 @@
  * The local launcher behind `npm start`: one OS process per city node (gotham :4900, metropolis
  * :4901, capitol :4902; smallville and asgard with `--nodes 5`), each forked with an IPC channel —
  * the control channel that reaches a node even when it is cut off from the mesh. It restarts a node
- * when asked and stops them all on Ctrl-C.
+ * when asked and stops them all on Ctrl-C. Once no node is left running (every one exited, say
+ * because each refused to start), it exits with code 1: restarts are asked for from a node's page.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -40,6 +41,7 @@ export async function runLauncher(options: StartOptions): Promise<void> {
     });
   }
   const byName = new Map(specs.map((s) => [s.name, s]));
+  let exiting = false;
 
   const start = (m: Managed): void => {
     m.stopping = false;
@@ -53,7 +55,9 @@ export async function runLauncher(options: StartOptions): Promise<void> {
       const target = byName.get(msg.node);
       if (!target) return;
       if (msg.action === 'restart') {
+        console.log(`[launcher] restarting ${target.name}`);
         if (target.child && target.child.exitCode === null) {
+          target.stopping = true; // an exit on the way to its restart
           send(target, { type: 'shutdown' });
           target.child.once('exit', () => start(target));
         } else start(target);
@@ -61,8 +65,15 @@ export async function runLauncher(options: StartOptions): Promise<void> {
     });
     child.on('exit', (code, signal) => {
       if (m.child === child) m.child = undefined;
-      if (!m.stopping)
-        console.log(`[launcher] ${m.name} exited (${signal ?? `code ${code}`}); restart it from any page`);
+      if (m.stopping || exiting) return;
+      if (specs.every((s) => s.child === undefined && !s.stopping)) {
+        // Restarts are asked for from a node's page: with none left, nothing could ask.
+        console.log(
+          `[launcher] ${m.name} exited (${signal ?? `code ${code}`}); no node is left running, exiting`,
+        );
+        process.exit(1);
+      }
+      console.log(`[launcher] ${m.name} exited (${signal ?? `code ${code}`}); restart it from any page`);
     });
   };
 
@@ -72,7 +83,6 @@ export async function runLauncher(options: StartOptions): Promise<void> {
     console.log(`  ${m.name.padEnd(10)} http://${options.host}:${WEB_BASE_PORT + i}`);
   });
 
-  let exiting = false;
   const stopAll = (): void => {
     if (exiting) return;
     exiting = true;

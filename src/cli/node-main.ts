@@ -6,8 +6,21 @@ import pino from 'pino';
 import type { NodeCliOptions } from './config.ts';
 import { runDispatchNode } from './dispatch-node.ts';
 
+/**
+ * Starts the node. A start refused for a known reason (a typed error with a `code`: the port is
+ * taken, the data directory belongs to another cluster, …) ends the process with that message
+ * and exit code 1, without a stack trace; anything else is a bug and keeps its trace.
+ */
 export async function runNode(options: NodeCliOptions): Promise<void> {
   const logger = pino({ level: options.logLevel, base: { node: options.name } });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-  await runDispatchNode(options, logger);
+  try {
+    await runDispatchNode(options, logger);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (!(err instanceof Error) || typeof code !== 'string') throw err;
+    logger.fatal({ code }, `could not start: ${err.message}`);
+    console.error(`superhero node ${options.name}: ${err.message} (${code})`);
+    process.exit(1);
+  }
 }

@@ -2,10 +2,13 @@
 // bootstrap again), rejoins and catches up — by log or, when it fell behind the leader's
 // compaction, by snapshot; a whole-cluster restart keeps every acknowledged write.
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startNode } from '../../src/cluster/node.ts';
 import { startRaftStore } from '../../src/store/raft-store.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 import { startStoreCluster, waitFor } from './helpers.ts';
 
 test('a follower restarted from its data directory rejoins without bootstrapping and catches up by snapshot', async (t) => {
@@ -86,6 +89,44 @@ test('a store closed and started again on the same node reattaches to the mesh a
   );
   assert.equal((await m.store.table('x').get('before'))?.value, 1);
   await m.store.table('x').put('after', 1);
+});
+
+test('a log written under another address is refused at start, untouched, instead of waiting for a quorum forever', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'raft-foreign-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const started: Array<{ stop(): Promise<void> }> = [];
+  t.after(async () => {
+    for (const n of started) await n.stop();
+  });
+  const first = await startNode({ name: 'gotham', cookie: 'c', port: await freePort() });
+  started.push(first);
+  const store = await startRaftStore({ node: first, voters: [first.name], dataDir });
+  await store.table('heroes').put('batman', 1);
+  await store.close();
+  await first.stop();
+  const files = await readdir(dataDir);
+  const before = await Promise.all(files.map((f) => readFile(join(dataDir, f))));
+
+  // The same node name on another port is another member: its founders are not the log's voters.
+  const moved = await startNode({ name: 'gotham', cookie: 'c', port: await freePort() });
+  started.push(moved);
+  await assert.rejects(startRaftStore({ node: moved, voters: [moved.name], dataDir }), (err: Error) => {
+    assert.equal((err as { code?: string }).code, 'foreign_data');
+    assert.match(err.message, new RegExp(`voters are ${first.name.replace(/[.]/g, '\\.')};`));
+    assert.match(err.message, /remove .* to join afresh/);
+    return true;
+  });
+  assert.deepEqual(await readdir(dataDir), files, 'no file added or removed');
+  const after = await Promise.all(files.map((f) => readFile(join(dataDir, f))));
+  assert.deepEqual(after, before, 'no file changed');
+
+  // A member that is in the log's group restarts from it as before.
+  const back = await startNode({ name: 'gotham', cookie: 'c', port: first.address.port });
+  started.push(back);
+  const again = await startRaftStore({ node: back, voters: [back.name], dataDir });
+  await waitFor(() => again.role() === 'leader', 10_000, 'the original member leads again');
+  assert.equal((await again.table('heroes').get('batman'))?.value, 1);
+  await again.close();
 });
 
 test('a second store on a node that already runs one is refused', async (t) => {

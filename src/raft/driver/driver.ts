@@ -32,7 +32,9 @@
  * Bootstrap is idempotent: a member whose storage is empty and whose name is in `voters`
  * bootstraps with that list (sorted, so every founder writes the same entry 1); a member with
  * state on disk restarts from it and ignores `voters`; a member not in `voters` starts empty and
- * waits to be added (`addMember` on any member, then `promote`).
+ * waits to be added (`addMember` on any member, then `promote`). State on disk from another group
+ * — neither this member nor any of `voters` is a member there, as when a node's address changed —
+ * is refused with `ForeignRaftDataError` rather than left waiting for a quorum that cannot form.
  *
  * Failover: a closed connection to the leader makes followers campaign at once (and replay vote
  * requests they ignored while the leader seemed alive, `vote-replay.ts`); a silent leader is
@@ -49,14 +51,28 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import type { ClusterNode, NodeDownReason } from '../../cluster/node.ts';
 import { ClusterMessageType } from '../../cluster/message-types.ts';
-import { isVoter } from '../core/conf-change.ts';
+import { decodeConfEntry, isVoter } from '../core/conf-change.ts';
 import { RawNode } from '../core/raw-node.ts';
-import type { ConfChange, ConfState, Entry, HardState, Message, Ready, Snapshot } from '../core/types.ts';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  HardState,
+  InitialState,
+  Message,
+  Ready,
+  Snapshot,
+} from '../core/types.ts';
 import { FileLogStorage } from '../storage/file-log-storage.ts';
 import type { LogStorage } from '../storage/log-storage.ts';
 import { MemoryLogStorage } from '../storage/memory-log-storage.ts';
 import { decodeClientPayload } from './client-wire.ts';
-import { CommandTooLargeError, DriverClosedError, RaftDriverConfigError } from './errors.ts';
+import {
+  CommandTooLargeError,
+  DriverClosedError,
+  ForeignRaftDataError,
+  RaftDriverConfigError,
+} from './errors.ts';
 import { IndexWaiters } from './index-waiters.ts';
 import { attachMember } from './mesh.ts';
 import { resolveDriverOptions, type ResolvedDriverOptions } from './options.ts';
@@ -186,6 +202,16 @@ export class RaftDriver<O extends { readonly result: unknown }> {
         : await FileLogStorage.open(options.dataDir, { fsync: resolved.fsync, writes: resolved.logWrites });
     const initial = storage.initialState();
     const empty = initial.hardState.term === 0 && initial.entries.length === 0 && initial.snapshot === null;
+    const stored = storedMembership(initial);
+    if (
+      stored !== undefined &&
+      !stored.voters.includes(self) &&
+      !stored.learners.includes(self) &&
+      !stored.voters.some((v) => voters.includes(v))
+    ) {
+      await storage.close();
+      throw new ForeignRaftDataError(options.dataDir ?? 'memory', self, stored.voters);
+    }
     const raw = new RawNode(
       {
         ...options.raft,
@@ -725,4 +751,13 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.storage.close().catch(() => {});
     this.hooks.onFatal?.(err);
   }
+}
+
+/** The membership a member's stored state ends with: its last config entry's, else its snapshot's. */
+function storedMembership(initial: InitialState): ConfState | undefined {
+  for (let i = initial.entries.length - 1; i >= 0; i--) {
+    const entry = initial.entries[i] as Entry;
+    if (entry.type === 'config') return decodeConfEntry(entry.data).config;
+  }
+  return initial.snapshot?.config;
 }

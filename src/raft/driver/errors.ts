@@ -33,6 +33,25 @@ function requestError<C extends string>(code: C) {
 /** An option is out of range. */
 export class RaftDriverConfigError extends codedError('raft_config') {}
 
+/**
+ * The log on disk belongs to another Raft group: neither this member nor any of the voters it was
+ * given is a member there. Usually the node's address (`name@host:port`, a member's identity)
+ * changed since the data was written, or the data directory is another cluster's. Nothing was
+ * written.
+ */
+export class ForeignRaftDataError extends codedError('foreign_data') {
+  readonly storedVoters: readonly string[];
+  constructor(dataDir: string, self: string, storedVoters: readonly string[]) {
+    super(
+      `the Raft log in ${dataDir} belongs to a group whose voters are ${storedVoters.join(', ')}; ` +
+        `this member is ${self}, and none of the voters it was given is among them. Start the ` +
+        `node with the address it had when it wrote that log, or remove ${dataDir} to join afresh ` +
+        `(what it holds is then lost here).`,
+    );
+    this.storedVoters = storedVoters;
+  }
+}
+
 /** No leader is known, or a majority of voters is unreachable, so nothing can commit now. */
 export class NoQuorumError extends requestError('no_quorum') {}
 

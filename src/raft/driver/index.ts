@@ -18,6 +18,7 @@ export {
   AlreadyAttachedError,
   CommandTooLargeError,
   DriverClosedError,
+  ForeignRaftDataError,
   MembershipChangeError,
   NoQuorumError,
   RaftDriverConfigError,
