@@ -5,54 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import type { DispatchApp } from '../../src/dispatch/app.ts';
-import { startDispatchApp } from '../../src/dispatch/app.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { waitFor } from '../cluster/helpers.ts';
+import { startCities, stopCities } from './cities.ts';
+import type { City } from './cities.ts';
 
-interface Member {
-  node: ClusterNode;
-  app: DispatchApp;
-  gaveUp: boolean;
-}
+type Member = City<MemoryStore>;
 
-async function startCities(names: string[], store = new MemoryStore()): Promise<Member[]> {
-  const members: Member[] = [];
-  for (const [i, name] of names.entries()) {
-    const node = await startNode({ name, cookie: COOKIE, seeds: members.map((m) => m.node.address) });
-    const member = { node, gaveUp: false } as Member;
-    member.app = await startDispatchApp({
-      node,
-      store,
-      storeMode: 'raft',
-      role: 'city',
-      url: `http://127.0.0.1:${4900 + i}`,
-      control: () => Promise.resolve(),
-      onGiveUp: () => (member.gaveUp = true),
-      rng: seededRandom(i + 1),
-      heroTickMs: 60_000,
-      cityTickMs: 60_000,
-    });
-    members.push(member);
-  }
-  await waitFor(() => members.every((m) => m.node.nodes().length === names.length - 1), 10_000);
-  return members;
-}
-
-async function stopAll(members: Member[]): Promise<void> {
-  for (const m of members) {
-    await m.app.placement.stop();
-    await m.node.stop();
-  }
-}
+const startAll = (names: string[], store = new MemoryStore()): Promise<Member[]> =>
+  startCities(names, { storeMode: 'raft', store: () => store });
 
 test('a hero created on one node is listed and readable on every node, and its actor runs', async () => {
-  const members = await startCities(['gotham', 'metropolis', 'capitol']);
+  const members = await startAll(['gotham', 'metropolis', 'capitol']);
   const [gotham, metropolis, capitol] = members as [Member, Member, Member];
   const hero = await gotham.app.service.createHero({ name: 'Captain Falcon' });
   assert.equal(hero.health, 100);
@@ -61,11 +27,11 @@ test('a hero created on one node is listed and readable on every node, and its a
     (await metropolis.app.service.listHeroes()).some((h) => h.id === hero.id && h.node !== ''),
   );
   assert.equal((await capitol.app.service.getHero(hero.id)).name, 'Captain Falcon');
-  await stopAll(members);
+  await stopCities(members);
 });
 
 test("assign moves the hero's actor to the city's node, +20 health capped at 100", async () => {
-  const members = await startCities(['gotham', 'metropolis', 'capitol']);
+  const members = await startAll(['gotham', 'metropolis', 'capitol']);
   const [gotham, metropolis] = members as [Member, Member, Member];
   const hero = await gotham.app.service.createHero({});
   const assigned = await metropolis.app.service.assignHero(hero.id, 'capitol');
@@ -73,11 +39,11 @@ test("assign moves the hero's actor to the city's node, +20 health capped at 100
   assert.equal(assigned.health, 100);
   await waitFor(() => members[2]!.app.placement.localKeys().includes(hero.id), 5000);
   await waitFor(async () => (await gotham.app.service.getHero(hero.id)).node === 'capitol', 5000);
-  await stopAll(members);
+  await stopCities(members);
 });
 
 test('unknown heroes are not_found; a bad location is bad_request', async () => {
-  const members = await startCities(['gotham']);
+  const members = await startAll(['gotham']);
   const [gotham] = members as [Member];
   await assert.rejects(
     gotham.app.service.getHero('00000000-0000-4000-8000-000000000000'),
@@ -88,11 +54,11 @@ test('unknown heroes are not_found; a bad location is bad_request', async () => 
     gotham.app.service.assignHero(hero.id, 'atlantis' as never),
     (e: unknown) => e instanceof DispatchError && e.code === 'bad_request',
   );
-  await stopAll(members);
+  await stopCities(members);
 });
 
 test('terminate deletes the record and stops the actor everywhere', async () => {
-  const members = await startCities(['gotham', 'metropolis']);
+  const members = await startAll(['gotham', 'metropolis']);
   const [gotham, metropolis] = members as [Member, Member];
   const hero = await gotham.app.service.createHero({});
   await metropolis.app.service.terminateHero(hero.id);
@@ -102,11 +68,11 @@ test('terminate deletes the record and stops the actor everywhere', async () => 
     gotham.app.service.getHero(hero.id),
     (e: unknown) => (e as DispatchError).code === 'not_found',
   );
-  await stopAll(members);
+  await stopCities(members);
 });
 
 test('when a node dies its heroes run elsewhere with their health and wins intact', async () => {
-  const members = await startCities(['gotham', 'metropolis', 'capitol']);
+  const members = await startAll(['gotham', 'metropolis', 'capitol']);
   const [gotham, metropolis, capitol] = members as [Member, Member, Member];
   const created: Hero[] = [];
   for (let i = 0; i < 6; i++) created.push(await gotham.app.service.createHero({}));
@@ -139,11 +105,11 @@ test('when a node dies its heroes run elsewhere with their health and wins intac
     assert.equal(now.fightsLost, was.fightsLost);
     assert.notEqual(now.node, 'metropolis');
   }
-  await stopAll([gotham, capitol]);
+  await stopCities([gotham, capitol]);
 });
 
 test('destroy city: restarted up to 3 times in 5 s, the 4th crash takes the node down', async () => {
-  const members = await startCities(['gotham', 'metropolis']);
+  const members = await startAll(['gotham', 'metropolis']);
   const [gotham, metropolis] = members as [Member, Member];
   for (let i = 0; i < 3; i++) {
     await metropolis.app.service.destroyCity('gotham');
@@ -153,5 +119,5 @@ test('destroy city: restarted up to 3 times in 5 s, the 4th crash takes the node
   assert.equal(gotham.gaveUp, false);
   await metropolis.app.service.destroyCity('gotham');
   await waitFor(() => gotham.gaveUp, 2000);
-  await stopAll(members);
+  await stopCities(members);
 });

@@ -7,58 +7,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { cityRestartHook } from '../../src/cli/city-fate.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import type { DispatchApp } from '../../src/dispatch/app.ts';
-import { startDispatchApp } from '../../src/dispatch/app.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
 import type { CrdtStore } from '../../src/store/crdt-store.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { waitFor } from '../cluster/helpers.ts';
+import { startCities, stopCities } from './cities.ts';
+import type { City } from './cities.ts';
 
-interface Member {
-  node: ClusterNode;
-  store: CrdtStore;
-  app: DispatchApp;
-  restarts: number;
-}
+type Member = City<CrdtStore>;
 
 const silent = pino({ level: 'silent' });
 
-async function startCrdtCities(names: string[]): Promise<Member[]> {
-  const members: Member[] = [];
-  for (const [i, name] of names.entries()) {
-    const node = await startNode({ name, cookie: COOKIE, seeds: members.map((m) => m.node.address) });
-    const store = await startCrdtStore({ node, logger: silent });
-    const member = { node, store, restarts: 0 } as Member;
-    member.app = await startDispatchApp({
-      node,
-      store,
-      storeMode: 'crdt',
-      role: 'city',
-      url: `http://127.0.0.1:${4900 + i}`,
-      control: () => Promise.resolve(),
-      onGiveUp: () => undefined,
-      onCityRestart: cityRestartHook(store, silent, () => member.restarts++),
-      rng: seededRandom(i + 1),
-      heroTickMs: 60_000,
-      cityTickMs: 60_000,
-    });
-    members.push(member);
-  }
-  await waitFor(() => members.every((m) => m.node.nodes().length === names.length - 1), 10_000);
-  return members;
-}
-
-async function stopAll(members: Member[]): Promise<void> {
-  for (const m of members) {
-    await m.app.placement.stop();
-    await m.store.close();
-    await m.node.stop();
-  }
-}
+const startCrdtCities = (names: string[]): Promise<Member[]> =>
+  startCities(names, {
+    storeMode: 'crdt',
+    store: (node) => startCrdtStore({ node, logger: silent }),
+    extra: (city) => ({
+      onCityRestart: cityRestartHook(city.store, silent, () => city.restarts++),
+    }),
+  });
 
 const heroesIn = async (m: Member): Promise<Hero[]> =>
   (await m.store.table<Hero>('heroes').list()).map((v) => v.value).sort((a, b) => a.id.localeCompare(b.id));
@@ -85,7 +53,7 @@ test('crdt mode: destroying a city restarts its replica empty under a new id, an
     // The other replicas were not restarted.
     assert.equal(metropolis.restarts, 0);
   } finally {
-    await stopAll(members);
+    await stopCities(members, true);
   }
 });
 
