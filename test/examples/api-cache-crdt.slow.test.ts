@@ -1,41 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CachedTodo } from '../../examples/api-cache/todo.ts';
-import { startTodoServer } from '../../examples/api-cache/upstream.ts';
 import type { CacheProc, Info } from './procs.ts';
-import { freePort } from '../../src/testing/free-port.ts';
-import { getJson, kill9, launch, waitMesh } from './procs.ts';
+import { getJson, kill9, launch, otherSeeds, startCacheCluster, waitMesh } from './procs.ts';
 import { waitFor } from './helpers.ts';
 
 test(
   'three crdt cache node processes: a todo cached on one replicates to all; a node killed with -9 and restarted is refilled from its peers',
   { timeout: 60_000 },
   async (t) => {
-    const server = await startTodoServer({ latencyMs: 5 });
-    const procs: CacheProc[] = [];
-    t.after(async () => {
-      await Promise.all(procs.map(kill9));
-      await server.close();
-    });
-    const ports = await Promise.all([0, 1, 2].map(() => freePort()));
-    const specs = ['a', 'b', 'c'].map((name, i) => ({
-      name,
-      args: [
-        '--port',
-        String(ports[i]),
-        '--seeds',
-        ports
-          .filter((_, j) => j !== i)
-          .map((p) => `127.0.0.1:${p}`)
-          .join(','),
-        '--store',
-        'crdt',
-        '--upstream',
-        server.url,
-      ],
-    }));
-    procs.push(...(await Promise.all(specs.map((s) => launch(s)))));
-    await waitMesh(procs);
+    const { procs, server } = await startCacheCluster(t, ['a', 'b', 'c'], (setup) => [
+      ...otherSeeds(setup),
+      '--store',
+      'crdt',
+    ]);
     const [a, b, c] = procs as [CacheProc, CacheProc, CacheProc];
 
     for (const id of [1, 2, 3])

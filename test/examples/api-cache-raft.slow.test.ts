@@ -1,47 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CachedTodo } from '../../examples/api-cache/todo.ts';
-import { startTodoServer } from '../../examples/api-cache/upstream.ts';
 import type { CacheProc, Info } from './procs.ts';
-import { freePort } from '../../src/testing/free-port.ts';
-import { getJson, kill9, launch, waitMesh } from './procs.ts';
+import { getJson, kill9, launch, startCacheCluster, waitMesh } from './procs.ts';
 import { waitFor } from './helpers.ts';
 
 test(
   'three raft cache node processes: a todo cached on one is a hit on all; a member killed with -9 and restarted still has it',
   { timeout: 60_000 },
   async (t) => {
-    const root = mkdtempSync(join(tmpdir(), 'api-cache-raft-procs-'));
-    const server = await startTodoServer({ latencyMs: 5 });
-    const procs: CacheProc[] = [];
-    t.after(async () => {
-      await Promise.all(procs.map(kill9));
-      await server.close();
-      rmSync(root, { recursive: true, force: true });
-    });
     const names = ['a', 'b', 'c'];
-    const ports = await Promise.all(names.map(() => freePort()));
-    const voters = names.map((n, i) => `${n}@127.0.0.1:${ports[i]}`).join(',');
-    const specs = names.map((name, i) => ({
-      name,
-      args: [
-        '--port',
-        String(ports[i]),
-        '--voters',
-        voters,
-        '--store',
-        'raft',
-        '--data-dir',
-        join(root, name),
-        '--upstream',
-        server.url,
-      ],
-    }));
-    procs.push(...(await Promise.all(specs.map((s) => launch(s)))));
-    await waitMesh(procs);
+    const { procs, server } = await startCacheCluster(t, names, ({ i, ports, root }) => [
+      '--voters',
+      names.map((n, j) => `${n}@127.0.0.1:${ports[j]}`).join(','),
+      '--store',
+      'raft',
+      '--data-dir',
+      join(root, names[i]!),
+    ]);
     const [a, b, c] = procs as [CacheProc, CacheProc, CacheProc];
 
     assert.equal((await getJson<CachedTodo>(a, '/todos/1')).body.wasCached, false);

@@ -1,7 +1,13 @@
 /** OS-process harness of the example tests: cache nodes as child processes, reached over HTTP. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { startTodoServer } from '../../examples/api-cache/upstream.ts';
+import { freePort } from '../../src/testing/free-port.ts';
 import { waitFor } from './helpers.ts';
 
 const NODE_MAIN = fileURLToPath(new URL('../../examples/api-cache/node-main.ts', import.meta.url));
@@ -81,4 +87,59 @@ export async function waitMesh(procs: readonly CacheProc[], timeoutMs = 20_000):
     timeoutMs,
     'full mesh of cache processes',
   );
+}
+
+/** Where a cache cluster's node `i` learns its arguments: every node's port, and a scratch directory. */
+export interface CacheNodeSetup {
+  readonly i: number;
+  readonly ports: readonly number[];
+  /** A temporary directory of the test, removed after it. */
+  readonly root: string;
+  /** The upstream todo server's URL. */
+  readonly upstream: string;
+}
+
+/**
+ * Starts an upstream todo server (5 ms latency) and one cache node process per name on free ports,
+ * with `args(setup)` more arguments each; waits for the full mesh. Everything is killed and removed
+ * after the test.
+ */
+export async function startCacheCluster(
+  t: TestContext,
+  names: readonly string[],
+  args: (setup: CacheNodeSetup) => string[],
+): Promise<{ procs: CacheProc[]; server: Awaited<ReturnType<typeof startTodoServer>> }> {
+  const root = mkdtempSync(join(tmpdir(), 'api-cache-procs-'));
+  const server = await startTodoServer({ latencyMs: 5 });
+  const procs: CacheProc[] = [];
+  t.after(async () => {
+    await Promise.all(procs.map(kill9));
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const ports = await Promise.all(names.map(() => freePort()));
+  const specs = names.map((name, i) => ({
+    name,
+    args: [
+      '--port',
+      String(ports[i]),
+      ...args({ i, ports, root, upstream: server.url }),
+      '--upstream',
+      server.url,
+    ],
+  }));
+  procs.push(...(await Promise.all(specs.map((spec) => launch(spec)))));
+  await waitMesh(procs);
+  return { procs, server };
+}
+
+/** `--seeds` with every other node of the cluster (a static list). */
+export function otherSeeds({ i, ports }: CacheNodeSetup): string[] {
+  return [
+    '--seeds',
+    ports
+      .filter((_, j) => j !== i)
+      .map((p) => `127.0.0.1:${p}`)
+      .join(','),
+  ];
 }
