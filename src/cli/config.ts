@@ -18,6 +18,10 @@ export const startOptionsSchema = z.object({
   dataDir: z.string().min(1).default('data'),
   dispatch: z.boolean().default(false),
   host: z.string().min(1).default('127.0.0.1'),
+  /** Cluster port of the first node; the others follow it. */
+  port: z.coerce.number().int().min(1).max(65_000).default(CLUSTER_BASE_PORT),
+  /** Web port of the first node; the others follow it. */
+  webPort: z.coerce.number().int().min(1).max(65_000).default(WEB_BASE_PORT),
 });
 export type StartOptions = z.infer<typeof startOptionsSchema>;
 

@@ -1,6 +1,7 @@
 /**
  * The local launcher behind `npm start`: one OS process per city node (gotham :4900, metropolis
- * :4901, capitol :4902; smallville and asgard with `--nodes 5`), each forked with an IPC channel —
+ * :4901, capitol :4902; smallville and asgard with `--nodes 5`; other ports with `--port` and
+ * `--web-port`), each forked with an IPC channel —
  * the control channel that reaches a node even when it is cut off from the mesh. It restarts a node
  * when asked and stops them all on Ctrl-C. Once no node is left running (every one exited, say
  * because each refused to start), it exits with code 1: restarts are asked for from a node's page.
@@ -10,7 +11,6 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CITY_NAMES } from '../dispatch/model.ts';
 import type { StartOptions } from './config.ts';
-import { CLUSTER_BASE_PORT, WEB_BASE_PORT } from './config.ts';
 import type { ControlCommand } from './control.ts';
 import { isControlRequest } from './control.ts';
 
@@ -24,10 +24,10 @@ interface Managed {
 export async function runLauncher(options: StartOptions): Promise<void> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
   const cities = CITY_NAMES.slice(0, options.nodes);
-  const seeds = cities.map((name, i) => `${name}@${options.host}:${CLUSTER_BASE_PORT + i}`).join(',');
+  const seeds = cities.map((name, i) => `${name}@${options.host}:${options.port + i}`).join(',');
   const specs: Managed[] = cities.map((name, i) => ({
     name,
-    args: nodeArgs(name, CLUSTER_BASE_PORT + i, WEB_BASE_PORT + i, seeds, options, 'city'),
+    args: nodeArgs(name, options.port + i, options.webPort + i, seeds, options, 'city'),
     child: undefined,
     stopping: false,
   }));
@@ -35,7 +35,7 @@ export async function runLauncher(options: StartOptions): Promise<void> {
     const i = cities.length;
     specs.push({
       name: 'dispatch',
-      args: nodeArgs('dispatch', CLUSTER_BASE_PORT + i, WEB_BASE_PORT + i, seeds, options, 'dispatch'),
+      args: nodeArgs('dispatch', options.port + i, options.webPort + i, seeds, options, 'dispatch'),
       child: undefined,
       stopping: false,
     });
@@ -80,7 +80,7 @@ export async function runLauncher(options: StartOptions): Promise<void> {
   console.log(`Superhero Dispatch: ${specs.length} nodes, store ${options.store}`);
   specs.forEach((m, i) => {
     start(m);
-    console.log(`  ${m.name.padEnd(10)} http://${options.host}:${WEB_BASE_PORT + i}`);
+    console.log(`  ${m.name.padEnd(10)} http://${options.host}:${options.webPort + i}`);
   });
 
   const stopAll = (): void => {

@@ -23,8 +23,12 @@ program
   .option('--role <role>', 'add a dispatch-only node with --role dispatch')
   .option('--data-dir <dir>', 'data directory', 'data')
   .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE or a built-in one)')
+  .option('--port <port>', 'cluster port of the first node; the others follow', '4370')
+  .option('--web-port <port>', 'web port of the first node; the others follow', '4900')
   .action(async (opts: Record<string, string | undefined>) => {
     const parsed = startOptionsSchema.safeParse({
+      port: opts.port,
+      webPort: opts.webPort,
       nodes: opts.nodes,
       store: opts.store,
       dataDir: opts.dataDir,
