@@ -3,10 +3,16 @@ import assert from 'node:assert/strict';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import type { CrdtStore } from '../../src/store/crdt-store.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import type { Entity, EntityRecord, EntityWorkers } from '../../examples/entity-workers/index.ts';
+import type {
+  Entity,
+  EntityRecord,
+  EntityState,
+  EntityWorkers,
+} from '../../examples/entity-workers/index.ts';
 import { ENTITY_STATES, startEntityWorkers } from '../../examples/entity-workers/index.ts';
 import { compareStamps } from '../../examples/entity-workers/entity.ts';
 import { ManualClock, connect, seededRandom, sleep, startApart, stopAll, waitFor } from './helpers.ts';
+import { heldStamps, stampKey, workerCount } from './entity-views.ts';
 
 interface Cluster {
   readonly nodes: ClusterNode[];
@@ -40,13 +46,6 @@ async function apart(
   };
 }
 
-async function workerCount(services: readonly EntityWorkers[], id: string): Promise<number> {
-  const lists = await Promise.all(services.map((s) => s.workers()));
-  return lists.filter((l) => l.includes(id)).length;
-}
-
-const key = (e: Entity['updatedAt'] | undefined): string => JSON.stringify(e);
-
 for (const olderOnWinner of [true, false]) {
   test(`crdt replicas, nodes started apart: after they connect one worker holds the newest write, the other is history, and both replicas converge on the merged record (older write on the surviving worker: ${olderOnWinner})`, async (t) => {
     const clock = new ManualClock();
@@ -74,10 +73,10 @@ for (const olderOnWinner of [true, false]) {
       'both nodes read the merged entity',
     );
     const view = await foo.getEntity('entity_1');
-    assert.equal(key(view.updatedAt), key(newer.updatedAt));
+    assert.equal(stampKey(view.updatedAt), stampKey(newer.updatedAt));
     assert.deepEqual(
-      view.history.map((h) => [h.state, key(h.stamp), h.reason]),
-      [['working', key(older.updatedAt), 'conflict']],
+      view.history.map((h) => [h.state, stampKey(h.stamp), h.reason]),
+      [['working', stampKey(older.updatedAt), 'conflict']],
     );
     await waitFor(
       async () => {
@@ -90,12 +89,6 @@ for (const olderOnWinner of [true, false]) {
       'every replica stores both writes',
     );
   });
-}
-
-/** The writes the worker of `id` holds, as seen from `service`: current first, then history. */
-async function heldStamps(service: EntityWorkers, id: string): Promise<string[]> {
-  const view = await service.getEntity(id);
-  return [view.updatedAt, ...view.history.map((h) => h.stamp)].map(key).sort();
 }
 
 test('crdt replicas, three sides meet at once: a loser whose winner loses the name too hands its writes to the final winner', async (t) => {
@@ -112,7 +105,7 @@ test('crdt replicas, three sides meet at once: a loser whose winner loses the na
   }
   await connect(c.nodes);
   await waitFor(async () => (await workerCount(c.services, 'entity_1')) === 1, 5000, 'one worker left');
-  const want = acked.map((e) => key(e.updatedAt)).sort();
+  const want = acked.map((e) => stampKey(e.updatedAt)).sort();
   await waitFor(
     async () => (await heldStamps(c.services[0]!, 'entity_1')).join() === want.join(),
     5000,
@@ -121,48 +114,53 @@ test('crdt replicas, three sides meet at once: a loser whose winner loses the na
   for (const s of c.services) assert.deepEqual(await heldStamps(s, 'entity_1'), want);
 });
 
-test('crdt replicas: a newer write of a side whose worker had already stopped reaches the survivor through the store', async (t) => {
+/**
+ * Two nodes apart: n1's worker stops (idle after 50 ms) before they connect, n2's keeps running.
+ * `writes` are made in order, 5 ms apart (so the replicas' clocks order the stored records as the
+ * writes); resolves once they have connected and n2, the survivor, holds both writes.
+ */
+async function stoppedSideMeets(
+  t: TestContext,
+  writes: readonly [[0 | 1, EntityState], [0 | 1, EntityState]],
+): Promise<{ c: Cluster; n2: EntityWorkers; older: Entity; newer: Entity }> {
   const clock = new ManualClock();
   const c = await apart(['n1', 'n2'], clock, (i) => (i === 0 ? 50 : 60_000));
   t.after(() => c.stop());
   const [n1, n2] = c.services as [EntityWorkers, EntityWorkers];
-  const older = await n2.setEntityState('entity_1', 'finalized');
-  await sleep(5); // the replicas' clocks order the stored records as the writes
+  const older = await c.services[writes[0][0]]!.setEntityState('entity_1', writes[0][1]);
+  await sleep(5);
   clock.advance(5);
-  const newer = await n1.setEntityState('entity_1', 'working');
+  const newer = await c.services[writes[1][0]]!.setEntityState('entity_1', writes[1][1]);
   await waitFor(async () => (await n1.workers()).length === 0, 3000, 'n1 worker idle stop');
   await connect(c.nodes);
-  const want = [older, newer].map((e) => key(e.updatedAt)).sort();
+  const want = [older, newer].map((e) => stampKey(e.updatedAt)).sort();
   await waitFor(
     async () => (await heldStamps(n2, 'entity_1')).join() === want.join(),
     5000,
     'the survivor took in the write of the stopped side',
   );
+  return { c, n2, older, newer };
+}
+
+test('crdt replicas: a newer write of a side whose worker had already stopped reaches the survivor through the store', async (t) => {
+  const { n2 } = await stoppedSideMeets(t, [
+    [1, 'finalized'],
+    [0, 'working'],
+  ]);
   assert.equal((await n2.getEntity('entity_1')).state, 'working');
 });
 
 test('crdt replicas: an older write of a side whose worker had already stopped reaches the survivor, though its record is the hidden one of the two concurrent records', async (t) => {
-  const clock = new ManualClock();
-  const c = await apart(['n1', 'n2'], clock, (i) => (i === 0 ? 50 : 60_000));
-  t.after(() => c.stop());
-  const [n1, n2] = c.services as [EntityWorkers, EntityWorkers];
-  const older = await n1.setEntityState('entity_1', 'working');
-  await sleep(5); // the replicas' clocks order the stored records as the writes: n1's is hidden
-  clock.advance(5);
-  const newer = await n2.setEntityState('entity_1', 'finalized');
-  await waitFor(async () => (await n1.workers()).length === 0, 3000, 'n1 worker idle stop');
-  await connect(c.nodes);
-  const want = [older, newer].map((e) => key(e.updatedAt)).sort();
-  await waitFor(
-    async () => (await heldStamps(n2, 'entity_1')).join() === want.join(),
-    5000,
-    'the survivor took in the write of the stopped side',
-  );
+  // n1's record is the older, hidden one.
+  const { c, n2, older } = await stoppedSideMeets(t, [
+    [0, 'working'],
+    [1, 'finalized'],
+  ]);
   const view = await n2.getEntity('entity_1');
   assert.equal(view.state, 'finalized');
   assert.deepEqual(
-    view.history.map((h) => [h.state, key(h.stamp), h.reason]),
-    [['working', key(older.updatedAt), 'conflict']],
+    view.history.map((h) => [h.state, stampKey(h.stamp), h.reason]),
+    [['working', stampKey(older.updatedAt), 'conflict']],
   );
   // The survivor's next write starts from the union, and the union replaced both stored records.
   await n2.setEntityState('entity_1', 'working');
@@ -223,15 +221,15 @@ async function seededSchedules(
         async () => {
           const views = await Promise.all(c.services.map((s) => s.getEntity('entity_1')));
           return views.every(
-            (v) => key(v.updatedAt) === key(newest) && v.history.length === acked.length - 1,
+            (v) => stampKey(v.updatedAt) === stampKey(newest) && v.history.length === acked.length - 1,
           );
         },
         5000,
         'every node reads the newest write with the others in its history',
       );
-      const view = await c.services[0]!.getEntity('entity_1');
-      const kept = new Set([view.updatedAt, ...view.history.map((h) => h.stamp)].map(key));
-      for (const e of acked) assert.ok(kept.has(key(e.updatedAt)), `acknowledged write ${e.state} is lost`);
+      const kept = new Set(await heldStamps(c.services[0]!, 'entity_1'));
+      for (const e of acked)
+        assert.ok(kept.has(stampKey(e.updatedAt)), `acknowledged write ${e.state} is lost`);
       await waitFor(
         async () => {
           const stored = await Promise.all(

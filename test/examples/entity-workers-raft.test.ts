@@ -6,6 +6,7 @@ import { startRaftStore } from '../../src/store/raft-store.ts';
 import type { Entity, EntityWorkers } from '../../examples/entity-workers/index.ts';
 import { EntityUnavailableError, startEntityWorkers } from '../../examples/entity-workers/index.ts';
 import { ManualClock, connect, startApart, stopAll, waitFor } from './helpers.ts';
+import { workerCount } from './entity-views.ts';
 
 interface RaftCluster {
   readonly nodes: ClusterNode[];
@@ -34,11 +35,6 @@ async function raftCluster(
     await stopAll(nodes);
   });
   return { nodes, stores, services };
-}
-
-async function workerCount(services: readonly EntityWorkers[], id: string): Promise<number> {
-  const lists = await Promise.all(services.map((s) => s.workers()));
-  return lists.filter((l) => l.includes(id)).length;
 }
 
 test('raft store, nodes started apart: no side has a quorum, so no write is acknowledged until they connect', async (t) => {

@@ -23,6 +23,7 @@ import {
   stopAll,
   waitFor,
 } from './helpers.ts';
+import { heldStamps, stampKey, workerCount } from './entity-views.ts';
 
 interface Cluster {
   readonly nodes: ClusterNode[];
@@ -43,11 +44,6 @@ async function withServices(
       await stopAll(nodes);
     },
   };
-}
-
-async function workerCount(services: readonly EntityWorkers[], id: string): Promise<number> {
-  const lists = await Promise.all(services.map((s) => s.workers()));
-  return lists.filter((l) => l.includes(id)).length;
 }
 
 test('an entity never written reads as initialized; a state set is read back from its worker', async (t) => {
@@ -277,17 +273,13 @@ test('three sides meet at once: a loser whose winner loses the name too hands it
   }
   await connect(c.nodes);
   await waitFor(async () => (await workerCount(c.services, 'entity_1')) === 1, 5000, 'one worker left');
-  const held = async (s: EntityWorkers): Promise<string[]> => {
-    const view = await s.getEntity('entity_1');
-    return [view.updatedAt, ...view.history.map((h) => h.stamp)].map((x) => JSON.stringify(x)).sort();
-  };
-  const want = acked.map((e) => JSON.stringify(e.updatedAt)).sort();
+  const want = acked.map((e) => stampKey(e.updatedAt)).sort();
   await waitFor(
-    async () => (await held(c.services[0]!)).join() === want.join(),
+    async () => (await heldStamps(c.services[0]!, 'entity_1')).join() === want.join(),
     5000,
     'the survivor holds all three writes',
   );
-  for (const s of c.services) assert.deepEqual(await held(s), want);
+  for (const s of c.services) assert.deepEqual(await heldStamps(s, 'entity_1'), want);
 });
 
 test('a partition after startup: each side keeps serving, and after the heal one worker holds the newest write', async (t) => {
