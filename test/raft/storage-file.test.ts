@@ -2,7 +2,7 @@
 // modes (inline O_DSYNC writes, write + fdatasync on the thread pool), its segments roll over and
 // are deleted by compaction, and each mode syncs once per batch.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -103,31 +103,42 @@ describe('FileLogStorage segments', () => {
   });
 });
 
+/** Counts `FileHandle.datasync` calls from now until `restore()` (every file handle shares them). */
+async function countDatasyncs(dir: string): Promise<{ count: number; restore(): void }> {
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+  await probe.close();
+  const original = proto.datasync;
+  const spy = {
+    count: 0,
+    restore: () => {
+      proto.datasync = original;
+    },
+  };
+  proto.datasync = function (this: unknown) {
+    spy.count++;
+    return original.call(this);
+  };
+  return spy;
+}
+
 describe('FileLogStorage group commit', () => {
   it('threadpool writes: one fdatasync per batch, and one for all batches queued behind a write in flight', async () => {
     const dir = await freshDir();
     const s = await FileLogStorage.open(dir, { fsync: true, writes: 'threadpool' });
-    const probe = await (await import('node:fs/promises')).open(join(dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
-    await probe.close();
-    const original = proto.datasync;
-    let syncs = 0;
-    proto.datasync = function (this: unknown) {
-      syncs++;
-      return original.call(this);
-    };
+    const syncs = await countDatasyncs(dir);
     try {
       await s.save({ entries: entries(1, 3, 1) });
-      assert.equal(syncs, 1, 'one batch, one sync');
-      syncs = 0;
+      assert.equal(syncs.count, 1, 'one batch, one sync');
+      syncs.count = 0;
       const saves: Promise<void>[] = [];
       for (let i = 4; i <= 40; i++)
         saves.push(s.save({ entries: entries(i, i, 1), hardState: { term: 1, vote: null, commit: i - 1 } }));
       await Promise.all(saves);
-      assert.ok(syncs <= 2, `37 batches issued together took ${syncs} syncs`);
+      assert.ok(syncs.count <= 2, `37 batches issued together took ${syncs.count} syncs`);
       assert.equal(s.lastIndex(), 40);
     } finally {
-      proto.datasync = original;
+      syncs.restore();
       await s.close();
       await cleanup();
     }
@@ -136,19 +147,10 @@ describe('FileLogStorage group commit', () => {
   it('inline writes: a batch is on disk when save returns, with no fdatasync; queued work keeps its order', async () => {
     const dir = await freshDir();
     const s = await FileLogStorage.open(dir, { fsync: true, writes: 'inline', segmentBytes: 4096 });
-    const fsp = await import('node:fs/promises');
-    const probe = await fsp.open(join(dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
-    await probe.close();
-    const original = proto.datasync;
-    let syncs = 0;
-    proto.datasync = function (this: unknown) {
-      syncs++;
-      return original.call(this);
-    };
+    const syncs = await countDatasyncs(dir);
     const segment = async (): Promise<number> => {
       const names = s.segmentNames();
-      return (await fsp.stat(join(dir, names[names.length - 1]!))).size;
+      return (await stat(join(dir, names[names.length - 1]!))).size;
     };
     try {
       const before = await segment();
@@ -156,7 +158,7 @@ describe('FileLogStorage group commit', () => {
       // Not awaited yet: the bytes are already in the file.
       assert.ok((await segment()) > before, 'the batch was written before save returned');
       await saved;
-      assert.equal(syncs, 0, 'O_DSYNC writes need no fdatasync');
+      assert.equal(syncs.count, 0, 'O_DSYNC writes need no fdatasync');
       // A term change goes through the queue (its hard state file is written asynchronously), so
       // the saves behind it queue too instead of writing inline ahead of it; so do saves behind a
       // segment rollover. Everything lands in call order.
@@ -174,7 +176,7 @@ describe('FileLogStorage group commit', () => {
       assert.deepEqual([...again.entries(37, 38)[0]!.data.slice(0, 2)], [37, 37]);
       await again.close();
     } finally {
-      proto.datasync = original;
+      syncs.restore();
       await cleanup();
     }
   });
