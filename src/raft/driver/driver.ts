@@ -51,18 +51,9 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import type { ClusterNode, NodeDownReason } from '../../cluster/node.ts';
 import { ClusterMessageType } from '../../cluster/message-types.ts';
-import { decodeConfEntry, isVoter } from '../core/conf-change.ts';
+import { isVoter } from '../core/conf-change.ts';
 import { RawNode } from '../core/raw-node.ts';
-import type {
-  ConfChange,
-  ConfState,
-  Entry,
-  HardState,
-  InitialState,
-  Message,
-  Ready,
-  Snapshot,
-} from '../core/types.ts';
+import type { ConfChange, ConfState, Entry, HardState, Message, Ready, Snapshot } from '../core/types.ts';
 import { FileLogStorage } from '../storage/file-log-storage.ts';
 import type { LogStorage } from '../storage/log-storage.ts';
 import { MemoryLogStorage } from '../storage/memory-log-storage.ts';
@@ -202,16 +193,6 @@ export class RaftDriver<O extends { readonly result: unknown }> {
         : await FileLogStorage.open(options.dataDir, { fsync: resolved.fsync, writes: resolved.logWrites });
     const initial = storage.initialState();
     const empty = initial.hardState.term === 0 && initial.entries.length === 0 && initial.snapshot === null;
-    const stored = storedMembership(initial);
-    if (
-      stored !== undefined &&
-      !stored.voters.includes(self) &&
-      !stored.learners.includes(self) &&
-      !stored.voters.some((v) => voters.includes(v))
-    ) {
-      await storage.close();
-      throw new ForeignRaftDataError(options.dataDir ?? 'memory', self, stored.voters);
-    }
     const raw = new RawNode(
       {
         ...options.raft,
@@ -222,6 +203,17 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       },
       initial,
     );
+    // The membership the stored state committed to (the core takes it in at construction).
+    const stored = raw.status().config;
+    if (
+      stored.voters.length > 0 &&
+      !stored.voters.includes(self) &&
+      !stored.learners.includes(self) &&
+      !stored.voters.some((v) => voters.includes(v))
+    ) {
+      await storage.close();
+      throw new ForeignRaftDataError(options.dataDir ?? 'memory', self, stored.voters);
+    }
     if (initial.snapshot !== null) options.machine.restore(initial.snapshot.data);
     if (empty && voters.includes(self)) raw.bootstrap(voters);
     const driver = new RaftDriver(options, resolved, raw, storage);
@@ -751,13 +743,4 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.storage.close().catch(() => {});
     this.hooks.onFatal?.(err);
   }
-}
-
-/** The membership a member's stored state ends with: its last config entry's, else its snapshot's. */
-function storedMembership(initial: InitialState): ConfState | undefined {
-  for (let i = initial.entries.length - 1; i >= 0; i--) {
-    const entry = initial.entries[i] as Entry;
-    if (entry.type === 'config') return decodeConfEntry(entry.data).config;
-  }
-  return initial.snapshot?.config;
 }
