@@ -1,8 +1,8 @@
 /**
  * The local launcher behind `npm start`: one OS process per city node (gotham :4900, metropolis
  * :4901, capitol :4902; smallville and asgard with `--nodes 5`; other ports with `--port` and
- * `--web-port`), each forked with an IPC channel —
- * the control channel that reaches a node even when it is cut off from the mesh. It restarts a node
+ * `--web-port`), each forked with an IPC channel — the control channel that reaches a node even
+ * when it is cut off from the mesh. It restarts a node
  * when asked and stops them all on Ctrl-C. Once no node is left running (every one exited, say
  * because each refused to start), it exits with code 1: restarts are asked for from a node's page.
  */
@@ -66,14 +66,13 @@ export async function runLauncher(options: StartOptions): Promise<void> {
     child.on('exit', (code, signal) => {
       if (m.child === child) m.child = undefined;
       if (m.stopping || exiting) return;
+      const exited = `[launcher] ${m.name} exited (${signal ?? `code ${code}`})`;
+      // Restarts are asked for from a node's page: with none left, nothing could ask.
       if (specs.every((s) => s.child === undefined && !s.stopping)) {
-        // Restarts are asked for from a node's page: with none left, nothing could ask.
-        console.log(
-          `[launcher] ${m.name} exited (${signal ?? `code ${code}`}); no node is left running, exiting`,
-        );
+        console.log(`${exited}; no node is left running, exiting`);
         process.exit(1);
       }
-      console.log(`[launcher] ${m.name} exited (${signal ?? `code ${code}`}); restart it from any page`);
+      console.log(`${exited}; restart it from any page`);
     });
   };
 
