@@ -3,12 +3,13 @@
  * process until every other process sees it, for the delta store or the seeds' baseline. Writers
  * rotate; writes are spaced `gapMs` apart so pushes do not coalesce.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
 import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { freePort } from '../../src/testing/free-port.ts';
+import { forkWorker } from '../lib/ipc-worker.ts';
 
 const SCRIPT = fileURLToPath(new URL('./replica.ts', import.meta.url));
 
@@ -34,37 +35,11 @@ async function spawnProc(
   seeds: string,
   onSeen: (from: Proc, key: string, t: number) => void,
 ): Promise<Proc> {
-  const child = fork(SCRIPT, [mode, name, String(port), seeds], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const worker = forkWorker(SCRIPT, [mode, name, String(port), seeds], name, (m) => {
+    if (typeof m['seen'] === 'string') onSeen(proc, m['seen'], m['t'] as number);
   });
-  let ids = 0;
-  const pending = new Map<number, (m: Record<string, unknown>) => void>();
-  const proc: Proc = {
-    child,
-    name,
-    call: (op, args = {}) =>
-      new Promise((resolve) => {
-        const id = ++ids;
-        pending.set(id, resolve);
-        child.send({ id, op, ...args });
-      }),
-  };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 30_000);
-    child.on('message', (m: Record<string, unknown>) => {
-      if (m['ready'] === true) {
-        clearTimeout(timer);
-        resolve();
-      } else if (typeof m['seen'] === 'string') {
-        onSeen(proc, m['seen'], m['t'] as number);
-      } else {
-        const done = pending.get(m['id'] as number);
-        pending.delete(m['id'] as number);
-        done?.(m);
-      }
-    });
-  });
+  const proc: Proc = { name, child: worker.child, call: worker.call };
+  await worker.ready;
   return proc;
 }
 

@@ -4,9 +4,10 @@
  * run on which node and every start and stop with its time (`process.hrtime`, shared by every
  * process on the machine).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/testing/free-port.ts';
+import { forkWorker } from '../lib/ipc-worker.ts';
 
 const SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
@@ -127,48 +128,19 @@ export class BenchCluster {
   }
 
   private async spawn(short: string, port: number, seeds: string): Promise<void> {
-    const child = fork(SCRIPT, [short, String(port), seeds], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    let ids = 0;
-    const pending = new Map<number, (m: Record<string, unknown>) => void>();
-    const proc: Proc = {
-      short,
-      full: short,
-      child,
-      alive: true,
-      call: (op, args = {}) =>
-        new Promise((resolve, reject) => {
-          if (!proc.alive) return reject(new Error(`${short} is dead`));
-          const id = ++ids;
-          pending.set(id, (m) =>
-            typeof m['error'] === 'string' ? reject(new Error(m['error'])) : resolve(m),
-          );
-          child.send({ id, op, ...args });
-        }),
-    };
-    this.procs.push(proc);
     const set = new Set<string>();
     this.running.set(short, set);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${short} did not start`)), 30_000);
-      child.on('message', (m: Record<string, unknown>) => {
-        if (m['ready'] === true) {
-          clearTimeout(timer);
-          resolve();
-        } else if (Array.isArray(m['ev'])) {
-          for (const [key, running, t] of m['ev'] as [string, number, number][]) {
-            if (running === 1) set.add(key);
-            else set.delete(key);
-            this.events.push({ key, node: short, running: running === 1, t });
-          }
-        } else {
-          const done = pending.get(m['id'] as number);
-          pending.delete(m['id'] as number);
-          done?.(m);
-        }
-      });
-    });
+    const onEvent = (m: Record<string, unknown>): void => {
+      if (!Array.isArray(m['ev'])) return;
+      for (const [key, running, t] of m['ev'] as [string, number, number][]) {
+        if (running === 1) set.add(key);
+        else set.delete(key);
+        this.events.push({ key, node: short, running: running === 1, t });
+      }
+    };
+    const worker = forkWorker(SCRIPT, [short, String(port), seeds], short, onEvent, () => proc.alive);
+    const proc: Proc = { short, full: short, alive: true, child: worker.child, call: worker.call };
+    this.procs.push(proc);
+    await worker.ready;
   }
 }
