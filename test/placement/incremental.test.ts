@@ -7,12 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Behaviour, CallResult, Pid } from '../../src/actor/index.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
-import type { DistributedSupervisor, PlacedInit, PlacementRecord } from '../../src/placement/index.ts';
+import type { PlacedInit, PlacementRecord } from '../../src/placement/index.ts';
 import { startDistributedSupervisor } from '../../src/placement/index.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
+import { runningOn, shutdown } from './members.ts';
+import type { Member } from './members.ts';
 
 const SWEEP_MS = 60_000;
 /** Half the sweep interval: generous for the event path, too short for the safety net. */
@@ -30,11 +31,6 @@ class GatedStore extends MemoryStore {
   override writable(): boolean {
     return this.open;
   }
-}
-
-interface Member {
-  node: ClusterNode;
-  sup: DistributedSupervisor;
 }
 
 async function member(
@@ -60,17 +56,6 @@ async function cluster(names: string[], store: MemoryStore = new MemoryStore()):
   for (const name of names) members.push(await member(name, store, members));
   await waitFor(() => members.every((m) => m.node.nodes().length === names.length - 1), 10_000);
   return members;
-}
-
-async function shutdown(members: Member[]): Promise<void> {
-  for (const m of members) {
-    await m.sup.stop();
-    await m.node.stop();
-  }
-}
-
-function runningOn(members: Member[], key: string): number {
-  return members.filter((m) => m.sup.localKeys().includes(key)).length;
 }
 
 const keysOf = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);

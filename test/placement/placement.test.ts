@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Behaviour, CallResult } from '../../src/actor/index.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
-import type { DistributedSupervisor, PlacedInit, PlacementCall } from '../../src/placement/index.ts';
+import type { PlacedInit, PlacementCall } from '../../src/placement/index.ts';
 import { PlacementError, isPlacementCall, startDistributedSupervisor } from '../../src/placement/index.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
+import { runningOn, shutdown } from './members.ts';
+import type { Member } from './members.ts';
 
 type Msg = { type: 'inc' } | { type: 'get' } | PlacementCall;
 /** A placed counter that hands its count over when it moves. */
@@ -22,11 +23,6 @@ const counter: Behaviour<number, PlacedInit, Msg, unknown> = {
     return { reply: n, state: n };
   },
 };
-
-interface Member {
-  node: ClusterNode;
-  sup: DistributedSupervisor;
-}
 
 /** In-process nodes sharing one store: a perfectly available CP store, to test placement logic. */
 async function cluster(
@@ -45,17 +41,6 @@ async function cluster(
   return { members, store };
 }
 
-async function shutdown(members: Member[]): Promise<void> {
-  for (const m of members) {
-    await m.sup.stop();
-    await m.node.stop();
-  }
-}
-
-function runningCount(members: Member[], key: string): number {
-  return members.filter((m) => m.sup.localKeys().includes(key)).length;
-}
-
 test('a child started from any node is found from every node and answers calls', async () => {
   const { members } = await cluster(['a', 'b', 'c']);
   const [a, b, c] = members as [Member, Member, Member];
@@ -63,7 +48,7 @@ test('a child started from any node is found from every node and answers calls',
   await waitFor(() => members.every((m) => m.sup.whereis('k1') !== undefined));
   assert.equal(await c.node.system.call({ via: c.sup, key: 'k1' }, { type: 'inc' }), 1);
   assert.equal(await b.node.system.call({ via: b.sup, key: 'k1' }, { type: 'get' }), 1);
-  assert.equal(runningCount(members, 'k1'), 1);
+  assert.equal(runningOn(members, 'k1'), 1);
   await shutdown(members);
 });
 
@@ -99,8 +84,8 @@ test('when a node is lost, every one of its children runs again elsewhere, exact
   assert.ok(onB.length > 0, 'rendezvous gave b some children');
   await b.sup.stop();
   await b.node.stop();
-  await waitFor(() => keys.every((k) => runningCount([a, c], k) === 1), 10_000);
-  for (const k of keys) assert.equal(runningCount([a, c], k), 1, k);
+  await waitFor(() => keys.every((k) => runningOn([a, c], k) === 1), 10_000);
+  for (const k of keys) assert.equal(runningOn([a, c], k), 1, k);
   await shutdown([a, c]);
 });
 
@@ -137,7 +122,7 @@ test('a node joining takes over its share: children rebalance by rendezvous hash
   };
   const all = [...members, c];
   await waitFor(() => c.sup.localKeys().length > 0, 10_000);
-  await waitFor(() => keys.every((k) => runningCount(all, k) === 1), 10_000);
+  await waitFor(() => keys.every((k) => runningOn(all, k) === 1), 10_000);
   assert.ok(c.sup.localKeys().length >= 5, `c took ${c.sup.localKeys().length} of 60`);
   await shutdown(all);
 });
