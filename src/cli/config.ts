@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDiscoverySpecs } from '../cluster/discovery/spec.ts';
 import { CITY_NAMES } from '../dispatch/model.ts';
+import { LOG_FORMATS } from './logger.ts';
 
 /** Cluster (distribution) port of the n-th city node; web ports are 4900 + n. */
 export const CLUSTER_BASE_PORT = 4370;
@@ -57,6 +58,8 @@ export const nodeOptionsSchema = z.object({
   role: z.enum(['city', 'dispatch']).default('city'),
   dataDir: z.string().min(1).default('data'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise). */
+  logFormat: z.enum(LOG_FORMATS).default('auto'),
   /** `static` (seeds only), `dns:<name>[:srv]`, `gossip[:<port>[:<address>]]`, comma-separated. */
   discovery: z
     .string()

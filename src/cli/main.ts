@@ -59,6 +59,7 @@ program
   .option('--role <role>', 'city or dispatch', 'city')
   .option('--data-dir <dir>', 'data directory', 'data')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+  .option('--log-format <format>', 'json, pretty, or auto (pretty on a terminal, JSON otherwise)', 'auto')
   .action(async (opts: Record<string, string | undefined>) => {
     const parsed = nodeOptionsSchema.safeParse({
       ...opts,

@@ -2,9 +2,9 @@
  * One node process: the whole dispatch node (cluster, store, application, web), see
  * `dispatch-node.ts`.
  */
-import pino from 'pino';
 import type { NodeCliOptions } from './config.ts';
 import { runDispatchNode } from './dispatch-node.ts';
+import { createNodeLogger } from './logger.ts';
 
 /**
  * Starts the node. A start refused for a known reason (a typed error with a `code`: the port is
@@ -12,7 +12,7 @@ import { runDispatchNode } from './dispatch-node.ts';
  * and exit code 1, without a stack trace; anything else is a bug and keeps its trace.
  */
 export async function runNode(options: NodeCliOptions): Promise<void> {
-  const logger = pino({ level: options.logLevel, base: { node: options.name } });
+  const logger = createNodeLogger({ level: options.logLevel, node: options.name, format: options.logFormat });
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   try {
     await runDispatchNode(options, logger);
