@@ -3,7 +3,7 @@
  * TypeScript counterpart of a distributed Erlang node.
  *
  * ```ts
- * const node = await startNode({ name: 'gotham', cookie: 'secret', port: 4370,
+ * const node = await startNode({ name: 'gotham', cookie: process.env.COOKIE!, port: 4370,
  *   seeds: [{ host: '127.0.0.1', port: 4371 }] });
  * node.onNodeUp((peer) => console.log('up', peer));
  * await node.system.call({ name: 'city', node: 'metropolis@127.0.0.1:4371' }, { type: 'status' });

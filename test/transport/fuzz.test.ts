@@ -16,7 +16,7 @@ import type { RawPeer } from './raw-peer.ts';
 
 const APP = FIRST_APPLICATION_MESSAGE_TYPE;
 const TYPES = new Set([...Object.values(MessageType), APP, APP + 1, APP + 2]);
-const COOKIE = 'fuzz-cookie';
+const COOKIE = 'fuzz-test-cookie';
 const TARGET_FRAMES = 100_000;
 
 type Random = () => number;
