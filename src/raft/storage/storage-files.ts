@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ConfState, HardState, Snapshot } from '../core/types.ts';
 import { StorageCorruptError } from './log-storage.ts';
+import { PRIVATE_FILE_MODE } from './durable-dir.ts';
 
 export const HARD_STATE_FILE = 'hardstate';
 
@@ -53,7 +54,7 @@ export async function writeAtomic(
   fsync: boolean,
 ): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     await fh.writeFile(data);
     if (fsync) await fh.sync();
