@@ -112,7 +112,9 @@ export class TcpTransport implements Transport, FaultInjectable {
       : net.createServer();
     server.on(this.tlsOptions ? 'secureConnection' : 'connection', (socket: Socket) => this.accept(socket));
     server.on('tlsClientError', (err: Error, socket: Socket) => {
-      this.opts.logger.warn({ code: 'ERR_TLS', err, remote: socket.remoteAddress }, 'TLS handshake failed');
+      this.hub
+        .refusals(this.opts)
+        .warn({ code: 'ERR_TLS', err, remote: socket.remoteAddress }, 'TLS handshake failed');
     });
     this.server = server;
     return new Promise((resolve, reject) => {
