@@ -32,7 +32,8 @@ export async function withTmpfs(
         resize: (next) => execFileSync('mount', ['-o', `remount,size=${next}`, dir], { stdio: 'pipe' }),
       });
     } finally {
-      execFileSync('umount', [dir], { stdio: 'pipe' });
+      // Lazy: detached at once even while a failed test still holds a file open in it.
+      execFileSync('umount', ['--lazy', dir], { stdio: 'pipe' });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
