@@ -51,6 +51,7 @@ import { LogState } from './log-state.ts';
 import { asError, LogStateReader } from './log-state-reader.ts';
 import {
   decodeSnapshot,
+  inFile,
   parseSnapshotFileName,
   readHardState,
   snapshotFileName,
@@ -170,7 +171,12 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     const hs = (await readHardState(dir)) ?? { term: 0, vote: null, commit: 0 };
     const snapNames = names.filter((n) => parseSnapshotFileName(n) !== null);
     const latestName = snapNames[snapNames.length - 1];
-    const snapshot = latestName === undefined ? null : decodeSnapshot(await readFile(join(dir, latestName)));
+    const snapshotPath = latestName === undefined ? null : join(dir, latestName);
+    const snapshotBytes = snapshotPath === null ? null : await readFile(snapshotPath);
+    const snapshot =
+      snapshotPath === null || snapshotBytes === null
+        ? null
+        : inFile(snapshotPath, () => decodeSnapshot(snapshotBytes));
     for (const old of snapNames.slice(0, -1)) await unlink(join(dir, old));
 
     const state = new LogState();

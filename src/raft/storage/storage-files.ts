@@ -102,14 +102,28 @@ export function decodeHardState(buf: Buffer): HardState {
 
 /** The stored hard state, or null when none was ever written. */
 export async function readHardState(dir: string): Promise<HardState | null> {
+  const path = join(dir, HARD_STATE_FILE);
   let buf: Buffer;
   try {
-    buf = await readFile(join(dir, HARD_STATE_FILE));
+    buf = await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  return decodeHardState(buf);
+  return inFile(path, () => decodeHardState(buf));
+}
+
+/**
+ * Runs `decode` on the contents of `path`, adding the path to a `StorageCorruptError` (offset 0:
+ * these small files are checked as a whole).
+ */
+export function inFile<T>(path: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (!(err instanceof StorageCorruptError)) throw err;
+    throw new StorageCorruptError(`${path}: ${err.message}`, { cause: err.cause, file: path, offset: 0 });
+  }
 }
 
 export function encodeSnapshot(snap: Snapshot): Buffer {
