@@ -18,7 +18,8 @@
  * ```
  *
  * Extras beyond `Connection`: `pause()`/`resume()` reading (the peer's queue then fills),
- * `stats`, `remoteAddress`. Every abrupt close is logged at `warn` with the error's `code`.
+ * `stats`, `remoteAddress`. Every abrupt close is logged at `warn` with the error's `code`; a
+ * failed handshake (a stranger, most often) through the transport's rate-limited log instead.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
