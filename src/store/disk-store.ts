@@ -67,8 +67,13 @@ class DiskTable<V> extends MemoryTable<V> {
     this.disk = store;
   }
 
-  protected override beforeCommit(key: string, value: V | undefined, version: number): void {
-    this.disk.append([this.name, key, version, value ?? null, value === undefined]);
+  protected override beforeCommit(
+    key: string,
+    value: V | undefined,
+    version: number,
+    deleted: boolean,
+  ): void {
+    this.disk.append([this.name, key, version, deleted ? null : value, deleted]);
   }
 
   override putSync(key: string, value: V, options?: WriteOptions): number {
