@@ -117,7 +117,9 @@ async function strategies(
 }
 
 async function raftCluster(dir: string): Promise<{ nodes: ClusterNode[]; stores: RaftStore[] }> {
-  const nodes = await Promise.all(['r1', 'r2', 'r3'].map((name) => startNode({ name, cookie: 'bench' })));
+  const nodes = await Promise.all(
+    ['r1', 'r2', 'r3'].map((name) => startNode({ name, cookie: 'bench-cache-cookie' })),
+  );
   for (const n of nodes.slice(1)) n.addPeer(nodes[0]!.address);
   const voters = nodes.map((n) => n.name);
   const stores = await Promise.all(
@@ -132,7 +134,9 @@ async function raftCluster(dir: string): Promise<{ nodes: ClusterNode[]; stores:
 }
 
 async function crdtCluster(): Promise<{ nodes: ClusterNode[]; stores: Store[] }> {
-  const nodes = await Promise.all(['d1', 'd2', 'd3'].map((name) => startNode({ name, cookie: 'bench' })));
+  const nodes = await Promise.all(
+    ['d1', 'd2', 'd3'].map((name) => startNode({ name, cookie: 'bench-cache-cookie' })),
+  );
   for (const n of nodes.slice(1)) n.addPeer(nodes[0]!.address);
   const deadline = Date.now() + 20_000;
   while (!nodes.every((n) => n.nodes().length === 2)) {
@@ -148,7 +152,7 @@ async function stores(
   upstream: string,
 ): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cache-'));
-  const solo = await startNode({ name: 'bench-solo', cookie: 'bench' });
+  const solo = await startNode({ name: 'bench-solo', cookie: 'bench-cache-cookie' });
   const raft = await raftCluster(dir);
   const raftStore = raft.stores[0]!;
   const crdt = await crdtCluster();

@@ -148,7 +148,7 @@ async function ourRound(script: string, calls: number, casts: number): Promise<K
   try {
     const client = await startNode({
       name: 'benchclient',
-      cookie: 'bench',
+      cookie: 'bench-cluster-cookie',
       seeds: [{ host: '127.0.0.1', port: server.port }],
     });
     try {

@@ -9,7 +9,7 @@ const echo: Behaviour<number, void, unknown, unknown, unknown> = {
   handleCast: (_m, n) => n + 1,
 };
 
-const node = await startNode({ name: 'benchserver', cookie: 'bench' });
+const node = await startNode({ name: 'benchserver', cookie: 'bench-cluster-cookie' });
 await node.system.spawn(echo, undefined, { name: 'echo' });
 console.log(JSON.stringify({ name: node.name, port: node.address.port }));
 process.on('SIGTERM', () => process.exit(0));

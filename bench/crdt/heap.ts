@@ -37,7 +37,7 @@ export interface HeapResult {
 export async function deltaHeapRatio(keys: number, overwrites: number, seed: number): Promise<HeapResult> {
   const rng = new SimRandom(seed);
   const records = Array.from({ length: 64 }, (_, i) => heroRecord(rng, `k${i}`));
-  const node = await startNode({ name: 'heap', cookie: 'bench-crdt' });
+  const node = await startNode({ name: 'heap', cookie: 'bench-crdt-cookie' });
   const warm = await startCrdtStore({ node });
   const warmTable = warm.table<unknown>('heroes');
   for (let i = 0; i < 50_000; i++) void warmTable.put(`k${i % keys}`, { ...records[i % 64] });

@@ -26,10 +26,10 @@ export interface Mesh {
 }
 
 export async function startMesh(size: number, seed: number): Promise<Mesh> {
-  const first = await startNode({ name: 'crdt0', cookie: 'bench-crdt' });
+  const first = await startNode({ name: 'crdt0', cookie: 'bench-crdt-cookie' });
   const rest = await Promise.all(
     Array.from({ length: size - 1 }, (_, i) =>
-      startNode({ name: `crdt${i + 1}`, cookie: 'bench-crdt', seeds: [first.address] }),
+      startNode({ name: `crdt${i + 1}`, cookie: 'bench-crdt-cookie', seeds: [first.address] }),
     ),
   );
   const members = await Promise.all(

@@ -21,7 +21,7 @@ const seedList = seeds
   .map((s) => ({ host: s.split(':')[0] ?? '127.0.0.1', port: Number(s.split(':')[1]) }));
 const node = await startNode({
   name,
-  cookie: 'bench-crdt',
+  cookie: 'bench-crdt-cookie',
   port: Number(port),
   seeds: seedList.filter((s) => s.port !== Number(port)),
 });

@@ -173,7 +173,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
       MAIN,
       'node',
       ...['--name', name, '--port', String(ports[i]), '--web-port', String(webPorts[i])],
-      ...['--seeds', seeds, '--cookie', `bench-dispatch-${options.store}`, '--store', options.store],
+      ...['--seeds', seeds, '--cookie', `bench-dispatch-${options.store}-cookie`, '--store', options.store],
       ...['--data-dir', join(dataDir, name), '--log-level', options.logLevel ?? 'warn'],
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -44,7 +44,7 @@ const child: Behaviour<number, PlacedInit, { type: 'get' } | PlacementCall, unkn
 
 const node = await startNode({
   name,
-  cookie: 'bench-placement',
+  cookie: 'bench-placement-cookie',
   port: Number(port),
   seeds: seeds
     .split(',')

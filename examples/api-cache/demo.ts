@@ -27,7 +27,7 @@ if (!isCacheMode(mode) || !(latencyMs >= 0)) {
 
 const upstream = await startTodoServer({ latencyMs });
 const dir = mkdtempSync(join(tmpdir(), 'api-cache-demo-'));
-const cookie = 'api-cache-demo';
+const cookie = 'api-cache-demo-cookie';
 const a = await startNode({ name: 'a', cookie });
 const others = await Promise.all(['b', 'c'].map((name) => startNode({ name, cookie, seeds: [a.address] })));
 const nodes = [a, ...others];

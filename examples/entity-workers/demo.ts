@@ -20,7 +20,7 @@ if (values.store !== 'memory' && values.store !== 'raft' && values.store !== 'cr
   process.exit(2);
 }
 const raft = values.store === 'raft';
-const cookie = 'entity-workers-demo';
+const cookie = 'entity-workers-demo-cookie';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function show(e: Entity): string {

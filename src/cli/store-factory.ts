@@ -28,6 +28,11 @@ export async function openStore(mode: 'raft' | 'crdt', o: OpenStoreOptions): Pro
       // flushes go to the thread pool rather than hold the loop (inline, a flush stalls every hero;
       // at 10,000 heroes the store write p99 was 305 ms inline against 96 ms this way).
       logWrites: 'threadpool',
+      // A member stopped by a storage failure must not stay up as a dead voter.
+      onFatal: (err) => {
+        o.logger.fatal({ err }, 'raft storage failed; exiting');
+        process.exit(1);
+      },
     });
   }
   // A node joining a running cluster starts with its peers' data when they answer within 2 s.

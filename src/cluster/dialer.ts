@@ -8,15 +8,21 @@
  * const dialer = new Dialer({ connect: (a) => transport.connect(a), isConnected, onConnected: adopt,
  *   self: { host: '127.0.0.1', port: 4370 }, selfName, log, minDelayMs: 100, maxDelayMs: 2000 });
  * dialer.add({ host: '127.0.0.1', port: 4371 });   // a seed: kept and redialled for good
+ * dialer.add(address, name, 'member');             // a member's: kept while it is not gone too long
  * dialer.offer(view);                              // a discovery view: kept while it lists them
  * setInterval(() => dialer.dialDue(), 50);
  * ```
  *
  * Rules:
- * - Pinned addresses (seeds, addresses of members we were connected to) are redialled until
- *   `forget` (a member that left gracefully). Addresses only a discovery source named are
- *   dropped when they vanish from its view before we ever connected to them, so a DNS name
- *   that churns through pod addresses does not leave a growing list of dead ones behind.
+ * - Seeds (and addresses an operator added) are redialled until `forget`.
+ * - Members' addresses (of members we were connected to, or that a peer listed) are redialled
+ *   until `forget` (a member that left gracefully) or until the member has been unreachable for
+ *   `forgetAfterMs`: a crashed or decommissioned node, or an address a hostile or confused peer
+ *   listed, is not dialled forever. A member that comes back later is found through the seeds,
+ *   discovery, or its own dial.
+ * - Addresses only a discovery source named are dropped when they vanish from its view before
+ *   we ever connected to them, so a DNS name that churns through pod addresses does not leave a
+ *   growing list of dead ones behind.
  * - An address that turns out to be this node (a DNS record of our own pod, a gossip echo) is
  *   never dialled again.
  * - A dial is skipped while the node behind the address is connected.
@@ -41,15 +47,31 @@ export interface DialerOptions {
   readonly minDelayMs: number;
   /** Largest redial delay, ms. */
   readonly maxDelayMs: number;
+  /**
+   * How long a member's address is kept while nobody is connected behind it, ms. Default 600 000
+   * (10 minutes): longer than a restart, a rolling upgrade or a partition the cluster is meant to
+   * ride out; short enough that dead addresses do not pile up.
+   */
+  readonly forgetAfterMs?: number;
+  /** Monotonic clock, ms. Default `performance.now`. */
+  readonly now?: () => number;
 }
+
+/** Why an address is known: it decides how long it is kept (see the rules above). */
+export type AddressKind = 'seed' | 'member' | 'candidate';
+
+const KEEP_ORDER: Record<AddressKind, number> = { candidate: 0, member: 1, seed: 2 };
+
+export const DEFAULT_FORGET_AFTER_MS = 600_000;
 
 interface DialState {
   readonly address: PeerAddress;
   nextAt: number;
   delay: number;
   inFlight: boolean;
-  /** Seeds and members' addresses; false for addresses only discovery named. */
-  pinned: boolean;
+  kind: AddressKind;
+  /** When the address was added, or a node behind it last seen connected. */
+  seenAt: number;
   /** The address is this node. */
   self: boolean;
   /** The node behind this address, once known. */
@@ -59,10 +81,14 @@ interface DialState {
 export class Dialer {
   private readonly options: DialerOptions;
   private readonly states = new Map<string, DialState>();
+  private readonly now: () => number;
+  private readonly forgetAfterMs: number;
   private stopped = false;
 
   constructor(options: DialerOptions) {
     this.options = options;
+    this.now = options.now ?? (() => performance.now());
+    this.forgetAfterMs = options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
   }
 
   /** Addresses known (for tests and status pages). */
@@ -71,13 +97,13 @@ export class Dialer {
   }
 
   /** Keeps `address` and dials it when due; `peer` is the node's full name when known. */
-  add(address: PeerAddress, peer?: string, pinned = true): void {
+  add(address: PeerAddress, peer?: string, kind: AddressKind = 'seed'): void {
     if (this.stopped || this.isSelf(address, peer)) return;
     const key = addressKey(address);
     const existing = this.states.get(key);
     if (existing) {
       if (peer) existing.peer = peer;
-      existing.pinned ||= pinned;
+      if (KEEP_ORDER[kind] > KEEP_ORDER[existing.kind]) existing.kind = kind;
       return;
     }
     const state: DialState = {
@@ -85,7 +111,8 @@ export class Dialer {
       nextAt: 0,
       delay: this.options.minDelayMs,
       inFlight: false,
-      pinned,
+      kind,
+      seenAt: this.now(),
       self: false,
     };
     if (peer) state.peer = peer;
@@ -97,11 +124,11 @@ export class Dialer {
   offer(view: readonly Candidate[]): void {
     const listed = new Set(view.map(addressKey));
     for (const [key, state] of this.states) {
-      if (state.pinned || state.self || state.inFlight || listed.has(key)) continue;
+      if (state.kind !== 'candidate' || state.self || state.inFlight || listed.has(key)) continue;
       if (state.peer && this.options.isConnected(state.peer)) continue;
       this.states.delete(key);
     }
-    for (const c of view) this.add({ host: c.host, port: c.port }, c.name, false);
+    for (const c of view) this.add({ host: c.host, port: c.port }, c.name, 'candidate');
   }
 
   /** Stops redialling `address` (its node left gracefully). */
@@ -109,13 +136,24 @@ export class Dialer {
     this.states.delete(addressKey(address));
   }
 
-  /** Dials every address that is due, not connected and not being dialled. */
+  /** Dials every address that is due, not connected and not being dialled; forgets members gone too long. */
   dialDue(): void {
     if (this.stopped) return;
-    const now = performance.now();
-    for (const state of this.states.values()) {
+    const now = this.now();
+    for (const [key, state] of this.states) {
+      if (state.peer && this.options.isConnected(state.peer)) {
+        state.seenAt = now;
+        continue;
+      }
+      if (state.kind === 'member' && !state.inFlight && now - state.seenAt > this.forgetAfterMs) {
+        this.states.delete(key);
+        this.options.log.info(
+          { address: key, peer: state.peer, goneMs: Math.round(now - state.seenAt) },
+          'forgetting the address of a member gone too long',
+        );
+        continue;
+      }
       if (state.self || state.inFlight || state.nextAt > now) continue;
-      if (state.peer && this.options.isConnected(state.peer)) continue;
       this.dial(state);
     }
   }
@@ -141,6 +179,7 @@ export class Dialer {
         state.inFlight = false;
         state.delay = this.options.minDelayMs;
         state.peer = conn.peerName;
+        state.seenAt = this.now();
         this.options.onConnected(conn);
       },
       (err: unknown) => {
@@ -149,7 +188,7 @@ export class Dialer {
           state.self = true;
           return;
         }
-        state.nextAt = performance.now() + state.delay;
+        state.nextAt = this.now() + state.delay;
         state.delay = Math.min(state.delay * 2, this.options.maxDelayMs);
         this.options.log.debug({ address: addressKey(state.address), err: String(err) }, 'dial failed');
       },

@@ -3,7 +3,7 @@
  * TypeScript counterpart of a distributed Erlang node.
  *
  * ```ts
- * const node = await startNode({ name: 'gotham', cookie: 'secret', port: 4370,
+ * const node = await startNode({ name: 'gotham', cookie: process.env.COOKIE!, port: 4370,
  *   seeds: [{ host: '127.0.0.1', port: 4371 }] });
  * node.onNodeUp((peer) => console.log('up', peer));
  * await node.system.call({ name: 'city', node: 'metropolis@127.0.0.1:4371' }, { type: 'status' });
@@ -296,7 +296,7 @@ export class ClusterNode {
     this.members.set(peer, member);
     this.listen(peer, member, conn);
     this.monitor.watch(conn);
-    this.addPeer(address, peer);
+    this.dialer.add(address, peer, 'member');
     this.log.info({ peer }, 'node up');
     conn.send(ClusterMessageType.Members, { members: this.memberAddresses() } satisfies MembersPayload);
     conn.send(ClusterMessageType.NamesSync, {
@@ -350,7 +350,8 @@ export class ClusterNode {
         return; // the heartbeat monitor reads these
       case ClusterMessageType.Members:
         for (const m of (payload as MembersPayload).members) {
-          if (m.name !== this.name && !this.members.has(m.name)) this.addPeer({ host: m.host, port: m.port });
+          if (m.name !== this.name && !this.members.has(m.name))
+            this.dialer.add({ host: m.host, port: m.port }, undefined, 'member');
         }
         return;
       case ClusterMessageType.NamesSync:

@@ -81,10 +81,17 @@ export class MemoryTable<V> implements Table<V> {
     validateKey(key);
     this.check(key, options);
     const version = this.store.nextVersion();
+    this.beforeCommit(key, value, version, false);
     this.entries.set(key, { value, version, expiresAt: this.store.expiry() });
     this.emit({ table: this.name, key, value, version, origin: this.store.origin });
     return version;
   }
+
+  /**
+   * Runs after a write's checks and before it takes effect or is published; if it throws, the
+   * write fails and nothing changes. The disk store makes the write durable here.
+   */
+  protected beforeCommit(_key: string, _value: V | undefined, _version: number, _deleted: boolean): void {}
 
   delete(key: string, options: WriteOptions = {}): Promise<void> {
     try {
@@ -98,14 +105,11 @@ export class MemoryTable<V> implements Table<V> {
   deleteSync(key: string, options: WriteOptions = {}): void {
     validateKey(key);
     this.check(key, options);
-    if (!this.entries.delete(key)) return;
-    this.emit({
-      table: this.name,
-      key,
-      value: undefined,
-      version: this.store.nextVersion(),
-      origin: this.store.origin,
-    });
+    if (!this.entries.has(key)) return;
+    const version = this.store.nextVersion();
+    this.beforeCommit(key, undefined, version, true);
+    this.entries.delete(key);
+    this.emit({ table: this.name, key, value: undefined, version, origin: this.store.origin });
   }
 
   private check(key: string, options: WriteOptions): void {

@@ -77,6 +77,12 @@ export interface RaftStoreOptions extends DriverOptions {
   readonly retainChanges?: number;
   /** Core protocol options (pre-vote, check-quorum, flow control); defaults in `raft/core`. */
   readonly raft?: NonNullable<RaftDriverOptions<ApplyOutcome>['raft']>;
+  /**
+   * Called once if the member stops on an unrecoverable error (a storage write failed, the log is
+   * corrupt); the store refuses every call from then on. Default: nothing more. A node process
+   * exits here, so it does not linger as a dead voter.
+   */
+  readonly onFatal?: (err: Error) => void;
 }
 
 export interface TxnResult {

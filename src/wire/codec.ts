@@ -18,19 +18,28 @@
  * are an error), and for the frame path `encodePayloadScratch(value, reserve)`, which encodes
  * into a scratch buffer the next call reuses (no allocation per message).
  *
+ * Decoding accepts plain data only (`plain-data.ts` checks the bytes first): no structured
+ * clone, records, Sets, RegExps, Errors, typed arrays or wide BigInts, whoever sends them; at most
+ * `MAX_NESTING_DEPTH` levels. A refusal is a `WireError` (`ERR_PAYLOAD_EXTENSION`,
+ * `ERR_PAYLOAD_LIMIT`, `ERR_PAYLOAD_DECODE`), and a connection closes on it.
+ *
  * Not for: validating shapes — decoded values are `unknown`; check them where they are used.
- * (A reserved 0xc1 byte nested inside a value decodes to an opaque sentinel object, which such
- * checks reject like any other unexpected value.)
  */
-import { C1, Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr';
 import { PayloadDecodeError, PayloadEncodeError } from './errors.ts';
+import { checkPlainData } from './plain-data.ts';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 /**
  * Decodes with binary values copied out, never viewed: the bytes decoded from are a scratch
  * buffer or a socket's reused read buffer, and a view would also pin a whole received chunk.
  */
-const unpackr = new Packr({ useRecords: false, moreTypes: false, copyBuffers: true });
+const unpackr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  copyBuffers: true,
+  structuredClone: false,
+});
 
 /**
  * Payloads up to this size are copied into one long-lived scratch buffer and decoded there.
@@ -78,6 +87,7 @@ const range = { start: 0, end: 0 };
 export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
   const length = end - start;
   if (length <= 0) throw new PayloadDecodeError(new Error('empty payload'));
+  checkPlainData(bytes, start, end);
   let value: unknown;
   try {
     if (length <= SCRATCH_BYTES) {
@@ -98,7 +108,5 @@ export function decodePayload(bytes: Uint8Array, start = 0, end = bytes.length):
   } catch (err) {
     throw new PayloadDecodeError(err);
   }
-  // msgpackr maps the reserved byte 0xc1 to a sentinel instead of failing; refuse it at the top.
-  if (value === C1) throw new PayloadDecodeError(new Error('reserved byte 0xc1'));
   return value;
 }

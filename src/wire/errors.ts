@@ -69,10 +69,38 @@ export class PayloadDecodeError extends WireError {
   }
 }
 
+/** A payload uses a MessagePack extension other than `undefined` and timestamps (not plain data). */
+export class PayloadExtensionError extends WireError {
+  constructor(message: string) {
+    super('ERR_PAYLOAD_EXTENSION', message);
+  }
+}
+
+/** A payload exceeds a decoder limit (nesting depth). */
+export class PayloadLimitError extends WireError {
+  constructor(message: string) {
+    super('ERR_PAYLOAD_LIMIT', message);
+  }
+}
+
 /** A value cannot be encoded (for example a symbol, or a cycle deeper than the stack). */
 export class PayloadEncodeError extends WireError {
   constructor(cause: unknown) {
     super('ERR_PAYLOAD_ENCODE', `payload cannot be encoded: ${String(errorMessage(cause))}`, { cause });
+  }
+}
+
+/** The cookie is too short to be a secret: refused when a node starts, before any connection. */
+export class CookieTooShortError extends WireError {
+  readonly bytes: number;
+  readonly minimum: number;
+  constructor(bytes: number, minimum: number) {
+    super(
+      'ERR_COOKIE_TOO_SHORT',
+      `the cluster cookie has ${bytes} bytes; at least ${minimum} are required (use a long random one)`,
+    );
+    this.bytes = bytes;
+    this.minimum = minimum;
   }
 }
 

@@ -6,8 +6,9 @@
  * `[label, protocol, role, initiatorName, initiatorIncarnation, initiatorNonce, responderName,
  * responderIncarnation, responderNonce]`. Binding both names, both incarnations and both fresh
  * nonces means a proof cannot be replayed on another connection, for another node, or in the
- * other direction. The key is derived from the cookie with a purpose label, so the same cookie
- * used for discovery announcements yields an unrelated key.
+ * other direction. The key is derived from the cookie by `cookie-key.ts` (scrypt, then HKDF with
+ * a purpose label), so a recorded transcript costs an attacker a scrypt run per cookie guessed,
+ * and the same cookie used for discovery announcements yields an unrelated key.
  *
  * Example:
  * ```ts
@@ -21,6 +22,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { encodePayload } from './codec.ts';
+
+export { deriveKey } from './cookie-key.ts';
 
 /** Bytes of every handshake nonce: 32 fresh random bytes per side and connection. */
 export const NONCE_BYTES = 32;
@@ -38,11 +41,6 @@ export interface HandshakeTranscript {
   readonly responderName: string;
   readonly responderIncarnation: string;
   readonly responderNonce: Uint8Array;
-}
-
-/** Derives a 32-byte key for one purpose from the shared cookie. */
-export function deriveKey(cookie: string | Uint8Array, purpose: string): Buffer {
-  return createHmac('sha256', cookie).update(`superhero-dispatch/${purpose}/v1`).digest();
 }
 
 export function handshakeProof(

@@ -21,6 +21,9 @@
  * out = hs.receive(type, payload);            // until out.peer (success) or out.error
  * ```
  *
+ * The constructor throws `CookieTooShortError` for a cookie under 16 bytes; the key comes from the
+ * cookie through scrypt and HKDF (`cookie-key.ts`), cached per cookie.
+ *
  * API: `start()`, `receive(type, payload)`, `claimedPeerName` (the name the peer announced,
  * unauthenticated until `peer` is set). Outputs say what to send and whether it ended. Time
  * (the handshake timeout) and randomness (the nonce) are the caller's business.

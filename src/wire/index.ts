@@ -27,6 +27,8 @@ export {
   HANDSHAKE_PROTOCOL,
 } from './handshake-proof.ts';
 export type { HandshakeRole, HandshakeTranscript } from './handshake-proof.ts';
+export { checkPlainData, MAX_NESTING_DEPTH } from './plain-data.ts';
+export { checkCookie, MIN_COOKIE_BYTES } from './cookie-key.ts';
 export {
   WireError,
   FrameTooLargeError,
@@ -35,6 +37,9 @@ export {
   UnknownMessageTypeError,
   PayloadDecodeError,
   PayloadEncodeError,
+  PayloadExtensionError,
+  PayloadLimitError,
+  CookieTooShortError,
   HandshakeAuthError,
   HandshakeRefusedError,
   HandshakeProtocolError,

@@ -100,3 +100,46 @@ test('discovery candidates never reached are dropped when they leave the view; s
   );
   dialer.stop();
 });
+
+test('a member address nobody answers at is forgotten after the grace period; seeds are kept', async () => {
+  let now = 0;
+  const dials: string[] = [];
+  const connected = new Set<string>();
+  const dialer = new Dialer({
+    connect: (address: PeerAddress) => {
+      dials.push(`${address.host}:${address.port}`);
+      return Promise.reject(new ConnectError(`${address.host}:${address.port}`, new Error('refused')));
+    },
+    isConnected: (peer) => connected.has(peer),
+    onConnected: () => undefined,
+    self: { host: '127.0.0.1', port: 1 },
+    selfName: 'me@127.0.0.1:1',
+    log: pino({ level: 'silent' }),
+    minDelayMs: 10,
+    maxDelayMs: 10,
+    forgetAfterMs: 1000,
+    now: () => now,
+  });
+  dialer.add({ host: '10.0.0.2', port: 4370 }); // a seed
+  dialer.add({ host: '10.0.0.3', port: 4370 }, undefined, 'member'); // listed by a peer, never reached
+  dialer.add({ host: '10.0.0.4', port: 4370 }, 'd@10.0.0.4:4370', 'member'); // connected for a while
+  connected.add('d@10.0.0.4:4370');
+  for (; now <= 1500; now += 100) {
+    if (now === 800) connected.delete('d@10.0.0.4:4370'); // d goes away at 800
+    dialer.dialDue();
+    await settle();
+  }
+  const keys = () => dialer.addresses().map((a) => `${a.host}:${a.port}`);
+  assert.deepEqual(keys().sort(), ['10.0.0.2:4370', '10.0.0.4:4370'], 'at 1500: the stranger is gone');
+  for (; now <= 2000; now += 100) {
+    dialer.dialDue();
+    await settle();
+  }
+  assert.deepEqual(keys(), ['10.0.0.2:4370'], 'at 2000: d, gone since 800, is forgotten too');
+  const before = dials.length;
+  now += 100;
+  dialer.dialDue();
+  await settle();
+  assert.deepEqual(dials.slice(before), ['10.0.0.2:4370'], 'only the seed is still dialled');
+  dialer.stop();
+});

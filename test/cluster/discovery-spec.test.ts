@@ -69,7 +69,7 @@ test('the node command validates --discovery and --dns-servers, defaulting to st
 test('specs become sources for startNode: DNS A records at the node own port, gossip announcing its name', () => {
   const context: DiscoveryContext = {
     localName: 'gotham@127.0.0.1:4370',
-    cookie: 'secret',
+    cookie: 'discovery-spec-cookie',
     address: { host: '127.0.0.1', port: 4370 },
     logger: pino({ level: 'silent' }),
   };

@@ -119,7 +119,11 @@ test('nodes without seeds form a full mesh by UDP gossip; a node with another co
         intervalMs: 100,
       });
   const nodes: ClusterNode[] = [];
-  const stranger = await startNode({ name: 'stranger', cookie: 'other', discovery: [gossip('other')] });
+  const stranger = await startNode({
+    name: 'stranger',
+    cookie: 'another-cluster-cookie',
+    discovery: [gossip('another-cluster-cookie')],
+  });
   try {
     for (const name of ['gotham', 'metropolis', 'capitol']) {
       nodes.push(await startNode({ name, cookie: COOKIE, discovery: [gossip(COOKIE)] }));

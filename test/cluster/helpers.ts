@@ -2,7 +2,7 @@ import type { ClusterNode, NodeDownReason, NodeOptions } from '../../src/cluster
 import { startNode } from '../../src/cluster/node.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
 
-export const COOKIE = 'test-cookie';
+export const COOKIE = 'cluster-test-cookie';
 
 /** Start `names.length` nodes on loopback, each seeded with the first; resolves when fully meshed. */
 export async function startCluster(

@@ -143,7 +143,7 @@ test('pub/sub: publish reaches subscribers on every node once; publishLocal stay
 
 test('a wrong cookie is refused: the nodes never connect', async () => {
   const a = await startNode({ name: 'a', cookie: COOKIE });
-  const b = await startNode({ name: 'b', cookie: 'wrong', seeds: [a.address] });
+  const b = await startNode({ name: 'b', cookie: 'a-wrong-cluster-cookie', seeds: [a.address] });
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(a.nodes().length, 0);
   assert.equal(b.nodes().length, 0);

@@ -9,7 +9,7 @@ import type { CrdtStore, CrdtStoreOptions } from '../../src/store/crdt-store.ts'
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
 
-export const COOKIE = 'crdt-driver-test';
+export const COOKIE = 'crdt-driver-test-cookie';
 
 export interface Member {
   readonly short: string;

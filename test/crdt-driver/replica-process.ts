@@ -12,7 +12,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import { summaryKey } from '../../src/crdt/driver/index.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 
-const [name = 'replica', port = '0', seeds = '', cookie = 'crdt-mp'] = process.argv.slice(2);
+const [name = 'replica', port = '0', seeds = '', cookie = 'crdt-multiprocess-cookie'] = process.argv.slice(2);
 const node = await startNode({
   name,
   cookie,

@@ -17,7 +17,7 @@ import { startCrdtCluster } from './helpers.ts';
 const nodes = new WeakMap<Store, ClusterNode>();
 storeConformance('crdt', {
   async create() {
-    const node = await startNode({ name: 'solo', cookie: 'crdt-store-test' });
+    const node = await startNode({ name: 'solo', cookie: 'crdt-store-test-cookie' });
     const store = await startCrdtStore({ node });
     nodes.set(store, node);
     return store;

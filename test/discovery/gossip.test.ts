@@ -11,7 +11,7 @@ import type { Candidate } from '../../src/cluster/discovery/types.ts';
 import { deriveKey } from '../../src/wire/handshake-proof.ts';
 import { waitFor } from '../../src/testing/conformance/transport.ts';
 
-const COOKIE = 'gossip-cookie';
+const COOKIE = 'gossip-test-cookie';
 
 async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
@@ -39,7 +39,10 @@ describe('gossip announcements', () => {
   it('are rejected under another cookie, when tampered with, truncated or oversized', () => {
     const key = deriveKey(COOKIE, 'gossip');
     const packet = encodeAnnouncement(key, { name: 'gotham@10.0.0.5:4800', host: '10.0.0.5', port: 4800 });
-    assert.deepEqual(decodeAnnouncement(deriveKey('other', 'gossip'), packet), { ok: false, reason: 'mac' });
+    assert.deepEqual(decodeAnnouncement(deriveKey('another-cluster-cookie', 'gossip'), packet), {
+      ok: false,
+      reason: 'mac',
+    });
     const tampered = Buffer.from(packet);
     tampered[tampered.length - 1]! ^= 1;
     assert.deepEqual(decodeAnnouncement(key, tampered), { ok: false, reason: 'mac' });
@@ -87,7 +90,7 @@ describe('gossip discovery on loopback', () => {
     const member = new GossipDiscovery({ ...options, cookie: COOKIE, localName: 'gotham@127.0.0.1:4800' });
     const stranger = new GossipDiscovery({
       ...options,
-      cookie: 'not-ours',
+      cookie: 'not-our-cluster-cookie',
       localName: 'joker@127.0.0.1:6666',
     });
     const seen = watch(member);

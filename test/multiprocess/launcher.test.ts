@@ -30,7 +30,7 @@ test('npm start: one city serves, restarts with its data when asked, and the lau
       String(port),
       '--web-port',
       String(webPort),
-    ].concat(['--data-dir', data, '--cookie', 'launcher-test']),
+    ].concat(['--data-dir', data, '--cookie', 'launcher-test-cookie']),
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';

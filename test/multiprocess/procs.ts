@@ -46,7 +46,7 @@ export async function startProcs(
       '--seeds',
       seeds,
       '--cookie',
-      'mp-test',
+      'multiprocess-test-cookie',
       '--log-level',
       'warn',
       ...(typeof extra === 'function' ? extra(name) : extra),

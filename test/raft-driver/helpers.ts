@@ -11,7 +11,7 @@ import type { RaftStore, RaftStoreOptions } from '../../src/store/raft-store.ts'
 import { startRaftStore } from '../../src/store/raft-store.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
 
-export const COOKIE = 'raft-driver-test';
+export const COOKIE = 'raft-driver-test-cookie';
 
 export interface Member {
   readonly short: string;

@@ -37,7 +37,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     fsync: { type: 'string', default: 'true' },
     'log-writes': { type: 'string', default: 'inline' },
-    cookie: { type: 'string', default: 'raft-member' },
+    cookie: { type: 'string', default: 'raft-member-cookie' },
     'log-level': { type: 'string', default: 'warn' },
   },
 });

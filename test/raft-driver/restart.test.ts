@@ -98,7 +98,7 @@ test('a log written under another address is refused at start, untouched, instea
   t.after(async () => {
     for (const n of started) await n.stop();
   });
-  const first = await startNode({ name: 'gotham', cookie: 'c', port: await freePort() });
+  const first = await startNode({ name: 'gotham', cookie: 'raft-restart-cookie', port: await freePort() });
   started.push(first);
   const store = await startRaftStore({ node: first, voters: [first.name], dataDir });
   await store.table('heroes').put('batman', 1);
@@ -108,7 +108,7 @@ test('a log written under another address is refused at start, untouched, instea
   const before = await Promise.all(files.map((f) => readFile(join(dataDir, f))));
 
   // The same node name on another port is another member: its founders are not the log's voters.
-  const moved = await startNode({ name: 'gotham', cookie: 'c', port: await freePort() });
+  const moved = await startNode({ name: 'gotham', cookie: 'raft-restart-cookie', port: await freePort() });
   started.push(moved);
   await assert.rejects(startRaftStore({ node: moved, voters: [moved.name], dataDir }), (err: Error) => {
     assert.equal((err as { code?: string }).code, 'foreign_data');
@@ -121,7 +121,7 @@ test('a log written under another address is refused at start, untouched, instea
   assert.deepEqual(after, before, 'no file changed');
 
   // A member that is in the log's group restarts from it as before.
-  const back = await startNode({ name: 'gotham', cookie: 'c', port: first.address.port });
+  const back = await startNode({ name: 'gotham', cookie: 'raft-restart-cookie', port: first.address.port });
   started.push(back);
   const again = await startRaftStore({ node: back, voters: [back.name], dataDir });
   await waitFor(() => again.role() === 'leader', 10_000, 'the original member leads again');

@@ -123,7 +123,7 @@ for (const writes of ['inline', 'threadpool'] as const) {
       await s.close();
     });
 
-    it('reports a damaged hard state or snapshot file as STORAGE_CORRUPT', async () => {
+    it('reports a damaged hard state or snapshot file as STORAGE_CORRUPT, naming the file', async () => {
       const dir = await freshDir();
       const s = await FileLogStorage.open(dir, { fsync: true, writes });
       await s.save({ entries: batch(1, 3), hardState: { term: 2, vote: 'b', commit: 2 } });
@@ -139,10 +139,16 @@ for (const writes of ['inline', 'threadpool'] as const) {
       const snapName = (await readdir(dir)).find((n) => n.startsWith('snap-'))!;
       const snapBytes = await readFile(join(dir, snapName));
       await flipBit(join(dir, snapName), snapBytes.length - 1);
-      await assert.rejects(FileLogStorage.open(dir, { fsync: true, writes }), { code: 'STORAGE_CORRUPT' });
+      await assert.rejects(FileLogStorage.open(dir, { fsync: true, writes }), {
+        code: 'STORAGE_CORRUPT',
+        file: join(dir, snapName),
+      });
       await writeFile(join(dir, snapName), snapBytes);
       await flipBit(join(dir, 'hardstate'), 10);
-      await assert.rejects(FileLogStorage.open(dir, { fsync: true, writes }), { code: 'STORAGE_CORRUPT' });
+      await assert.rejects(FileLogStorage.open(dir, { fsync: true, writes }), {
+        code: 'STORAGE_CORRUPT',
+        file: join(dir, 'hardstate'),
+      });
     });
 
     it('after a cut at any byte, recovers exactly the batches that ended before the cut', async () => {

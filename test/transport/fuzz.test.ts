@@ -1,7 +1,11 @@
 // Bad input at a TCP transport: more than 100k random and mutated frames, plus garbage before the
-// handshake. Every bad connection must be closed with exactly one logged reason, every good
-// frame before the bad one must be delivered, the process must not crash, and a well-behaved
-// peer connected throughout must keep getting answers. Replay a failure with FUZZ_SEED=<seed>.
+// handshake. Every bad authenticated connection must be closed with exactly one logged reason,
+// every stranger's failed handshake must be logged or counted in a later line's `suppressed`
+// (those lines are rate-limited), every good frame before the bad one must be delivered (values
+// nested to the depth limit, timestamps and `undefined` included), the process must not crash,
+// and a well-behaved peer connected throughout must keep getting answers. Fatal frames include
+// what the decoder refuses as not plain data: structured-clone, record, Set, RegExp, Error and
+// BigInt extensions and values nested past the depth limit. Replay a failure with FUZZ_SEED=<seed>.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
@@ -9,6 +13,7 @@ import type { Connection, PeerAddress } from '../../src/cluster/transport/types.
 import { encodePayload } from '../../src/wire/codec.ts';
 import { encodeFrame, WIRE_VERSION } from '../../src/wire/frame.ts';
 import { NONCE_BYTES } from '../../src/wire/handshake-proof.ts';
+import { MAX_NESTING_DEPTH } from '../../src/wire/plain-data.ts';
 import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../src/wire/message-types.ts';
 import { captureLogs, seededRandom, waitFor } from '../../src/testing/conformance/transport.ts';
 import { rawConnect, rawHandshake } from './raw-peer.ts';
@@ -16,7 +21,7 @@ import type { RawPeer } from './raw-peer.ts';
 
 const APP = FIRST_APPLICATION_MESSAGE_TYPE;
 const TYPES = new Set([...Object.values(MessageType), APP, APP + 1, APP + 2]);
-const COOKIE = 'fuzz-cookie';
+const COOKIE = 'fuzz-test-cookie';
 const TARGET_FRAMES = 100_000;
 
 type Random = () => number;
@@ -24,7 +29,39 @@ type Random = () => number;
 const int = (random: Random, n: number) => Math.floor(random() * n);
 const bytes = (random: Random, n: number) => Uint8Array.from({ length: n }, () => int(random, 256));
 
+/** `levels` arrays, one inside the other, around `inner`. */
+function nested(levels: number, inner: unknown): unknown {
+  let value = inner;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
+
+/** Extensions the decoder refuses: structured clone (id, pointer), record, Set, RegExp, Error, BigInt, unknown. */
+function forbiddenExtension(random: Random): Uint8Array {
+  switch (int(random, 7)) {
+    case 0: // structured-clone id 0 around an array that points at itself: a cycle in 20 bytes
+      return Uint8Array.from([0xd6, 0x69, 0, 0, 0, 0, 0x91, 0xd6, 0x70, 0, 0, 0, 0]);
+    case 1: // record definition
+      return Uint8Array.from([0xd4, 0x72, 0x40, 0x91, 0xa1, 0x61, 0x01]);
+    case 2: // Set
+      return Uint8Array.from([0xd4, 0x73, 0x00, 0x91, 0x01]);
+    case 3: // RegExp
+      return Uint8Array.from([0xd4, 0x78, 0x00, 0x92, 0xa1, 0x78, 0xa0]);
+    case 4: // Error
+      return Uint8Array.from([0xd4, 0x65, 0x00, 0x92, 0xa5, 0x45, 0x72, 0x72, 0x6f, 0x72, 0xa1, 0x65]);
+    case 5: {
+      // BigInt wider than 64 bits
+      const width = 9 + int(random, 4000);
+      return Uint8Array.from([0xc8, width >> 8, width & 0xff, 0x42, ...bytes(random, width)]);
+    }
+    default: // any other extension type, inside a map
+      return Uint8Array.from([0x81, 0xa1, 0x6b, 0xd5, 1 + int(random, 0xfe - 1), 0, 0]);
+  }
+}
+
 function randomValue(random: Random, depth = 0): unknown {
+  if (depth === 0 && random() < 0.01) return nested(MAX_NESTING_DEPTH - 1, [randomValue(random, 3)]);
+  if (depth === 0 && random() < 0.02) return random() < 0.5 ? new Date(int(random, 2 ** 40)) : undefined;
   switch (int(random, depth > 2 ? 6 : 8)) {
     case 0:
       return int(random, 2 ** 31) - 2 ** 30;
@@ -52,7 +89,14 @@ function randomValue(random: Random, depth = 0): unknown {
 /** A frame the server must reject, closing the connection at once (after the handshake). */
 function fatalFrame(random: Random): { bytes: Uint8Array; kind: string } {
   const valid = encodeFrame(APP, encodePayload(randomValue(random)));
-  switch (int(random, 8)) {
+  switch (int(random, 10)) {
+    case 8:
+      return { bytes: encodeFrame(APP, forbiddenExtension(random)), kind: 'extension' };
+    case 9:
+      return {
+        bytes: encodeFrame(APP, encodePayload(nested(MAX_NESTING_DEPTH + 1 + int(random, 500), 1))),
+        kind: 'too deep',
+      };
     case 0:
       return {
         bytes: encodeFrame(APP, Uint8Array.from([0xc1, ...bytes(random, int(random, 30))])),
@@ -102,7 +146,9 @@ function garbage(random: Random): Uint8Array[] {
     MessageType.HandshakeHello,
     encodePayload({ v: 1, name: 'stranger@1.2.3.4:5', incarnation: 'x', nonce: bytes(random, NONCE_BYTES) }),
   );
-  switch (int(random, 6)) {
+  switch (int(random, 7)) {
+    case 6:
+      return [encodeFrame(MessageType.HandshakeHello, forbiddenExtension(random))];
     case 0:
       return [bytes(random, 1 + int(random, 200))];
     case 1: {
@@ -247,31 +293,51 @@ describe('TCP transport under bad input', () => {
       clearInterval(pinger);
       const context = `(seed ${seed}; replay with FUZZ_SEED=${seed})`;
       await waitFor(() => answers.length === ping, 5000, `the good peer's last answers ${context}`);
-      const closingLogs = () =>
-        logs.records.filter((r) => r['msg'] === 'handshake failed' || r['msg'] === 'closing connection');
+      const closingLogs = () => logs.records.filter((r) => r['msg'] === 'closing connection');
       await waitFor(
-        () => closingLogs().length >= badConnections,
+        () => closingLogs().length >= badConnections - strangers.length,
         5000,
-        `one log line per bad connection ${context}`,
+        `one log line per bad authenticated connection ${context}`,
+      );
+      assert.equal(goodClosed, false, `the good peer was disconnected ${context}`);
+      // Closing the server reports the handshake failures still held back by the rate limit.
+      await Promise.all([good.close(), server.close()]);
+      const strangerLogs = logs.records.filter(
+        (r) => String(r['msg']).startsWith('handshake failed') || r['code'] === 'ERR_LOG_SUPPRESSED',
+      );
+      const strangersCounted = strangerLogs.reduce(
+        (n, r) => n + (r['code'] === 'ERR_LOG_SUPPRESSED' ? 0 : 1) + Number(r['suppressed'] ?? 0),
+        0,
       );
 
       assert.ok(framesSent >= TARGET_FRAMES, `only ${framesSent} frames sent ${context}`);
-      assert.equal(closingLogs().length, badConnections, `log lines vs bad connections ${context}`);
+      assert.equal(
+        closingLogs().length,
+        badConnections - strangers.length,
+        `log lines vs bad authenticated connections ${context}`,
+      );
+      assert.equal(strangersCounted, strangers.length, `stranger handshakes logged or counted ${context}`);
       assert.ok(
-        closingLogs().every((r) => typeof r['code'] === 'string' && (r['code'] as string).startsWith('ERR_')),
+        strangerLogs.length < strangers.length,
+        `stranger handshake failures were not rate-limited ${context}`,
+      );
+      assert.ok(
+        [...closingLogs(), ...strangerLogs].every(
+          (r) => typeof r['code'] === 'string' && (r['code'] as string).startsWith('ERR_'),
+        ),
         `a close was logged without a code ${context}`,
       );
       assert.equal(delivered, goodFrames, `good frames delivered before the bad one ${context}`);
-      assert.equal(goodClosed, false, `the good peer was disconnected ${context}`);
       assert.deepEqual(
         answers,
         Array.from({ length: ping }, (_, i) => i),
         `the good peer's answers ${context}`,
       );
-      assert.ok(kinds.size === 8, `not every kind of fatal frame was tried ${context}`);
+      assert.ok(kinds.size === 10, `not every kind of fatal frame was tried ${context}`);
       assert.ok(ping > 50, `the good peer only pinged ${ping} times ${context}`);
+      // Reported, not asserted: on a loaded machine any bound is a coin toss (every answer, in
+      // order, is what the test asserts).
       t.diagnostic(`worst good-peer round trip ${worstRtt.toFixed(0)} ms`);
-      assert.ok(worstRtt < 2000, `the good peer waited ${worstRtt.toFixed(0)} ms for an answer ${context}`);
     } finally {
       clearInterval(pinger);
       await Promise.all([good.close(), server.close()]);

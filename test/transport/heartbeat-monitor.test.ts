@@ -11,7 +11,7 @@ import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
 import type { Connection, FaultInjectable, Transport } from '../../src/cluster/transport/types.ts';
 import { waitFor } from '../../src/testing/conformance/transport.ts';
 
-const COOKIE = 'monitor-cookie';
+const COOKIE = 'heartbeat-monitor-cookie';
 
 interface Node {
   readonly transport: Transport & FaultInjectable;

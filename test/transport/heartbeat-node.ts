@@ -18,7 +18,7 @@ export type NodeEvent =
   | { event: 'down'; peer: string; silenceMs: number }
   | { event: 'close'; peer: string; code: string | undefined };
 
-const [name = 'node', cookie = 'cookie'] = process.argv.slice(2);
+const [name = 'node', cookie = 'heartbeat-node-cookie'] = process.argv.slice(2);
 const report = (event: NodeEvent) => process.send?.(event);
 const transport = new TcpTransport({ name, cookie });
 const monitor = new HeartbeatMonitor();

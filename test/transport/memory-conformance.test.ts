@@ -17,8 +17,8 @@ transportConformance('MemoryTransport', () => {
 
 it('a crashed memory transport looks like a killed process: peers see ConnectionLostError, dials are refused', async () => {
   const network = new MemoryNetwork();
-  const a = network.transport({ name: 'a', cookie: 'c' });
-  const b = network.transport({ name: 'b', cookie: 'c' });
+  const a = network.transport({ name: 'a', cookie: 'memory-network-cookie' });
+  const b = network.transport({ name: 'b', cookie: 'memory-network-cookie' });
   const address = await b.listen();
   const conn: Connection = await a.connect(address);
   const reason = new Promise<Error | undefined>((resolve) => conn.onClose(resolve));

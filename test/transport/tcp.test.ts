@@ -19,7 +19,7 @@ import { rawConnect, rawHandshake } from './raw-peer.ts';
 
 const APP = FIRST_APPLICATION_MESSAGE_TYPE;
 const TYPES = new Set([...Object.values(MessageType), APP]);
-const COOKIE = 'tcp-test-cookie';
+const COOKIE = 'tcp-transport-test-cookie';
 
 async function server(options: Partial<ConstructorParameters<typeof TcpTransport>[0]> = {}) {
   const logs = captureLogs();

@@ -51,7 +51,7 @@ async function run(partitionAt: number) {
   const downs: Array<{ observer: string; peer: string; at: number }> = [];
   const names = ['gotham', 'metropolis', 'capitol'];
   const nodes = names.map((name) => {
-    const transport = faults.wrap(network.transport({ name, cookie: 'virtual' }));
+    const transport = faults.wrap(network.transport({ name, cookie: 'virtual-time-cookie' }));
     const monitor = new HeartbeatMonitor({ scheduler });
     monitor.onDown((event) => downs.push({ observer: name, peer: event.peer, at: scheduler.now() }));
     transport.onConnection((conn) => monitor.watch(conn));

@@ -61,7 +61,7 @@ describe('payload codec', () => {
   });
 
   it('survives hostile nesting and huge declared lengths, and decodes normally afterwards', () => {
-    assert.throws(() => decodePayload(Buffer.alloc(200_000, 0x91)), { code: 'ERR_PAYLOAD_DECODE' });
+    assert.throws(() => decodePayload(Buffer.alloc(200_000, 0x91)), { code: 'ERR_PAYLOAD_LIMIT' });
     assert.throws(() => decodePayload(Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff])), {
       code: 'ERR_PAYLOAD_DECODE',
     });

@@ -7,11 +7,13 @@ import type { HandshakeOutput, NodeIdentity, OutgoingMessage } from '../../src/w
 import { NONCE_BYTES, deriveKey, handshakeProof, verifyProof } from '../../src/wire/handshake-proof.ts';
 import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
 import { MessageType } from '../../src/wire/message-types.ts';
+import { CookieTooShortError } from '../../src/wire/errors.ts';
+import { MIN_COOKIE_BYTES } from '../../src/wire/cookie-key.ts';
 
 const gotham: NodeIdentity = { name: 'gotham@10.0.0.1:4800', incarnation: 'g-1' };
 const metropolis: NodeIdentity = { name: 'metropolis@10.0.0.2:4800', incarnation: 'm-1' };
 
-function pair(initiatorCookie = 'secret', responderCookie = 'secret') {
+function pair(initiatorCookie = 'a-shared-cluster-secret', responderCookie = 'a-shared-cluster-secret') {
   const initiator = new Handshake({
     role: 'initiator',
     local: gotham,
@@ -58,7 +60,7 @@ describe('handshake', () => {
   });
 
   it('with a wrong cookie, the responder refuses with a Reject and both sides fail with HandshakeAuthError', () => {
-    const { initiator, responder } = pair('secret', 'other');
+    const { initiator, responder } = pair('a-shared-cluster-secret', 'another-cluster-secret');
     const proof = deliver(initiator, deliver(responder, initiator.start()));
     const refused = deliver(responder, proof);
     assert.equal(refused.error?.code, 'ERR_HANDSHAKE_AUTH');
@@ -81,7 +83,7 @@ describe('handshake', () => {
     const challenge = wire(responder.receive(hello.type, hello.payload).send)[0]!;
     const c = challenge.payload as { nonce: Uint8Array };
     const h = hello.payload as { nonce: Uint8Array };
-    const forged = handshakeProof(deriveKey('secret', 'handshake'), 'initiator', {
+    const forged = handshakeProof(deriveKey('a-shared-cluster-secret', 'handshake'), 'initiator', {
       initiatorName: 'joker@10.0.0.9:4800',
       initiatorIncarnation: gotham.incarnation,
       initiatorNonce: h.nonce,
@@ -114,7 +116,7 @@ describe('handshake', () => {
       responderIncarnation: metropolis.incarnation,
       responderNonce: (challenge.payload as { nonce: Uint8Array }).nonce,
     };
-    const key = deriveKey('secret', 'handshake');
+    const key = deriveKey('a-shared-cluster-secret', 'handshake');
     assert.ok(verifyProof(key, 'initiator', transcript, handshakeProof(key, 'initiator', transcript)));
     const reflected = handshakeProof(key, 'responder', transcript);
     assert.equal(
@@ -155,11 +157,16 @@ describe('handshake', () => {
 
   it('detects a node dialling itself', () => {
     const nonceA = randomBytes(NONCE_BYTES);
-    const self = new Handshake({ role: 'initiator', local: gotham, cookie: 'secret', nonce: nonceA });
+    const self = new Handshake({
+      role: 'initiator',
+      local: gotham,
+      cookie: 'a-shared-cluster-secret',
+      nonce: nonceA,
+    });
     const me = new Handshake({
       role: 'responder',
       local: gotham,
-      cookie: 'secret',
+      cookie: 'a-shared-cluster-secret',
       nonce: randomBytes(NONCE_BYTES),
     });
     const refused = deliver(me, self.start());
@@ -171,13 +178,13 @@ describe('handshake', () => {
     const restarted = new Handshake({
       role: 'initiator',
       local: { name: gotham.name, incarnation: 'g-2' },
-      cookie: 'secret',
+      cookie: 'a-shared-cluster-secret',
       nonce: randomBytes(NONCE_BYTES),
     });
     const old = new Handshake({
       role: 'responder',
       local: gotham,
-      cookie: 'secret',
+      cookie: 'a-shared-cluster-secret',
       nonce: randomBytes(NONCE_BYTES),
     });
     const accept = deliver(old, deliver(restarted, deliver(old, restarted.start())));
@@ -190,5 +197,24 @@ describe('handshake', () => {
     const out = initiator.receive(MessageType.HandshakeReject, { code: 'ERR_BUSY', message: 'try later' });
     assert.equal(out.error?.code, 'ERR_HANDSHAKE_REFUSED');
     assert.equal((out.error as { remoteCode?: string }).remoteCode, 'ERR_BUSY');
+  });
+
+  it('refuses a cookie shorter than 16 bytes with CookieTooShortError, before any message', () => {
+    for (const cookie of ['', 'secret', 'x'.repeat(MIN_COOKIE_BYTES - 1)]) {
+      assert.throws(
+        () => new Handshake({ role: 'initiator', local: gotham, cookie, nonce: randomBytes(NONCE_BYTES) }),
+        (err: unknown) => err instanceof CookieTooShortError && err.code === 'ERR_COOKIE_TOO_SHORT',
+      );
+    }
+    // Bytes, not characters: eight two-byte characters are 16 bytes.
+    assert.doesNotThrow(() => deriveKey('é'.repeat(8), 'handshake'));
+  });
+
+  it('derives unrelated 32-byte keys per purpose and per cookie', () => {
+    const a = deriveKey('a-shared-cluster-secret', 'handshake');
+    assert.equal(a.length, 32);
+    assert.deepEqual(a, deriveKey('a-shared-cluster-secret', 'handshake'));
+    assert.notDeepEqual(a, deriveKey('a-shared-cluster-secret', 'gossip'));
+    assert.notDeepEqual(a, deriveKey('a-shared-cluster-secreT', 'handshake'));
   });
 });

@@ -18,7 +18,8 @@
  * ```
  *
  * Extras beyond `Connection`: `pause()`/`resume()` reading (the peer's queue then fills),
- * `stats`, `remoteAddress`. Every abrupt close is logged at `warn` with the error's `code`.
+ * `stats`, `remoteAddress`. Every abrupt close is logged at `warn` with the error's `code`; a
+ * failed handshake (a stranger, most often) through the transport's rate-limited log instead.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -42,6 +43,7 @@ import {
 } from './errors.ts';
 import type { Link } from './link.ts';
 import { HANDSHAKE_MAX_FRAME_BYTES, type ResolvedTransportOptions } from './options.ts';
+import type { RateLimitedLog } from './rate-limited-log.ts';
 import { SendQueue } from './send-queue.ts';
 import type { Connection, LinkPolicy } from './types.ts';
 import type { Timer } from './scheduler.ts';
@@ -54,6 +56,8 @@ export interface FramedConnectionOptions {
   readonly options: ResolvedTransportOptions;
   /** Current fault policy of the owning transport, if any (read on every frame). */
   readonly policy?: () => LinkPolicy | undefined;
+  /** Where handshake failures are logged (rate-limited per transport). Default: `options.logger`. */
+  readonly refusals?: RateLimitedLog;
 }
 
 export interface ConnectionStats {
@@ -75,6 +79,7 @@ export class FramedConnection implements Connection {
   private readonly localName: string;
   private readonly opts: ResolvedTransportOptions;
   private readonly log: Logger;
+  private readonly refusals: Pick<RateLimitedLog, 'warn'>;
   private readonly policy: () => LinkPolicy | undefined;
   private readonly decoder: FrameDecoder;
   private readonly queue: SendQueue;
@@ -98,12 +103,13 @@ export class FramedConnection implements Connection {
   /** `sendable[type] === 1` for every type `send` accepts (accepted types minus the handshake's). */
   private readonly sendable: Uint8Array;
 
-  constructor({ role, link, localName, options, policy }: FramedConnectionOptions) {
+  constructor({ role, link, localName, options, policy, refusals }: FramedConnectionOptions) {
     this.link = link;
     this.remoteAddress = link.remoteAddress;
     this.localName = localName;
     this.opts = options;
     this.log = options.logger;
+    this.refusals = refusals ?? options.logger;
     this.policy = policy ?? (() => undefined);
     this.decoder = new FrameDecoder({
       maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES,
@@ -406,9 +412,12 @@ export class FramedConnection implements Connection {
     this.handshakeTimer?.cancel();
     this.unsubscribePolicy?.();
     this.unsubscribePolicy = undefined;
-    this.log.warn(
-      { code: codeOf(error), remote: this.remoteAddress, peer: this.handshake.claimedPeerName, err: error },
-      'handshake failed',
+    const code = codeOf(error);
+    this.refusals.warn(
+      { code, remote: this.remoteAddress, peer: this.handshake.claimedPeerName, err: error },
+      code === 'ERR_HANDSHAKE_AUTH'
+        ? 'handshake failed: wrong cookie (the peer and this node do not share the cluster cookie)'
+        : 'handshake failed',
     );
     this.state = 'closed';
     this.closeReason = error;

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Logger } from 'pino';
+import { deriveKey } from '../../wire/cookie-key.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/frame.ts';
 import { KNOWN_MESSAGE_TYPES } from '../../wire/message-types.ts';
 import { realScheduler } from './scheduler.ts';
@@ -18,7 +19,11 @@ import type { Scheduler } from './scheduler.ts';
 export interface TransportOptions {
   /** Short node name, e.g. `gotham`; `localName` becomes `gotham@host:port`. No `@`, 1–64 chars. */
   name: string;
-  /** Shared secret every node of the cluster must know; never sent on the wire. Non-empty. */
+  /**
+   * Shared secret every node of the cluster must know; never sent on the wire. At least 16 bytes
+   * (`MIN_COOKIE_BYTES`), else the constructor throws `CookieTooShortError`: a short cookie could
+   * be guessed from one recorded handshake.
+   */
   cookie: string;
   /** Id of this run of the node. Default: a random UUID, so a restart is a new incarnation. */
   incarnation?: string;
@@ -47,6 +52,13 @@ export interface TransportOptions {
    * 2000: enough to hand over queued messages, bounded so a stuck peer cannot keep a socket.
    */
   closeLingerMs?: number;
+  /**
+   * Accepted connections that may be in their handshake at once; more are closed at once (and
+   * logged, rate-limited). Default 128: a whole cluster reconnecting after a restart fits, while
+   * strangers holding sockets open without a cookie hold at most this many, each for at most
+   * `handshakeTimeoutMs` and 4 KiB of buffer.
+   */
+  maxPendingHandshakes?: number;
   /** Accepted message type ids. Default: every id in `MessageType` (wire/message-types.ts). */
   messageTypes?: ReadonlySet<number>;
   /** Clock and timers. Default: the real ones (`realScheduler`). */
@@ -62,6 +74,7 @@ export interface ResolvedTransportOptions {
   readonly maxSendQueueBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly closeLingerMs: number;
+  readonly maxPendingHandshakes: number;
   readonly messageTypes: ReadonlySet<number>;
   readonly scheduler: Scheduler;
 }
@@ -74,6 +87,7 @@ export const TRANSPORT_DEFAULTS = {
   maxSendQueueBytes: 64 * 1024 * 1024,
   handshakeTimeoutMs: 5000,
   closeLingerMs: 2000,
+  maxPendingHandshakes: 128,
 } as const;
 
 export function resolveTransportOptions(options: TransportOptions): ResolvedTransportOptions {
@@ -81,8 +95,9 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
   if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
     throw new TypeError(`node name must be 1–64 characters of [A-Za-z0-9_.-], got ${JSON.stringify(name)}`);
   }
-  if (typeof cookie !== 'string' || cookie.length === 0)
-    throw new TypeError('cookie must be a non-empty string');
+  if (typeof cookie !== 'string') throw new TypeError('cookie must be a string');
+  // Validates the length and pays for the key derivation now, at start, not on a first connection.
+  deriveKey(cookie, 'handshake');
   const resolved: ResolvedTransportOptions = {
     name,
     cookie,
@@ -92,6 +107,7 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
     maxSendQueueBytes: options.maxSendQueueBytes ?? TRANSPORT_DEFAULTS.maxSendQueueBytes,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? TRANSPORT_DEFAULTS.handshakeTimeoutMs,
     closeLingerMs: options.closeLingerMs ?? TRANSPORT_DEFAULTS.closeLingerMs,
+    maxPendingHandshakes: options.maxPendingHandshakes ?? TRANSPORT_DEFAULTS.maxPendingHandshakes,
     messageTypes: options.messageTypes ?? KNOWN_MESSAGE_TYPES,
     scheduler: options.scheduler ?? realScheduler,
   };
@@ -102,6 +118,7 @@ export function resolveTransportOptions(options: TransportOptions): ResolvedTran
   positive('maxSendQueueBytes', resolved.maxSendQueueBytes, resolved.maxFrameBytes);
   positive('handshakeTimeoutMs', resolved.handshakeTimeoutMs, 1);
   positive('closeLingerMs', resolved.closeLingerMs, 0);
+  positive('maxPendingHandshakes', resolved.maxPendingHandshakes, 1);
   return resolved;
 }
 

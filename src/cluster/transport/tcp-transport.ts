@@ -9,6 +9,9 @@
  * const conn = await transport.connect({ host: '10.0.0.6', port: 4800 });
  * ```
  *
+ * Accepted connections still in their handshake are capped (`maxPendingHandshakes`); handshake
+ * failures and refusals are logged at `warn`, rate-limited (`rate-limited-log.ts`).
+ *
  * Options (besides `TransportOptions`): `host` to bind (default `127.0.0.1`: safe by default,
  * bind `0.0.0.0` to reach other machines), `port` (default 0: any free port), `advertiseHost`
  * (the host in `localName`, default `host`), `tls` (mutual TLS, see `TcpTlsOptions`).
@@ -102,11 +105,16 @@ export class TcpTransport implements Transport, FaultInjectable {
           requestCert: true,
           rejectUnauthorized: true,
           minVersion: 'TLSv1.3',
+          // Node's default is 120 s: a stranger could hold a socket that long before our own
+          // handshake timeout even starts.
+          handshakeTimeout: this.opts.handshakeTimeoutMs,
         })
       : net.createServer();
     server.on(this.tlsOptions ? 'secureConnection' : 'connection', (socket: Socket) => this.accept(socket));
     server.on('tlsClientError', (err: Error, socket: Socket) => {
-      this.opts.logger.warn({ code: 'ERR_TLS', err, remote: socket.remoteAddress }, 'TLS handshake failed');
+      this.hub
+        .refusals(this.opts)
+        .warn({ code: 'ERR_TLS', err, remote: socket.remoteAddress }, 'TLS handshake failed');
     });
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -188,6 +196,18 @@ export class TcpTransport implements Transport, FaultInjectable {
 
   private accept(socket: Socket): void {
     if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const limit = this.opts.maxPendingHandshakes;
+    if (this.hub.pendingInbound >= limit) {
+      // Unauthenticated sockets are the one resource a stranger can take without the cookie.
+      this.hub
+        .refusals(this.opts)
+        .warn(
+          { code: 'ERR_TOO_MANY_HANDSHAKES', remote: socket.remoteAddress, limit },
+          'refused a connection: too many unauthenticated connections',
+        );
       socket.destroy();
       return;
     }

@@ -37,8 +37,8 @@
  *
  * When not to use: when nothing needs to survive the process, `MemoryLogStorage` is cheaper.
  */
-import { constants as fsConstants, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants, ftruncateSync, writeSync } from 'node:fs';
+import { open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HardState, Snapshot } from '../core/types.ts';
 import {
@@ -51,6 +51,7 @@ import { LogState } from './log-state.ts';
 import { asError, LogStateReader } from './log-state-reader.ts';
 import {
   decodeSnapshot,
+  inFile,
   parseSnapshotFileName,
   readHardState,
   snapshotFileName,
@@ -59,6 +60,7 @@ import {
   writeSnapshot,
 } from './storage-files.ts';
 import { decodeRecords, encodeRecord, type WalRecord } from './wal-codec.ts';
+import { makeDataDir, PRIVATE_FILE_MODE } from './durable-dir.ts';
 
 export interface FileLogStorageOptions {
   /**
@@ -162,14 +164,19 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     const fsync = options.fsync ?? true;
     const writes = options.writes ?? 'inline';
     const dsync = fsync && writes === 'inline';
-    await mkdir(dir, { recursive: true });
+    makeDataDir(dir, fsync);
     const names = (await readdir(dir)).sort();
     for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n));
 
     const hs = (await readHardState(dir)) ?? { term: 0, vote: null, commit: 0 };
     const snapNames = names.filter((n) => parseSnapshotFileName(n) !== null);
     const latestName = snapNames[snapNames.length - 1];
-    const snapshot = latestName === undefined ? null : decodeSnapshot(await readFile(join(dir, latestName)));
+    const snapshotPath = latestName === undefined ? null : join(dir, latestName);
+    const snapshotBytes = snapshotPath === null ? null : await readFile(snapshotPath);
+    const snapshot =
+      snapshotPath === null || snapshotBytes === null
+        ? null
+        : inFile(snapshotPath, () => decodeSnapshot(snapshotBytes));
     for (const old of snapNames.slice(0, -1)) await unlink(join(dir, old));
 
     const state = new LogState();
@@ -185,7 +192,14 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
       if (decoded.damage !== null) {
         const last = i === segNames.length - 1;
         if (!last || decoded.damage.validFrameFollows) {
-          throw new StorageCorruptError(`log segment ${name} is damaged at byte ${decoded.damage.offset}`);
+          const { offset } = decoded.damage;
+          throw new StorageCorruptError(
+            `log segment ${path} is damaged at byte ${offset}` +
+              (last ? ' and valid records follow' : ' and is not the last segment') +
+              ': refusing to start rather than drop acknowledged entries (restore this member from a ' +
+              'backup, or remove its data directory so it rejoins empty and is caught up by the leader)',
+            { file: path, offset },
+          );
         }
         // Torn tail of the last write: drop it (it was never acknowledged).
         const fh = await open(path, 'r+');
@@ -376,12 +390,30 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
   private writeInline(buf: Buffer): void {
     const fd = this.active.fd;
     let off = 0;
-    while (off < buf.length) {
-      const n = writeSync(fd, buf, off, buf.length - off);
-      if (n <= 0) throw new Error(`log segment write made no progress at byte ${off} of ${buf.length}`);
-      off += n;
+    try {
+      while (off < buf.length) {
+        const n = writeSync(fd, buf, off, buf.length - off);
+        if (n <= 0) throw new Error(`log segment write made no progress at byte ${off} of ${buf.length}`);
+        off += n;
+      }
+    } catch (err) {
+      throw this.cutBack(err, () => ftruncateSync(fd, this.current().size));
     }
     this.current().size += buf.length;
+  }
+
+  /**
+   * After a failed write (ENOSPC, EIO), removes its partial bytes so the segment ends on a record
+   * boundary again, and returns the error to raise. The storage is unusable afterwards either way
+   * (the member stops); the cut keeps the unacknowledged batch out of the log on restart.
+   */
+  private cutBack(writeError: unknown, truncate: () => void): Error {
+    try {
+      truncate();
+    } catch (err) {
+      return new AggregateError([writeError, err], 'log write failed and its partial bytes remain');
+    }
+    return asError(writeError);
   }
 
   private noteEntries(records: readonly WalRecord[]): void {
@@ -426,8 +458,14 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
         this.writeInline(buf);
         return;
       }
-      await writeAll(this.active, buf);
-      if (this.fsync) await this.active.datasync();
+      try {
+        await writeAll(this.active, buf);
+        if (this.fsync) await this.active.datasync();
+      } catch (err) {
+        const size = this.current().size;
+        const fd = this.active.fd;
+        throw this.cutBack(err, () => ftruncateSync(fd, size));
+      }
       this.current().size += buf.length;
     };
     for (const job of jobs) {
@@ -499,7 +537,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
 
 /** Opens a segment for appending; with `dsync` every completed write is durable (O_DSYNC). */
 function openSegment(path: string, dsync: boolean): Promise<FileHandle> {
-  return open(path, dsync ? SEGMENT_FLAGS | fsConstants.O_DSYNC : SEGMENT_FLAGS, 0o644);
+  return open(path, dsync ? SEGMENT_FLAGS | fsConstants.O_DSYNC : SEGMENT_FLAGS, PRIVATE_FILE_MODE);
 }
 
 /** Writes all of `buf` (a write may be short, e.g. on a nearly full disk). */

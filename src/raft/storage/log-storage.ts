@@ -32,7 +32,7 @@
  *
  * When not to use: application data does not belong here; only the Raft log and its snapshot do.
  */
-import { codedError } from '../coded-error.ts';
+import { codedError, type CodedErrorOptions } from '../coded-error.ts';
 import type { Entry, HardState, InitialState, Snapshot } from '../core/types.ts';
 
 export interface StorageBatch {
@@ -65,8 +65,19 @@ export interface LogStorage {
 /** A read or write outside the stored range, or a batch that would leave a hole. */
 export class StorageRangeError extends codedError('STORAGE_RANGE') {}
 
-/** Stored data failed its checksum somewhere other than a torn tail; refusing to guess. */
-export class StorageCorruptError extends codedError('STORAGE_CORRUPT') {}
+/**
+ * Stored data failed its checksum somewhere other than a torn tail; refusing to guess. `file` and
+ * `offset` say where, when the damage is in a log segment.
+ */
+export class StorageCorruptError extends codedError('STORAGE_CORRUPT') {
+  readonly file: string | undefined;
+  readonly offset: number | undefined;
+  constructor(message: string, options?: CodedErrorOptions & { file?: string; offset?: number }) {
+    super(message, options);
+    this.file = options?.file;
+    this.offset = options?.offset;
+  }
+}
 
 /** The storage was used after `close()`, or a previous write failed and left it unusable. */
 export class StorageClosedError extends codedError('STORAGE_CLOSED') {}

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { ConfState, HardState, Snapshot } from '../core/types.ts';
 import { StorageCorruptError } from './log-storage.ts';
+import { PRIVATE_FILE_MODE } from './durable-dir.ts';
 
 export const HARD_STATE_FILE = 'hardstate';
 
@@ -53,7 +54,7 @@ export async function writeAtomic(
   fsync: boolean,
 ): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     await fh.writeFile(data);
     if (fsync) await fh.sync();
@@ -101,14 +102,28 @@ export function decodeHardState(buf: Buffer): HardState {
 
 /** The stored hard state, or null when none was ever written. */
 export async function readHardState(dir: string): Promise<HardState | null> {
+  const path = join(dir, HARD_STATE_FILE);
   let buf: Buffer;
   try {
-    buf = await readFile(join(dir, HARD_STATE_FILE));
+    buf = await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  return decodeHardState(buf);
+  return inFile(path, () => decodeHardState(buf));
+}
+
+/**
+ * Runs `decode` on the contents of `path`, adding the path to a `StorageCorruptError` (offset 0:
+ * these small files are checked as a whole).
+ */
+export function inFile<T>(path: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (!(err instanceof StorageCorruptError)) throw err;
+    throw new StorageCorruptError(`${path}: ${err.message}`, { cause: err.cause, file: path, offset: 0 });
+  }
 }
 
 export function encodeSnapshot(snap: Snapshot): Buffer {

@@ -22,8 +22,8 @@
  * ```
  *
  * `decodeRecords` stops at the first frame that is short or fails its checksum and reports it, so
- * recovery can tell a torn tail (nothing valid follows) from corruption in the middle (a valid
- * frame follows the bad one).
+ * recovery can tell a torn tail (no valid frame starts anywhere after it) from corruption in the
+ * middle (one does, wherever the damaged frame's length field pointed).
  *
  * When not to use: snapshots and the hard state have their own files (`storage-files.ts`).
  */
@@ -130,18 +130,27 @@ export function decodeRecords(buf: Buffer): DecodedSegment {
   while (offset < buf.length) {
     const f = frameAt(buf, offset);
     if (typeof f === 'string') {
-      // A torn write leaves nothing valid after it. If the claimed length is plausible, look at
-      // the frame right after the damaged one: a valid frame there means mid-log corruption.
-      let validFrameFollows = false;
-      if (f === 'bad' && buf.length - offset >= FRAME_HEADER) {
-        const len = buf.readUInt32LE(offset);
-        const next = offset + FRAME_HEADER + len;
-        if (len > 0 && next < buf.length) validFrameFollows = typeof frameAt(buf, next) !== 'string';
-      }
-      return { records, validBytes: offset, damage: { offset, validFrameFollows } };
+      return {
+        records,
+        validBytes: offset,
+        damage: { offset, validFrameFollows: validFrameAfter(buf, offset) },
+      };
     }
     records.push(f.record);
     offset += f.size;
   }
   return { records, validBytes: offset, damage: null };
+}
+
+/**
+ * Whether a valid frame starts anywhere after the damaged one at `offset`. A torn write leaves
+ * nothing valid after it; the damaged frame's own length field cannot be trusted to find the next
+ * frame (it may be the damaged part), so every later byte offset is tried. Cheap in practice: a
+ * torn tail is short, and in a damaged middle the next real frame is at most one frame away.
+ */
+function validFrameAfter(buf: Buffer, offset: number): boolean {
+  for (let next = offset + 1; next + FRAME_HEADER < buf.length; next++) {
+    if (typeof frameAt(buf, next) !== 'string') return true;
+  }
+  return false;
 }

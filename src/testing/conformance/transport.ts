@@ -202,7 +202,7 @@ export function transportConformance(label: string, makeHarness: () => Transport
       const logsB = captureLogs();
       const logsA = captureLogs();
       const b = harness.create({ name: 'server', cookie: COOKIE, logger: logsB.logger });
-      const a = harness.create({ name: 'stranger', cookie: 'not-the-cookie', logger: logsA.logger });
+      const a = harness.create({ name: 'stranger', cookie: 'not-the-cluster-cookie', logger: logsA.logger });
       try {
         let exposed = false;
         b.onConnection(() => (exposed = true));
