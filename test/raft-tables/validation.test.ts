@@ -96,4 +96,20 @@ describe('table command validation', () => {
     buffer.fill(0);
     assert.deepEqual([...(m.get('t', 'blob')?.value as Uint8Array)], [1, 2, 3]);
   });
+
+  it('refuses a command that carries a msgpack extension (a Set through structured clone)', () => {
+    const clone = new Packr({ useRecords: false, structuredClone: true, moreTypes: true });
+    const bytes = clone.pack({
+      kind: 'txn',
+      ops: [{ op: 'put', table: 't', key: 'k', value: new Set([1]) }],
+    });
+    const decoded = decodeCommand(bytes);
+    assert.equal(decoded.ok, false);
+  });
+
+  it('refuses a command that carries a record definition', () => {
+    const records = new Packr({ useRecords: true });
+    const bytes = records.pack({ kind: 'txn', ops: [{ op: 'put', table: 't', key: 'k', value: 1 }] });
+    assert.equal(decodeCommand(bytes).ok, false);
+  });
 });

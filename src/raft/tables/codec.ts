@@ -12,11 +12,12 @@
  *   command every replica would reject, so bad input is caught at the proposer.
  * - `decodeCommand(bytes)`: never throws; malformed bytes or shapes give `{ ok: false, reason }`.
  *
- * Encoding: standard msgpack maps (no record extension, whose shared structures would make a
+ * Decoding accepts plain data only (the wire's `checkPlainData`). Encoding: standard msgpack maps (no record extension, whose shared structures would make a
  * message depend on earlier ones), float64 for non-integers, and decoded byte arrays copied out of
  * the input buffer so a reused log buffer cannot change stored values.
  */
 import { Packr } from 'msgpackr';
+import { checkPlainData } from '../../wire/plain-data.ts';
 import { InvalidCommandError } from './errors.ts';
 import type { TableCommand } from './types.ts';
 import { validateCommand } from './validate.ts';
@@ -34,6 +35,9 @@ export function encodeCommand(command: TableCommand): Uint8Array {
 export function decodeCommand(bytes: Uint8Array): Validated {
   let raw: unknown;
   try {
+    // Plain data only, as on the wire: a command in the log (possibly from another node) can
+    // carry no extension, record definition or value nested past the wire's depth limit.
+    checkPlainData(bytes, 0, bytes.length);
     raw = packr.unpack(bytes);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
