@@ -45,8 +45,9 @@
 import type { Logger } from 'pino';
 import type { SummaryMessage } from '../crdt/core/messages.ts';
 import { CrdtDriver, type CrdtDriverOptions, type CrdtDriverStats } from '../crdt/driver/index.ts';
+import type { CrdtStorage } from '../crdt/driver/storage/index.ts';
 import { CrdtTable } from './crdt-table.ts';
-import type { Store } from './types.ts';
+import type { Durability, Store } from './types.ts';
 import { StoreError } from './types.ts';
 
 export interface CrdtStoreOptions extends CrdtDriverOptions {
@@ -56,10 +57,41 @@ export interface CrdtStoreOptions extends CrdtDriverOptions {
    * that restarts into a running cluster may pass ~2000 to start with the cluster's data.
    */
   readonly awaitRefillMs?: number;
+  /** When a write is acknowledged; see `WriteConcern`. */
+  readonly writeConcern?: WriteConcern;
 }
 
+/**
+ * A write resolves once `w` replicas hold it, this one included, counting only replicas that are
+ * live (connected, replica id known) when it is made: with fewer live peers than `w - 1`, all of
+ * them. With no live peer, or when `timeoutMs` passes first, it resolves anyway with durability
+ * `local` (it is applied here and spreads when it can); with at least one peer's ack, `replicated`.
+ */
+export interface WriteConcern {
+  /**
+   * Replicas that must hold a write, this one included. Default 2: one peer besides the writer,
+   * so the loss of the writer's state (a destroyed City, a lost disk) right after the answer loses
+   * nothing, at the cost of one round trip (about a millisecond on a LAN) per write. 1: answer at
+   * once, as before.
+   */
+  readonly w?: number;
+  /**
+   * How long a write waits for acks, ms. Default 1000: well above a round trip under load, short
+   * enough that a peer cut off without the failure detector noticing yet delays a write by at
+   * most a second before it is answered `local`.
+   */
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_WRITE_CONCERN: Required<WriteConcern> = { w: 2, timeoutMs: 1000 };
+
 export async function startCrdtStore(options: CrdtStoreOptions): Promise<CrdtStore> {
-  const store = new CrdtStore(options);
+  const concern = { ...DEFAULT_WRITE_CONCERN, ...options.writeConcern };
+  if (!Number.isSafeInteger(concern.w) || concern.w < 1)
+    throw new StoreError('invalid', `writeConcern.w must be an integer ≥ 1, got ${concern.w}`);
+  if (!(concern.timeoutMs > 0))
+    throw new StoreError('invalid', `writeConcern.timeoutMs must be > 0, got ${concern.timeoutMs}`);
+  const store = new CrdtStore({ ...options, writeConcern: concern });
   const wait = options.awaitRefillMs ?? 0;
   if (!Number.isFinite(wait) || wait < 0)
     throw new StoreError('invalid', `awaitRefillMs must be ≥ 0, got ${wait}`);
@@ -72,10 +104,15 @@ export class CrdtStore implements Store {
   readonly log: Logger;
   readonly #driver: CrdtDriver<unknown>;
   readonly #tables = new Map<string, CrdtTable<unknown>>();
+  readonly #concern: Required<WriteConcern>;
+  readonly #storage: CrdtStorage | undefined;
+  readonly #durability = { replicated: 0, local: 0 };
   #closed = false;
 
   /** Use `startCrdtStore`. */
-  constructor(options: CrdtDriverOptions) {
+  constructor(options: CrdtStoreOptions) {
+    this.#concern = { ...DEFAULT_WRITE_CONCERN, ...options.writeConcern };
+    this.#storage = options.storage;
     this.#driver = CrdtDriver.start<unknown>(options);
     this.log = this.#driver.options.logger;
     this.#driver.onChange((change) => {
@@ -104,6 +141,7 @@ export class CrdtStore implements Store {
       t = new CrdtTable<unknown>(name, {
         driver: () => this.#open(),
         log: this.log,
+        concern: (seq) => this.#awaitConcern(seq),
       });
       this.#tables.set(name, t);
     }
@@ -137,10 +175,26 @@ export class CrdtStore implements Store {
     return this.#driver.stats();
   }
 
-  close(): Promise<void> {
+  /** Writes answered so far, by durability (see `WriteConcern`). */
+  durabilityCounts(): { readonly replicated: number; readonly local: number } {
+    return { ...this.#durability };
+  }
+
+  /** Closes the driver, then the storage it was given (syncing what is pending). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     this.#driver.close();
-    return Promise.resolve();
+    await this.#storage?.close();
+  }
+
+  async #awaitConcern(seq: number): Promise<Durability> {
+    const driver = this.#driver;
+    const need = Math.min(this.#concern.w - 1, driver.replicator.livePeers().length);
+    const acked = need <= 0 ? 0 : await driver.awaitAcks(seq, need, this.#concern.timeoutMs);
+    const durability: Durability = acked > 0 ? 'replicated' : 'local';
+    this.#durability[durability]++;
+    return durability;
   }
 
   #open(): CrdtDriver<unknown> {
