@@ -185,7 +185,8 @@ export class Replicator<V> {
       const t = maxStamp(v);
       if (t !== undefined && (top === undefined || t.ms > top.ms || (t.ms === top.ms && t.lc > top.lc))) top = t;
     }
-    if (top !== undefined) this.#clock.receive(top, nowMs);
+    // Our own history, not a peer's clock: adopted whatever the drift bound says.
+    if (top !== undefined) this.#clock.receive(top, Math.max(nowMs, top.ms));
   }
 
   #replay(record: DurableRecord<V>): void {
