@@ -22,7 +22,10 @@ export function cityRestartHook(store: Store, logger: Logger, count: () => void)
     count();
     if (store instanceof CrdtStore) {
       const replica = store.restartEmpty();
-      logger.warn({ replica }, 'crdt replica restarted empty with the city (local state discarded); refilling from peers');
+      logger.warn(
+        { replica },
+        'crdt replica restarted empty with the city (local state discarded); refilling from peers',
+      );
     }
   };
 }

@@ -43,7 +43,8 @@ function runSchedule(seed: number, steps: number): void {
     }
   };
   const connectAll = (): void => {
-    for (const a of nodes) for (const b of nodes) if (a !== b) step(a, { type: 'peerUp', peer: b.r.id, nowMs: now });
+    for (const a of nodes)
+      for (const b of nodes) if (a !== b) step(a, { type: 'peerUp', peer: b.r.id, nowMs: now });
   };
   connectAll();
   for (let i = 0; i < steps; i++) {
@@ -55,7 +56,8 @@ function runSchedule(seed: number, steps: number): void {
     else if (roll < 0.8 && inFlight.length > 0) {
       const m = inFlight.splice(Math.floor(rand() * inFlight.length), 1)[0]!;
       const to = byId(m.to);
-      if (to !== undefined && rand() > 0.1) step(to, { type: 'receive', from: m.from, message: m.message, nowMs: now });
+      if (to !== undefined && rand() > 0.1)
+        step(to, { type: 'receive', from: m.from, message: m.message, nowMs: now });
     } else if (roll < 0.9) step(n, { type: 'tick', nowMs: now + 1000, random: rand() });
     else if (roll < 0.94) {
       n.disk.state = n.r.durableState();
@@ -83,7 +85,13 @@ function runSchedule(seed: number, steps: number): void {
       n.incarnation++;
       n.disk.state = undefined;
       n.disk.records = [];
-      n.r = new Replicator<number>({ node: n.name, incarnation: n.incarnation, nowMs: now, random: 0.5, durable: true });
+      n.r = new Replicator<number>({
+        node: n.name,
+        incarnation: n.incarnation,
+        nowMs: now,
+        random: 0.5,
+        durable: true,
+      });
       for (const o of nodes) if (o !== n) step(o, { type: 'peerDown', peer: oldId, nowMs: now });
       connectAll();
     }

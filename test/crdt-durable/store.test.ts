@@ -69,12 +69,13 @@ async function stopAll(members: readonly Member[]): Promise<void> {
   );
 }
 
-const fullMesh = (members: readonly Member[]): Promise<void> =>
-  waitFor(
+async function fullMesh(members: readonly Member[]): Promise<void> {
+  await waitFor(
     () => members.every((m) => m.store.driver.peers().size === members.length - 1),
     10_000,
     'a full mesh of CRDT replicas',
   );
+}
 
 test('a whole cluster stopped at once and started on the same disks has every write back, on every node', async () => {
   const names = ['gotham', 'metropolis', 'capitol'];
@@ -152,7 +153,11 @@ test('write concern: a write answers replicated only once a peer holds it; alone
     assert.ok(held.length >= 1, `a peer holds h${n} when the write is answered`);
   }
   assert.equal((await heroes.remove('h1')).durability, 'replicated');
-  assert.equal((await heroes.remove('never-there')).durability, 'local', 'nothing to delete, nothing written');
+  assert.equal(
+    (await heroes.remove('never-there')).durability,
+    'local',
+    'nothing to delete, nothing written',
+  );
   await stopAll(members.slice(1));
   await waitFor(() => members[0]!.store.driver.peers().size === 0, 10_000, 'peers seen down');
   assert.equal((await heroes.write('alone', { n: 0 })).durability, 'local');

@@ -20,9 +20,19 @@ export interface StorageFixture {
 const A = 'gotham@127.0.0.1:4370#1700000000000';
 const B = 'metropolis@127.0.0.1:4371#1700000000001';
 
-export const put = (seq: number, key: string, value: unknown, removed: [string, number][] = []): DurableRecord<unknown> => ({
+export const put = (
+  seq: number,
+  key: string,
+  value: unknown,
+  removed: [string, number][] = [],
+): DurableRecord<unknown> => ({
   type: 'delta',
-  delta: { key, entries: [{ rep: A, seq, ms: 1_700_000_000_000 + seq, lc: 0, value }], removed, ops: [[A, seq]] },
+  delta: {
+    key,
+    entries: [{ rep: A, seq, ms: 1_700_000_000_000 + seq, lc: 0, value }],
+    removed,
+    ops: [[A, seq]],
+  },
 });
 
 const RECORDS: DurableRecord<unknown>[] = [

@@ -2,7 +2,15 @@
 // the start with the file and offset, an interrupted compaction resolves to one generation, and
 // the fsync policy decides how many fsyncs an append costs.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -14,7 +22,11 @@ const root = mkdtempSync(join(tmpdir(), 'crdt-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = (): string => join(root, `d${++n}`);
-const onlyLog = (dir: string): string => join(dir, readdirSync(dir).find((f) => f.startsWith('log-'))!);
+const onlyLog = (dir: string): string =>
+  join(
+    dir,
+    readdirSync(dir).find((f) => f.startsWith('log-'))!,
+  );
 
 async function writeRecords(dir: string, count: number): Promise<void> {
   const s = FileCrdtStorage.open(dir, { fsync: 'never' });
@@ -101,7 +113,10 @@ test('a damaged state file stops the start', async () => {
     bootstrapped: true,
   });
   await s.close();
-  const state = join(dir, readdirSync(dir).find((f) => f.startsWith('state-'))!);
+  const state = join(
+    dir,
+    readdirSync(dir).find((f) => f.startsWith('state-'))!,
+  );
   const buf = readFileSync(state);
   buf[buf.length - 1] = buf[buf.length - 1]! ^ 0x10;
   writeFileSync(state, buf);

@@ -161,7 +161,10 @@ export class Replicator<V> {
     this.#durable = init.durable ?? false;
     const state = init.restore?.state;
     const buckets = { buckets: this.options.buckets };
-    this.map = state === undefined ? new DeltaMap<V>(this.id, buckets) : DeltaMap.fromState(this.id, state.map, buckets);
+    this.map =
+      state === undefined
+        ? new DeltaMap<V>(this.id, buckets)
+        : DeltaMap.fromState(this.id, state.map, buckets);
     this.#clock = new HybridLogicalClock(this.id, { maxDriftMs: this.options.maxDriftMs });
     this.#log = new DeltaLog<V>(this.options.logPerOrigin);
     this.#nextAntiEntropyMs = init.nowMs + init.random * this.options.antiEntropyMs;
@@ -183,7 +186,8 @@ export class Replicator<V> {
     let top: { ms: number; lc: number } | undefined;
     for (const [, v] of this.map.toState().entries) {
       const t = maxStamp(v);
-      if (t !== undefined && (top === undefined || t.ms > top.ms || (t.ms === top.ms && t.lc > top.lc))) top = t;
+      if (t !== undefined && (top === undefined || t.ms > top.ms || (t.ms === top.ms && t.lc > top.lc)))
+        top = t;
     }
     // Our own history, not a peer's clock: adopted whatever the drift bound says.
     if (top !== undefined) this.#clock.receive(top, Math.max(nowMs, top.ms));
@@ -480,7 +484,10 @@ export class Replicator<V> {
     const unseen = entries.map(([key, list]) => [key, this.#unseen(list)] as const);
     const changes = this.map.applyScoped(entries, scope, remote);
     if (this.#durable)
-      effects.push({ type: 'persist', record: { type: 'chunk', buckets: chunk.buckets, entries, ctx: chunk.ctx } });
+      effects.push({
+        type: 'persist',
+        record: { type: 'chunk', buckets: chunk.buckets, entries, ctx: chunk.ctx },
+      });
     for (const change of changes) this.#emit(from, change, effects);
     for (const [key, list] of unseen) this.#emitHidden(key, list, effects);
     if (!this.#assembly.add(from, chunk, nowMs)) return;

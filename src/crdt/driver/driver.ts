@@ -470,7 +470,12 @@ export class CrdtDriver<V = unknown> {
   }
 
   /** Tells the pusher which of its own writes its push carried; sent after they were committed. */
-  #ack(peer: string, from: ReplicaId, reps: readonly ReplicaId[], deltas: readonly WireKeyDelta<unknown>[]): void {
+  #ack(
+    peer: string,
+    from: ReplicaId,
+    reps: readonly ReplicaId[],
+    deltas: readonly WireKeyDelta<unknown>[],
+  ): void {
     const own = reps.indexOf(from);
     if (own < 0) return;
     const seqs: number[] = [];

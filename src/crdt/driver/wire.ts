@@ -188,7 +188,11 @@ function decodeMessage(payload: unknown, link: WireLink): DriverMessage<unknown>
     case TAG.ack: {
       arity(3);
       const seqs = p[2];
-      if (!Array.isArray(seqs) || seqs.length > 100_000 || !seqs.every((n) => Number.isSafeInteger(n) && n >= 1))
+      if (
+        !Array.isArray(seqs) ||
+        seqs.length > 100_000 ||
+        !seqs.every((n) => Number.isSafeInteger(n) && n >= 1)
+      )
         fail('ack.seqs must be seqs');
       return { type: 'ack', seqs: seqs as number[] };
     }

@@ -110,7 +110,12 @@ export function decodeRecord(payload: Uint8Array): DurableRecord<unknown> {
       const reps = checkReps(t[2]);
       const entries = checkKeyEntries(t[3], reps.length, 'chunk record');
       assertWireContext(t[4], 'chunk record');
-      return { type: 'chunk', buckets: buckets as number[], entries: unpackEntries(reps, entries), ctx: t[4] };
+      return {
+        type: 'chunk',
+        buckets: buckets as number[],
+        entries: unpackEntries(reps, entries),
+        ctx: t[4],
+      };
     }
     case TAG.adopt:
       if (t.length !== 3) fail('adopt record: arity');

@@ -50,7 +50,14 @@ import {
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DurableImage, DurableRecord, DurableState } from '../../core/durable.ts';
-import { decodeRecord, decodeState, encodeRecordFrame, encodeStateFrame, FRAME_HEADER, scanFrames } from './codec.ts';
+import {
+  decodeRecord,
+  decodeState,
+  encodeRecordFrame,
+  encodeStateFrame,
+  FRAME_HEADER,
+  scanFrames,
+} from './codec.ts';
 import {
   CrdtStorageClosedError,
   CrdtStorageCorruptError,
@@ -124,7 +131,8 @@ export class FileCrdtStorage<V = unknown> implements CrdtStorage<V> {
     this.#intervalMs = o.fsyncIntervalMs ?? 100;
     this.#compactBytes = o.compactBytes ?? DEFAULT_COMPACT_BYTES;
     this.#log = o.logger;
-    if (!['always', 'interval', 'never'].includes(this.#policy)) throw new Error(`unknown fsync policy ${this.#policy}`);
+    if (!['always', 'interval', 'never'].includes(this.#policy))
+      throw new Error(`unknown fsync policy ${this.#policy}`);
     if (!(this.#intervalMs > 0)) throw new Error(`fsyncIntervalMs must be > 0, got ${this.#intervalMs}`);
     mkdirSync(dir, { recursive: true });
     const recovered = this.#recover();
@@ -150,7 +158,11 @@ export class FileCrdtStorage<V = unknown> implements CrdtStorage<V> {
       stateBytes = buf.length;
       const scan = scanFrames(buf);
       if (scan.damage !== null || scan.payloads.length !== 1)
-        throw new CrdtStorageCorruptError(join(this.dir, file), scan.damage?.offset ?? 0, 'the state frame is not valid');
+        throw new CrdtStorageCorruptError(
+          join(this.dir, file),
+          scan.damage?.offset ?? 0,
+          'the state frame is not valid',
+        );
       state = this.#decode(file, 0, () => decodeState(scan.payloads[0]!)) as DurableState<V>;
       if (isEmptyState(state)) state = undefined;
     }
@@ -195,9 +207,14 @@ export class FileCrdtStorage<V = unknown> implements CrdtStorage<V> {
     try {
       return decode();
     } catch (cause) {
-      throw new CrdtStorageCorruptError(join(this.dir, file), offset, 'a checksummed frame has a malformed payload', {
-        cause,
-      });
+      throw new CrdtStorageCorruptError(
+        join(this.dir, file),
+        offset,
+        'a checksummed frame has a malformed payload',
+        {
+          cause,
+        },
+      );
     }
   }
 

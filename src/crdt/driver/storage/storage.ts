@@ -91,10 +91,13 @@ export class MemoryCrdtStorage<V = unknown> implements CrdtStorage<V> {
   constructor(disk: MemoryCrdtDisk<V> = new MemoryCrdtDisk<V>(), options: { compactRecords?: number } = {}) {
     this.#disk = disk;
     this.#compactRecords = options.compactRecords ?? 10_000;
-    this.image = disk.state === undefined && disk.records.length === 0 ? emptyImage<V>() : {
-      state: disk.state,
-      records: [...disk.records],
-    };
+    this.image =
+      disk.state === undefined && disk.records.length === 0
+        ? emptyImage<V>()
+        : {
+            state: disk.state,
+            records: [...disk.records],
+          };
   }
 
   append(record: DurableRecord<V>): void {
