@@ -17,7 +17,8 @@
  *
  * API: `startCrdtStore(options)` → `CrdtStore` (`Store`): `table(name)` (`CrdtTable`, see
  * `crdt-table.ts` for versions and the change feed), `role()` → `replica`, `writable()` → true,
- * `restartEmpty()`, `refilled(timeoutMs)`, `summary()`, `stats()`, `driver`, `close()`.
+ * `restartEmpty()`, `refilled(timeoutMs)`, `summary()`, `stats()`, `durabilityCounts()`, `driver`,
+ * `close()`.
  *
  * Semantics: each table key is a last-writer-wins register in an add-wins map: a write replaces
  * exactly what its replica had seen of the key; concurrent writes are all kept and the one with the
@@ -25,7 +26,7 @@
  * reports a hidden one arriving); a delete removes only what its replica had seen (a concurrent put
  * survives it). See docs/crdt.md.
  *
- * Restart: `restartEmpty()` drops this replica's state and starts an empty one under a new replica
+ * Restart: `restartEmpty()` drops this replica's state (and its disk) and starts an empty one under a new replica
  * id, which pulls a snapshot from the first peer it reaches (a new node on the same address does the
  * same). Until then reads return what has arrived so far and a delete finds nothing to delete; the
  * change feed does not report the drop, only differences once the refill is in (see
@@ -38,9 +39,15 @@
  * Tables: names are 1–128 characters without `/`; keys 1–1024 characters. One store per node at a
  * time (close it before opening another on the same node).
  *
- * When not to use: a write is acknowledged by this replica alone and is lost with it if the node
- * dies within the push's network hop; reads elsewhere may not see it yet. Use the Raft store for
- * state that needs compare-and-set across nodes, read-your-writes elsewhere or durability.
+ * Durability and write concern (docs/crdt.md): with a `storage` the replica keeps what it applies
+ * on disk and a restarted node starts from it (a new replica id, the same state); `restartEmpty`
+ * wipes it (a lost disk). A write resolves once `writeConcern.w` replicas hold it (default 2: a
+ * peer besides this one) or, when no peer is live or none acks in `timeoutMs`, as `local`;
+ * `table.write` / `table.remove` say which (`durability`).
+ *
+ * When not to use: reads elsewhere may not see a write yet, and two sides of a partition both
+ * accept writes. Use the Raft store for state that needs compare-and-set across nodes or
+ * read-your-writes elsewhere.
  */
 import type { Logger } from 'pino';
 import type { SummaryMessage } from '../crdt/core/messages.ts';

@@ -27,8 +27,8 @@
  *   and refills to the log.
  *
  * API: `CrdtDriver.start(options)`; `node`, `options`, `id`, `replicator`, `bootstrapped`,
- * `closed`, `get`, `entries`, `keys`, `put`, `delete`, `onChange`, `onConcurrent`, `restartEmpty`,
- * `refilled`, `summary`, `peers`, `stats`, `close`.
+ * `closed`, `get`, `entries`, `keys`, `put`, `delete`, `lastSeq`, `awaitAcks`, `onChange`,
+ * `onConcurrent`, `restartEmpty`, `refilled`, `summary`, `peers`, `stats`, `close`.
  *
  * Lifecycle and timeouts: `start` and every write are synchronous (nothing waits for a peer);
  * `refilled(timeoutMs)` is the only wait; `close()` is idempotent and stops the timer. Errors of
@@ -38,9 +38,14 @@
  * Obligations of the caller: one open driver per node (`attach.ts`); change listeners run
  * synchronously inside the step that made the change and must not block.
  *
- * When not to use: a write here is acknowledged by this replica alone and lost with it if it has
- * not reached a peer yet; state that must survive that, or must be read back exactly elsewhere,
- * belongs in the Raft store.
+ * Durability (`storage` option): records of what the replica applies are appended as they come
+ * and committed before the step's first message goes out (persist before send); a new driver on
+ * the same storage restores the state under a new replica id; `restartEmpty` wipes it. Pushes are
+ * acked once joined and committed (`acks`), and `awaitAcks` lets a writer wait for them.
+ *
+ * When not to use: `put` returns once this replica holds the write; to know that a peer holds it
+ * too, wait with `awaitAcks` (the store's write concern does). State that must be read back
+ * exactly elsewhere belongs in the Raft store.
  */
 import type { Logger } from 'pino';
 import { ClusterMessageType } from '../../cluster/message-types.ts';
