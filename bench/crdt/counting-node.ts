@@ -9,7 +9,7 @@ import type { CrdtNode } from '../../src/crdt/driver/index.ts';
 import { encodePayload } from '../../src/wire/codec.ts';
 import { FRAME_HEADER_BYTES } from '../../src/wire/frame.ts';
 
-const KINDS = ['summary', 'digest', 'deltas', 'hashRequest', 'hashes', 'snapshot', 'hello'];
+const KINDS = ['summary', 'digest', 'deltas', 'hashRequest', 'hashes', 'snapshot', 'hello', 'ack'];
 
 export function kindOf(payload: unknown): string {
   const tag = Array.isArray(payload) ? (payload[0] as number) : -1;

@@ -13,7 +13,9 @@
  *   bytes are the frames the transport writes); the baseline's from `baseline-cost.ts`;
  * - remote apply: `apply.ts` (decode and apply of one push, warmed up; the baseline decodes and
  *   merges one gossip message of the same map);
- * - heap: `heap.ts` and `baseline-cost.ts`.
+ * - heap: `heap.ts` and `baseline-cost.ts`;
+ * - durability and write concern: `durable.ts` (the same mesh per configuration: in memory with
+ *   w=1 as before, in memory with w=2, on disk with fsync every 100 ms and with fsync always).
  */
 import { baselineProtocol, deltaProtocol } from '../../src/testing/crdt-sim-adapters.ts';
 import { measureConvergence } from '../../src/testing/crdt-sim-measure.ts';
@@ -25,6 +27,7 @@ import {
   gossipBytes,
 } from './baseline-cost.ts';
 import { pushApplyUs } from './apply.ts';
+import { DURABLE_CONFIGS, durableCost } from './durable.ts';
 import { heapInChild } from './heap.ts';
 import { fillTo, idleBytesPerNode, lostPushRepair, startMesh, updateCost } from './inprocess.ts';
 import { processConvergence } from './processes.ts';
@@ -147,6 +150,28 @@ const suite: Suite = async ({ quick, log: print }) => {
       baselineMergeUs(records, SEED, 10),
     );
     row(`remote apply of one push, ${label} records, p99`, apply.p99, 'µs');
+  }
+
+  log('durable replicas and the write concern, next to the in-memory store (3-node mesh)');
+  const sizes = quick ? [1000] : [1000, 10_000];
+  // --quick: the store of before and the default only, at 1k records, to stay within its minute.
+  const configs = quick
+    ? DURABLE_CONFIGS.filter((c) => c.w === 1 || c.fsync === 'interval')
+    : DURABLE_CONFIGS;
+  for (const config of configs) {
+    log(config.label);
+    for (const c of await durableCost(config, sizes, quick ? 100 : 1000, 10, SEED)) {
+      const at = `${config.label}, ${c.records / 1000}k records`;
+      if (config.fsync !== 'none') {
+        row(`${at}: disk bytes per update per replica`, c.diskBytesPerUpdate, 'B');
+        row(`${at}: fsyncs per update per replica`, c.fsyncsPerUpdate, '');
+      }
+      if (config.w > 1) row(`${at}: ack bytes per update per peer`, c.ackBytesPerUpdatePerPeer, 'B');
+      row(`${at}: write (put answered) p50`, c.writeP50, 'ms');
+      row(`${at}: write (put answered) p99`, c.writeP99, 'ms');
+      row(`${at}: convergence p50`, c.convergeP50, 'ms');
+      row(`${at}: convergence p99`, c.convergeP99, 'ms');
+    }
   }
 
   const { delta: heap, baseline: baseHeap } = await heapRun;

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { DiskStore } from '../../src/store/disk-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { FileCrdtStorage } from '../../src/crdt/driver/storage/index.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import { startRaftStore } from '../../src/store/raft-store.ts';
 import type { CacheBackend, CacheMode } from './backend.ts';
@@ -23,7 +24,10 @@ import { startProcessBackend } from './process-state.ts';
 export interface OpenBackendOptions {
   readonly node: ClusterNode;
   readonly mode: CacheMode;
-  /** `disk`: required, holds `store.log`. `raft`: the durable log goes under `<dataDir>/raft`; without it the log is in memory. */
+  /**
+   * `disk`: required, holds `store.log`. `raft`: the durable log goes under `<dataDir>/raft`; `crdt`:
+   * the replica's log and state under `<dataDir>/crdt`. Without it those two stay in memory.
+   */
   readonly dataDir?: string;
   /** `raft`: full names of the founding voters (the same list on every node). */
   readonly voters?: readonly string[];
@@ -64,6 +68,9 @@ export async function openBackend(o: OpenBackendOptions): Promise<CacheBackend> 
     case 'crdt': {
       const store = await startCrdtStore({
         node: o.node,
+        ...(o.dataDir
+          ? { storage: FileCrdtStorage.open(join(o.dataDir, 'crdt'), o.logger ? { logger: o.logger } : {}) }
+          : {}),
         ...(o.awaitRefillMs ? { awaitRefillMs: o.awaitRefillMs } : {}),
         ...(o.logger ? { logger: o.logger } : {}),
       });

@@ -1,6 +1,9 @@
 /**
- * Opens the hero store chosen by `--store`: Raft tables (CP) with their log under the data directory,
- * or the delta-CRDT map (AP).
+ * Opens the hero store chosen by `--store`: Raft tables (CP) with their log under the data directory
+ * (`<dataDir>/<city>/raft`), or the delta-CRDT map (AP) with its replica's log and state under
+ * `<dataDir>/<city>/crdt` (fsync every 100 ms, see `FileCrdtStorage`), so a process restart or a
+ * whole-cluster restart starts each replica from its disk. A CRDT directory that is damaged
+ * other than in its last record stops the start with `CrdtStorageCorruptError` (file and offset).
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -8,6 +11,7 @@ import type { ClusterNode } from '../cluster/node.ts';
 import { startRaftStore } from '../store/raft-store.ts';
 import type { Store } from '../store/types.ts';
 import { startCrdtStore } from '../store/crdt-store.ts';
+import { FileCrdtStorage } from '../crdt/driver/storage/index.ts';
 
 export interface OpenStoreOptions {
   readonly node: ClusterNode;
@@ -35,6 +39,7 @@ export async function openStore(mode: 'raft' | 'crdt', o: OpenStoreOptions): Pro
       },
     });
   }
+  const storage = FileCrdtStorage.open(join(o.dataDir, o.node.shortName, 'crdt'), { logger: o.logger });
   // A node joining a running cluster starts with its peers' data when they answer within 2 s.
-  return startCrdtStore({ node: o.node, logger: o.logger, awaitRefillMs: 2000 });
+  return startCrdtStore({ node: o.node, logger: o.logger, awaitRefillMs: 2000, storage });
 }

@@ -17,7 +17,8 @@
  *
  * API: `startCrdtStore(options)` → `CrdtStore` (`Store`): `table(name)` (`CrdtTable`, see
  * `crdt-table.ts` for versions and the change feed), `role()` → `replica`, `writable()` → true,
- * `restartEmpty()`, `refilled(timeoutMs)`, `summary()`, `stats()`, `driver`, `close()`.
+ * `restartEmpty()`, `refilled(timeoutMs)`, `summary()`, `stats()`, `durabilityCounts()`, `driver`,
+ * `close()`.
  *
  * Semantics: each table key is a last-writer-wins register in an add-wins map: a write replaces
  * exactly what its replica had seen of the key; concurrent writes are all kept and the one with the
@@ -25,7 +26,7 @@
  * reports a hidden one arriving); a delete removes only what its replica had seen (a concurrent put
  * survives it). See docs/crdt.md.
  *
- * Restart: `restartEmpty()` drops this replica's state and starts an empty one under a new replica
+ * Restart: `restartEmpty()` drops this replica's state (and its disk) and starts an empty one under a new replica
  * id, which pulls a snapshot from the first peer it reaches (a new node on the same address does the
  * same). Until then reads return what has arrived so far and a delete finds nothing to delete; the
  * change feed does not report the drop, only differences once the refill is in (see
@@ -38,15 +39,22 @@
  * Tables: names are 1–128 characters without `/`; keys 1–1024 characters. One store per node at a
  * time (close it before opening another on the same node).
  *
- * When not to use: a write is acknowledged by this replica alone and is lost with it if the node
- * dies within the push's network hop; reads elsewhere may not see it yet. Use the Raft store for
- * state that needs compare-and-set across nodes, read-your-writes elsewhere or durability.
+ * Durability and write concern (docs/crdt.md): with a `storage` the replica keeps what it applies
+ * on disk and a restarted node starts from it (a new replica id, the same state); `restartEmpty`
+ * wipes it (a lost disk). A write resolves once `writeConcern.w` replicas hold it (default 2: a
+ * peer besides this one) or, when no peer is live or none acks in `timeoutMs`, as `local`;
+ * `table.write` / `table.remove` say which (`durability`).
+ *
+ * When not to use: reads elsewhere may not see a write yet, and two sides of a partition both
+ * accept writes. Use the Raft store for state that needs compare-and-set across nodes or
+ * read-your-writes elsewhere.
  */
 import type { Logger } from 'pino';
 import type { SummaryMessage } from '../crdt/core/messages.ts';
 import { CrdtDriver, type CrdtDriverOptions, type CrdtDriverStats } from '../crdt/driver/index.ts';
+import type { CrdtStorage } from '../crdt/driver/storage/index.ts';
 import { CrdtTable } from './crdt-table.ts';
-import type { Store } from './types.ts';
+import type { Durability, Store } from './types.ts';
 import { StoreError } from './types.ts';
 
 export interface CrdtStoreOptions extends CrdtDriverOptions {
@@ -56,10 +64,41 @@ export interface CrdtStoreOptions extends CrdtDriverOptions {
    * that restarts into a running cluster may pass ~2000 to start with the cluster's data.
    */
   readonly awaitRefillMs?: number;
+  /** When a write is acknowledged; see `WriteConcern`. */
+  readonly writeConcern?: WriteConcern;
 }
 
+/**
+ * A write resolves once `w` replicas hold it, this one included, counting only replicas that are
+ * live (connected, replica id known) when it is made: with fewer live peers than `w - 1`, all of
+ * them. With no live peer, or when `timeoutMs` passes first, it resolves anyway with durability
+ * `local` (it is applied here and spreads when it can); with at least one peer's ack, `replicated`.
+ */
+export interface WriteConcern {
+  /**
+   * Replicas that must hold a write, this one included. Default 2: one peer besides the writer,
+   * so the loss of the writer's state (a destroyed City, a lost disk) right after the answer loses
+   * nothing, at the cost of one round trip (about a millisecond on a LAN) per write. 1: answer at
+   * once, as before.
+   */
+  readonly w?: number;
+  /**
+   * How long a write waits for acks, ms. Default 1000: well above a round trip under load, short
+   * enough that a peer cut off without the failure detector noticing yet delays a write by at
+   * most a second before it is answered `local`.
+   */
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_WRITE_CONCERN: Required<WriteConcern> = { w: 2, timeoutMs: 1000 };
+
 export async function startCrdtStore(options: CrdtStoreOptions): Promise<CrdtStore> {
-  const store = new CrdtStore(options);
+  const concern = { ...DEFAULT_WRITE_CONCERN, ...options.writeConcern };
+  if (!Number.isSafeInteger(concern.w) || concern.w < 1)
+    throw new StoreError('invalid', `writeConcern.w must be an integer ≥ 1, got ${concern.w}`);
+  if (!(concern.timeoutMs > 0))
+    throw new StoreError('invalid', `writeConcern.timeoutMs must be > 0, got ${concern.timeoutMs}`);
+  const store = new CrdtStore({ ...options, writeConcern: concern });
   const wait = options.awaitRefillMs ?? 0;
   if (!Number.isFinite(wait) || wait < 0)
     throw new StoreError('invalid', `awaitRefillMs must be ≥ 0, got ${wait}`);
@@ -72,10 +111,15 @@ export class CrdtStore implements Store {
   readonly log: Logger;
   readonly #driver: CrdtDriver<unknown>;
   readonly #tables = new Map<string, CrdtTable<unknown>>();
+  readonly #concern: Required<WriteConcern>;
+  readonly #storage: CrdtStorage | undefined;
+  readonly #durability = { replicated: 0, local: 0 };
   #closed = false;
 
   /** Use `startCrdtStore`. */
-  constructor(options: CrdtDriverOptions) {
+  constructor(options: CrdtStoreOptions) {
+    this.#concern = { ...DEFAULT_WRITE_CONCERN, ...options.writeConcern };
+    this.#storage = options.storage;
     this.#driver = CrdtDriver.start<unknown>(options);
     this.log = this.#driver.options.logger;
     this.#driver.onChange((change) => {
@@ -104,6 +148,7 @@ export class CrdtStore implements Store {
       t = new CrdtTable<unknown>(name, {
         driver: () => this.#open(),
         log: this.log,
+        concern: (seq) => this.#awaitConcern(seq),
       });
       this.#tables.set(name, t);
     }
@@ -137,10 +182,26 @@ export class CrdtStore implements Store {
     return this.#driver.stats();
   }
 
-  close(): Promise<void> {
+  /** Writes answered so far, by durability (see `WriteConcern`). */
+  durabilityCounts(): { readonly replicated: number; readonly local: number } {
+    return { ...this.#durability };
+  }
+
+  /** Closes the driver, then the storage it was given (syncing what is pending). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     this.#driver.close();
-    return Promise.resolve();
+    await this.#storage?.close();
+  }
+
+  async #awaitConcern(seq: number): Promise<Durability> {
+    const driver = this.#driver;
+    const need = Math.min(this.#concern.w - 1, driver.replicator.livePeers().length);
+    const acked = need <= 0 ? 0 : await driver.awaitAcks(seq, need, this.#concern.timeoutMs);
+    const durability: Durability = acked > 0 ? 'replicated' : 'local';
+    this.#durability[durability]++;
+    return durability;
   }
 
   #open(): CrdtDriver<unknown> {

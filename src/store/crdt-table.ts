@@ -15,6 +15,9 @@
  * stamp, the same on every replica that holds the value, growing with every write of the key. A
  * deletion's change carries the removed value's version + 1.
  *
+ * Write concern: `put` and `delete` resolve once the store's write concern is met (see
+ * `crdt-store.ts`); `write` and `remove` do the same and say whether a peer held the write then.
+ *
  * `expectVersion` (0: must be absent) is compared with the local replica, then the write is made:
  * two nodes may both pass the check for the same version; the map then keeps both writes as
  * concurrent values and shows the one with the greater stamp everywhere.
@@ -38,7 +41,7 @@ import type { CrdtDriver, DriverChange, DriverConcurrent } from '../crdt/driver/
 import { stampVersion } from '../crdt/driver/index.ts';
 import type { Entry } from '../crdt/core/entry.ts';
 import { validateKey } from './memory-store.ts';
-import type { Change, Table, Versioned, WriteOptions } from './types.ts';
+import type { Change, Durability, Table, Versioned, WriteOptions, WriteResult } from './types.ts';
 import { StoreError } from './types.ts';
 
 /** What a table needs of its store. */
@@ -46,6 +49,8 @@ export interface CrdtTableHost {
   /** The open driver; throws `StoreError('unavailable')` once the store is closed. */
   driver(): CrdtDriver<unknown>;
   readonly log: Logger;
+  /** Waits for the store's write concern on this replica's write `seq` (see `crdt-store.ts`). */
+  concern(seq: number): Promise<Durability>;
 }
 
 export class CrdtTable<V> implements Table<V> {
@@ -97,21 +102,36 @@ export class CrdtTable<V> implements Table<V> {
     });
   }
 
-  put(key: string, value: V, options: WriteOptions = {}): Promise<number> {
-    return attempt(() => {
+  /** Writes, then waits for the write concern; resolves with the new version. */
+  async put(key: string, value: V, options: WriteOptions = {}): Promise<number> {
+    return (await this.write(key, value, options)).version;
+  }
+
+  /** `put`, reporting whether a peer held the write when it was acknowledged (`durability`). */
+  async write(key: string, value: V, options: WriteOptions = {}): Promise<WriteResult> {
+    const entry = await attempt(() => {
       validateKey(key);
       if (value === undefined) throw new StoreError('invalid', 'a value must not be undefined; use delete');
       this.#check(key, options);
-      return stampVersion(this.#host.driver().put(this.#prefix + key, value));
+      return this.#host.driver().put(this.#prefix + key, value);
     });
+    return { version: stampVersion(entry), durability: await this.#host.concern(entry.seq) };
   }
 
-  delete(key: string, options: WriteOptions = {}): Promise<void> {
-    return attempt(() => {
+  /** Deletes, then waits for the write concern. */
+  async delete(key: string, options: WriteOptions = {}): Promise<void> {
+    await this.remove(key, options);
+  }
+
+  /** `delete`, reporting how far the deletion had got (`local` when there was nothing to delete). */
+  async remove(key: string, options: WriteOptions = {}): Promise<{ readonly durability: Durability }> {
+    const seq = await attempt(() => {
       validateKey(key);
       this.#check(key, options);
-      this.#host.driver().delete(this.#prefix + key);
+      const driver = this.#host.driver();
+      return driver.delete(this.#prefix + key) ? driver.lastSeq() : undefined;
     });
+    return { durability: seq === undefined ? 'local' : await this.#host.concern(seq) };
   }
 
   subscribe(listener: (change: Change<V>) => void): () => void {

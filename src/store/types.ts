@@ -42,6 +42,20 @@ export interface WriteOptions {
   readonly expectVersion?: number;
 }
 
+/**
+ * How far a write had got when it was acknowledged (`crdt`, see docs/crdt.md "Write concern"):
+ * `replicated` — at least one other replica held it; `local` — only this node's replica did (no
+ * peer was reachable, or none answered in time). A `local` write is still applied and spreads
+ * once a peer is reachable; it is lost only if this replica loses its state before then.
+ */
+export type Durability = 'replicated' | 'local';
+
+export interface WriteResult {
+  /** The new version (for a delete, the version the deletion's change carries). */
+  readonly version: number;
+  readonly durability: Durability;
+}
+
 export interface ReadOptions {
   /** Serve from the local replica without a quorum round (Raft); other modes always do. */
   readonly stale?: boolean;
@@ -72,6 +86,14 @@ export interface Table<V> {
    * Returns an unsubscribe function.
    */
   onConcurrent?(listener: (change: Change<V>) => void): () => void;
+  /**
+   * Optional, for stores that acknowledge a write before every replica holds it (`crdt`): `put`,
+   * reporting how far the write had got when it was acknowledged. `put` waits the same way and
+   * returns only the version.
+   */
+  write?(key: string, value: V, options?: WriteOptions): Promise<WriteResult>;
+  /** Optional, with `write`: `delete`, reporting how far the deletion had got. */
+  remove?(key: string, options?: WriteOptions): Promise<{ readonly durability: Durability }>;
 }
 
 export interface Store {

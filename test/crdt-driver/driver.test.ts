@@ -220,12 +220,13 @@ test('every core message survives the wire form and MessagePack unchanged', () =
     exchange();
     assert.deepEqual(da.summary(), db.summary());
     const types = new Set(seen.map((m) => m.type));
-    for (const t of ['hello', 'deltas', 'hashes', 'snapshot', 'digest']) assert.ok(types.has(t as never), t);
+    for (const t of ['hello', 'deltas', 'hashes', 'snapshot', 'digest', 'ack'])
+      assert.ok(types.has(t as never), t);
     const ab = { from: a.name, to: b.name };
     for (const m of seen) {
       const back = decodeWire(decodePayload(encodePayload(encodeWire(m, db.id, ab))), ab);
       assert.deepEqual(normalise(back.message), normalise(m), m.type);
-      assert.equal(back.to, m.type === 'snapshot' ? db.id : undefined);
+      assert.equal(back.to, m.type === 'snapshot' || m.type === 'ack' ? db.id : undefined);
     }
     fc.assert(
       fc.property(fc.constantFrom(...seen), fc.integer({ min: 0, max: 12 }), (m, cut) => {

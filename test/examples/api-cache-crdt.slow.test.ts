@@ -35,3 +35,28 @@ test(
     assert.equal(server.hits(), 3, 'nothing was refetched');
   },
 );
+
+test(
+  'three crdt cache node processes with data directories, all killed with -9 at once and restarted: everything cached is still cached',
+  { timeout: 90_000 },
+  async (t) => {
+    const { procs, server } = await startCacheCluster(t, ['a', 'b', 'c'], (setup) => [
+      ...otherSeeds(setup),
+      '--store',
+      'crdt',
+      '--data-dir',
+      `${setup.root}/node-${setup.i}`,
+    ]);
+    for (const [i, id] of [1, 2, 3, 4, 5, 6].entries())
+      assert.equal((await getJson<CachedTodo>(procs[i % 3]!, `/todos/${id}`)).body.wasCached, false);
+    await Promise.all(procs.map(kill9));
+    await Promise.all(procs.map((p) => launch(p)));
+    await waitMesh(procs);
+    for (const p of procs)
+      assert.equal((await getJson<Info>(p, '/info')).body.size, 6, `${p.name} kept its cache`);
+    for (const p of procs)
+      for (const id of [1, 2, 3, 4, 5, 6])
+        assert.equal((await getJson<CachedTodo>(p, `/todos/${id}`)).body.wasCached, true, `${p.name} ${id}`);
+    assert.equal(server.hits(), 6, 'nothing was refetched');
+  },
+);

@@ -28,11 +28,14 @@ export interface DispatchCluster {
 export async function startDispatchCluster(
   names: string[],
   store: 'raft' | 'crdt',
+  extra: readonly string[] = [],
 ): Promise<DispatchCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dispatch-mp-'));
-  const procs = await startProcs(names, (name) => ['--store', store, '--data-dir', join(dataDir, name)], {
-    namedSeeds: true,
-  });
+  const procs = await startProcs(
+    names,
+    (name) => ['--store', store, '--data-dir', join(dataDir, name), ...extra],
+    { namedSeeds: true },
+  );
   await Promise.all(
     procs.map((p) =>
       waitFor(async () => (await api(p, 'GET', '/readyz')).status === 200, 60_000, `${p.name} ready`),

@@ -11,7 +11,7 @@
  * ctx.add('a#1', 2);                      // compacts: vv {a#1: 3}
  * ```
  *
- * API: `CausalContext` (`has`, `add`, `max`, `join`, `joinWire`, `retire`, `isRetired`,
+ * API: `CausalContext` (`has`, `add`, `max`, `join`, `joinWire`, `retire`, `isRetired`, `retiredReplicas`,
  * `replicas`, `cloudOf`, `toWire`, `fromWire`, `clone`, `hash`, `equals`), `WireContext`.
  *
  * Retired replicas (pruned after they left the cluster, see `prune.ts`) are covered forever: `has`
@@ -101,6 +101,11 @@ export class CausalContext {
 
   isRetired(rep: ReplicaId): boolean {
     return this.#retired.has(rep);
+  }
+
+  /** Retired replicas, sorted (kept by durable replicas: the markers never go on the wire). */
+  retiredReplicas(): ReplicaId[] {
+    return [...this.#retired].sort();
   }
 
   /** Replicas with at least one seen dot (not retired), sorted. */

@@ -16,6 +16,13 @@ export { BucketHashes, DEFAULT_BUCKETS } from './buckets.ts';
 export { CausalContext, type WireContext } from './causal-context.ts';
 export { DeltaLog, DEFAULT_LOG_PER_ORIGIN } from './delta-log.ts';
 export { DeltaMap, type KeyChange, type MapState } from './delta-map.ts';
+export {
+  emptyImage,
+  isEmptyImage,
+  type DurableImage,
+  type DurableRecord,
+  type DurableState,
+} from './durable.ts';
 export { compareEntries, joinKeyDeltas, winnerOf, type Entry, type KeyDelta } from './entry.ts';
 export {
   CrdtMessageError,

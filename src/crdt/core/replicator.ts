@@ -25,8 +25,11 @@
  * ```
  *
  * API: `Replicator` (`step`, `get`, `entries`, `size`, `map`, `id`, `bootstrapped`,
- * `livePeers`, `summary`, `hasApplied`, `applied`, `nextWakeAt`), `ReplicatorInput`,
+ * `livePeers`, `summary`, `hasApplied`, `applied`, `nextWakeAt`, `durableState`), `ReplicatorInput`,
  * `ReplicatorEffect`, `converged`.
+ *
+ * Durability (`durable: true`, see `durable.ts`): every change of the state is also a `persist`
+ * effect; `restore` starts a replica from what an earlier one of the node wrote down.
  *
  * Obligations of the driver: perform effects in order; a put is acknowledged once `step`
  * returned (it is in the local replica; it reaches peers by push or repair); call `tick` no later
@@ -40,6 +43,7 @@ import { CausalContext, type WireContext } from './causal-context.ts';
 import { packDeltas, unpackDeltas, unpackEntries } from './compact.ts';
 import { DeltaLog } from './delta-log.ts';
 import { DeltaMap, type KeyChange } from './delta-map.ts';
+import type { DurableImage, DurableRecord, DurableState } from './durable.ts';
 import { joinKeyDeltas, maxStamp, type Entry, type KeyDelta } from './entry.ts';
 import { CrdtProtocolError } from './errors.ts';
 import { sameHash } from './hash.ts';
@@ -102,9 +106,15 @@ export type ReplicatorEffect<V> =
   | { readonly type: 'snapshotApplied'; readonly from: ReplicaId; readonly keys: number }
   | { readonly type: 'pruned'; readonly replica: ReplicaId }
   /** A peer's message or id could not be used; nothing changed. For logs and metrics. */
-  | { readonly type: 'rejected'; readonly from: ReplicaId; readonly error: Error };
+  | { readonly type: 'rejected'; readonly from: ReplicaId; readonly error: Error }
+  /**
+   * Durable replicas only: the state changed as `record` says (see `durable.ts`). It comes before
+   * any `send` of the same step that depends on it, so a driver that writes records as they come
+   * has written a change before it tells a peer about it.
+   */
+  | { readonly type: 'persist'; readonly record: DurableRecord<V> };
 
-export interface ReplicatorInit {
+export interface ReplicatorInit<V = unknown> {
   readonly node: string;
   /** Grows across restarts of the node (e.g. its start time in ms); see `replica-id.ts`. */
   readonly incarnation: number;
@@ -112,6 +122,10 @@ export interface ReplicatorInit {
   /** Uniform in [0, 1): jitters the first anti-entropy round so replicas do not run in lockstep. */
   readonly random: number;
   readonly options?: ReplicatorOptions;
+  /** Report every change of the state as a `persist` effect (default false). See `durable.ts`. */
+  readonly durable?: boolean;
+  /** Start from this state and these records (written by an earlier replica of this node). */
+  readonly restore?: DurableImage<V>;
 }
 
 type Effects<V> = ReplicatorEffect<V>[];
@@ -139,14 +153,75 @@ export class Replicator<V> {
   #lastPeerUpDigestMs = -Infinity;
   #snapshotIds = 0;
   #bootstrapped = false;
+  readonly #durable: boolean;
 
-  constructor(init: ReplicatorInit) {
+  constructor(init: ReplicatorInit<V>) {
     this.options = resolveReplicatorOptions(init.options);
     this.id = replicaId(init.node, init.incarnation);
-    this.map = new DeltaMap<V>(this.id, { buckets: this.options.buckets });
+    this.#durable = init.durable ?? false;
+    const state = init.restore?.state;
+    const buckets = { buckets: this.options.buckets };
+    this.map =
+      state === undefined
+        ? new DeltaMap<V>(this.id, buckets)
+        : DeltaMap.fromState(this.id, state.map, buckets);
     this.#clock = new HybridLogicalClock(this.id, { maxDriftMs: this.options.maxDriftMs });
     this.#log = new DeltaLog<V>(this.options.logPerOrigin);
     this.#nextAntiEntropyMs = init.nowMs + init.random * this.options.antiEntropyMs;
+    if (init.restore !== undefined) this.#restore(init.restore, init.nowMs);
+  }
+
+  /** Rebuilds the state an earlier replica of this node wrote down (see `durable.ts`). */
+  #restore(image: DurableImage<V>, nowMs: number): void {
+    if (image.state !== undefined) {
+      for (const rep of image.state.retired) {
+        this.map.context.retire(rep);
+        this.#applied.retire(rep);
+      }
+      this.#applied.joinWire(image.state.applied);
+      this.#bootstrapped = image.state.bootstrapped;
+    }
+    for (const record of image.records) this.#replay(record);
+    // New writes must be stamped after every restored one, whatever the wall clock says now.
+    let top: { ms: number; lc: number } | undefined;
+    for (const [, v] of this.map.toState().entries) {
+      const t = maxStamp(v);
+      if (t !== undefined && (top === undefined || t.ms > top.ms || (t.ms === top.ms && t.lc > top.lc)))
+        top = t;
+    }
+    // Our own history, not a peer's clock: adopted whatever the drift bound says.
+    if (top !== undefined) this.#clock.receive(top, Math.max(nowMs, top.ms));
+  }
+
+  #replay(record: DurableRecord<V>): void {
+    switch (record.type) {
+      case 'delta':
+        this.map.applyDelta(record.delta);
+        for (const [rep, seq] of record.delta.ops) this.#applied.add(rep, seq);
+        this.#log.record(record.delta);
+        return;
+      case 'chunk':
+        this.map.applyScoped(record.entries, new Set(record.buckets), CausalContext.fromWire(record.ctx));
+        return;
+      case 'adopt':
+        this.map.adoptContext(record.ctx);
+        this.#applied.joinWire(record.applied);
+        this.#bootstrapped = true;
+        return;
+      case 'retire':
+        if (this.map.retire(record.rep)) this.#applied.retire(record.rep);
+        return;
+    }
+  }
+
+  /** The whole state as plain data, for compaction of a durable replica's log. */
+  durableState(): DurableState<V> {
+    return {
+      map: this.map.toState(),
+      applied: this.#applied.toWire(),
+      retired: this.map.context.retiredReplicas(),
+      bootstrapped: this.#bootstrapped,
+    };
   }
 
   step(input: ReplicatorInput<V>): Effects<V> {
@@ -217,7 +292,9 @@ export class Replicator<V> {
     this.#log.record(delta);
     for (const [rep, seq] of delta.ops) this.#applied.add(rep, seq);
     const value = delta.entries[0]?.value;
-    const effects: Effects<V> = [{ type: 'change', key: delta.key, value, origin: this.id }];
+    const effects: Effects<V> = [];
+    if (this.#durable) effects.push({ type: 'persist', record: { type: 'delta', delta } });
+    effects.push({ type: 'change', key: delta.key, value, origin: this.id });
     const queued = this.#outbox.get(delta.key);
     this.#outbox.set(delta.key, queued === undefined ? delta : joinKeyDeltas(queued, delta));
     if (nowMs - this.#lastFlushMs >= this.options.flushMs) this.#flush(nowMs, effects);
@@ -320,10 +397,12 @@ export class Replicator<V> {
         );
         for (const delta of deltas) {
           const unseen = this.#unseen(delta.entries);
+          const adds = this.#durable && this.#addsAnything(delta, unseen);
           this.#emit(from, this.map.applyDelta(delta), effects);
           this.#emitHidden(delta.key, unseen, effects);
           for (const [rep, seq] of delta.ops) this.#applied.add(rep, seq);
           this.#log.record(delta);
+          if (adds) effects.push({ type: 'persist', record: { type: 'delta', delta } });
         }
         break;
       }
@@ -404,11 +483,18 @@ export class Replicator<V> {
     );
     const unseen = entries.map(([key, list]) => [key, this.#unseen(list)] as const);
     const changes = this.map.applyScoped(entries, scope, remote);
+    if (this.#durable)
+      effects.push({
+        type: 'persist',
+        record: { type: 'chunk', buckets: chunk.buckets, entries, ctx: chunk.ctx },
+      });
     for (const change of changes) this.#emit(from, change, effects);
     for (const [key, list] of unseen) this.#emitHidden(key, list, effects);
     if (!this.#assembly.add(from, chunk, nowMs)) return;
     this.map.adoptContext(chunk.ctx);
     this.#applied.joinWire(chunk.applied);
+    if (this.#durable)
+      effects.push({ type: 'persist', record: { type: 'adopt', ctx: chunk.ctx, applied: chunk.applied } });
     this.#pulling.delete(from);
     this.#bootstrapped = true;
     effects.push({ type: 'snapshotApplied', from, keys: this.map.size });
@@ -427,6 +513,14 @@ export class Replicator<V> {
     if (change === undefined) return;
     const origin = change.after?.rep ?? from;
     effects.push({ type: 'change', key: change.key, value: change.after?.value, origin });
+  }
+
+  /** Whether joining `delta` changes anything here (a durable replica writes only those down). */
+  #addsAnything(delta: KeyDelta<V>, unseen: readonly Entry<V>[]): boolean {
+    if (unseen.length > 0) return true;
+    for (const [rep, seq] of delta.ops) if (!this.#applied.has(rep, seq)) return true;
+    for (const [rep, seq] of delta.removed) if (!this.map.context.has(rep, seq)) return true;
+    return false;
   }
 
   /** The entries of a remote message this replica has not seen: the only ones a join can add. */
@@ -486,6 +580,7 @@ export class Replicator<V> {
     for (const rep of ready) {
       if (!this.map.retire(rep)) continue;
       this.#applied.retire(rep);
+      if (this.#durable) effects.push({ type: 'persist', record: { type: 'retire', rep } });
       this.#log.forget(rep);
       this.#departed.delete(rep);
       effects.push({ type: 'pruned', replica: rep });

@@ -27,8 +27,8 @@
  *   and refills to the log.
  *
  * API: `CrdtDriver.start(options)`; `node`, `options`, `id`, `replicator`, `bootstrapped`,
- * `closed`, `get`, `entries`, `keys`, `put`, `delete`, `onChange`, `onConcurrent`, `restartEmpty`,
- * `refilled`, `summary`, `peers`, `stats`, `close`.
+ * `closed`, `get`, `entries`, `keys`, `put`, `delete`, `lastSeq`, `awaitAcks`, `onChange`,
+ * `onConcurrent`, `restartEmpty`, `refilled`, `summary`, `peers`, `stats`, `close`.
  *
  * Lifecycle and timeouts: `start` and every write are synchronous (nothing waits for a peer);
  * `refilled(timeoutMs)` is the only wait; `close()` is idempotent and stops the timer. Errors of
@@ -38,17 +38,25 @@
  * Obligations of the caller: one open driver per node (`attach.ts`); change listeners run
  * synchronously inside the step that made the change and must not block.
  *
- * When not to use: a write here is acknowledged by this replica alone and lost with it if it has
- * not reached a peer yet; state that must survive that, or must be read back exactly elsewhere,
- * belongs in the Raft store.
+ * Durability (`storage` option): records of what the replica applies are appended as they come
+ * and committed before the step's first message goes out (persist before send); a new driver on
+ * the same storage restores the state under a new replica id; `restartEmpty` wipes it. Pushes are
+ * acked once joined and committed (`acks`), and `awaitAcks` lets a writer wait for them.
+ *
+ * When not to use: `put` returns once this replica holds the write; to know that a peer holds it
+ * too, wait with `awaitAcks` (the store's write concern does). State that must be read back
+ * exactly elsewhere belongs in the Raft store.
  */
 import type { Logger } from 'pino';
 import { ClusterMessageType } from '../../cluster/message-types.ts';
 import type { NodeDownReason } from '../../cluster/node-options.ts';
 import { compareEntries, type Entry } from '../core/entry.ts';
+import type { WireKeyDelta } from '../core/compact.ts';
 import type { ReplicaMessage, SummaryMessage } from '../core/messages.ts';
 import type { ReplicaId } from '../core/replica-id.ts';
 import { Replicator, type ReplicatorEffect, type ReplicatorInput } from '../core/replicator.ts';
+import type { DurableImage } from '../core/durable.ts';
+import { AckWaits } from './acks.ts';
 import { attach, nextIncarnation } from './attach.ts';
 import { CrdtDriverClosedError } from './errors.ts';
 import { ChangeFeed, type DriverChange, type DriverConcurrent } from './feed.ts';
@@ -60,6 +68,7 @@ import {
 } from './options.ts';
 import { PeerIds } from './peers.ts';
 import { MAX_LOCAL_LC } from './version.ts';
+import type { CrdtStorage } from './storage/storage.ts';
 import { decodeWire, encodeWire, isReplicaId, type DriverMessage, type HelloMessage } from './wire.ts';
 
 /** Counters since the driver started (messages, not bytes: the node encodes). */
@@ -118,6 +127,10 @@ export class CrdtDriver<V = unknown> {
   #timerAt = Infinity;
   #writeFloorMs = 0;
   #closed = false;
+  readonly #storage: CrdtStorage<V> | undefined;
+  readonly #acks = new AckWaits();
+  /** Records appended in this step that `commit` has not covered yet. */
+  #uncommitted = false;
 
   /** Starts the driver: attaches to the node's CRDT messages and greets the connected peers. */
   static start<V = unknown>(options: CrdtDriverOptions): CrdtDriver<V> {
@@ -131,7 +144,8 @@ export class CrdtDriver<V = unknown> {
     this.node = this.options.node;
     this.#log = this.options.logger;
     this.#feed = new ChangeFeed<V>((err) => this.#log.warn({ err }, 'a CRDT change listener threw'));
-    this.#replicator = this.#createReplicator(this.#nowMs());
+    this.#storage = this.options.storage as CrdtStorage<V> | undefined;
+    this.#replicator = this.#createReplicator(this.#nowMs(), this.#storage?.image);
   }
 
   #begin(): void {
@@ -139,7 +153,8 @@ export class CrdtDriver<V = unknown> {
     this.#offs.push(this.node.onNodeUp((peer) => this.#onNodeUp(peer)));
     this.#offs.push(this.node.onNodeDown((peer, reason) => this.#onNodeDown(peer, reason)));
     for (const peer of this.node.nodes()) this.#sendHello(peer, this.#nowMs());
-    this.#log.info({ replica: this.id }, 'CRDT replica started');
+    const restored = this.#storage === undefined ? undefined : this.#replicator.size;
+    this.#log.info({ replica: this.id, restored }, 'CRDT replica started');
     this.#schedule();
   }
 
@@ -219,14 +234,17 @@ export class CrdtDriver<V = unknown> {
 
   /**
    * Drops the local replica and starts an empty one under a new incarnation, which refills from
-   * the first peer it reaches (what a crash and restart of the store does, without the process).
-   * Writes are accepted at once. Returns the new replica id.
+   * the first peer it reaches (what a crash of the store with the loss of its disk does, without
+   * the process). A durable replica's storage is wiped. Writes are accepted at once; writes waiting
+   * for acks stop waiting. Returns the new replica id.
    */
   restartEmpty(): ReplicaId {
     this.#assertOpen();
     const nowMs = this.#nowMs();
     const old = this.#replicator.id;
-    const r = this.#createReplicator(nowMs);
+    this.#storage?.wipe();
+    this.#acks.releaseAll();
+    const r = this.#createReplicator(nowMs, undefined);
     this.#replicator = r;
     this.#writeFloorMs = 0;
     this.#feed.restart();
@@ -256,6 +274,21 @@ export class CrdtDriver<V = unknown> {
     });
   }
 
+  /** Seq of this replica's latest write (its put or delete just made has this seq). */
+  lastSeq(): number {
+    return this.#replicator.map.context.max(this.#replicator.id);
+  }
+
+  /**
+   * Resolves with the number of distinct peers that acknowledged this replica's write `seq` (they
+   * joined it, and wrote it down when durable), once `need` did or after `timeoutMs`. Resolves
+   * with what it has when the replica restarts empty or the driver closes.
+   */
+  awaitAcks(seq: number, need: number, timeoutMs: number): Promise<number> {
+    if (this.#closed) return Promise.resolve(0);
+    return this.#acks.wait(seq, need, timeoutMs);
+  }
+
   /** Two hashes (writes received, entries held); equal on replicas that converged. */
   summary(): SummaryMessage {
     return this.#replicator.summary();
@@ -278,15 +311,18 @@ export class CrdtDriver<V = unknown> {
     this.#timer = undefined;
     for (const off of this.#offs.splice(0)) off();
     for (const done of [...this.#refillWaiters]) done(false);
+    this.#acks.releaseAll();
   }
 
-  #createReplicator(nowMs: number): Replicator<V> {
+  #createReplicator(nowMs: number, restore: DurableImage<V> | undefined): Replicator<V> {
     return new Replicator<V>({
       node: this.node.name,
       incarnation: nextIncarnation(nowMs),
       nowMs,
       random: this.options.random(),
       options: this.options.replicator,
+      durable: this.#storage !== undefined,
+      ...(restore === undefined ? {} : { restore }),
     });
   }
 
@@ -298,18 +334,37 @@ export class CrdtDriver<V = unknown> {
     if (this.#closed) throw new CrdtDriverClosedError();
   }
 
-  /** Steps `r` and performs its effects, unless a listener replaced the replica meanwhile. */
+  /**
+   * Steps `r` and performs its effects, unless a listener replaced the replica meanwhile. A durable
+   * replica's records are appended as they come and committed before the first message of the step
+   * goes out and at its end: persist before send.
+   */
   #run(r: Replicator<V>, input: ReplicatorInput<V>): void {
     const effects = r.step(input);
     for (const effect of effects) {
-      if (r !== this.#replicator || this.#closed) return;
+      if (r !== this.#replicator || this.#closed) break;
       this.#perform(r, effect);
     }
+    const storage = this.#storage;
+    if (storage === undefined || this.#closed) return;
+    this.#commit();
+    if (r === this.#replicator && storage.wantsCompaction()) storage.compact(r.durableState());
+  }
+
+  #commit(): void {
+    if (!this.#uncommitted) return;
+    this.#uncommitted = false;
+    this.#storage?.commit();
   }
 
   #perform(r: Replicator<V>, e: ReplicatorEffect<V>): void {
     switch (e.type) {
+      case 'persist':
+        this.#storage?.append(e.record);
+        this.#uncommitted = true;
+        return;
       case 'send':
+        this.#commit();
         this.#send(e.to, e.message);
         return;
       case 'change':
@@ -406,11 +461,34 @@ export class CrdtDriver<V = unknown> {
         if (this.#peers.helloDue(peer, nowMs)) this.#sendHello(peer, nowMs);
         return;
       }
+      if (message.type === 'ack') {
+        this.#acks.ack(peer, message.seqs);
+        return;
+      }
       // Values are opaque to the replica: the store hands them back to its callers as they came.
       const r = this.#replicator;
       this.#run(r, { type: 'receive', from, message: message as ReplicaMessage<V>, nowMs });
+      if (message.type === 'deltas' && this.options.acks && r === this.#replicator && !this.#closed)
+        this.#ack(peer, from, message.reps, message.deltas);
     }
     this.#schedule();
+  }
+
+  /** Tells the pusher which of its own writes its push carried; sent after they were committed. */
+  #ack(
+    peer: string,
+    from: ReplicaId,
+    reps: readonly ReplicaId[],
+    deltas: readonly WireKeyDelta<unknown>[],
+  ): void {
+    const own = reps.indexOf(from);
+    if (own < 0) return;
+    const seqs: number[] = [];
+    for (const d of deltas) {
+      const ops = d[3];
+      for (let i = 0; i + 1 < ops.length; i += 2) if (ops[i] === own) seqs.push(ops[i + 1]!);
+    }
+    if (seqs.length > 0) this.#sendWire(peer, from, { type: 'ack', seqs });
   }
 
   #onHello(peer: string, hello: HelloMessage, nowMs: number): void {

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { NodeDownReason } from '../../cluster/node-options.ts';
 import { resolveReplicatorOptions, type ReplicatorOptions } from '../core/options.ts';
 import { CrdtDriverOptionError } from './errors.ts';
+import type { CrdtStorage } from './storage/storage.ts';
 
 /** What the driver uses of a cluster node (a `ClusterNode` satisfies it; tests may wrap one). */
 export interface CrdtNode {
@@ -62,6 +63,16 @@ export interface CrdtDriverOptions {
    * Default 10 000: a broken peer is reported, not allowed to flood the log.
    */
   readonly logIntervalMs?: number;
+  /**
+   * Where the replica writes down what it applies, so that a restarted process starts from it.
+   * Default none: the replica lives in memory only. The creator of the storage closes it.
+   */
+  readonly storage?: CrdtStorage;
+  /**
+   * Answer every push with an `ack` of the pusher's writes it carried, once joined and written
+   * down (about 25 B per push). Default true: writers count them for their write concern.
+   */
+  readonly acks?: boolean;
 }
 
 export interface ResolvedCrdtDriverOptions {
@@ -72,6 +83,8 @@ export interface ResolvedCrdtDriverOptions {
   readonly random: () => number;
   readonly helloRetryMs: number;
   readonly logIntervalMs: number;
+  readonly storage: CrdtStorage | undefined;
+  readonly acks: boolean;
 }
 
 /** Wall time at process start advanced by the monotonic clock, in whole ms. */
@@ -97,5 +110,7 @@ export function resolveDriverOptions(o: CrdtDriverOptions): ResolvedCrdtDriverOp
     random: o.random ?? Math.random,
     helloRetryMs: positive('helloRetryMs', o.helloRetryMs ?? 1000),
     logIntervalMs: positive('logIntervalMs', o.logIntervalMs ?? 10_000),
+    storage: o.storage,
+    acks: o.acks ?? true,
   };
 }

@@ -12,6 +12,7 @@
  * |   4 | `hashes`      | `[4, hashes]`                                                   |
  * |   5 | `snapshot`    | `[5, to, id, index, count, buckets, reps, entries, ctx, applied]` |
  * |   6 | `hello`       | `[6, id, known]`                                                |
+ * |   7 | `ack`         | `[7, to, seqs]`                                                 |
  *
  * Tags are ONLY APPENDED, never renumbered or reused.
  *
@@ -29,6 +30,10 @@
  * restarts empty) and which id it believes the peer has (`known`, `''` when none), so a peer whose
  * id we do not know yet answers with its own.
  *
+ * `ack` answers a `deltas` push once it is joined (and written down, for a durable replica): `seqs`
+ * are the seqs of the pusher's own writes it carried, `to` the pusher's replica id (shortened like
+ * the ids of `reps`). The writer's store uses them for its write concern (`../acks.ts`).
+ *
  * Example:
  * ```ts
  * const link = { from: node.name, to: peer };
@@ -37,7 +42,7 @@
  * ```
  *
  * API: `encodeWire(message, to, link)`, `decodeWire(payload, link)`, `isReplicaId(id)`,
- * `WireLink`, `HelloMessage`, `DriverMessage`, `DecodedWire`.
+ * `WireLink`, `HelloMessage`, `AckMessage`, `DriverMessage`, `DecodedWire`.
  *
  * When not to use: the tuples are a transport detail; code works on the core's message objects.
  */
@@ -53,7 +58,13 @@ export interface HelloMessage {
   readonly known: ReplicaId | '';
 }
 
-export type DriverMessage<V> = ReplicaMessage<V> | HelloMessage;
+export interface AckMessage {
+  readonly type: 'ack';
+  /** Seqs of the receiving replica's own writes that a push from it carried. */
+  readonly seqs: readonly number[];
+}
+
+export type DriverMessage<V> = ReplicaMessage<V> | HelloMessage | AckMessage;
 
 /** Full node names of a message's sender and receiver. */
 export interface WireLink {
@@ -63,7 +74,7 @@ export interface WireLink {
 
 export interface DecodedWire {
   readonly message: DriverMessage<unknown>;
-  /** The replica a snapshot chunk was cut for; undefined for other messages. */
+  /** The replica a snapshot chunk was cut for, or an ack is meant for; undefined for others. */
   readonly to: ReplicaId | undefined;
 }
 
@@ -75,6 +86,7 @@ const TAG = {
   hashes: 4,
   snapshot: 5,
   hello: 6,
+  ack: 7,
 } as const;
 
 /**
@@ -109,6 +121,8 @@ export function encodeWire<V>(m: DriverMessage<V>, to: ReplicaId | '', link: Wir
       ];
     case 'hello':
       return [TAG.hello, m.id, m.known];
+    case 'ack':
+      return [TAG.ack, to === '' ? '' : short(to), m.seqs];
   }
 }
 
@@ -119,6 +133,10 @@ export function encodeWire<V>(m: DriverMessage<V>, to: ReplicaId | '', link: Wir
 export function decodeWire(payload: unknown, link: WireLink): DecodedWire {
   const p = payload as readonly unknown[];
   const message = decodeMessage(p, link);
+  if (message.type === 'ack') {
+    const [full] = expandAll([p[1]], link) as string[];
+    return { message, to: full };
+  }
   if (message.type !== 'snapshot') return { message, to: undefined };
   if (typeof p[1] !== 'string') fail('snapshot.to must be a replica id');
   return { message, to: p[1] };
@@ -166,6 +184,17 @@ function decodeMessage(payload: unknown, link: WireLink): DriverMessage<unknown>
       if (!isReplicaId(id)) fail('hello.id must be a replica id');
       if (typeof known !== 'string' || known.length > 512) fail('hello.known must be a string');
       return { type: 'hello', id, known };
+    }
+    case TAG.ack: {
+      arity(3);
+      const seqs = p[2];
+      if (
+        !Array.isArray(seqs) ||
+        seqs.length > 100_000 ||
+        !seqs.every((n) => Number.isSafeInteger(n) && n >= 1)
+      )
+        fail('ack.seqs must be seqs');
+      return { type: 'ack', seqs: seqs as number[] };
     }
     default:
       return fail(`unknown CRDT message tag ${JSON.stringify(p[0])}`);
