@@ -178,3 +178,12 @@ test('interval fsync runs once the period passes', async () => {
   assert.equal(s.stats().fsyncs, base + 1);
   await s.close();
 });
+
+test('the replica directory and its files are private to the owner (0700 and 0600)', async () => {
+  const dir = freshDir();
+  const s = FileCrdtStorage.open(dir, { fsync: 'interval' });
+  s.append(put(1, 'heroes/h1', { i: 1 }));
+  await s.close();
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+});

@@ -38,7 +38,6 @@ import {
   fdatasyncSync,
   fsyncSync,
   ftruncateSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -58,6 +57,7 @@ import {
   FRAME_HEADER,
   scanFrames,
 } from './codec.ts';
+import { makeDataDir, PRIVATE_FILE_MODE } from '../../../raft/storage/durable-dir.ts';
 import {
   CrdtStorageClosedError,
   CrdtStorageCorruptError,
@@ -134,13 +134,13 @@ export class FileCrdtStorage<V = unknown> implements CrdtStorage<V> {
     if (!['always', 'interval', 'never'].includes(this.#policy))
       throw new Error(`unknown fsync policy ${this.#policy}`);
     if (!(this.#intervalMs > 0)) throw new Error(`fsyncIntervalMs must be > 0, got ${this.#intervalMs}`);
-    mkdirSync(dir, { recursive: true });
+    makeDataDir(dir, this.#policy !== 'never');
     const recovered = this.#recover();
     this.image = recovered.image;
     this.#gen = recovered.gen;
     this.#stateBytes = recovered.stateBytes;
     this.#logBytes = recovered.logBytes;
-    this.#fd = openSync(join(dir, logName(this.#gen)), 'a');
+    this.#fd = openSync(join(dir, logName(this.#gen)), 'a', PRIVATE_FILE_MODE);
     this.#syncDir();
   }
 
@@ -280,7 +280,7 @@ export class FileCrdtStorage<V = unknown> implements CrdtStorage<V> {
     const next = this.#gen + 1;
     const frame = encodeStateFrame(state);
     this.#writeAtomic(stateName(next), frame);
-    const fd = openSync(join(this.dir, logName(next)), 'a');
+    const fd = openSync(join(this.dir, logName(next)), 'a', PRIVATE_FILE_MODE);
     this.#syncDir();
     const old = this.#gen;
     this.#release(this.#fd);
@@ -329,7 +329,7 @@ export class FileCrdtStorage<V = unknown> implements CrdtStorage<V> {
 
   #writeAtomic(name: string, data: Buffer): void {
     const tmp = join(this.dir, `${name}.tmp`);
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
     try {
       let done = 0;
       while (done < data.length) done += writeSync(fd, data, done, data.length - done);
