@@ -206,6 +206,7 @@ describe('TCP transport under bad input', () => {
           `${chunks.map((c) => Buffer.from(c).toString('hex')).join(' ')} (seed ${seed})`,
         );
       });
+      const answeredByStrangersEnd = answers.length;
 
       // Authenticated peers: a burst of valid random frames, then one fatal frame (or a goodbye).
       const plans: Array<{ frames: Uint8Array[]; good: number; fatal: string | undefined }> = [];
@@ -243,6 +244,7 @@ describe('TCP transport under bad input', () => {
         }
         await closedByServer(raw, `a ${plan.fatal ?? 'goodbye'} frame (seed ${seed})`);
       });
+      const answeredByPeersEnd = answers.length;
 
       clearInterval(pinger);
       const context = `(seed ${seed}; replay with FUZZ_SEED=${seed})`;
@@ -270,8 +272,13 @@ describe('TCP transport under bad input', () => {
       );
       assert.ok(kinds.size === 8, `not every kind of fatal frame was tried ${context}`);
       assert.ok(ping > 50, `the good peer only pinged ${ping} times ${context}`);
+      // The good peer was served while each kind of attack ran, not only once it was over.
+      assert.ok(answeredByStrangersEnd > 0, `no answer while strangers sent garbage ${context}`);
+      assert.ok(
+        answeredByPeersEnd > answeredByStrangersEnd,
+        `no answer while authenticated peers sent bad frames ${context}`,
+      );
       t.diagnostic(`worst good-peer round trip ${worstRtt.toFixed(0)} ms`);
-      assert.ok(worstRtt < 2000, `the good peer waited ${worstRtt.toFixed(0)} ms for an answer ${context}`);
     } finally {
       clearInterval(pinger);
       await Promise.all([good.close(), server.close()]);
