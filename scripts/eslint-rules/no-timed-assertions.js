@@ -41,7 +41,8 @@ const WRAPPERS = new Set([
 
 /** `a.b` of a non-computed member expression, or undefined. */
 function memberName(node) {
-  if (node.type !== 'MemberExpression' || node.computed || node.property.type !== 'Identifier') return undefined;
+  if (node.type !== 'MemberExpression' || node.computed || node.property.type !== 'Identifier')
+    return undefined;
   return node.property.name;
 }
 
@@ -62,7 +63,8 @@ function clockName(call) {
 
 /** The body expressions a callback returns (expression body, or `return x` in a block body). */
 function returned(fn) {
-  if (fn === undefined || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) return [];
+  if (fn === undefined || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression'))
+    return [];
   if (fn.body.type !== 'BlockStatement') return [fn.body];
   return fn.body.body.filter((s) => s.type === 'ReturnStatement' && s.argument).map((s) => s.argument);
 }
@@ -126,7 +128,8 @@ class Tracer {
     const name = calleeName(call.callee);
     if (name !== undefined && this.durationCalls.has(name)) return `${name}()`;
     const callee = call.callee;
-    if (callee.type === 'Identifier' && callee.name === 'Number') return this.source(call.arguments[0], depth, seen);
+    if (callee.type === 'Identifier' && callee.name === 'Number')
+      return this.source(call.arguments[0], depth, seen);
     if (callee.type !== 'MemberExpression') return undefined;
     if (callee.object.type === 'Identifier' && callee.object.name === 'Math') {
       for (const arg of call.arguments) {
@@ -173,7 +176,9 @@ class Tracer {
       for (const el of node.elements) {
         if (el === null) continue;
         const found =
-          el.type === 'SpreadElement' ? this.filledWith(el.argument, depth, seen) : this.source(el, depth, seen);
+          el.type === 'SpreadElement'
+            ? this.filledWith(el.argument, depth, seen)
+            : this.source(el, depth, seen);
         if (found !== undefined) return found;
       }
       return undefined;
@@ -183,7 +188,11 @@ class Tracer {
     if (clock !== undefined) return clock;
     const callee = node.callee;
     const name = calleeName(callee);
-    if (callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && callee.object.name === 'Array') {
+    if (
+      callee.type === 'MemberExpression' &&
+      callee.object.type === 'Identifier' &&
+      callee.object.name === 'Array'
+    ) {
       if (name !== 'from') return undefined;
       const fromSource = this.filledWith(node.arguments[0], depth, seen);
       if (fromSource !== undefined) return fromSource;
@@ -200,7 +209,8 @@ class Tracer {
 
   firstReturned(fn, depth, seen, flat) {
     for (const value of returned(fn)) {
-      const found = this.source(value, depth, seen) ?? (flat ? this.filledWith(value, depth, seen) : undefined);
+      const found =
+        this.source(value, depth, seen) ?? (flat ? this.filledWith(value, depth, seen) : undefined);
       if (found !== undefined) return found;
     }
     return undefined;
@@ -222,7 +232,8 @@ class Tracer {
         value = [use.right];
       }
       for (const v of value ?? []) {
-        const found = this.source(v.type === 'SpreadElement' ? v.argument : v, depth, seen);
+        const found =
+          v.type === 'SpreadElement' ? this.filledWith(v.argument, depth, seen) : this.source(v, depth, seen);
         if (found !== undefined) return found;
       }
     }
@@ -284,7 +295,9 @@ const rule = {
       }
       if (node.type === 'Identifier') {
         // const fast = ms < 200; assert.ok(fast)
-        const found = tracer.follow(node, tracer.maxDepth, new Set(), (value, d, s) => timedComparison(value, d, s));
+        const found = tracer.follow(node, tracer.maxDepth, new Set(), (value, d, s) =>
+          timedComparison(value, d, s),
+        );
         if (found !== undefined) context.report({ node, messageId: 'timed', data: { source: found } });
         return;
       }

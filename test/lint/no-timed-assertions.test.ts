@@ -61,12 +61,19 @@ tester.run('no-timed-assertions', rule, {
     timed('const fastMs = Date.now() - fast;\nconst quick = fastMs < 200;\nassert.ok(quick);'),
     timed('assert.ok(events.every((e) => e.at - Date.now() < 100));'),
     // Math.max/min of clock values and of arrays filled with them.
-    timed('const latencies: number[] = [];\nlatencies.push(performance.now() - stoppedAt);\nassert.ok(Math.max(...latencies) < 2000);'),
+    timed(
+      'const latencies: number[] = [];\nlatencies.push(performance.now() - stoppedAt);\nassert.ok(Math.max(...latencies) < 2000);',
+    ),
     timed(
       'const cutAt = performance.now();\nconst latencies = nodes.flatMap((n) => n.downs.map((d) => d.at - cutAt));\nassert.ok(Math.max(...latencies) < 2000);\nassert.ok(Math.min(...latencies) > 800);',
       2,
     ),
-    timed('let worst = 0;\nworst = Math.max(worst, performance.now() - sentAt.get(p)!);\nassert.ok(worst < 2000);'),
+    timed(
+      'const latencies: number[] = [];\nfor (const c of cuts) {\n  const cutAt = performance.now();\n  latencies.push(...downs.map((d) => d.at - cutAt));\n}\nassert.ok(Math.max(...latencies) < 2000);',
+    ),
+    timed(
+      'let worst = 0;\nworst = Math.max(worst, performance.now() - sentAt.get(p)!);\nassert.ok(worst < 2000);',
+    ),
     timed('const sentAt = new Map();\nsentAt.set(1, performance.now());\nassert.ok(sentAt.get(1)! > 0);'),
     timed('const xs = [Date.now() - a, Date.now() - b];\nassert.ok(xs[0]! < 5);'),
     // Other assertion spellings.

@@ -60,7 +60,6 @@ test('killing the leader under load: no acknowledged write lost or duplicated, w
   let seq = 0;
   let stop = false;
   let killed = false;
-  let killedAt = 0;
   let firstAckAfterKill = 0;
   // Writers on the survivors, so forwarded requests are in flight when the leader dies. Every key
   // is written once with "must be absent": a duplicate application would surface as a conflict.
@@ -79,7 +78,7 @@ test('killing the leader under load: no acknowledged write lost or duplicated, w
     }),
   );
   await waitFor(() => acked.size > 300, 10_000);
-  killedAt = performance.now();
+  const killedAt = performance.now();
   await c.kill(leader.short);
   killed = true;
   // Hang guard only: a write started after the killed leader was gone needs a new leader.

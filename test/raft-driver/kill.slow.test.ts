@@ -21,7 +21,6 @@ test(
     let seq = 0;
     let stop = false;
     let killed = false;
-    let killedAt = 0;
     let firstAfterKill = 0;
     const alive = new Set<MemberProc>(members);
     const writer = async (w: number): Promise<void> => {
@@ -52,7 +51,7 @@ test(
     const writers = Array.from({ length: 16 }, (_, w) => writer(w));
     await waitFor(() => acked.size >= 500, 30_000, '500 acknowledged writes');
 
-    killedAt = performance.now();
+    const killedAt = performance.now();
     await kill(leader);
     alive.delete(leader);
     killed = true;
