@@ -93,7 +93,7 @@ for (const kind of ['memory', 'tcp'] as const) {
         }
         assert.ok(gotham.downs[0]!.peer.startsWith('capitol@'));
         assert.ok(metropolis.downs[0]!.peer.startsWith('capitol@'));
-        await waitFor(() => gotham.closes.length === 1, 1000, 'the close on gotham');
+        await waitFor(() => gotham.closes.length === 1, 10_000, 'the close on gotham');
         assert.deepEqual(gotham.closes[0], { peer: gotham.downs[0]!.peer, code: 'ERR_PEER_UNREACHABLE' });
         assert.equal(
           metropolis.closes.some((c) => c.peer.startsWith('gotham@')),
