@@ -41,6 +41,8 @@ export interface DialerOptions {
   readonly minDelayMs: number;
   /** Largest redial delay, ms. */
   readonly maxDelayMs: number;
+  /** The clock the backoff is measured on, ms. Default `performance.now`; tests pass a manual one. */
+  readonly now?: () => number;
 }
 
 interface DialState {
@@ -59,10 +61,12 @@ interface DialState {
 export class Dialer {
   private readonly options: DialerOptions;
   private readonly states = new Map<string, DialState>();
+  private readonly now: () => number;
   private stopped = false;
 
   constructor(options: DialerOptions) {
     this.options = options;
+    this.now = options.now ?? (() => performance.now());
   }
 
   /** Addresses known (for tests and status pages). */
@@ -112,7 +116,7 @@ export class Dialer {
   /** Dials every address that is due, not connected and not being dialled. */
   dialDue(): void {
     if (this.stopped) return;
-    const now = performance.now();
+    const now = this.now();
     for (const state of this.states.values()) {
       if (state.self || state.inFlight || state.nextAt > now) continue;
       if (state.peer && this.options.isConnected(state.peer)) continue;
@@ -149,7 +153,7 @@ export class Dialer {
           state.self = true;
           return;
         }
-        state.nextAt = performance.now() + state.delay;
+        state.nextAt = this.now() + state.delay;
         state.delay = Math.min(state.delay * 2, this.options.maxDelayMs);
         this.options.log.debug({ address: addressKey(state.address), err: String(err) }, 'dial failed');
       },
