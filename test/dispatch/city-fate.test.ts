@@ -67,6 +67,10 @@ test('a city restart is counted; a store other than crdt is left alone', async (
   hook();
   assert.equal(counted, 1);
   // Its data stays where it was, at the same version, and no replica restart is announced.
-  assert.deepEqual(await store.table('heroes').get('h1'), { key: 'h1', value: { name: 'Lady Nova' }, version });
+  assert.deepEqual(await store.table('heroes').get('h1'), {
+    key: 'h1',
+    value: { name: 'Lady Nova' },
+    version,
+  });
   assert.deepEqual(lines, []);
 });
