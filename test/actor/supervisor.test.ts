@@ -12,6 +12,7 @@ import {
   whichChildren,
   worker,
 } from '../../src/actor/index.ts';
+import { settlesWithin } from '../../src/testing/hang-guard.ts';
 import { counter, exitsWith, newSystem, until } from './helpers.ts';
 
 function logged(log: string[], name: string): Behaviour<null, void> {
@@ -62,9 +63,7 @@ test('a child that does not stop within its shutdown time is killed', async () =
   const [child] = await whichChildren(system, sup);
   // The runtime's kill timer does not hold the process open; this hang guard does, and fails
   // the test if stop never completes.
-  const guard = setTimeout(() => assert.fail('stop did not complete'), 30_000);
-  await system.stop(sup, 'shutdown');
-  clearTimeout(guard);
+  await settlesWithin(system.stop(sup, 'shutdown'), 30_000, 'stop');
   assert.equal(terminateEntered, true, 'the child was asked to stop');
   assert.deepEqual(log, ['start slow'], 'stop completed while terminate was still held');
   assert.equal(system.isAlive(child!.pid!), false, 'the child is gone');
