@@ -1,7 +1,9 @@
 // Lint: type-aware promise rules matter most in an actor runtime, where a forgotten await
-// loses a message or hides an error. Pure cores may not import I/O modules.
+// loses a message or hides an error. Pure cores may not import I/O modules. Tests may not assert
+// on a duration measured with the wall clock (local/no-timed-assertions).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noTimedAssertions from './scripts/eslint-rules/no-timed-assertions.js';
 
 const pureCore = ['src/raft/core/**/*.ts', 'src/crdt/core/**/*.ts'];
 
@@ -34,6 +36,18 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['scripts/eslint-rules/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['test/**/*.ts'],
+    plugins: { local: { rules: { 'no-timed-assertions': noTimedAssertions } } },
+    rules: {
+      // waitFor resolves with the time it waited: asserting on that is a timing too.
+      'local/no-timed-assertions': ['error', { durationCalls: ['waitFor'] }],
     },
   },
   {

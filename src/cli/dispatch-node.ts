@@ -128,6 +128,7 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
   const web = await startWebServer(dispatch.service, {
     logger: logger.child({ component: 'http' }),
     metrics: metrics.registry,
+    hostedHeroes: () => dispatch.placement.localKeys(),
     host: options.host,
     port: options.webPort,
   });

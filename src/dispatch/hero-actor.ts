@@ -101,8 +101,12 @@ export function heroBehaviour(
     return next;
   }
 
-  /** Read the record (on start, or when a call arrives before the first load). */
-  async function load(state: State, ctx: ActorContext): Promise<State> {
+  /**
+   * Read the record (on start, or when a call arrives before the first load). A failed read leaves
+   * the state unloaded; only the `load` message's own attempts (`retry`) schedule the next one, so
+   * calls made meanwhile do not start more retry timers.
+   */
+  async function load(state: State, ctx: ActorContext, retry = false): Promise<State> {
     let loaded: State;
     try {
       const stored = await env.heroes.read(state.id);
@@ -114,8 +118,8 @@ export function heroBehaviour(
       loaded = { ...state, hero: stored.value, version: stored.version };
     } catch (err) {
       ctx.log.warn({ hero: state.id, err: String(err) }, 'start-up read failed; retrying');
-      ctx.sendAfter(env.retryMs ?? 2000, { type: 'load' });
-      return state;
+      if (retry) ctx.sendAfter(env.retryMs ?? 2000, { type: 'load' });
+      return { ...state, loaded: false };
     }
     ctx.sendAfter(tickMs, { type: 'tick' });
     // Take over the record: it now runs here.
@@ -133,7 +137,7 @@ export function heroBehaviour(
       return { id: init.key, hero: handoff?.hero, version: handoff?.version ?? 0, loaded: false };
     },
     async handleInfo(msg, state, ctx) {
-      if (msg.type === 'load') return state.loaded ? state : load({ ...state, loaded: true }, ctx);
+      if (msg.type === 'load') return state.loaded ? state : load({ ...state, loaded: true }, ctx, true);
       if (msg.type === 'tick') {
         ctx.sendAfter(tickMs, { type: 'tick' });
         return change(state, ctx, (h) => heroTick(h, env.rng, env.now()).hero);

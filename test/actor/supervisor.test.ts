@@ -12,14 +12,14 @@ import {
   whichChildren,
   worker,
 } from '../../src/actor/index.ts';
+import { settlesWithin } from '../../src/testing/hang-guard.ts';
 import { counter, exitsWith, newSystem, until } from './helpers.ts';
 
-function logged(log: string[], name: string, terminateMs = 0): Behaviour<null, void> {
+function logged(log: string[], name: string): Behaviour<null, void> {
   return {
     name,
     init: () => (log.push(`start ${name}`), null),
-    terminate: async () => {
-      if (terminateMs > 0) await new Promise((r) => setTimeout(r, terminateMs));
+    terminate: () => {
       log.push(`stop ${name}`);
     },
   };
@@ -43,13 +43,31 @@ test('children start in order and stop in reverse order', async () => {
 test('a child that does not stop within its shutdown time is killed', async () => {
   const system = newSystem();
   const log: string[] = [];
+  // The child's terminate waits on a gate only the test opens, so it never returns by itself:
+  // stop can only complete by killing it once its 30 ms shutdown time is up.
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let terminateEntered = false;
+  const slow: Behaviour<null, void> = {
+    name: 'slow',
+    init: () => (log.push('start slow'), null),
+    terminate: async () => {
+      terminateEntered = true;
+      await gate;
+      log.push('stop slow');
+    },
+  };
   const sup = await startSupervisor(system, {
-    children: [worker('slow', logged(log, 'slow', 1000), undefined, { shutdown: 30 })],
+    children: [worker('slow', slow, undefined, { shutdown: 30 })],
   });
-  const started = Date.now();
-  await system.stop(sup, 'shutdown');
-  assert.ok(Date.now() - started < 500);
-  assert.deepEqual(log, ['start slow']);
+  const [child] = await whichChildren(system, sup);
+  // The runtime's kill timer does not hold the process open; this hang guard does, and fails
+  // the test if stop never completes.
+  await settlesWithin(system.stop(sup, 'shutdown'), 30_000, 'stop');
+  assert.equal(terminateEntered, true, 'the child was asked to stop');
+  assert.deepEqual(log, ['start slow'], 'stop completed while terminate was still held');
+  assert.equal(system.isAlive(child!.pid!), false, 'the child is gone');
+  open();
 });
 
 test('one_for_one restarts only the crashed child', async () => {

@@ -16,7 +16,7 @@ interface Harness {
   outcomes: Map<string, string>;
 }
 
-function harness(): Harness {
+function harness(now?: () => number): Harness {
   const dials: string[] = [];
   const connected = new Set<string>();
   const outcomes = new Map<string, string>();
@@ -36,6 +36,7 @@ function harness(): Harness {
     log: pino({ level: 'silent' }),
     minDelayMs: 20,
     maxDelayMs: 80,
+    ...(now ? { now } : {}),
   });
   return { dialer, dials, connected, outcomes };
 }
@@ -44,16 +45,24 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('a refused address is redialled with a doubling backoff up to the maximum', async () => {
-  const { dialer, dials } = harness();
-  dialer.add({ host: '10.0.0.2', port: 4370 });
-  const started = performance.now();
-  while (performance.now() - started < 400) {
+  // A manual clock polled every 5 ms: each refusal is settled before the clock moves on.
+  let clock = 0;
+  const { dialer, dials } = harness(() => clock);
+  const dialledAt: number[] = [];
+  const mark = () => {
+    while (dialledAt.length < dials.length) dialledAt.push(clock);
+  };
+  dialer.add({ host: '10.0.0.2', port: 4370 }); // dials at once
+  mark();
+  await settle();
+  for (clock = 5; clock < 400; clock += 5) {
     dialer.dialDue();
-    await sleep(5);
+    mark();
+    await settle();
   }
   dialer.stop();
-  // 20 + 40 + 80 + 80 + 80 ms: about 6 dials in 400 ms, never one per poll.
-  assert.ok(dials.length >= 4 && dials.length <= 8, `${dials.length} dials`);
+  // Waits of 20, 40, 80, 80, 80, 80 ms after each refusal: a dial when due, never one per poll.
+  assert.deepEqual(dialledAt, [0, 20, 60, 140, 220, 300, 380]);
 });
 
 test('a connected peer is not dialled again; our own address never is', async () => {

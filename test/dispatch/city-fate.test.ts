@@ -57,11 +57,20 @@ test('crdt mode: destroying a city restarts its replica empty under a new id, an
   }
 });
 
-test('a city restart is counted; a store other than crdt is left alone', () => {
+test('a city restart is counted; a store other than crdt is left alone', async () => {
   const store = new MemoryStore();
+  const version = await store.table('heroes').put('h1', { name: 'Lady Nova' });
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
   let counted = 0;
-  const hook = cityRestartHook(store, silent, () => counted++);
+  const hook = cityRestartHook(store, logger, () => counted++);
   hook();
   assert.equal(counted, 1);
-  assert.equal(store.role(), 'local');
+  // Its data stays where it was, at the same version, and no replica restart is announced.
+  assert.deepEqual(await store.table('heroes').get('h1'), {
+    key: 'h1',
+    value: { name: 'Lady Nova' },
+    version,
+  });
+  assert.deepEqual(lines, []);
 });

@@ -24,18 +24,30 @@ test(
       'full mesh',
     );
 
-    // kill -9: the connection closes, so the survivors see it down at once
+    // kill -9: the connection closes, so the survivors see it down by that, not by the failure
+    // detector's judgement of a silence
     metropolis.child.kill('SIGKILL');
     const killedAt = Date.now();
     await waitFor(
       async () =>
         !(await upPeers(gotham)).includes('metropolis') && !(await upPeers(capitol)).includes('metropolis'),
-      2000,
+      30_000,
       'kill detected',
     );
     t.diagnostic(
       `kill -9 detected by both survivors within ${Date.now() - killedAt} ms (polling granularity ~20 ms)`,
     );
+    await waitFor(
+      () => [gotham, capitol].every((p) => downReasons(p, 'metropolis').length > 0),
+      30_000,
+      'the survivors log the kill',
+    );
+    for (const p of [gotham, capitol])
+      assert.deepEqual(
+        downReasons(p, 'metropolis'),
+        ['connection_closed'],
+        `${p.name} saw the connection close`,
+      );
 
     // restart: it rejoins by itself
     launch(metropolis);
@@ -45,18 +57,24 @@ test(
       'rejoin',
     );
 
-    // SIGSTOP: a silent node is declared down by the failure detector within 2 s
+    // SIGSTOP: a silent node, its connections still open, is declared down by the failure
+    // detector (how fast is the benchmark's business; the bound here is a hang guard)
     capitol.child.kill('SIGSTOP');
     const stoppedAt = Date.now();
     await waitFor(
       async () =>
         !(await upPeers(gotham)).includes('capitol') && !(await upPeers(metropolis)).includes('capitol'),
-      4000,
+      30_000,
       'pause detected',
     );
-    const detectMs = Date.now() - stoppedAt;
-    t.diagnostic(`SIGSTOP detected within ${detectMs} ms`);
-    assert.ok(detectMs < 2000, `silent node detected in ${detectMs} ms`);
+    t.diagnostic(`SIGSTOP detected within ${Date.now() - stoppedAt} ms`);
+    await waitFor(
+      () => [gotham, metropolis].every((p) => downReasons(p, 'capitol').length > 0),
+      30_000,
+      'the others log the silence',
+    );
+    for (const p of [gotham, metropolis])
+      assert.deepEqual(downReasons(p, 'capitol'), ['failure_detected'], `${p.name} judged the silence`);
 
     // SIGCONT: it comes back and the mesh heals
     capitol.child.kill('SIGCONT');
@@ -110,6 +128,16 @@ test(
     t.diagnostic(`full mesh by gossip ${Date.now() - started} ms after the processes were started`);
   },
 );
+
+/** Reasons of the `node down` lines a node process has logged about peer `short` so far. */
+function downReasons(proc: NodeProc, short: string): string[] {
+  return proc.output
+    .split('\n')
+    .filter((line) => line.includes('"msg":"node down"'))
+    .map((line) => JSON.parse(line) as { peer: string; reason: string })
+    .filter((line) => line.peer.startsWith(`${short}@`))
+    .map((line) => line.reason);
+}
 
 /** `node down` log lines a node process has written so far (its log level is `warn`). */
 function nodeDownCount(proc: NodeProc): number {

@@ -36,26 +36,31 @@ test(
       30_000,
       'converged after heal',
     );
-    // Each hero's actor runs on exactly one node once the duplicates of the partition are resolved.
-    // Every node reports its own count (computed when asked), not the peers' announcements, which
-    // may lag under load; the bound is generous for a loaded CI host.
+    // Each hero's actor runs on exactly one node once the duplicates of the partition are resolved:
+    // the ids every node hosts (asked of each node itself), put together, are exactly the ids of
+    // the live heroes as every node lists them – none twice, none missing.
     let last = '';
     const healed = Date.now();
     await waitFor(
       async () => {
-        const own = await Promise.all(
+        const hosted = await Promise.all(
           cluster.procs.map(async (p) => {
-            const view = (await api(p, 'GET', '/api/cluster')).json as
-              { self: string; nodes: { name: string; heroesHosted: number }[] } | undefined;
-            return view?.nodes.find((n) => n.name === view.self)?.heroesHosted ?? Number.NaN;
+            const r = await api(p, 'GET', '/api/hosted');
+            return r.status === 200 ? (r.json as { heroes: string[] }).heroes : [`<${p.name}: ${r.status}>`];
           }),
         );
-        const count = (await heroes(gotham)).length;
-        last = `hosted ${own.join(' + ')} for ${count} heroes`;
-        return own.reduce((a, b) => a + b, 0) === count;
+        const running = hosted.flat().sort();
+        const lists = await Promise.all(
+          cluster.procs.map(async (p) => (await heroes(p)).map((h) => h.id).sort()),
+        );
+        const dup = running.filter((id, i) => running[i - 1] === id);
+        const missing = lists[0]!.filter((id) => !running.includes(id));
+        const extra = running.filter((id) => !lists[0]!.includes(id));
+        last = `hosted ${hosted.map((h) => h.length).join(' + ')} for ${lists[0]!.length} heroes; duplicated ${JSON.stringify(dup)}, missing ${JSON.stringify(missing)}, not live ${JSON.stringify(extra)}`;
+        return lists.every((ids) => JSON.stringify(ids) === JSON.stringify(running));
       },
       90_000,
-      'no duplicate hero actors after the heal',
+      'every live hero hosted exactly once after the heal',
     ).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}: ${last}`);
     });

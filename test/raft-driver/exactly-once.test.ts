@@ -41,8 +41,12 @@ test('the same session command submitted twice applies once and both submissions
   assert.equal(machine.get('t', 'k')?.version, first!.index);
 });
 
-test('killing the leader under load: no acknowledged write lost or duplicated, writes resume quickly', async (t) => {
-  const c = await startStoreCluster(['gotham', 'metropolis', 'capitol']);
+test('killing the leader under load: no acknowledged write lost or duplicated, writes resume without an election timeout', async (t) => {
+  // Election timeout of 60–120 s (1 200 ticks of 50 ms): writes that resume within the 30 s guard
+  // below were led by a leader elected because the connection dropped, not because time passed.
+  const c = await startStoreCluster(['gotham', 'metropolis', 'capitol'], {
+    extras: { tickMs: 50, electionTicks: 1200 },
+  });
   t.after(() => c.close());
   const leader = c.leader();
   const survivors = c.members.filter((m) => m !== leader);
@@ -55,7 +59,7 @@ test('killing the leader under load: no acknowledged write lost or duplicated, w
   const failures: string[] = [];
   let seq = 0;
   let stop = false;
-  let killedAt = 0;
+  let killed = false;
   let firstAckAfterKill = 0;
   // Writers on the survivors, so forwarded requests are in flight when the leader dies. Every key
   // is written once with "must be absent": a duplicate application would surface as a conflict.
@@ -63,9 +67,10 @@ test('killing the leader under load: no acknowledged write lost or duplicated, w
     Array.from({ length: 8 }, async () => {
       while (!stop) {
         const key = `w${seq++}`;
+        const afterKill = killed;
         try {
           acked.set(key, await m.store.table('load').put(key, key, { expectVersion: 0 }));
-          if (killedAt > 0 && firstAckAfterKill === 0) firstAckAfterKill = performance.now();
+          if (afterKill && firstAckAfterKill === 0) firstAckAfterKill = performance.now();
         } catch (err) {
           failures.push(`${key}: ${(err as Error).message}`);
         }
@@ -73,9 +78,11 @@ test('killing the leader under load: no acknowledged write lost or duplicated, w
     }),
   );
   await waitFor(() => acked.size > 300, 10_000);
-  killedAt = performance.now();
+  const killedAt = performance.now();
   await c.kill(leader.short);
-  await waitFor(() => firstAckAfterKill > 0, 5000, 'a write after the kill');
+  killed = true;
+  // Hang guard only: a write started after the killed leader was gone needs a new leader.
+  await waitFor(() => firstAckAfterKill > 0, 30_000, 'a write started after the kill acknowledged');
   const ackCount = acked.size;
   await waitFor(() => acked.size > ackCount + 300, 10_000);
   stop = true;
@@ -84,7 +91,6 @@ test('killing the leader under load: no acknowledged write lost or duplicated, w
   t.diagnostic(
     `${acked.size} writes acknowledged; first acknowledgement ${failoverMs.toFixed(0)} ms after the kill`,
   );
-  assert.ok(failoverMs < 1000, `writes resumed after ${failoverMs.toFixed(0)} ms`);
   assert.deepEqual(
     failures.filter((f) => f.includes('conflict')),
     [],

@@ -1,16 +1,17 @@
 // Three Raft store members as OS processes on loopback, with fsync. Under a write load from this
 // process, the leader is killed with SIGKILL: no acknowledged write is lost, writes are accepted
-// again within a fraction of a second, and the killed member, restarted from its data directory,
-// catches up with everything written while it was down.
+// again without waiting out an election timeout (set to 60–120 s here, so only the dropped
+// connection can have started the election), and the killed member, restarted from its data
+// directory, catches up with everything written while it was down.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { api, kill, launch, startMembers, status, waitFor, waitForLeader, type MemberProc } from './procs.ts';
 
 test(
-  'kill -9 of the leader under load: nothing acknowledged is lost, writes resume fast, the member comes back',
+  'kill -9 of the leader under load: nothing acknowledged is lost, writes resume without an election timeout, the member comes back',
   { timeout: 120_000 },
   async (t) => {
-    const cluster = await startMembers(['gotham', 'metropolis', 'capitol']);
+    const cluster = await startMembers(['gotham', 'metropolis', 'capitol'], ['--election-ticks', '1200']);
     t.after(() => cluster.close());
     const members = cluster.members;
     const leader = await waitForLeader(members);
@@ -19,7 +20,7 @@ test(
     const refused: string[] = [];
     let seq = 0;
     let stop = false;
-    let killedAt = 0;
+    let killed = false;
     let firstAfterKill = 0;
     const alive = new Set<MemberProc>(members);
     const writer = async (w: number): Promise<void> => {
@@ -27,7 +28,7 @@ test(
         const targets = [...alive];
         const m = targets[(seq + w) % targets.length]!;
         const key = `k${seq++}`;
-        const startedAt = performance.now();
+        const afterKill = killed;
         try {
           const r = await api<{ version?: number; error?: { code: string } }>(
             m,
@@ -38,8 +39,7 @@ test(
           );
           if (r.status === 200) {
             acked.set(key, r.body.version!);
-            if (killedAt > 0 && startedAt >= killedAt && firstAfterKill === 0)
-              firstAfterKill = performance.now();
+            if (afterKill && firstAfterKill === 0) firstAfterKill = performance.now();
           } else {
             refused.push(`${key}@${m.short}: ${r.status} ${r.body.error?.code ?? ''}`);
           }
@@ -51,10 +51,13 @@ test(
     const writers = Array.from({ length: 16 }, (_, w) => writer(w));
     await waitFor(() => acked.size >= 500, 30_000, '500 acknowledged writes');
 
-    killedAt = performance.now();
+    const killedAt = performance.now();
     await kill(leader);
     alive.delete(leader);
-    await waitFor(() => firstAfterKill > 0, 10_000, 'a write accepted after the kill');
+    killed = true;
+    // Hang guard only, far below the election timeout: a write started after the leader died
+    // needs a new leader, elected because the connection dropped.
+    await waitFor(() => firstAfterKill > 0, 30_000, 'a write started after the kill accepted');
     const failoverMs = firstAfterKill - killedAt;
     const countAtFailover = acked.size;
     await waitFor(() => acked.size >= countAtFailover + 500, 30_000, '500 more writes');
@@ -66,7 +69,6 @@ test(
     t.diagnostic(
       `refused writes: ${refused.length}${refused.length > 0 ? ` (e.g. ${refused.slice(0, 3).join('; ')})` : ''}`,
     );
-    assert.ok(failoverMs < 1000, `writes resumed after ${failoverMs.toFixed(0)} ms`);
     assert.deepEqual(
       refused.filter((r) => r.includes('409')),
       [],

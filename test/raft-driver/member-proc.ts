@@ -8,7 +8,8 @@
  *   --seeds 127.0.0.1:7002,127.0.0.1:7003 --voters gotham@127.0.0.1:7001,… --data /tmp/gotham
  * ```
  * It prints one JSON line `{"ready":true,"name":…}` once the store is started. `--fsync false` and
- * `--log-writes threadpool` select the other storage settings (defaults: fsync on, inline writes).
+ * `--log-writes threadpool` select the other storage settings (defaults: fsync on, inline writes);
+ * `--election-ticks N` sets the driver's election timeout in 50 ms ticks (default the driver's).
  *
  * API (JSON bodies; errors are `{"error":{"code","message"}}` with 409 conflict, 503 no_quorum or
  * unavailable, 504 timeout, 400 invalid):
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     fsync: { type: 'string', default: 'true' },
     'log-writes': { type: 'string', default: 'inline' },
+    'election-ticks': { type: 'string' },
     cookie: { type: 'string', default: 'raft-member-cookie' },
     'log-level': { type: 'string', default: 'warn' },
   },
@@ -63,6 +65,7 @@ const store = await startRaftStore({
   dataDir: values.data!,
   fsync: values.fsync !== 'false',
   logWrites: values['log-writes'] === 'threadpool' ? 'threadpool' : 'inline',
+  ...(values['election-ticks'] === undefined ? {} : { electionTicks: Number(values['election-ticks']) }),
   logger,
 });
 

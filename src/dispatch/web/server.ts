@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DispatchService } from '../service.ts';
 import { registerApiRoutes } from './api-routes.ts';
+import { registerHostedRoute } from './hosted-route.ts';
 import { ForbiddenOriginError, InvalidRequestError, errorBody, toHttpFailure } from './errors.ts';
 import { registerEventRoute } from './events-route.ts';
 import { registerHealthRoutes } from './health-routes.ts';
@@ -54,6 +55,8 @@ export interface WebServerOptions {
   readonly batchMs?: number;
   /** Retry interval when a page's snapshot cannot be read, in ms. Default 3,000. */
   readonly snapshotRetryMs?: number;
+  /** Ids of the heroes running on this node, for `GET /api/hosted`. Default none: that route is 404. */
+  readonly hostedHeroes?: () => readonly string[];
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -160,6 +163,7 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     bodyLimitBytes,
   });
   registerHealthRoutes(app, service, options.metrics);
+  registerHostedRoute(app, service.nodeName, options.hostedHeroes);
   registerPageRoutes(app, { service, recent, bodyLimitBytes });
 
   app.addHook('preClose', async () => {
