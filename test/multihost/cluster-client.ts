@@ -45,7 +45,7 @@ export async function call(
   body?: unknown,
 ): Promise<{ status: number; json: unknown }> {
   try {
-    const res = await fetch(`http://${net.hosts[host]?.ip}:${WEB_PORT}${path}`, {
+    const res = await fetch(`http://${net.hosts[host]?.mgmtIp}:${WEB_PORT}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -210,12 +210,15 @@ test(
 
       t.diagnostic("partition: capitol's link down");
       net.linkDown(capitol.host);
+      const seen: number[] = [];
       await waitFor(
-        async () => (await ledger.tryCreate(net, capitol)) === 503,
+        async () => seen[seen.push(await ledger.tryCreate(net, capitol)) - 1] === 503,
         60_000,
-        'capitol refuses writes',
+        'capitol refuses writes with 503 no quorum',
         500,
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}; statuses seen: ${seen.join(',')}`);
+      });
       await ledger.create(net, gotham);
       net.linkUp(capitol.host);
       await waitReady(net, all);

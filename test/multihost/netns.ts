@@ -12,6 +12,10 @@
  * net.destroy();                       // also on process exit
  * ```
  *
+ * Each host also has a management link straight to the root namespace (a veth pair of its own,
+ * not on the bridge): the test reaches a host's page and API through it even while the host is
+ * cut off from the cluster network.
+ *
  * Names carry a prefix made of the test's pid, and the subnet is derived from it, so parallel runs
  * do not clash; ports inside a namespace are the host's own (fixed ports cannot collide with other
  * processes of the machine). Everything is removed in `destroy()`, and on exit if the test forgets.
@@ -32,7 +36,10 @@ function ip(...args: string[]): void {
 
 export interface Host {
   readonly ns: string;
+  /** The host's address on the cluster network (the bridge). */
   readonly ip: string;
+  /** Its address on a management link of its own, which a partition leaves up (the test's way in). */
+  readonly mgmtIp: string;
   /** The veth end on the bridge (taken down for a partition). */
   readonly link: string;
 }
@@ -75,6 +82,7 @@ export function netnsUnavailable(): string | null {
 export function createNet(count: number): Net {
   const prefix = `sh${process.pid % 10_000_000}`;
   const subnet = `10.${100 + (process.pid % 100)}.${Math.floor(process.pid / 100) % 250}`;
+  const mgmt = `172.${16 + (process.pid % 16)}.${Math.floor(process.pid / 16) % 250}`;
   const bridge = `${prefix}br`;
   const hosts: Host[] = [];
   const procs = new Set<HostProc>();
@@ -109,7 +117,7 @@ export function createNet(count: number): Net {
       const ns = `${prefix}h${i}`;
       const link = `${prefix}v${i}`;
       const inner = `${prefix}p${i}`;
-      const host = { ns, ip: `${subnet}.${i + 1}`, link };
+      const host = { ns, ip: `${subnet}.${i + 1}`, mgmtIp: `${mgmt}.${i + 1}`, link };
       ip('netns', 'add', ns);
       hosts.push(host);
       ip('link', 'add', link, 'type', 'veth', 'peer', 'name', inner);
@@ -119,6 +127,17 @@ export function createNet(count: number): Net {
       ip('-n', ns, 'addr', 'add', `${host.ip}/24`, 'dev', inner);
       ip('-n', ns, 'link', 'set', inner, 'up');
       ip('-n', ns, 'link', 'set', 'lo', 'up');
+      // The management link: created after the cluster one, so a node bound to 0.0.0.0 advertises
+      // the cluster address (the first non-loopback one).
+      const mOut = `${prefix}m${i}`;
+      const mIn = `${prefix}n${i}`;
+      ip('link', 'add', mOut, 'type', 'veth', 'peer', 'name', mIn);
+      ip('link', 'set', mIn, 'netns', ns);
+      ip('link', 'set', mOut, 'up');
+      ip('route', 'add', `${host.mgmtIp}/32`, 'dev', mOut);
+      ip('-n', ns, 'addr', 'add', `${host.mgmtIp}/32`, 'dev', mIn);
+      ip('-n', ns, 'link', 'set', mIn, 'up');
+      ip('-n', ns, 'route', 'add', 'default', 'dev', mIn);
     }
   } catch (err) {
     destroy();
