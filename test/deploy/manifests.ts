@@ -24,7 +24,7 @@ export function blockList(text: string, key: string): string[] {
     if (line.trim() === '') continue;
     if (line.search(/\S/) < indent || (line.search(/\S/) === indent && !line.trim().startsWith('- '))) break;
     const m = /^\s*- (.*)$/.exec(line);
-    if (m) items.push((m[1] ?? '').replace(/^"(.*)"$/, '$1'));
+    if (m) items.push((m[1] ?? '').replace(/^(["'])(.*)\1$/, '$2'));
   }
   return items;
 }
@@ -32,7 +32,7 @@ export function blockList(text: string, key: string): string[] {
 /** Every `key: value` in the text (values unquoted). */
 export function values(text: string, key: string): string[] {
   const re = new RegExp(`^\\s*-?\\s*${key}: *(.+)$`, 'gm');
-  return [...text.matchAll(re)].map((m) => (m[1] ?? '').trim().replace(/^"(.*)"$/, '$1'));
+  return [...text.matchAll(re)].map((m) => (m[1] ?? '').trim().replace(/^(["'])(.*)\1$/, '$2'));
 }
 
 /** The StatefulSet's container args with `$(VAR)` replaced from `vars` (unknown ones throw). */

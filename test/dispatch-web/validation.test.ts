@@ -42,10 +42,7 @@ test('a location that is not a city name is a 400 saying what is expected, and n
       payload: JSON.stringify({ location }),
     });
     assert.equal(res.statusCode, 400, JSON.stringify(location));
-    assert.match(
-      errorOf(res.body).message,
-      /location must be home or a city name/,
-    );
+    assert.match(errorOf(res.body).message, /location must be home or a city name/);
   }
   const missing = await app.inject({ method: 'POST', url: `/api/heroes/${hero.id}/assign` });
   assert.equal(missing.statusCode, 400, 'no body: location is required');
