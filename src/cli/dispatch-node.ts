@@ -176,13 +176,16 @@ function citiesOf(options: NodeCliOptions): string[] {
 }
 
 /**
- * The founding Raft voters: every seed given as `name@host:port`, plus this node when it is a city.
- * A dispatch-only node is not among them: it joins as a learner once the leader sees it.
+ * The founding Raft voters named by the seeds (etcd's `--initial-cluster`): every seed given as
+ * `name@host:port`, plus this node when it is a city. None when no other node is named: then only
+ * `--expect` founds a group (never a group of one by accident). A dispatch-only node is not among
+ * them: it joins as a learner once the leader sees it.
  */
 function votersOf(options: NodeCliOptions, self: string | undefined): string[] {
   const named = options.seeds
     .filter((s) => s.name !== undefined && s.name !== options.name)
     .map((s) => `${s.name}@${s.host}:${s.port}`);
+  if (named.length === 0) return [];
   return [...new Set([...named, ...(self ? [self] : [])])].sort();
 }
 

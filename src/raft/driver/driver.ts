@@ -36,9 +36,9 @@
  * — neither this member nor any of `voters` is a member there, as when a node's address changed —
  * is refused with `ForeignRaftDataError` rather than left waiting for a quorum that cannot form.
  * With `voters` empty the founders are decided later (`bootstrap(voters)`, see
- * `raft/formation/`): the member starts empty, votes and takes a leader's log meanwhile, and no
- * foreign-data check is made (the formation decides what a member restarted under a new name
- * joins).
+ * `raft/formation/`): the member starts empty, votes and takes a leader's log meanwhile; its
+ * state on disk is foreign when its configuration names this node at another address (a member
+ * removed from the group, and so absent from it, restarts and is added again).
  *
  * Failover: a closed connection to the leader makes followers campaign at once (and replay vote
  * requests they ignored while the leader seemed alive, `vote-replay.ts`); a silent leader is
@@ -203,12 +203,15 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     );
     // The membership the stored state committed to (the core takes it in at construction).
     const stored = raw.status().config;
+    const known = [...stored.voters, ...stored.learners];
+    const short = (full: string): string => full.slice(0, full.indexOf('@'));
     if (
-      voters.length > 0 &&
       stored.voters.length > 0 &&
-      !stored.voters.includes(self) &&
-      !stored.learners.includes(self) &&
-      !stored.voters.some((v) => voters.includes(v))
+      !known.includes(self) &&
+      (voters.length > 0
+        ? !stored.voters.some((v) => voters.includes(v))
+        : // Founders decided later: the same name at another address is this node moved.
+          known.some((v) => short(v) === short(self)))
     ) {
       await storage.close();
       throw new ForeignRaftDataError(options.dataDir ?? 'memory', self, stored.voters);
