@@ -59,6 +59,7 @@ test('three nodes with --expect 3 found one group; a fourth city is a learner, t
     assert.deepEqual(voters[0]?.split(',').length, 3);
     assert.equal(all.filter((m) => m.store.role() === 'leader').length, 1);
     assert.ok(all.every((m) => m.membership.notReady() === null));
+    assert.equal(a.store.bootstrap([a.node.name]), false, 'a member with state never bootstraps again');
 
     const d = await member('d', a.node, null);
     all.push(d);
