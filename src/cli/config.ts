@@ -73,6 +73,12 @@ export const nodeOptionsSchema = z.object({
       }
     }),
   /** DNS servers for `dns:` discovery (`ip` or `ip:port`, comma-separated). Default: the system's. */
+  /** Founders of a new Raft group: wait for this many nodes started with the same value. */
+  expect: z.coerce.number().int().min(1).max(99).optional(),
+  /** Address peers dial (flag, then `SUPERHERO_ADVERTISE_HOST`); default: `host`, see `advertise.ts`. */
+  advertiseHost: z.string().min(1).optional(),
+  /** Seconds a Raft member may be unreachable before autopilot replaces it. */
+  deadMemberGrace: z.coerce.number().min(0.1).max(86_400).default(30),
   dnsServers: z
     .string()
     .default('')

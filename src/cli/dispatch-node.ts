@@ -12,7 +12,6 @@ import type { DispatchApp } from '../dispatch/app.ts';
 import type { NodeAction } from '../dispatch/service.ts';
 import { DispatchError } from '../dispatch/service.ts';
 import { startWebServer } from '../dispatch/web/index.ts';
-import { CITY_NAMES } from '../dispatch/model.ts';
 import type { Store } from '../store/types.ts';
 import type { NodeCliOptions } from './config.ts';
 import type { ControlRequest } from './control.ts';
@@ -21,13 +20,24 @@ import { cityRestartHook } from './city-fate.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
 import { RaftStore } from '../store/raft-store.ts';
+import { startRaftMembership } from '../raft/formation/membership-driver.ts';
+import { networkInterfaces } from 'node:os';
+import { chooseAdvertiseHost } from './advertise.ts';
 
 export async function runDispatchNode(options: NodeCliOptions, logger: Logger): Promise<void> {
+  const advertised = chooseAdvertiseHost({
+    host: options.host,
+    advertiseHost: options.advertiseHost,
+    interfaces: networkInterfaces(),
+  });
+  if (advertised.picked)
+    logger.info({ advertise: advertised.host }, `bound to ${options.host}: advertising ${advertised.host}`);
   const node = await startNode({
     name: options.name,
     cookie: options.cookie,
     host: options.host,
     port: options.port,
+    advertiseHost: advertised.host,
     seeds: options.seeds,
     discovery: discoveryFromSpecs(
       options.discovery,
@@ -37,28 +47,27 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
   });
   node.onNodeUp((peer) => logger.info({ peer }, 'connected'));
   node.onNodeDown((peer, reason) => logger.warn({ peer, reason }, 'disconnected'));
-  const voters = votersOf(options, options.role === 'city' ? node.name : undefined);
-  const store: Store = await openStore(options.store, { node, voters, dataDir: options.dataDir, logger });
-  if (store instanceof RaftStore) {
-    // Nodes that are not founding voters (a dispatch-only node, a city added later) join the Raft
-    // group as learners: they get the log and serve reads, and forward writes to the leader.
-    const founders = new Set(voters);
-    const added = new Set<string>();
-    node.onNodeDown((peer) => added.delete(peer));
-    const addLearner = (peer: string): void => {
-      if (founders.has(peer) || added.has(peer) || store.role() !== 'leader') return;
-      store.addMember(peer).then(
-        () => {
-          added.add(peer);
-          logger.info({ peer }, 'added to the raft group as a learner');
-        },
-        (err: unknown) => logger.debug({ peer, err: String(err) }, 'learner not added (yet)'),
-      );
-    };
-    node.onNodeUp(addLearner);
-    const timer = setInterval(() => node.nodes().forEach(addLearner), 2000);
-    timer.unref();
-  }
+  // Founders: agreed at run time with --expect (raft/formation), else named by the seeds.
+  const named =
+    options.expect === undefined ? votersOf(options, options.role === 'city' ? node.name : undefined) : [];
+  const store: Store = await openStore(options.store, {
+    node,
+    voters: named,
+    dataDir: options.dataDir,
+    logger,
+  });
+  const membership =
+    store instanceof RaftStore
+      ? startRaftMembership({
+          node,
+          member: store,
+          expect: options.expect ?? null,
+          founder: options.role === 'city',
+          named,
+          graceMs: options.deadMemberGrace * 1000,
+          logger,
+        })
+      : undefined;
   let partitioned = false;
   const viaLauncher = typeof process.send === 'function';
   // Filled in below; the control channel and hooks created first refer to them.
@@ -93,7 +102,7 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
       void shutdown('shutdown requested', 0);
     }
   };
-  const url = `http://${options.host}:${options.webPort}`;
+  const url = `http://${advertised.host.includes(':') ? `[${advertised.host}]` : advertised.host}:${options.webPort}`;
   late.app = await startDispatchApp({
     node,
     store,
@@ -101,6 +110,8 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
     role: options.role,
     url,
     cities: citiesOf(options),
+    ...(membership ? { notReady: () => membership.notReady() } : {}),
+    ...(store instanceof RaftStore ? { raftStatus: () => store.status() } : {}),
     control,
     partitioned: () => partitioned,
     observeWriteMs: (ms) => late.metrics?.storeWriteSeconds.observe(ms / 1000),
@@ -142,6 +153,7 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
     const force = setTimeout(() => process.exit(code || 1), 15_000);
     force.unref();
     try {
+      membership?.stop();
       await web.app.close();
       if (handOff) await dispatch.stop();
       await store.close();
@@ -158,25 +170,23 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
   });
 }
 
-/** The cities of this cluster: the named seeds that are city names, else all five. */
+/** Cities expected in this cluster (shown while down): the named seeds and this node if a city. */
 function citiesOf(options: NodeCliOptions): string[] {
-  const named = options.seeds
-    .map((s) => s.name)
-    .filter((n): n is string => n !== undefined && (CITY_NAMES as readonly string[]).includes(n));
-  const own =
-    options.role === 'city' && (CITY_NAMES as readonly string[]).includes(options.name) ? [options.name] : [];
-  const all = [...new Set([...named, ...own])];
-  return all.length > 0 ? all : [...CITY_NAMES];
+  const named = options.seeds.map((s) => s.name).filter((n): n is string => n !== undefined);
+  return [...new Set([...named, ...(options.role === 'city' ? [options.name] : [])])];
 }
 
 /**
- * The founding Raft voters: every seed given as `name@host:port`, plus this node when it is a city.
- * A dispatch-only node is not among them: it joins as a learner once the leader sees it.
+ * The founding Raft voters named by the seeds (etcd's `--initial-cluster`): every seed given as
+ * `name@host:port`, plus this node when it is a city. None when no other node is named: then only
+ * `--expect` founds a group (never a group of one by accident). A dispatch-only node is not among
+ * them: it joins as a learner once the leader sees it.
  */
 function votersOf(options: NodeCliOptions, self: string | undefined): string[] {
   const named = options.seeds
     .filter((s) => s.name !== undefined && s.name !== options.name)
     .map((s) => `${s.name}@${s.host}:${s.port}`);
+  if (named.length === 0) return [];
   return [...new Set([...named, ...(self ? [self] : [])])].sort();
 }
 

@@ -129,6 +129,9 @@ function nodeArgs(
     String(webPort),
     '--seeds',
     seeds,
+    // The city nodes found the Raft group together (raft/formation); restarts use their data.
+    '--expect',
+    String(o.nodes),
     '--cookie',
     o.cookie,
     '--store',

@@ -55,6 +55,9 @@ program
   )
   .option('--dns-servers <list>', 'DNS servers for dns: discovery, ip[:port] (default: the system resolvers)')
   .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE or a built-in one)')
+  .option('--advertise-host <host>', 'address peers dial (default: $SUPERHERO_ADVERTISE_HOST, or --host)')
+  .option('--expect <n>', 'found a new Raft group once n nodes started with the same --expect are seen')
+  .option('--dead-member-grace <s>', 'seconds a Raft member may be unreachable before it is replaced', '30')
   .option('--store <mode>', 'raft or crdt', 'raft')
   .option('--role <role>', 'city or dispatch', 'city')
   .option('--data-dir <dir>', 'data directory', 'data')
@@ -64,6 +67,7 @@ program
     const parsed = nodeOptionsSchema.safeParse({
       ...opts,
       cookie: opts.cookie ?? process.env.SUPERHERO_COOKIE,
+      advertiseHost: opts.advertiseHost ?? process.env.SUPERHERO_ADVERTISE_HOST,
     });
     if (!parsed.success)
       fail(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));

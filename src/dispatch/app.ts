@@ -18,7 +18,6 @@ import { heroBehaviour } from './hero-actor.ts';
 import { HeroDirectory } from './hero-directory.ts';
 import { HeroStore } from './hero-store.ts';
 import type { NodeRole, StoreMode } from './model.ts';
-import { CITY_NAMES } from './model.ts';
 import type { Rng } from './rules.ts';
 import type { NodeAction } from './service.ts';
 import type { TransactionFn } from './write-batcher.ts';
@@ -38,8 +37,15 @@ export interface DispatchAppOptions {
   /** Game timing overrides for tests (ms). */
   readonly heroTickMs?: number;
   readonly cityTickMs?: number;
-  /** The cities of this cluster, for the nodes table and destroy-city. Default: all five. */
+  /**
+   * Cities expected in this cluster, listed in the nodes table even while down. Default none: the
+   * table shows the nodes seen. The cities heroes can be assigned to are those up now.
+   */
   readonly cities?: readonly string[];
+  /** Why this node cannot be written through yet (Raft formation); null when it can. */
+  readonly notReady?: () => string | null;
+  /** The Raft member's status (raft mode), for the nodes table and `GET /api/cluster`. */
+  readonly raftStatus?: () => RaftStatusLike;
   /** Latency of each hero write, ms (metrics). */
   readonly observeWriteMs?: (ms: number) => void;
   /** Each hero step that changed nothing and so was not written (metrics). */
@@ -65,7 +71,13 @@ export interface DispatchApp {
   stop(): Promise<void>;
 }
 
-const CITIES: readonly string[] = CITY_NAMES;
+/** What the cluster view needs of the Raft member's status. */
+export interface RaftStatusLike {
+  readonly term: number;
+  readonly leader: string | null;
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
+}
 
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;
@@ -75,7 +87,19 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     ...(batcher ? { batcher } : {}),
   });
   const directory = await HeroDirectory.load(heroes.table);
-  const isCity = (full: string): boolean => CITIES.includes(shortName(full));
+  let hosted: () => number = () => 0;
+  const status = new ClusterStatus(
+    o.node,
+    () => ({
+      name: o.node.shortName,
+      fullName: o.node.name,
+      role: o.role,
+      url: o.url,
+      storeRole: o.store.role(),
+      heroesHosted: hosted(),
+    }),
+    o.partitioned ?? (() => false),
+  );
   const placement = await startDistributedSupervisor({
     node: o.node,
     store: o.store,
@@ -89,7 +113,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
         ...(o.heroTickMs ? { tickMs: o.heroTickMs } : {}),
       }),
     },
-    eligible: isCity,
+    eligible: (full) => status.mayHostHeroes(full, o.role),
     strategies: {
       // On the node of the hero's city while it is up; elsewhere by rendezvous hashing.
       city: (record, live) => {
@@ -99,18 +123,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
       },
     },
   });
-  const status = new ClusterStatus(
-    o.node,
-    () => ({
-      name: o.node.shortName,
-      fullName: o.node.name,
-      role: o.role,
-      url: o.url,
-      storeRole: o.store.role(),
-      heroesHosted: placement.localKeys().length,
-    }),
-    o.partitioned ?? (() => false),
-  );
+  hosted = () => placement.localKeys().length;
   const service = new ClusterDispatchService({
     node: o.node,
     store: o.store,
@@ -119,7 +132,9 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     directory,
     placement,
     status,
-    cities: o.cities ?? CITIES,
+    cities: o.cities ?? [],
+    ...(o.notReady ? { notReady: o.notReady } : {}),
+    ...(o.raftStatus ? { raftStatus: o.raftStatus } : {}),
     rng,
     control: o.control,
   });

@@ -16,6 +16,7 @@ import type { HeroDirectory } from './hero-directory.ts';
 import type { HeroStore } from './hero-store.ts';
 import type { ClusterView, DispatchEvent, Hero, Location, StoreMode } from './model.ts';
 import { CITY_NAMES } from './model.ts';
+import type { RaftStatusLike } from './app.ts';
 import { heroName, newHero, pick } from './rules.ts';
 import type { Rng } from './rules.ts';
 import type { DispatchService, NodeAction } from './service.ts';
@@ -29,8 +30,12 @@ export interface ClusterServiceDeps {
   readonly directory: HeroDirectory;
   readonly placement: DistributedSupervisor;
   readonly status: ClusterStatus;
+  /** Cities expected (listed while down); the cities up come from `status.liveCities()`. */
   readonly cities: readonly string[];
   readonly rng: Rng;
+  /** Why this node cannot be written through yet; null when it can. */
+  readonly notReady?: () => string | null;
+  readonly raftStatus?: () => RaftStatusLike;
   /** Chaos commands (through the launcher's control channel when there is one). */
   readonly control: (node: string, action: NodeAction) => Promise<void>;
 }
@@ -135,8 +140,14 @@ export class ClusterDispatchService implements DispatchService {
   }
 
   async assignHero(id: string, location: Location): Promise<Hero> {
-    if (location !== 'home' && !this.d.cities.includes(location)) {
-      throw new DispatchError('bad_request', `unknown location ${location}`);
+    if (location !== 'home') {
+      const up = this.d.status.liveCities();
+      if (!up.includes(location)) {
+        throw new DispatchError(
+          'city_down',
+          `${location} is not a city up in the cluster; the cities up are ${up.length > 0 ? up.sort().join(', ') : 'none'} (or home)`,
+        );
+      }
     }
     const known = this.d.directory.get(id) ?? (await this.getHero(id));
     if (known.health <= 0)
@@ -168,21 +179,43 @@ export class ClusterDispatchService implements DispatchService {
   }
 
   cluster(): Promise<ClusterView> {
-    return Promise.resolve({
+    const raft = this.d.raftStatus?.();
+    const voters = new Set(raft?.voters.map(shortName));
+    const learners = new Set(raft?.learners.map(shortName));
+    const nodes = this.d.status
+      .views(this.d.cities)
+      .map((n) =>
+        raft === undefined
+          ? n
+          : { ...n, raftMember: voters.has(n.name) ? 'voter' : learners.has(n.name) ? 'learner' : 'none' },
+      )
+      .sort((a, b) => order(a.name) - order(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const view: ClusterView = {
       self: this.nodeName,
       storeMode: this.d.storeMode,
-      nodes: this.d.status.views(this.d.cities).sort((a, b) => order(a.name) - order(b.name)),
-    });
+      nodes: nodes as ClusterView['nodes'],
+      ...(raft === undefined
+        ? {}
+        : {
+            raft: {
+              term: raft.term,
+              leader: raft.leader === null ? null : shortName(raft.leader),
+              voters: [...voters].sort(),
+              learners: [...learners].sort(),
+            },
+          }),
+    };
+    return Promise.resolve(view);
   }
 
   async destroyCity(city: string): Promise<string> {
     let target = city;
     if (city === 'random') {
-      const live = this.d.cities.filter((c) => this.d.status.fullNameOf(c) !== undefined);
+      const live = this.d.status.liveCities();
       const chosen = pick(live, this.d.rng);
       if (!chosen) throw new DispatchError('unavailable', 'no city is up');
       target = chosen;
-    } else if (!this.d.cities.includes(city)) {
+    } else if (!this.d.status.liveCities().includes(city) && !this.d.cities.includes(city)) {
       throw new DispatchError('not_found', `unknown city ${city}`);
     }
     const full = this.d.status.fullNameOf(target);
@@ -193,7 +226,7 @@ export class ClusterDispatchService implements DispatchService {
   }
 
   async nodeAction(node: string, action: NodeAction): Promise<void> {
-    if (!this.d.cities.includes(node) && node !== 'dispatch')
+    if (!this.d.status.views(this.d.cities).some((n) => n.name === node))
       throw new DispatchError('not_found', `unknown node ${node}`);
     await this.d.control(node, action);
     this.log('warn', `${action} requested for ${node}`);
@@ -205,7 +238,14 @@ export class ClusterDispatchService implements DispatchService {
   }
 
   ready(): boolean {
-    return this.d.storeMode === 'crdt' || this.d.store.writable();
+    return this.notReadyReason() === null;
+  }
+
+  notReadyReason(): string | null {
+    if (this.d.storeMode === 'crdt') return null;
+    const formation = this.d.notReady?.() ?? null;
+    if (formation !== null) return formation;
+    return this.d.store.writable() ? null : 'no raft leader reachable (no quorum)';
   }
 }
 

@@ -2,6 +2,10 @@
  * Every node announces its status (role, store role, web URL, heroes hosted) on a pub/sub topic
  * once a second and on change (`announceSoon`: at most one per `coalesceMs` for bursts of changes);
  * each node keeps the latest announcement of every peer, so `GET /api/cluster` is answered locally.
+ *
+ * Any node name is a city: the cities are the nodes whose role is `city` — this one if it is, and
+ * the connected peers that announced it (`liveCities`). Until a peer's first announcement arrives
+ * its role is unknown and it counts as a city for placement (`mayHostHeroes`), as most nodes are.
  */
 import type { ClusterNode } from '../cluster/node.ts';
 import { shortName } from '../cluster/protocol.ts';
@@ -95,6 +99,21 @@ export class ClusterStatus {
         storeRole: up ? (s?.storeRole ?? 'unknown') : 'none',
       } satisfies NodeView;
     });
+  }
+
+  /** Short names of the city nodes up now: this one (if a city) and connected city peers. */
+  liveCities(): string[] {
+    const connected = new Set(this.node.nodes().map(shortName));
+    const self = this.self();
+    const peers = [...this.peers.values()].filter((s) => s.role === 'city' && connected.has(s.name));
+    return [...new Set([...(self.role === 'city' ? [self.name] : []), ...peers.map((s) => s.name)])];
+  }
+
+  /** Whether node `full` may host hero actors: a city, or a peer whose role is not known yet. */
+  mayHostHeroes(full: string, selfRole: NodeRole): boolean {
+    if (full === this.node.name) return selfRole === 'city';
+    const s = this.peers.get(shortName(full));
+    return s === undefined || s.fullName !== full || s.role === 'city';
   }
 
   /** Full name of the live node with this short name. */

@@ -3,10 +3,16 @@
  * Plain data only, so every shape crosses the wire, the store and the HTTP API unchanged.
  */
 
-/** The city nodes, in the order of their web ports (4900, 4901, …). */
+/**
+ * The city nodes `npm start` runs, in the order of their web ports (4900, 4901, …). Any node name
+ * is a city: these are the local demo's, and the order the page lists them in.
+ */
 export const CITY_NAMES = ['gotham', 'metropolis', 'capitol', 'smallville', 'asgard'] as const;
 export type CityName = (typeof CITY_NAMES)[number];
-export type Location = 'home' | CityName;
+/** `home` or the name of a city node (any node name; only cities up in the cluster are accepted). */
+export type Location = string;
+/** A node name as `--name` accepts it; also what a location must look like. */
+export const NODE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
 export interface Hero {
   /** UUID v4. */
@@ -38,12 +44,24 @@ export interface NodeView {
   readonly heroesHosted: number;
   /** raft: leader | follower | candidate | learner | none; crdt: replica. */
   readonly storeRole: string;
+  /** raft: whether the node votes in the group's configuration (as this node knows it). */
+  readonly raftMember?: 'voter' | 'learner' | 'none';
+}
+
+/** The Raft group as this node sees it (raft mode). Names are short names. */
+export interface RaftView {
+  readonly term: number;
+  readonly leader: string | null;
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
 }
 
 export interface ClusterView {
   readonly self: string;
   readonly storeMode: StoreMode;
   readonly nodes: readonly NodeView[];
+  /** raft mode only. */
+  readonly raft?: RaftView;
 }
 
 export type DispatchEvent =

@@ -3,13 +3,14 @@
  * the web layer depends only on this interface.
  *
  * Errors are `DispatchError`s with a stable code that the HTTP layer maps to a status:
- * `bad_request` 400, `not_found` 404, `dead_hero` 409, `no_quorum` 503, `unavailable` 503,
+ * `bad_request` 400, `not_found` 404, `dead_hero` 409, `city_down` 409 (assigned to a city that
+ * is not up), `no_quorum` 503, `unavailable` 503,
  * `timeout` 504.
  */
 import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
 
 export type DispatchErrorCode =
-  'bad_request' | 'not_found' | 'dead_hero' | 'no_quorum' | 'unavailable' | 'timeout';
+  'bad_request' | 'not_found' | 'dead_hero' | 'city_down' | 'no_quorum' | 'unavailable' | 'timeout';
 
 export class DispatchError extends Error {
   readonly code: DispatchErrorCode;
@@ -39,6 +40,8 @@ export interface DispatchService {
   subscribe(listener: (event: DispatchEvent) => void): () => void;
   /** Ready to serve (joined the cluster, store reachable). */
   ready(): boolean;
+  /** Why not ready, in one line (null when ready); `/readyz` shows it. Default: a generic line. */
+  notReadyReason?(): string | null;
 }
 
 /** Map a lower-layer failure to the error the API reports. */

@@ -66,6 +66,7 @@ export interface RaftStoreOptions extends DriverOptions {
   /**
    * Full names (`name@host:port`) of the founding voters. Every founder passes the same list; a
    * member restarted from its data directory ignores it; a node not in it waits to be added.
+   * Empty: the founders are decided later (`bootstrap`, see `raft/formation/`).
    */
   readonly voters: readonly string[];
   /** Directory of the durable log and snapshots. Default none: memory only (lost on restart). */
@@ -283,6 +284,16 @@ export class RaftStore implements Store {
     return this.driver.removeMember(name).catch((err: unknown) => {
       throw toStoreError(err);
     });
+  }
+
+  /** Writes the founding configuration on an empty member; see `RaftDriver.bootstrap`. */
+  bootstrap(voters: readonly string[]): boolean {
+    return !this.closed && this.driver.bootstrap(voters);
+  }
+
+  /** Whether this member has any Raft state (a term, an entry, a snapshot or a configuration). */
+  hasState(): boolean {
+    return this.driver.hasState();
   }
 
   members(): { voters: readonly string[]; learners: readonly string[] } {

@@ -1,5 +1,5 @@
 /**
- * A tiny authoritative DNS server on 127.0.0.1 for tests (dns-packet over UDP): answers from a
+ * A tiny authoritative DNS server on 127.0.0.1 (or another local address) for tests (dns-packet over UDP): answers from a
  * mutable zone of A, AAAA and SRV records, NXDOMAIN for names it does not know; it counts the
  * queries and can be told to stop answering (a resolver timing out).
  */
@@ -21,7 +21,8 @@ export interface TestDnsServer {
   close(): Promise<void>;
 }
 
-export async function startDnsServer(): Promise<TestDnsServer> {
+/** `host`: the address to answer on. Default 127.0.0.1 (a bridge address for network namespaces). */
+export async function startDnsServer(host = '127.0.0.1'): Promise<TestDnsServer> {
   const zone = new Map<string, Answer[]>();
   const socket = dgram.createSocket('udp4');
   let queries = 0;
@@ -53,7 +54,7 @@ export async function startDnsServer(): Promise<TestDnsServer> {
     });
     socket.send(response, from.port, from.address);
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  server.address = `127.0.0.1:${socket.address().port}`;
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+  server.address = `${host}:${socket.address().port}`;
   return server;
 }

@@ -30,11 +30,11 @@ test('malformed JSON is a 400 that says so, and nothing is written', async (t) =
   assert.equal(service.writes, writes);
 });
 
-test('an unknown location is a 400 listing the valid ones, and nothing is written', async (t) => {
+test('a location that is not a city name is a 400 saying what is expected, and nothing is written', async (t) => {
   const { app, service } = setup(t);
   const hero = await service.createHero({});
   const writes = service.writes;
-  for (const location of ['atlantis', 'Gotham', '', 42, null, ['gotham']]) {
+  for (const location of ['Gotham', 'at lantis', '', 42, null, ['gotham']]) {
     const res = await app.inject({
       method: 'POST',
       url: `/api/heroes/${hero.id}/assign`,
@@ -42,10 +42,7 @@ test('an unknown location is a 400 listing the valid ones, and nothing is writte
       payload: JSON.stringify({ location }),
     });
     assert.equal(res.statusCode, 400, JSON.stringify(location));
-    assert.match(
-      errorOf(res.body).message,
-      /location must be one of home, gotham, metropolis, capitol, smallville, asgard/,
-    );
+    assert.match(errorOf(res.body).message, /location must be home or a city name/);
   }
   const missing = await app.inject({ method: 'POST', url: `/api/heroes/${hero.id}/assign` });
   assert.equal(missing.statusCode, 400, 'no body: location is required');
@@ -142,9 +139,9 @@ test('a body that is not a JSON object, or not JSON at all, is refused', async (
 
 test('bad city and node names are 400s', async (t) => {
   const { app, service } = setup(t);
-  const city = await app.inject({ method: 'POST', url: '/api/cities/atlantis/destroy' });
+  const city = await app.inject({ method: 'POST', url: '/api/cities/Atlantis!/destroy' });
   assert.equal(city.statusCode, 400);
-  assert.match(errorOf(city.body).message, /city must be one of random, gotham/);
+  assert.match(errorOf(city.body).message, /city must be random or a city name/);
   const node = await app.inject({ method: 'POST', url: '/api/nodes/%3Cscript%3E/heal' });
   assert.equal(node.statusCode, 400);
   assert.match(errorOf(node.body).message, /node must be a node name/);

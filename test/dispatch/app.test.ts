@@ -42,7 +42,7 @@ test("assign moves the hero's actor to the city's node, +20 health capped at 100
   await stopCities(members);
 });
 
-test('unknown heroes are not_found; a bad location is bad_request', async () => {
+test('unknown heroes are not_found; a city that is not up is city_down (409) naming the cities up', async () => {
   const members = await startAll(['gotham']);
   const [gotham] = members as [Member];
   await assert.rejects(
@@ -52,7 +52,8 @@ test('unknown heroes are not_found; a bad location is bad_request', async () => 
   const hero = await gotham.app.service.createHero({});
   await assert.rejects(
     gotham.app.service.assignHero(hero.id, 'atlantis' as never),
-    (e: unknown) => e instanceof DispatchError && e.code === 'bad_request',
+    (e: unknown) =>
+      e instanceof DispatchError && e.code === 'city_down' && /cities up are gotham/.test(e.message),
   );
   await stopCities(members);
 });

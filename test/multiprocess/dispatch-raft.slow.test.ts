@@ -24,11 +24,15 @@ test(
       assert.equal((r.json as HeroJson).name, 'Captain Falcon');
     }
 
-    // bad input: 400 and nothing written
+    // bad input: 400, a city that is not up: 409; nothing written
     const before = (await heroes(gotham)).length;
     assert.equal(
-      (await api(gotham, 'POST', `/api/heroes/${hero.id}/assign`, { location: 'atlantis' })).status,
+      (await api(gotham, 'POST', `/api/heroes/${hero.id}/assign`, { location: 'Atlantis!' })).status,
       400,
+    );
+    assert.equal(
+      (await api(gotham, 'POST', `/api/heroes/${hero.id}/assign`, { location: 'atlantis' })).status,
+      409,
     );
     assert.equal((await api(gotham, 'GET', '/api/heroes/not-a-uuid')).status, 400);
     assert.equal((await heroes(gotham)).length, before);

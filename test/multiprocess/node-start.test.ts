@@ -21,7 +21,7 @@ const snapshot = async (dir: string): Promise<Map<string, string>> => {
 test('a node started on another address than its Raft log was written with refuses to start, and writes nothing', async (t) => {
   const data = await mkdtemp(join(tmpdir(), 'node-start-'));
   t.after(() => rm(data, { recursive: true, force: true }));
-  const [first] = await startProcs(['gotham'], ['--data-dir', data]);
+  const [first] = await startProcs(['gotham'], ['--data-dir', data, '--expect', '1']);
   t.after(() => stopProcs([first!]));
   await waitFor(async () => {
     try {
@@ -41,7 +41,7 @@ test('a node started on another address than its Raft log was written with refus
   const before = await snapshot(data);
   assert.ok(before.size > 0, 'the first run wrote its log');
 
-  const [moved] = await startProcs(['gotham'], ['--data-dir', data]); // new free ports
+  const [moved] = await startProcs(['gotham'], ['--data-dir', data, '--expect', '1']); // new free ports
   t.after(() => stopProcs([moved!]));
   const code =
     moved!.child.exitCode ??

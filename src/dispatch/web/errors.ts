@@ -12,6 +12,7 @@
  * | `forbidden_origin` | 403 | a state-changing request sent by a page of another origin (`ForbiddenOriginError`) |
  * | `not_found` | 404 | unknown route, hero, city or node |
  * | `dead_hero` | 409 | the hero died; it cannot be assigned or terminated |
+ * | `city_down` | 409 | assigned to a city that is not up in the cluster |
  * | `payload_too_large` | 413 | body above the limit (16 KiB) |
  * | `unsupported_media_type` | 415 | a body that is not `application/json` |
  * | `no_quorum` · `unavailable` | 503 | the store has no quorum here / the node or city cannot answer |
@@ -57,6 +58,7 @@ const DISPATCH_STATUS: Readonly<Record<DispatchError['code'], number>> = {
   bad_request: 400,
   not_found: 404,
   dead_hero: 409,
+  city_down: 409,
   no_quorum: 503,
   unavailable: 503,
   timeout: 504,

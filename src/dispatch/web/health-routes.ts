@@ -32,7 +32,9 @@ export function registerHealthRoutes(
       .send({
         error: {
           code: 'not_ready',
-          message: `${service.nodeName} is not ready: it has not joined the cluster or cannot reach its store`,
+          message: `${service.nodeName} is not ready: ${
+            service.notReadyReason?.() ?? 'it has not joined the cluster or cannot reach its store'
+          }`,
         },
       });
   });

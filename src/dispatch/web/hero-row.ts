@@ -24,12 +24,18 @@ export interface RowContext {
   readonly cities: readonly string[];
 }
 
-/** The city nodes of the cluster, in the canonical order; all cities while the view is unknown. */
+/**
+ * The city nodes up in the cluster (any name is a city): the demo's five in their order first,
+ * then the others by name; the demo's five while the view is unknown.
+ */
 export function citiesOf(cluster: ClusterView | undefined): readonly string[] {
   if (cluster === undefined) return CITY_NAMES;
-  const present = new Set(cluster.nodes.filter((n) => n.role === 'city').map((n) => n.name));
-  const cities = CITY_NAMES.filter((c) => present.has(c));
-  return cities.length > 0 ? cities : CITY_NAMES;
+  const up = cluster.nodes.filter((n) => n.role === 'city' && n.status !== 'down' && n.status !== 'stopped');
+  const rank = (c: string): number => {
+    const i = (CITY_NAMES as readonly string[]).indexOf(c);
+    return i < 0 ? CITY_NAMES.length : i;
+  };
+  return up.map((n) => n.name).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Rows in a stable order: by name, then id. */

@@ -53,7 +53,9 @@ function renderNodeRow(node: NodeView, self: string): SafeHtml {
     <td>${name}${node.name === self ? html` <span class="self">this node</span>` : null}</td>
     <td><span class="badge ${node.status}">${node.status}</span></td>
     <td>${node.role}</td>
-    <td>${node.storeRole}</td>
+    <td data-testid="node-store-role">
+      ${node.storeRole}${node.raftMember === undefined ? null : html` <span class="muted">(${node.raftMember})</span>`}
+    </td>
     <td class="num" data-testid="node-heroes">${node.heroesHosted}</td>
     <td class="actions">
       ${NODE_ACTIONS.map((a) => html`<button data-testid="node-${a.action}" data-post="/api/nodes/${node.name}/${a.action}" data-node="${node.name}" data-ok="${a.ok}" data-fail="${a.fail}" ${a.action === 'shutdown' || a.action === 'partition' ? html` class="warn"` : null}>${a.label}</button>`)}
@@ -93,7 +95,7 @@ export function renderClusterPanel(
   >
     <h2>
       Connected dispatch
-      centers${cluster === undefined ? null : html` <span class="muted" data-testid="store-mode">store: ${cluster.storeMode}</span>`}
+      centers${cluster === undefined ? null : html` <span class="muted" data-testid="store-mode">store: ${cluster.storeMode}</span>`}${cluster?.raft === undefined ? null : html` <span class="muted" data-testid="raft-term">term ${cluster.raft.term}, leader ${cluster.raft.leader ?? 'none'}</span>`}
     </h2>
     ${body}
   </section>`;

@@ -18,15 +18,15 @@
  * When not to use: service-level rules (a dead hero, an unknown node) are the service's to report.
  */
 import { z } from 'zod';
-import { CITY_NAMES } from '../model.ts';
+import { CITY_NAMES, NODE_NAME } from '../model.ts';
 import type { Location } from '../model.ts';
 import { InvalidRequestError } from './errors.ts';
 
 /** Maximum hero name length in code points, after trimming. */
 export const NAME_MAX_CHARS = 60;
 
-const LOCATION_VALUES = ['home', ...CITY_NAMES] as const;
-export const LOCATIONS: readonly Location[] = LOCATION_VALUES;
+/** The local demo's locations; any city node's name is accepted (the service checks it is up). */
+export const LOCATIONS: readonly Location[] = ['home', ...CITY_NAMES];
 
 // Control (Cc), surrogate (Cs), private use (Co), unassigned (Cn), line/paragraph separators, and the
 // bidirectional overrides/isolates that can make a name render differently from what it is.
@@ -49,8 +49,8 @@ const heroName = z
 export const createHeroBody = z.strictObject({ name: heroName.optional() });
 
 export const assignBody = z.strictObject({
-  location: z.enum(LOCATION_VALUES, {
-    error: () => `location must be one of ${LOCATIONS.join(', ')}`,
+  location: z.string({ error: () => 'location must be home or a city name' }).regex(NODE_NAME, {
+    error: () => 'location must be home or a city name (lower-case letters, digits, - and _)',
   }),
 });
 
@@ -67,8 +67,8 @@ export const heroIdParams = z.object({
 });
 
 export const cityParams = z.object({
-  city: z.enum(['random', ...CITY_NAMES] as const, {
-    error: () => `city must be one of random, ${CITY_NAMES.join(', ')}`,
+  city: z.string({ error: () => 'city must be random or a city name' }).regex(NODE_NAME, {
+    error: () => 'city must be random or a city name (lower-case letters, digits, - and _)',
   }),
 });
 

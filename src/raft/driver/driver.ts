@@ -35,6 +35,10 @@
  * waits to be added (`addMember` on any member, then `promote`). State on disk from another group
  * — neither this member nor any of `voters` is a member there, as when a node's address changed —
  * is refused with `ForeignRaftDataError` rather than left waiting for a quorum that cannot form.
+ * With `voters` empty the founders are decided later (`bootstrap(voters)`, see
+ * `raft/formation/`): the member starts empty, votes and takes a leader's log meanwhile; its
+ * state on disk is foreign when its configuration names this node at another address (a member
+ * removed from the group, and so absent from it, restarts and is added again).
  *
  * Failover: a closed connection to the leader makes followers campaign at once (and replay vote
  * requests they ignored while the leader seemed alive, `vote-replay.ts`); a silent leader is
@@ -58,12 +62,7 @@ import { FileLogStorage } from '../storage/file-log-storage.ts';
 import type { LogStorage } from '../storage/log-storage.ts';
 import { MemoryLogStorage } from '../storage/memory-log-storage.ts';
 import { decodeClientPayload } from './client-wire.ts';
-import {
-  CommandTooLargeError,
-  DriverClosedError,
-  ForeignRaftDataError,
-  RaftDriverConfigError,
-} from './errors.ts';
+import { CommandTooLargeError, DriverClosedError, ForeignRaftDataError } from './errors.ts';
 import { IndexWaiters } from './index-waiters.ts';
 import { attachMember } from './mesh.ts';
 import { resolveDriverOptions, type ResolvedDriverOptions } from './options.ts';
@@ -186,7 +185,6 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     const resolved = resolveDriverOptions(options);
     const self = options.node.name;
     const voters = [...new Set(options.voters)].sort();
-    if (voters.length === 0) throw new RaftDriverConfigError('voters must name at least one member');
     const storage: LogStorage =
       options.dataDir === undefined
         ? new MemoryLogStorage()
@@ -205,11 +203,15 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     );
     // The membership the stored state committed to (the core takes it in at construction).
     const stored = raw.status().config;
+    const known = [...stored.voters, ...stored.learners];
+    const short = (full: string): string => full.slice(0, full.indexOf('@'));
     if (
       stored.voters.length > 0 &&
-      !stored.voters.includes(self) &&
-      !stored.learners.includes(self) &&
-      !stored.voters.some((v) => voters.includes(v))
+      !known.includes(self) &&
+      (voters.length > 0
+        ? !stored.voters.some((v) => voters.includes(v))
+        : // Founders decided later: the same name at another address is this node moved.
+          known.some((v) => short(v) === short(self)))
     ) {
       await storage.close();
       throw new ForeignRaftDataError(options.dataDir ?? 'memory', self, stored.voters);
@@ -271,6 +273,28 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     const p = this.reads.wait(timeoutMs);
     this.kick();
     return p;
+  }
+
+  /**
+   * Writes the founding configuration on a member that started with empty storage and no
+   * `voters` (formation decided the founders later). False, and nothing written, once the member
+   * has any state: a term, an entry or a snapshot, say from a leader that reached it first.
+   */
+  bootstrap(voters: readonly string[]): boolean {
+    if (this.state !== 'running' || this.hasState()) return false;
+    this.raw.bootstrap([...new Set(voters)].sort());
+    this.confDirty = true;
+    this.log.info({ voters }, 'raft member bootstrapped by formation');
+    this.observe();
+    this.bootCampaign();
+    this.kick();
+    return true;
+  }
+
+  /** Whether this member has any Raft state: a term, a log entry, a snapshot or a configuration. */
+  hasState(): boolean {
+    const s = this.raw.status();
+    return s.term > 0 || s.lastIndex > 0 || s.config.voters.length > 0 || s.config.learners.length > 0;
   }
 
   /** Adds `name` as a learner (receives the log, does not vote). Idempotent. */
