@@ -21,11 +21,17 @@ import { cityRestartHook } from './city-fate.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
 import { RaftStore } from '../store/raft-store.ts';
+import type { NodeSecurity } from './node-security.ts';
 
-export async function runDispatchNode(options: NodeCliOptions, logger: Logger): Promise<void> {
+export async function runDispatchNode(
+  options: NodeCliOptions,
+  logger: Logger,
+  security: NodeSecurity,
+): Promise<void> {
   const node = await startNode({
     name: options.name,
-    cookie: options.cookie,
+    cookie: security.cookie,
+    ...(security.tls === undefined ? {} : { tls: security.tls }),
     host: options.host,
     port: options.port,
     seeds: options.seeds,
@@ -93,7 +99,7 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
       void shutdown('shutdown requested', 0);
     }
   };
-  const url = `http://${options.host}:${options.webPort}`;
+  const url = `${security.tls === undefined ? 'http' : 'https'}://${options.webHost}:${options.webPort}`;
   late.app = await startDispatchApp({
     node,
     store,
@@ -128,8 +134,12 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
   const web = await startWebServer(dispatch.service, {
     logger: logger.child({ component: 'http' }),
     metrics: metrics.registry,
-    host: options.host,
+    host: options.webHost,
     port: options.webPort,
+    access: security.web.access,
+    chaos: security.web.chaos,
+    ...(security.web.https === undefined ? {} : { https: security.web.https }),
+    heroCap: { max: security.web.maxHeroes, count: () => dispatch.directory.size },
   });
   logger.info({ node: node.name, url: web.url, store: options.store }, 'dispatch node ready');
 

@@ -25,9 +25,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TcpTlsOptions } from '../cluster/transport/index.ts';
-import type { WebServerOptions } from '../dispatch/web/index.ts';
+import type { AccessOptions, WebServerOptions } from '../dispatch/web/index.ts';
 import { isLoopbackHost } from '../dispatch/web/index.ts';
 import { ensureSecretFile, readSecretFile } from './secrets.ts';
+import { TLS_INCOMPLETE, tlsComplete } from './security-options.ts';
 
 export type CookieSource = 'given' | 'file' | 'tls-ca' | 'generated';
 
@@ -35,8 +36,13 @@ export interface NodeSecurity {
   readonly cookie: string;
   readonly cookieSource: CookieSource;
   readonly tls: TcpTlsOptions | undefined;
-  /** Web server options: access, chaos, hero cap (its `count` filled in by the node), HTTPS. */
-  readonly web: Pick<WebServerOptions, 'access' | 'chaos' | 'https'> & { readonly maxHeroes: number };
+  /** Web server options: access, chaos, HTTPS, and the hero cap (its count is the node's). */
+  readonly web: {
+    readonly access: AccessOptions;
+    readonly chaos: boolean;
+    readonly https: WebServerOptions['https'];
+    readonly maxHeroes: number;
+  };
   /** Where a generated web token was written, for the log line; undefined otherwise. */
   readonly webTokenFile: string | undefined;
 }
@@ -61,7 +67,7 @@ export interface NodeSecurityInput {
 
 /** A node refused to start for a security reason; `code` is stable. */
 export class NodeSecurityError extends Error {
-  readonly code: 'cookie_required' | 'unreadable_tls_file';
+  readonly code: 'cookie_required' | 'unreadable_tls_file' | 'tls_incomplete';
   constructor(code: NodeSecurityError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'NodeSecurityError';
@@ -89,6 +95,7 @@ async function readPem(path: string, what: string): Promise<Buffer> {
 }
 
 async function resolveTls(o: NodeSecurityInput): Promise<TcpTlsOptions | undefined> {
+  if (!tlsComplete(o)) throw new NodeSecurityError('tls_incomplete', TLS_INCOMPLETE);
   if (o.tlsCert === undefined || o.tlsKey === undefined || o.tlsCa === undefined) return undefined;
   const [cert, key, ca] = await Promise.all([
     readPem(o.tlsCert, 'certificate'),
@@ -141,7 +148,7 @@ export async function resolveNodeSecurity(o: NodeSecurityInput): Promise<NodeSec
         allowedHosts: o.webOrigin,
       },
       chaos: o.chaos,
-      ...(tls === undefined ? {} : { https: { key: tls.key as Buffer, cert: tls.cert as Buffer } }),
+      https: tls === undefined ? undefined : { key: tls.key as Buffer, cert: tls.cert as Buffer },
       maxHeroes: o.maxHeroes,
     },
     webTokenFile: file,

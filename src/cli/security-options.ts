@@ -64,7 +64,11 @@ export const tlsFields = {
 };
 
 /** The TLS flags come as a set: all three or none. */
-export function tlsComplete(o: { tlsCert?: string; tlsKey?: string; tlsCa?: string }): boolean {
+export function tlsComplete(o: {
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  tlsCa?: string | undefined;
+}): boolean {
   const given = [o.tlsCert, o.tlsKey, o.tlsCa].filter((x) => x !== undefined).length;
   return given === 0 || given === 3;
 }

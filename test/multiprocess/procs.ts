@@ -47,6 +47,7 @@ export async function startProcs(
       seeds,
       '--cookie',
       'mp-test',
+      '--chaos',
       '--log-level',
       'warn',
       ...(typeof extra === 'function' ? extra(name) : extra),
