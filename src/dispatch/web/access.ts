@@ -43,6 +43,12 @@ export interface AccessOptions {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ALWAYS_OPEN = /^\/(livez|readyz)(\?|$)|^\/assets\//;
+const PROBES = /^\/(livez|readyz)(\?|$)/;
+
+/** `/livez` and `/readyz`: cheap, open, and answered even on a connection over the caps. */
+export function isProbe(url: string): boolean {
+  return PROBES.test(url);
+}
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();

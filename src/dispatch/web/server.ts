@@ -31,7 +31,7 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AccessOptions } from './access.ts';
-import { accessCheck } from './access.ts';
+import { accessCheck, isProbe } from './access.ts';
 import { ClientCaps } from './client-caps.ts';
 import { watchConnections } from './connection-limits.ts';
 import { isLoopbackHost } from './loopback.ts';
@@ -157,7 +157,9 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   });
 
   app.addHook('onRequest', async (request) => {
-    connections.check(request.raw.socket);
+    // A probe is answered whatever the load: a liveness check failing under a flood would have
+    // the node restarted, which helps nobody.
+    if (!isProbe(request.url)) connections.check(request.raw.socket);
     checkAccess(request);
   });
 
