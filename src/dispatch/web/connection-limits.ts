@@ -9,7 +9,8 @@
  *
  * - A connection beyond a cap is not cut at once: its first request is answered 429
  *   `too_many_connections` (the client's share is used) or 503 `server_busy` (all are), with
- *   `Connection: close`, so the client learns why.
+ *   `Connection: close`, so the client learns why. Probes (`/livez`, `/readyz`) are answered on any
+ *   connection (the server skips `check` for them).
  * - Sockets beyond twice the total (a flood that opens connections and sends nothing) are
  *   destroyed on arrival: memory stays bounded whatever a client does.
  *

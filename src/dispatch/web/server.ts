@@ -110,6 +110,18 @@ export const WEB_LIMITS: WebLimits = {
   keepAliveTimeoutMs: 5_000,
 };
 
+function serverTimeouts(limits: WebLimits): {
+  requestTimeout: number;
+  headersTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.requestTimeoutMs / 4))),
+  };
+}
+
 export function createWebServer(service: DispatchService, options: WebServerOptions = {}): FastifyInstance {
   const bodyLimitBytes = options.bodyLimitBytes ?? 16 * 1024;
   const limits: WebLimits = { ...WEB_LIMITS, ...options.limits };
@@ -122,7 +134,11 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
-    ...(options.https === undefined ? {} : { https: { key: options.https.key, cert: options.https.cert } }),
+    // Node checks request and header timeouts every `connectionsCheckingInterval` (30 s by
+    // default): a slow-body request would outlive its timeout by up to that much.
+    ...(options.https === undefined
+      ? { http: serverTimeouts(limits) }
+      : { https: { key: options.https.key, cert: options.https.cert, ...serverTimeouts(limits) } }),
   };
   const logger: FastifyBaseLogger | undefined = options.logger;
   // One instance type for HTTP and HTTPS: the routes only see requests and replies.
