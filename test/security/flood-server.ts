@@ -1,7 +1,11 @@
 /**
  * A web server over an in-memory service with 300 heroes, run as its own process by the flood
  * test so that the test's clients do not share its event loop. Sends `{ port }` over IPC once
- * listening; answers `'lag'` with its event-loop delay in ms (`{ lag: { p50, p99, max } }`) and `'rss'` with `{ rss }` in bytes (`'rss-gc'`: after a GC, with `--expose-gc`).
+ * listening, then answers:
+ * - `'reset'`: starts measuring event-loop delay and CPU time afresh (no answer);
+ * - `'lag'`: `{ lag: { p50, p99, max, cpuMs } }`, the event-loop delay in ms and the CPU time in ms
+ *   since the last reset;
+ * - `'rss'`: `{ rss }` in bytes; `'rss-gc'`: the same after a GC (with `--expose-gc`).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createWebServer } from '../../src/dispatch/web/index.ts';
@@ -12,18 +16,29 @@ for (let i = 0; i < 300; i++) await service.createHero({});
 const app = createWebServer(service);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
-process.send?.({ port: typeof address === 'object' && address !== null ? address.port : 0 });
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
+let cpuAtReset = process.cpuUsage();
+
 process.on('message', (msg) => {
-  if (msg === 'lag') {
+  if (msg === 'reset') {
+    lag.reset();
+    cpuAtReset = process.cpuUsage();
+  } else if (msg === 'lag') {
+    const cpu = process.cpuUsage(cpuAtReset);
+    const ms = (ns: number): number => ns / 1e6;
     process.send?.({
-      lag: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+      lag: {
+        p50: ms(lag.percentile(50)),
+        p99: ms(lag.percentile(99)),
+        max: ms(lag.max),
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      },
     });
-    return;
+  } else if (msg === 'rss' || msg === 'rss-gc') {
+    if (msg === 'rss-gc') (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ rss: process.memoryUsage().rss });
   }
-  if (msg !== 'rss' && msg !== 'rss-gc') return;
-  if (msg === 'rss-gc') (globalThis as { gc?: () => void }).gc?.();
-  process.send?.({ rss: process.memoryUsage().rss });
 });
 process.on('disconnect', () => void app.close().then(() => process.exit(0)));
+process.send?.({ port: typeof address === 'object' && address !== null ? address.port : 0 });

@@ -95,16 +95,17 @@ export interface WebLimits {
 
 /**
  * Defaults, with their reasons: a browser opens about 6 connections and 1 stream per page, so 64
- * and 8 per client leave room for several tabs and scripts; 1,024 connections and 256 streams
- * keep a node's memory within about 100 MiB of streams (each holds a page feed) and its event loop
- * free for the failure detector. 10 s is plenty for a body of at most 16 KiB; 60 s idle is four
+ * and 8 per client leave room for several tabs and scripts. A page stream costs up to its socket
+ * buffer (1 MiB before it counts as backed up) plus a table snapshot, so 128 streams keep a node
+ * within a few hundred MiB of streams and its event loop free for the failure detector; 1,024
+ * connections cost far less each. 10 s is plenty for a body of at most 16 KiB; 60 s idle is four
  * heartbeats; 5 s keep-alive is Node's own default.
  */
 export const WEB_LIMITS: WebLimits = {
   connectionsPerClient: 64,
   connections: 1024,
   streamsPerClient: 8,
-  streams: 256,
+  streams: 128,
   requestTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
