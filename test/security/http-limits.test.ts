@@ -3,6 +3,12 @@
 // (429, probes still answered), and a request whose body never finishes is cut by the request
 // timeout without reaching the service. Clients are told apart by their loopback source address.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -136,4 +142,60 @@ it('a request whose body never completes is cut by the request timeout, and noth
   await Promise.race([closed, guard]);
   assert.match(answer, /^HTTP\/1\.1 408/);
   assert.equal(service.writes, 0);
+});
+
+it('over HTTPS too: a client beyond its share of connections gets 429', async (t) => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    return t.skip('the openssl CLI is not installed');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'https-limits-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'k.pem',
+      '-out',
+      'c.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { cwd: dir, stdio: 'pipe' },
+  );
+  const cert = readFileSync(join(dir, 'c.pem'));
+  const held: TLSSocket[] = [];
+  t.after(() => held.forEach((s) => s.destroy()));
+  const { port } = await serve(t, {
+    https: { key: readFileSync(join(dir, 'k.pem')), cert },
+    limits: { connectionsPerClient: 1, connections: 100 },
+  });
+  const dial = (): Promise<TLSSocket> =>
+    new Promise((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, ca: cert }, () => resolve(s));
+      s.on('error', reject);
+      held.push(s);
+    });
+  await dial();
+  const over = await dial();
+  let answer = '';
+  over.setEncoding('utf8');
+  over.on('data', (d: string) => (answer += d));
+  const ended = new Promise<void>((resolve) => over.once('end', () => resolve()));
+  over.write('GET /api/heroes HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+  await ended;
+  assert.match(answer, /^HTTP\/1\.1 429/);
+  assert.match(answer, /"too_many_connections"/);
 });

@@ -3,7 +3,7 @@
  * counted from the HTTP server's `connection` events (a driver around `ClientCaps`).
  *
  * ```ts
- * const limits = watchConnections(app.server, { perClient: 64, total: 1024 });
+ * const limits = watchConnections(app.server, { perClient: 64, total: 1024, tls: false });
  * app.addHook('onRequest', async (request) => limits.check(request.raw.socket)); // throws 429 / 503
  * ```
  *
@@ -32,18 +32,20 @@ export interface ConnectionLimits {
 
 export function watchConnections(
   server: Pick<Server, 'on'>,
-  options: { perClient: number; total: number },
+  options: { perClient: number; total: number; tls: boolean },
 ): ConnectionLimits {
-  const caps = new ClientCaps(options);
+  const caps = new ClientCaps({ perClient: options.perClient, total: options.total });
   const refused = new WeakMap<Socket, Exclude<CapVerdict, 'ok'>>();
   let sockets = 0;
+  // The hard ceiling counts raw sockets, before any TLS handshake is spent on them.
   server.on('connection', (socket: Socket) => {
     sockets++;
     socket.once('close', () => sockets--);
-    if (sockets > 2 * options.total) {
-      socket.destroy();
-      return;
-    }
+    if (sockets > 2 * options.total) socket.destroy();
+  });
+  // The caps count the sockets requests arrive on: the TLS socket under HTTPS, else the raw one.
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    if (socket.destroyed) return;
     const client = socket.remoteAddress ?? '?';
     const verdict = caps.acquire(client);
     if (verdict === 'ok') socket.once('close', () => caps.release(client));

@@ -149,6 +149,7 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   const connections = watchConnections(app.server, {
     perClient: limits.connectionsPerClient,
     total: limits.connections,
+    tls: options.https !== undefined,
   });
   const checkAccess = accessCheck(options.access ?? {});
   const metrics = createWebMetrics(options.metrics);
