@@ -37,6 +37,12 @@ export function watchConnections(
   const caps = new ClientCaps({ perClient: options.perClient, total: options.total });
   const refused = new WeakMap<Socket, Exclude<CapVerdict, 'ok'>>();
   let sockets = 0;
+  // One instance of each refusal, thrown again and again (no stack trace per refused request).
+  const tooMany = new TooManyError('connections', options.perClient);
+  const busy = new CapacityError(
+    'server_busy',
+    `this node serves ${options.total} connections already; retry shortly`,
+  );
   // The hard ceiling counts raw sockets, before any TLS handshake is spent on them.
   server.on('connection', (socket: Socket) => {
     sockets++;
@@ -54,12 +60,8 @@ export function watchConnections(
   return {
     check(socket) {
       const verdict = refused.get(socket);
-      if (verdict === 'client') throw new TooManyError('connections', options.perClient);
-      if (verdict === 'total')
-        throw new CapacityError(
-          'server_busy',
-          `this node serves ${options.total} connections already; retry shortly`,
-        );
+      if (verdict === 'client') throw tooMany;
+      if (verdict === 'total') throw busy;
     },
     get open() {
       return caps.open;
