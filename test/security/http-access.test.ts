@@ -215,6 +215,12 @@ describe('any node, loopback included', () => {
     }
     assert.equal(service.writes, 0);
     assert.equal((await send(base, 'POST', '/api/heroes', {}, {})).status, 201);
+    // The page hides the chaos buttons (its style hides them under data-chaos="off").
+    const page = await send(base, 'GET', '/');
+    assert.match(page.body, /<body data-chaos="off">/);
+    assert.match(page.body, /body\[data-chaos="off"\] \[data-post\^="\/api\/nodes\/"\]/);
+    const demo = await serve(t, '127.0.0.1');
+    assert.match((await send(demo.base, 'GET', '/')).body, /<body data-chaos="on">/);
   });
 
   it('refuses a hero beyond the cap with 503 hero_limit', async (t) => {

@@ -239,7 +239,7 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     bodyLimitBytes,
   });
   registerHealthRoutes(app, service, options.metrics);
-  registerPageRoutes(app, { service, recent, bodyLimitBytes });
+  registerPageRoutes(app, { service, recent, bodyLimitBytes, chaos: options.chaos ?? true });
 
   app.addHook('preClose', async () => {
     for (const stream of [...streams]) stream.close();
