@@ -1,23 +1,26 @@
 /**
  * Command-line configuration, validated once at the edge: flags first, then environment
- * (`SUPERHERO_COOKIE`), then defaults.
+ * (`SUPERHERO_COOKIE`, `SUPERHERO_WEB_TOKEN`), then defaults. There is no built-in cookie: see
+ * `node-security.ts` for where a node's cookie comes from, and `security-options.ts` for the
+ * security flags.
  */
 import { z } from 'zod';
 import { parseDiscoverySpecs } from '../cluster/discovery/spec.ts';
 import { CITY_NAMES } from '../dispatch/model.ts';
 import { LOG_FORMATS } from './logger.ts';
+import { securityFields, tlsFields } from './security-options.ts';
 
 /** Cluster (distribution) port of the n-th city node; web ports are 4900 + n. */
 export const CLUSTER_BASE_PORT = 4370;
 export const WEB_BASE_PORT = 4900;
-export const DEFAULT_COOKIE = 'secret_superhero_cookie';
 
 export const startOptionsSchema = z.object({
   nodes: z.coerce.number().int().min(1).max(CITY_NAMES.length).default(3),
   store: z.enum(['raft', 'crdt']).default('raft'),
-  cookie: z.string().min(1).default(DEFAULT_COOKIE),
+  cookie: z.string().min(1).optional(),
   dataDir: z.string().min(1).default('data'),
   dispatch: z.boolean().default(false),
+  ...securityFields,
   host: z.string().min(1).default('127.0.0.1'),
   /** Cluster port of the first node; the others follow it. */
   port: z.coerce.number().int().min(1).max(65_000).default(CLUSTER_BASE_PORT),
@@ -53,7 +56,10 @@ export const nodeOptionsSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(hostPort)),
-  cookie: z.string().min(1).default(DEFAULT_COOKIE),
+  cookie: z.string().min(1).optional(),
+  ...securityFields,
+  ...tlsFields,
+  chaos: z.boolean().default(false),
   store: z.enum(['raft', 'crdt']).default('raft'),
   role: z.enum(['city', 'dispatch']).default('city'),
   dataDir: z.string().min(1).default('data'),

@@ -23,8 +23,13 @@ import { RaftStore } from '../store/raft-store.ts';
 import { startRaftMembership } from '../raft/formation/membership-driver.ts';
 import { networkInterfaces } from 'node:os';
 import { chooseAdvertiseHost } from './advertise.ts';
+import type { NodeSecurity } from './node-security.ts';
 
-export async function runDispatchNode(options: NodeCliOptions, logger: Logger): Promise<void> {
+export async function runDispatchNode(
+  options: NodeCliOptions,
+  logger: Logger,
+  security: NodeSecurity,
+): Promise<void> {
   const advertised = chooseAdvertiseHost({
     host: options.host,
     advertiseHost: options.advertiseHost,
@@ -34,7 +39,8 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
     logger.info({ advertise: advertised.host }, `bound to ${options.host}: advertising ${advertised.host}`);
   const node = await startNode({
     name: options.name,
-    cookie: options.cookie,
+    cookie: security.cookie,
+    ...(security.tls === undefined ? {} : { tls: security.tls }),
     host: options.host,
     port: options.port,
     advertiseHost: advertised.host,
@@ -102,7 +108,10 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
       void shutdown('shutdown requested', 0);
     }
   };
-  const url = `http://${advertised.host.includes(':') ? `[${advertised.host}]` : advertised.host}:${options.webPort}`;
+  // The page's link to this node: its web host, or the advertised address when the web port is
+  // bound to every interface.
+  const webHost = ['0.0.0.0', '::'].includes(options.webHost) ? advertised.host : options.webHost;
+  const url = `${security.tls === undefined ? 'http' : 'https'}://${webHost.includes(':') ? `[${webHost}]` : webHost}:${options.webPort}`;
   late.app = await startDispatchApp({
     node,
     store,
@@ -140,8 +149,12 @@ export async function runDispatchNode(options: NodeCliOptions, logger: Logger): 
     logger: logger.child({ component: 'http' }),
     metrics: metrics.registry,
     hostedHeroes: () => dispatch.placement.localKeys(),
-    host: options.host,
+    host: options.webHost,
     port: options.webPort,
+    access: security.web.access,
+    chaos: security.web.chaos,
+    ...(security.web.https === undefined ? {} : { https: security.web.https }),
+    heroCap: { max: security.web.maxHeroes, count: () => dispatch.directory.size },
   });
   logger.info({ node: node.name, url: web.url, store: options.store }, 'dispatch node ready');
 

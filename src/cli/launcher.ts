@@ -5,14 +5,23 @@
  * when it is cut off from the mesh. It restarts a node
  * when asked and stops them all on Ctrl-C. Once no node is left running (every one exited, say
  * because each refused to start), it exits with code 1: restarts are asked for from a node's page.
+ *
+ * Secrets: the nodes share one cookie — `--cookie`, `--cookie-file`, `$SUPERHERO_COOKIE`, else
+ * `<data-dir>/cookie`, generated once (mode 0400) — and, on a non-loopback `--web-host`, one bearer
+ * token (`--web-token-file`, `$SUPERHERO_WEB_TOKEN`, else `<data-dir>/web-token`, generated once
+ * and printed then). Both reach the nodes in their environment, never on a command line (`ps`
+ * shows every user the arguments of every process). Chaos routes are on.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CITY_NAMES } from '../dispatch/model.ts';
+import { isLoopbackHost } from '../dispatch/web/index.ts';
 import type { StartOptions } from './config.ts';
 import type { ControlCommand } from './control.ts';
 import { isControlRequest } from './control.ts';
+import { ensureSecretFile, readSecretFile } from './secrets.ts';
 
 interface Managed {
   readonly name: string;
@@ -21,8 +30,34 @@ interface Managed {
   stopping: boolean;
 }
 
+/** The environment of every node: the launcher's, plus the cookie and the web token. */
+async function nodeEnv(options: StartOptions): Promise<NodeJS.ProcessEnv> {
+  const cookie =
+    options.cookie ??
+    (options.cookieFile !== undefined
+      ? await readSecretFile(options.cookieFile)
+      : (await ensureSecretFile(join(options.dataDir, 'cookie'))).secret);
+  const env: NodeJS.ProcessEnv = { ...process.env, SUPERHERO_COOKIE: cookie };
+  delete env.SUPERHERO_WEB_TOKEN;
+  if (isLoopbackHost(options.webHost)) return env;
+  let token = options.webToken;
+  if (options.webTokenFile !== undefined) token = await readSecretFile(options.webTokenFile);
+  if (token === undefined) {
+    const file = join(options.dataDir, 'web-token');
+    const made = await ensureSecretFile(file);
+    token = made.secret;
+    console.log(
+      made.created
+        ? `Web token (shown once; kept in ${file}): ${token}\n  send it as "Authorization: Bearer <token>"`
+        : `Web token: in ${file} (send it as "Authorization: Bearer <token>")`,
+    );
+  }
+  return { ...env, SUPERHERO_WEB_TOKEN: token };
+}
+
 export async function runLauncher(options: StartOptions): Promise<void> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const env = await nodeEnv(options);
   const cities = CITY_NAMES.slice(0, options.nodes);
   const seeds = cities.map((name, i) => `${name}@${options.host}:${options.port + i}`).join(',');
   const specs: Managed[] = cities.map((name, i) => ({
@@ -47,6 +82,7 @@ export async function runLauncher(options: StartOptions): Promise<void> {
     m.stopping = false;
     const child = fork(main, m.args, {
       execArgv: ['--import', 'tsx'],
+      env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     m.child = child;
@@ -79,7 +115,7 @@ export async function runLauncher(options: StartOptions): Promise<void> {
   console.log(`Superhero Dispatch: ${specs.length} nodes, store ${options.store}`);
   specs.forEach((m, i) => {
     start(m);
-    console.log(`  ${m.name.padEnd(10)} http://${options.host}:${options.webPort + i}`);
+    console.log(`  ${m.name.padEnd(10)} http://${urlHost(options.webHost)}:${options.webPort + i}`);
   });
 
   const stopAll = (): void => {
@@ -109,6 +145,13 @@ function send(m: Managed, cmd: ControlCommand): void {
   if (m.child?.connected) m.child.send(cmd);
 }
 
+/** Where a browser on this machine reaches a node bound to `host`. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 function nodeArgs(
   name: string,
   port: number,
@@ -132,8 +175,13 @@ function nodeArgs(
     // The city nodes found the Raft group together (raft/formation); restarts use their data.
     '--expect',
     String(o.nodes),
-    '--cookie',
-    o.cookie,
+    '--web-host',
+    o.webHost,
+    '--chaos',
+    '--max-heroes',
+    String(o.maxHeroes),
+    ...(o.publicRead ? ['--public-read'] : []),
+    ...(o.webOrigin.length > 0 ? ['--web-origin', o.webOrigin.join(',')] : []),
     '--store',
     o.store,
     '--role',

@@ -3,11 +3,14 @@
  *
  * - `superhero start [--nodes 3] [--store raft|crdt] [--role dispatch] …`: a local cluster, one
  *   process per city node (what `npm start` runs).
- * - `superhero node --name gotham --port 4370 --web-port 4900 --seeds host:port,… --cookie …`: one
- *   node, for clusters that span machines.
+ * - `superhero node --name gotham --port 4370 --web-port 4900 --seeds host:port,… --cookie-file …`:
+ *   one node, for clusters that span machines.
+ *
+ * Security flags (cookie file, web host and token, TLS, chaos): `security-options.ts`.
  */
 import { Command } from 'commander';
 import { nodeOptionsSchema, startOptionsSchema } from './config.ts';
+import { addSecurityFlags, securityInput } from './security-options.ts';
 
 const program = new Command();
 program
@@ -15,14 +18,14 @@ program
   .description('Superhero Dispatch: a fault-tolerant cluster of city nodes')
   .version('0.1.0');
 
-program
+const start = program
   .command('start')
   .description('start a local cluster: gotham, metropolis and capitol (more with --nodes 5)')
   .option('--nodes <n>', 'number of city nodes (1-5)', '3')
   .option('--store <mode>', 'hero state: raft (CP) or crdt (AP)', 'raft')
   .option('--role <role>', 'add a dispatch-only node with --role dispatch')
   .option('--data-dir <dir>', 'data directory', 'data')
-  .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE or a built-in one)')
+  .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE, else <data-dir>/cookie)')
   .option('--port <port>', 'cluster port of the first node; the others follow', '4370')
   .option('--web-port <port>', 'web port of the first node; the others follow', '4900')
   .action(async (opts: Record<string, string | undefined>) => {
@@ -32,15 +35,16 @@ program
       nodes: opts.nodes,
       store: opts.store,
       dataDir: opts.dataDir,
-      cookie: opts.cookie ?? process.env.SUPERHERO_COOKIE,
+      cookie: opts.cookie ?? (opts.cookieFile ? undefined : process.env.SUPERHERO_COOKIE),
       dispatch: opts.role === 'dispatch',
+      ...securityInput(opts, process.env),
     });
     if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
     const { runLauncher } = await import('./launcher.ts');
     await runLauncher(parsed.data);
   });
 
-program
+const node = program
   .command('node')
   .description('start one node (for clusters across machines)')
   .requiredOption('--name <name>', 'node name, e.g. gotham')
@@ -54,7 +58,7 @@ program
     'static',
   )
   .option('--dns-servers <list>', 'DNS servers for dns: discovery, ip[:port] (default: the system resolvers)')
-  .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE or a built-in one)')
+  .option('--cookie <cookie>', 'cluster cookie, seen by ps: prefer --cookie-file or $SUPERHERO_COOKIE')
   .option('--advertise-host <host>', 'address peers dial (default: $SUPERHERO_ADVERTISE_HOST, or --host)')
   .option('--expect <n>', 'found a new Raft group once n nodes started with the same --expect are seen')
   .option('--dead-member-grace <s>', 'seconds a Raft member may be unreachable before it is replaced', '30')
@@ -66,14 +70,19 @@ program
   .action(async (opts: Record<string, string | undefined>) => {
     const parsed = nodeOptionsSchema.safeParse({
       ...opts,
-      cookie: opts.cookie ?? process.env.SUPERHERO_COOKIE,
+      cookie: opts.cookie ?? (opts.cookieFile ? undefined : process.env.SUPERHERO_COOKIE),
       advertiseHost: opts.advertiseHost ?? process.env.SUPERHERO_ADVERTISE_HOST,
+      ...securityInput(opts, process.env),
+      chaos: opts.chaos !== undefined,
     });
     if (!parsed.success)
       fail(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
     const { runNode } = await import('./node-main.ts');
     await runNode(parsed.data);
   });
+
+addSecurityFlags(start, 'start');
+addSecurityFlags(node, 'node');
 
 function fail(message: string): never {
   console.error(`superhero: ${message}`);

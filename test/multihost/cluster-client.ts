@@ -10,6 +10,8 @@ import type { HostProc, Net } from './netns.ts';
 
 export const WEB_PORT = 4900;
 export const CLUSTER_PORT = 4370;
+/** The bearer token every node's HTTP API asks for (the web port is not on loopback). */
+export const WEB_TOKEN = 'multihost-web-token-0123456789abcdef';
 
 export interface NodeJson {
   name: string;
@@ -47,7 +49,10 @@ export async function call(
   try {
     const res = await fetch(`http://${net.hosts[host]?.mgmtIp}:${WEB_PORT}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${WEB_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(10_000),
     });

@@ -33,6 +33,7 @@ import {
   waitReady,
   CLUSTER_PORT,
   WEB_PORT,
+  WEB_TOKEN,
 } from './cluster-client.ts';
 import { createNet, kill9, netnsUnavailable, terminate } from './netns.ts';
 import type { HostProc, Net } from './netns.ts';
@@ -40,7 +41,7 @@ import type { HostProc, Net } from './netns.ts';
 const skip = netnsUnavailable();
 const CITIES = ['gotham', 'metropolis', 'capitol'];
 const NEW_CITY = 'krypton';
-const ENV = { SUPERHERO_COOKIE: 'multihost-test-cookie-0123456789' };
+const ENV = { SUPERHERO_COOKIE: 'multihost-test-cookie-0123456789', SUPERHERO_WEB_TOKEN: WEB_TOKEN };
 /** Seconds a Raft member may be down before autopilot replaces it (30 by default; short here). */
 const GRACE_S = '4';
 const SERVICE = 'superhero.multihost.test';
@@ -78,6 +79,8 @@ function staticArgs(
     String(CLUSTER_PORT),
     '--web-port',
     String(WEB_PORT),
+    '--web-host',
+    '0.0.0.0',
     '--seeds',
     seeds,
     ...(expect ? ['--expect', '3'] : []),
@@ -105,6 +108,8 @@ function gossipArgs(run: Run, name: string, mode: Mode): string[] {
     '--name',
     name,
     '--host',
+    '0.0.0.0',
+    '--web-host',
     '0.0.0.0',
     '--discovery',
     `gossip:45892:${run.net.broadcast}`,

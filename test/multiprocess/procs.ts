@@ -47,6 +47,7 @@ export async function startProcs(
       seeds,
       '--cookie',
       'multiprocess-test-cookie',
+      '--chaos',
       '--log-level',
       'warn',
       ...(typeof extra === 'function' ? extra(name) : extra),

@@ -274,12 +274,13 @@ describe('TCP transport', () => {
       };
       makeCa('ca');
       makeCa('rogue-ca');
-      makeCert('node-a', 'ca');
-      makeCert('node-b', 'ca');
+      // Certificates name nodes (CN = node name): the transport binds the claimed name to them.
+      makeCert('a', 'ca');
+      makeCert('b', 'ca');
       makeCert('intruder', 'rogue-ca');
       const read = (file: string) => readFileSync(join(dir, file));
-      goodA = { ca: read('ca.crt'), cert: read('node-a.crt'), key: read('node-a.key') };
-      goodB = { ca: read('ca.crt'), cert: read('node-b.crt'), key: read('node-b.key') };
+      goodA = { ca: read('ca.crt'), cert: read('a.crt'), key: read('a.key') };
+      goodB = { ca: read('ca.crt'), cert: read('b.crt'), key: read('b.key') };
       rogue = { ca: read('ca.crt'), cert: read('intruder.crt'), key: read('intruder.key') };
     });
 
@@ -315,6 +316,35 @@ describe('TCP transport', () => {
         assert.equal(exposed, false);
       } finally {
         await Promise.all([b.close(), intruder.close()]);
+      }
+    });
+
+    it('refuses a peer whose certificate names another node than the one it claims, on both sides', async (t) => {
+      if (skip) return t.skip(skip);
+      const logs = captureLogs();
+      const b = new TcpTransport({ name: 'b', cookie: COOKIE, tls: goodB, logger: logs.logger });
+      // A valid certificate of node "a", used by a process that claims to be "c".
+      const impostor = new TcpTransport({ name: 'c', cookie: COOKIE, tls: goodA, handshakeTimeoutMs: 2000 });
+      try {
+        let exposed = false;
+        b.onConnection(() => (exposed = true));
+        await assert.rejects(impostor.connect(await b.listen()));
+        await waitFor(
+          () => logs.records.some((r) => r['code'] === 'ERR_PEER_IDENTITY'),
+          2000,
+          'the listener refusing the claimed name',
+        );
+        assert.equal(exposed, false);
+        // And the dialler refuses a listener that claims a name its certificate does not carry.
+        const fakeB = new TcpTransport({ name: 'b', cookie: COOKIE, tls: goodA });
+        const a = new TcpTransport({ name: 'a', cookie: COOKIE, tls: goodA });
+        try {
+          await assert.rejects(a.connect(await fakeB.listen()), { code: 'ERR_PEER_IDENTITY' });
+        } finally {
+          await Promise.all([fakeB.close(), a.close()]);
+        }
+      } finally {
+        await Promise.all([b.close(), impostor.close()]);
       }
     });
 

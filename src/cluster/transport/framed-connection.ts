@@ -58,6 +58,11 @@ export interface FramedConnectionOptions {
   readonly policy?: () => LinkPolicy | undefined;
   /** Where handshake failures are logged (rate-limited per transport). Default: `options.logger`. */
   readonly refusals?: RateLimitedLog;
+  /**
+   * Asked once the handshake authenticated a peer, before the connection opens: a refusal fails the
+   * handshake (e.g. a TLS certificate that does not name the claimed node). Default: accept.
+   */
+  readonly verifyPeer?: (peerName: string) => Error | undefined;
 }
 
 export interface ConnectionStats {
@@ -81,6 +86,7 @@ export class FramedConnection implements Connection {
   private readonly log: Logger;
   private readonly refusals: Pick<RateLimitedLog, 'warn'>;
   private readonly policy: () => LinkPolicy | undefined;
+  private readonly verifyPeer: ((peerName: string) => Error | undefined) | undefined;
   private readonly decoder: FrameDecoder;
   private readonly queue: SendQueue;
   private readonly handshake: Handshake;
@@ -103,8 +109,9 @@ export class FramedConnection implements Connection {
   /** `sendable[type] === 1` for every type `send` accepts (accepted types minus the handshake's). */
   private readonly sendable: Uint8Array;
 
-  constructor({ role, link, localName, options, policy, refusals }: FramedConnectionOptions) {
+  constructor({ role, link, localName, options, policy, refusals, verifyPeer }: FramedConnectionOptions) {
     this.link = link;
+    this.verifyPeer = verifyPeer;
     this.remoteAddress = link.remoteAddress;
     this.localName = localName;
     this.opts = options;
@@ -274,6 +281,11 @@ export class FramedConnection implements Connection {
     const out = this.handshake.receive(type, payload);
     if (out.error) {
       this.failHandshake(out.error, out.send);
+      return;
+    }
+    const refusal = out.peer === undefined ? undefined : this.verifyPeer?.(out.peer.name);
+    if (refusal !== undefined) {
+      this.failHandshake(refusal, []);
       return;
     }
     this.sendHandshake(out.send);

@@ -25,13 +25,14 @@
  * Not for: talking to strangers — every connection must pass the cookie handshake first.
  */
 import net from 'node:net';
-import tls from 'node:tls';
+import tls, { TLSSocket } from 'node:tls';
 import type { Socket, Server } from 'node:net';
 import { ConnectError, ListenError, TransportClosedError } from './errors.ts';
 import { ConnectionHub } from './connection-hub.ts';
 import type { FramedConnection } from './framed-connection.ts';
 import { DirectReads, socketLink } from './link.ts';
 import { resolveTransportOptions } from './options.ts';
+import { certificateNames, checkPeerName } from './tls-identity.ts';
 import type { ResolvedTransportOptions, TransportOptions } from './options.ts';
 import type { Connection, FaultInjectable, LinkPolicy, PeerAddress, Transport } from './types.ts';
 
@@ -49,6 +50,11 @@ export interface TcpTlsOptions {
    * identify nodes rather than hosts (the cookie handshake still binds the node names).
    */
   verifyHostname?: boolean;
+  /**
+   * Accept a peer only under a node name its certificate carries (subject CN or a DNS SAN; see
+   * `tls-identity.ts`). Default true: a certificate of one node cannot impersonate another.
+   */
+  bindNodeName?: boolean;
 }
 
 export interface TcpTransportOptions extends TransportOptions {
@@ -223,6 +229,9 @@ export class TcpTransport implements Transport, FaultInjectable {
       localName: this.localName,
       options: this.opts,
       policy: () => this.policy,
+      ...(socket instanceof TLSSocket && this.tlsOptions?.bindNodeName !== false
+        ? { verifyPeer: (name: string) => checkPeerName(certificateNames(socket.getPeerCertificate()), name) }
+        : {}),
     });
   }
 }

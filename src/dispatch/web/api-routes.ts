@@ -13,14 +13,18 @@
  * | `POST /api/cities/:city/destroy` (`random` allowed) | 200 `{"city"}`: the city destroyed |
  * | `POST /api/nodes/:node/shutdown` · `restart` · `partition` · `heal` | 202 `{"node", "action"}` |
  *
+ * The chaos routes (destroy, and the node actions) answer 403 `chaos_disabled` when `chaos` is
+ * false; creating a hero beyond `heroCap.max` answers 503 `hero_limit`. Neither asks the service.
+ *
  * ```ts
- * registerApiRoutes(app, service);
+ * registerApiRoutes(app, service, { chaos: true, heroCap: { max: 10_000, count: () => directory.size } });
  * ```
  *
  * When not to use: the page and the event stream are registered by their own modules.
  */
 import type { FastifyInstance } from 'fastify';
 import type { DispatchService, NodeAction } from '../service.ts';
+import { CapacityError, ChaosDisabledError } from './errors.ts';
 import {
   assignBody,
   cityParams,
@@ -33,11 +37,33 @@ import {
 
 const NODE_ACTIONS: readonly NodeAction[] = ['shutdown', 'restart', 'partition', 'heal'];
 
-export function registerApiRoutes(app: FastifyInstance, service: DispatchService): void {
+export interface ApiRouteOptions {
+  /** Chaos routes on. */
+  readonly chaos: boolean;
+  /** Most heroes accepted, and the count now. Default: no cap. */
+  readonly heroCap?: { readonly max: number; readonly count: () => number };
+}
+
+export function registerApiRoutes(
+  app: FastifyInstance,
+  service: DispatchService,
+  options: ApiRouteOptions,
+): void {
+  const chaos = (): void => {
+    if (!options.chaos) throw new ChaosDisabledError();
+  };
+
   app.get('/api/heroes', async () => ({ heroes: await service.listHeroes() }));
 
   app.post('/api/heroes', async (request, reply) => {
     const body = parseInput(createHeroBody, request.body, 'body');
+    const cap = options.heroCap;
+    if (cap !== undefined && cap.count() >= cap.max) {
+      throw new CapacityError(
+        'hero_limit',
+        `the cluster holds ${cap.max} heroes, its limit; delete some first`,
+      );
+    }
     const hero = await service.createHero(body.name === undefined ? {} : { name: body.name });
     return reply.code(201).header('location', `/api/heroes/${hero.id}`).send(hero);
   });
@@ -63,6 +89,7 @@ export function registerApiRoutes(app: FastifyInstance, service: DispatchService
   app.get('/api/cluster', async () => service.cluster());
 
   app.post('/api/cities/:city/destroy', async (request) => {
+    chaos();
     const { city } = parseInput(cityParams, request.params, 'path');
     parseInput(emptyBody, request.body, 'body');
     return { city: await service.destroyCity(city) };
@@ -70,6 +97,7 @@ export function registerApiRoutes(app: FastifyInstance, service: DispatchService
 
   for (const action of NODE_ACTIONS) {
     app.post(`/api/nodes/:node/${action}`, async (request, reply) => {
+      chaos();
       const { node } = parseInput(nodeParams, request.params, 'path');
       parseInput(emptyBody, request.body, 'body');
       await service.nodeAction(node, action);

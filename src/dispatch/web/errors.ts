@@ -9,23 +9,37 @@
  * | code | status | when |
  * | --- | --- | --- |
  * | `bad_request` | 400 | malformed JSON, unknown field or location, bad UUID or name (`InvalidRequestError`), or a service `bad_request` |
+ * | `unauthorized` | 401 | a bearer token is required and missing or wrong (`UnauthorizedError`) |
  * | `forbidden_origin` | 403 | a state-changing request sent by a page of another origin (`ForbiddenOriginError`) |
+ * | `forbidden_host` | 403 | a `Host` header outside the allowlist, e.g. DNS rebinding (`ForbiddenHostError`) |
+ * | `chaos_disabled` | 403 | a chaos route on a node started without `--chaos` (`ChaosDisabledError`) |
  * | `not_found` | 404 | unknown route, hero, city or node |
  * | `dead_hero` | 409 | the hero died; it cannot be assigned or terminated |
  * | `city_down` | 409 | assigned to a city that is not up in the cluster |
  * | `payload_too_large` | 413 | body above the limit (16 KiB) |
  * | `unsupported_media_type` | 415 | a body that is not `application/json` |
+ * | `too_many_connections` · `too_many_streams` | 429 | this client holds its share of connections or event streams (`TooManyError`) |
+ * | `server_busy` · `hero_limit` | 503 | every connection or stream slot is taken / the hero cap is reached (`CapacityError`) |
  * | `no_quorum` · `unavailable` | 503 | the store has no quorum here / the node or city cannot answer |
  * | `timeout` | 504 | the cluster did not answer in time |
  * | `internal` | 500 | anything else; the details go to the log, never to the client |
+ *
+ * Every refusal of the edge is an `HttpRefusal` (status and stable code); the service is not asked,
+ * so nothing is written.
  *
  * When not to use: the service itself throws `DispatchError` (see `../service.ts`); these classes are
  * only for failures the HTTP edge detects before the service is asked.
  */
 import { DispatchError } from '../service.ts';
 
+/** A request the HTTP edge refuses before the service is asked. */
+export abstract class HttpRefusal extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+}
+
 /** The request is malformed; nothing reached the service. */
-export class InvalidRequestError extends Error {
+export class InvalidRequestError extends HttpRefusal {
   readonly code = 'bad_request';
   readonly status = 400;
   constructor(message: string, options?: { cause?: unknown }) {
@@ -34,8 +48,22 @@ export class InvalidRequestError extends Error {
   }
 }
 
+/** A bearer token is required (a non-loopback web host) and the request has none or a wrong one. */
+export class UnauthorizedError extends HttpRefusal {
+  readonly code = 'unauthorized';
+  readonly status = 401;
+  constructor(missing: boolean) {
+    super(
+      missing
+        ? 'this node requires a bearer token: send "Authorization: Bearer <token>" (see the node\'s web-token file)'
+        : 'the bearer token is wrong',
+    );
+    this.name = 'UnauthorizedError';
+  }
+}
+
 /** A browser page of another origin tried a state-changing request (cross-site request forgery). */
-export class ForbiddenOriginError extends Error {
+export class ForbiddenOriginError extends HttpRefusal {
   readonly code = 'forbidden_origin';
   readonly status = 403;
   readonly origin: string;
@@ -43,6 +71,54 @@ export class ForbiddenOriginError extends Error {
     super(`requests from origin ${JSON.stringify(origin)} are not allowed; use this node's own page`);
     this.name = 'ForbiddenOriginError';
     this.origin = origin;
+  }
+}
+
+/** A `Host` header this node does not answer to: a DNS-rebinding page, or a name not in `--web-origin`. */
+export class ForbiddenHostError extends HttpRefusal {
+  readonly code = 'forbidden_host';
+  readonly status = 403;
+  constructor(host: string | undefined) {
+    super(
+      host === undefined
+        ? 'requests must carry a Host header'
+        : `host ${JSON.stringify(host.slice(0, 100))} is not allowed; reach this node by IP address, localhost or a name given with --web-origin`,
+    );
+    this.name = 'ForbiddenHostError';
+  }
+}
+
+/** A chaos route (destroy, shutdown, restart, partition, heal) on a node where they are off. */
+export class ChaosDisabledError extends HttpRefusal {
+  readonly code = 'chaos_disabled';
+  readonly status = 403;
+  constructor() {
+    super('chaos controls are off on this node; start it with --chaos to enable them');
+    this.name = 'ChaosDisabledError';
+  }
+}
+
+/** This client already holds its share (connections or event streams); others are not affected. */
+export class TooManyError extends HttpRefusal {
+  readonly code: 'too_many_connections' | 'too_many_streams';
+  readonly status = 429;
+  constructor(what: 'connections' | 'streams', limit: number) {
+    super(
+      `too many open ${what === 'streams' ? 'event streams' : 'connections'} from this client (limit ${limit}); close some and retry`,
+    );
+    this.name = 'TooManyError';
+    this.code = what === 'streams' ? 'too_many_streams' : 'too_many_connections';
+  }
+}
+
+/** A limit of the whole node: every connection or stream slot is taken, or the hero cap is reached. */
+export class CapacityError extends HttpRefusal {
+  readonly code: 'server_busy' | 'hero_limit';
+  readonly status = 503;
+  constructor(code: 'server_busy' | 'hero_limit', message: string) {
+    super(message);
+    this.name = 'CapacityError';
+    this.code = code;
   }
 }
 
@@ -88,7 +164,7 @@ export function toHttpFailure(err: unknown, context: FailureContext): HttpFailur
     if (err.code === 'no_quorum' && !/quorum/i.test(message)) message = `no quorum: ${message}`;
     return { status: DISPATCH_STATUS[err.code], code: err.code, message, internal: false };
   }
-  if (err instanceof InvalidRequestError || err instanceof ForbiddenOriginError) {
+  if (err instanceof HttpRefusal) {
     return { status: err.status, code: err.code, message: err.message, internal: false };
   }
   const fst = fastifyCode(err);

@@ -11,8 +11,11 @@
  *
  * Both send `retry: 1000` and a `:` heartbeat every `heartbeatMs`, and end when the server closes.
  *
+ * Caps (`caps`): a client holding its share of streams gets 429 `too_many_streams`; with every
+ * stream slot taken, 503 `server_busy`. A refused stream costs no subscription and no snapshot.
+ *
  * ```ts
- * registerEventRoute(app, { service, recent, streams, metrics, batchMs: 100, heartbeatMs: 15_000, snapshotRetryMs: 3_000 });
+ * registerEventRoute(app, { service, recent, streams, metrics, batchMs: 100, heartbeatMs: 15_000, snapshotRetryMs: 3_000, caps });
  * ```
  *
  * When not to use: to read state once, use the JSON routes; these streams carry changes.
@@ -20,7 +23,8 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { DispatchEvent } from '../model.ts';
 import type { DispatchService } from '../service.ts';
-import { toHttpFailure } from './errors.ts';
+import type { ClientCaps } from './client-caps.ts';
+import { CapacityError, TooManyError, toHttpFailure } from './errors.ts';
 import { PageFeed } from './page-feed.ts';
 import { renderOps } from './page-fragments.ts';
 import { citiesOf } from './hero-row.ts';
@@ -34,6 +38,8 @@ export interface EventRouteDeps {
   readonly recent: RecentLog;
   /** Open streams; the server closes them all before it stops. */
   readonly streams: Set<SseStream>;
+  /** Open streams per client and in total. */
+  readonly caps: ClientCaps;
   readonly metrics: WebMetrics;
   readonly batchMs: number;
   readonly heartbeatMs: number;
@@ -125,10 +131,22 @@ function servePage(deps: EventRouteDeps, stream: SseStream, log: FastifyBaseLogg
 }
 
 export function registerEventRoute(app: FastifyInstance, deps: EventRouteDeps): void {
+  // One instance of each refusal, thrown again and again: under a flood, capturing a fresh stack
+  // trace per refused stream cost a tenth of the node's CPU time.
+  const tooMany = new TooManyError('streams', deps.caps.perClient);
+  const busy = new CapacityError(
+    'server_busy',
+    `this node serves ${deps.caps.total} event streams already; retry shortly`,
+  );
   app.get('/api/events', async (request, reply) => {
     const { format } = parseInput(eventsQuery, request.query, 'query');
+    const client = request.ip;
+    const verdict = deps.caps.acquire(client);
+    if (verdict === 'client') throw tooMany;
+    if (verdict === 'total') throw busy;
     reply.hijack();
     const stream = openStream(deps, reply.raw, format);
+    stream.onClose(() => deps.caps.release(client));
     if (format === 'json') serveJson(deps, stream);
     else servePage(deps, stream, request.log);
   });

@@ -13,9 +13,21 @@
  *
  * When not to use: to talk to a node from a program, use its JSON API over HTTP.
  */
-export { createWebServer, startWebServer } from './server.ts';
-export type { WebServerOptions } from './server.ts';
-export { ForbiddenOriginError, InvalidRequestError, toHttpFailure } from './errors.ts';
+export { ExposedWebServerError, WEB_LIMITS, createWebServer, startWebServer } from './server.ts';
+export type { WebLimits, WebServerOptions } from './server.ts';
+export type { AccessOptions } from './access.ts';
+export { isLoopbackHost } from './loopback.ts';
+export {
+  CapacityError,
+  ChaosDisabledError,
+  ForbiddenHostError,
+  ForbiddenOriginError,
+  HttpRefusal,
+  InvalidRequestError,
+  TooManyError,
+  UnauthorizedError,
+  toHttpFailure,
+} from './errors.ts';
 export type { HttpFailure } from './errors.ts';
 export { PageFeed } from './page-feed.ts';
 export type { LogEntry, LogLine, PageFeedOptions, PageOp } from './page-feed.ts';

@@ -7,7 +7,7 @@
  * (or flashes "Database failed with <reason>." over an empty table, and retries on its own).
  *
  * ```ts
- * registerPageRoutes(app, { service, recent, bodyLimitBytes: 16_384 });
+ * registerPageRoutes(app, { service, recent, bodyLimitBytes: 16_384, chaos: true });
  * ```
  *
  * Assets are served with an ETag and one hour of caching; `If-None-Match` gets a 304.
@@ -59,6 +59,8 @@ export interface PageRouteDeps {
   readonly service: DispatchService;
   readonly recent: RecentLog;
   readonly bodyLimitBytes: number;
+  /** Chaos routes on (their buttons shown). */
+  readonly chaos: boolean;
 }
 
 export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): void {
@@ -91,6 +93,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): v
       ...(clusterError === undefined ? {} : { clusterError }),
       logs: deps.recent.entries(),
       nonce,
+      chaos: deps.chaos,
     });
     return reply
       .header('content-security-policy', contentSecurityPolicy(nonce))

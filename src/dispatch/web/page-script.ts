@@ -13,6 +13,9 @@
  *   `{field}` values from the JSON answer, then from the element's `data-*`. Store failures
  *   (`no_quorum`, `timeout`) read "Database failed with <reason>.". Flashes fade after 8 s; text is
  *   set with `textContent`, never parsed as markup.
+ * - A node on a non-loopback web host asks for its bearer token: on a 401 the page asks the user
+ *   for it once, keeps it in `sessionStorage` (this tab only) and sends it as `Authorization` from
+ *   then on; the page itself is then served with `--public-read`.
  * - A row whose Assign select has focus is not replaced while the user picks (the dropdown would
  *   close under them); the select is released after its request, and the next update lands.
  * - The connection light, and a watchdog: after 3 s without a live stream it probes `/livez` every
@@ -77,14 +80,27 @@ export const PAGE_SCRIPT = new SafeHtml(`
     }
   }
 
-  function send(elt, method, url, body) {
-    elt.classList.add('busy');
+  var TOKEN_KEY = 'superhero-web-token';
+  function request(method, url, body, asked) {
     var init = { method: method, headers: { accept: 'application/json' } };
+    var token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) init.headers.authorization = 'Bearer ' + token;
     if (body !== undefined) {
       init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    fetch(url, init).then(function (res) {
+    return fetch(url, init).then(function (res) {
+      if (res.status !== 401 || asked) return res;
+      var given = window.prompt('This node asks for its web token (see its web-token file):');
+      if (!given) return res;
+      sessionStorage.setItem(TOKEN_KEY, given.trim());
+      return request(method, url, body, true);
+    });
+  }
+
+  function send(elt, method, url, body) {
+    elt.classList.add('busy');
+    request(method, url, body, false).then(function (res) {
       return res.text().then(function (text) { report(elt, res.status, text); });
     }, function () { report(elt, 0, ''); }).then(function () {
       elt.classList.remove('busy');

@@ -18,6 +18,7 @@ const WIDTH_STEPS = Array.from({ length: 21 }, (_, i) => `.w${i * 5}{width:${i *
 export const PAGE_STYLE = new SafeHtml(`
 :root{--bg:#0b1016;--panel:#121a23;--line:#1f2b38;--text:#d6e2ee;--muted:#7f93a8;--accent:#f5c542;--ok:#3ecf8e;--warn:#f0a030;--bad:#ef5350;--blue:#4aa3ff;color-scheme:dark}
 *{box-sizing:border-box}
+body[data-chaos="off"] [data-post^="/api/nodes/"],body[data-chaos="off"] [data-post^="/api/cities/"]{display:none}
 html,body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 header{display:flex;align-items:center;gap:24px;flex-wrap:wrap;padding:14px 24px;background:linear-gradient(180deg,#101822,#0b1016);border-bottom:1px solid var(--line);position:sticky;top:0;z-index:2}
 .brand{display:flex;align-items:center;gap:12px}

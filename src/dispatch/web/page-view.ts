@@ -7,6 +7,9 @@
  * const page = renderPage({ nodeName: 'gotham', cluster, logs, nonce });
  * ```
  *
+ * With chaos off (`data-chaos="off"` on the body) the style hides Destroy city and the node
+ * controls, which the server would refuse anyway.
+ *
  * Test hooks: `title`, `create-hero`, `destroy-city`, `hero-table`, `hero-count`, `connection`
  * (with `data-state` connecting / live / reconnecting), `log`; flashes are `data-testid="flash"`
  * items in `#flash`. Rows and node controls: see `hero-row.ts` and `page-parts.ts`.
@@ -31,6 +34,8 @@ export interface PageModel {
   readonly logs: readonly LogEntry[];
   /** Per-response CSP nonce for the inline style and script. */
   readonly nonce: string;
+  /** Chaos routes on: their buttons are shown. Default true. */
+  readonly chaos?: boolean;
 }
 
 const HTMX_CONFIG = JSON.stringify({
@@ -62,7 +67,7 @@ export function renderPage(model: PageModel): string {
         <script src="/assets/htmx.min.js"></script>
         <script src="/assets/sse.js"></script>
       </head>
-      <body>
+      <body data-chaos="${model.chaos === false ? 'off' : 'on'}">
         <header>
           <div class="brand">
             <span

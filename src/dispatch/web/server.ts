@@ -14,8 +14,13 @@
  * - Bodies: JSON only (`application/json`; anything else 415), at most `bodyLimitBytes` (413);
  *   malformed JSON, unknown fields and bad values are 400 with a message naming the problem, and
  *   the service is not called.
- * - State-changing requests from a browser page of another origin are refused (403), so a page on
- *   the internet cannot drive the chaos controls of a local cluster.
+ * - Access (`access.ts`): a `Host` allowlist (403, stops DNS rebinding), a bearer token when one is
+ *   given (401; `startWebServer` requires one on a non-loopback host), and state-changing requests
+ *   from a browser page of another origin refused (403), so a page on the internet cannot drive the
+ *   chaos controls of a local cluster. Chaos routes answer 403 when `chaos` is false.
+ * - Limits (`WEB_LIMITS`): connections and event streams per client (429) and in total (503), a
+ *   request timeout and an idle timeout, and a hero cap (503 `hero_limit`).
+ * - HTTPS when `https` is given (the node's TLS certificate).
  * - Errors are `{"error": {"code", "message"}}`; unexpected ones are logged with details and
  *   answered with a generic 500.
  * - `close()` ends open event streams in `preClose` (browsers reconnect to another node or to this
@@ -25,12 +30,17 @@
  */
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { AccessOptions } from './access.ts';
+import { accessCheck, isProbe } from './access.ts';
+import { ClientCaps } from './client-caps.ts';
+import { watchConnections } from './connection-limits.ts';
+import { isLoopbackHost } from './loopback.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DispatchService } from '../service.ts';
 import { registerApiRoutes } from './api-routes.ts';
 import { registerHostedRoute } from './hosted-route.ts';
-import { ForbiddenOriginError, InvalidRequestError, errorBody, toHttpFailure } from './errors.ts';
+import { InvalidRequestError, errorBody, toHttpFailure } from './errors.ts';
 import { registerEventRoute } from './events-route.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerPageRoutes } from './page-routes.ts';
@@ -57,35 +67,94 @@ export interface WebServerOptions {
   readonly snapshotRetryMs?: number;
   /** Ids of the heroes running on this node, for `GET /api/hosted`. Default none: that route is 404. */
   readonly hostedHeroes?: () => readonly string[];
+  /** Token, public reads and `Host` allowlist (`access.ts`). Default: no token, loopback only. */
+  readonly access?: AccessOptions;
+  /** Chaos routes (destroy, shutdown, restart, partition, heal). Default true; false answers 403. */
+  readonly chaos?: boolean;
+  /** Connection, stream and time limits; each defaults to `WEB_LIMITS`. */
+  readonly limits?: Partial<WebLimits>;
+  /** Most heroes the cluster accepts, and how many it has now. Default: no cap. */
+  readonly heroCap?: { readonly max: number; readonly count: () => number };
+  /** Serve HTTPS with this PEM key and certificate. Default: plain HTTP. */
+  readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export interface WebLimits {
+  /** Open connections of one client (remote address). */
+  readonly connectionsPerClient: number;
+  /** Open connections of all clients. */
+  readonly connections: number;
+  /** Open event streams of one client. */
+  readonly streamsPerClient: number;
+  /** Open event streams of all clients. */
+  readonly streams: number;
+  /** Time to receive a whole request (headers and body), ms; a slow body is cut with 408. */
+  readonly requestTimeoutMs: number;
+  /** A connection idle this long is closed, ms (event streams send heartbeats, so stay up). */
+  readonly idleTimeoutMs: number;
+  /** An idle keep-alive connection between requests is closed after this long, ms. */
+  readonly keepAliveTimeoutMs: number;
+}
 
-function checkOrigin(method: string, origin: string | undefined, host: string | undefined): void {
-  if (SAFE_METHODS.has(method) || origin === undefined) return;
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = undefined;
-  }
-  if (originHost === undefined || originHost !== host) throw new ForbiddenOriginError(origin);
+/**
+ * Defaults, with their reasons: a browser opens about 6 connections and 1 stream per page, so 64
+ * and 8 per client leave room for several tabs and scripts. A page stream costs up to its socket
+ * buffer (1 MiB before it counts as backed up) plus a table snapshot, so 128 streams keep a node
+ * within a few hundred MiB of streams and its event loop free for the failure detector; 1,024
+ * connections cost far less each. 10 s is plenty for a body of at most 16 KiB; 60 s idle is four
+ * heartbeats; 5 s keep-alive is Node's own default.
+ */
+export const WEB_LIMITS: WebLimits = {
+  connectionsPerClient: 64,
+  connections: 1024,
+  streamsPerClient: 8,
+  streams: 128,
+  requestTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+function serverTimeouts(limits: WebLimits): {
+  requestTimeout: number;
+  headersTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.requestTimeoutMs / 4))),
+  };
 }
 
 export function createWebServer(service: DispatchService, options: WebServerOptions = {}): FastifyInstance {
   const bodyLimitBytes = options.bodyLimitBytes ?? 16 * 1024;
+  const limits: WebLimits = { ...WEB_LIMITS, ...options.limits };
   // Per-request info lines are off: the onResponse hook logs at debug, failures are logged with details.
   const common = {
     bodyLimit: bodyLimitBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     exposeHeadRoutes: false,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks request and header timeouts every `connectionsCheckingInterval` (30 s by
+    // default): a slow-body request would outlive its timeout by up to that much.
+    ...(options.https === undefined
+      ? { http: serverTimeouts(limits) }
+      : { https: { key: options.https.key, cert: options.https.cert, ...serverTimeouts(limits) } }),
   };
   const logger: FastifyBaseLogger | undefined = options.logger;
-  const app: FastifyInstance =
-    logger === undefined
-      ? Fastify({ ...common, logger: false })
-      : Fastify({ ...common, loggerInstance: logger });
+  // One instance type for HTTP and HTTPS: the routes only see requests and replies.
+  const app = (logger === undefined
+    ? Fastify({ ...common, logger: false })
+    : Fastify({ ...common, loggerInstance: logger })) as unknown as FastifyInstance;
+  const connections = watchConnections(app.server, {
+    perClient: limits.connectionsPerClient,
+    total: limits.connections,
+    tls: options.https !== undefined,
+  });
+  const checkAccess = accessCheck(options.access ?? {});
   const metrics = createWebMetrics(options.metrics);
   const streams = new Set<SseStream>();
   const recent = new RecentLog();
@@ -109,7 +178,10 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   });
 
   app.addHook('onRequest', async (request) => {
-    checkOrigin(request.method, request.headers.origin, request.headers.host);
+    // A probe is answered whatever the load: a liveness check failing under a flood would have
+    // the node restarted, which helps nobody.
+    if (!isProbe(request.url)) connections.check(request.raw.socket);
+    checkAccess(request);
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -135,7 +207,10 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     } else if (failure.status >= 500) {
       request.log.warn({ code: failure.code, method: request.method, url: request.url }, failure.message);
     }
-    if (failure.status === 503) reply.header('retry-after', '1');
+    if (failure.status === 503 || failure.status === 429) reply.header('retry-after', '1');
+    if (failure.status === 401) reply.header('www-authenticate', 'Bearer realm="superhero"');
+    if (failure.code === 'too_many_connections' || failure.code === 'server_busy')
+      reply.header('connection', 'close');
     return reply.code(failure.status).send(errorBody(failure));
   });
 
@@ -151,8 +226,12 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     );
   });
 
-  registerApiRoutes(app, service);
+  registerApiRoutes(app, service, {
+    chaos: options.chaos ?? true,
+    ...(options.heroCap === undefined ? {} : { heroCap: options.heroCap }),
+  });
   registerEventRoute(app, {
+    caps: new ClientCaps({ perClient: limits.streamsPerClient, total: limits.streams }),
     service,
     recent,
     streams,
@@ -164,7 +243,7 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   });
   registerHealthRoutes(app, service, options.metrics);
   registerHostedRoute(app, service.nodeName, options.hostedHeroes);
-  registerPageRoutes(app, { service, recent, bodyLimitBytes });
+  registerPageRoutes(app, { service, recent, bodyLimitBytes, chaos: options.chaos ?? true });
 
   app.addHook('preClose', async () => {
     for (const stream of [...streams]) stream.close();
@@ -175,18 +254,31 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   return app;
 }
 
-/** Creates the server and listens on `options.host` / `options.port`; resolves with its base URL. */
+/** Listening beyond loopback without a token: anyone on the network could drive the node. */
+export class ExposedWebServerError extends Error {
+  readonly code = 'web_token_required';
+  constructor(host: string) {
+    super(`the web server would listen on ${host}, beyond loopback, without a bearer token`);
+    this.name = 'ExposedWebServerError';
+  }
+}
+
+/**
+ * Creates the server and listens on `options.host` / `options.port`; resolves with its base URL.
+ * Rejects with `ExposedWebServerError` for a non-loopback host without `access.token`.
+ */
 export async function startWebServer(
   service: DispatchService,
   options: WebServerOptions = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const app = createWebServer(service, options);
   const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && options.access?.token === undefined) throw new ExposedWebServerError(host);
+  const app = createWebServer(service, options);
   await app.listen({ host, port: options.port ?? 4900 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 4900);
   // A wildcard bind is reachable on loopback; that is the URL worth printing.
   const urlHost =
     host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return { app, url: `http://${urlHost}:${port}` };
+  return { app, url: `${options.https === undefined ? 'http' : 'https'}://${urlHost}:${port}` };
 }
