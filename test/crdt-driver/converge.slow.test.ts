@@ -33,7 +33,7 @@ class Replica {
   }
 
   async start(): Promise<void> {
-    const child = fork(SCRIPT, [this.name, String(this.port), this.seeds, 'crdt-mp'], {
+    const child = fork(SCRIPT, [this.name, String(this.port), this.seeds, 'crdt-multiprocess-cookie'], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -42,12 +42,18 @@ test(
       30_000,
       'the survivors log the kill',
     );
-    for (const p of [gotham, capitol])
-      assert.deepEqual(
-        downReasons(p, 'metropolis'),
-        ['connection_closed'],
-        `${p.name} saw the connection close`,
+    // One verdict each. Normally the closed connection; on a machine so loaded that a survivor's
+    // event loop stalls past the detector's threshold, its timer may run before the socket's EOF
+    // is read, and the detector's verdict comes first: either way, exactly one.
+    for (const p of [gotham, capitol]) {
+      const reasons = downReasons(p, 'metropolis');
+      assert.equal(reasons.length, 1, `${p.name} declared the kill once: ${reasons.join(', ')}`);
+      assert.ok(
+        ['connection_closed', 'failure_detected'].includes(reasons[0]!),
+        `${p.name} down reason ${reasons[0]}`,
       );
+      t.diagnostic(`${p.name} saw the kill as ${reasons[0]}`);
+    }
 
     // restart: it rejoins by itself
     launch(metropolis);

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { getJson, startProcs, stopProcs, waitFor } from './procs.ts';
+import { startProcs, stopProcs, waitFor } from './procs.ts';
 
 const snapshot = async (dir: string): Promise<Map<string, string>> => {
   const files = (await readdir(dir, { recursive: true })).sort();
@@ -23,14 +23,15 @@ test('a node started on another address than its Raft log was written with refus
   t.after(() => rm(data, { recursive: true, force: true }));
   const [first] = await startProcs(['gotham'], ['--data-dir', data, '--expect', '1']);
   t.after(() => stopProcs([first!]));
+  // Ready: the group of one is founded and has a leader, so the write below can commit.
   await waitFor(async () => {
     try {
-      await getJson(first!, '/api/heroes');
-      return true;
+      const res = await fetch(`http://127.0.0.1:${first!.webPort}/readyz`);
+      return res.status === 200;
     } catch {
       return false;
     }
-  }, 30_000);
+  }, 60_000);
   const res = await fetch(`http://127.0.0.1:${first!.webPort}/api/heroes`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
