@@ -18,6 +18,8 @@ import { heroBehaviour } from './hero-actor.ts';
 import { HeroDirectory } from './hero-directory.ts';
 import { HeroStore } from './hero-store.ts';
 import type { NodeRole, StoreMode } from './model.ts';
+import type { PlacementSweep, PlacementSweepOptions } from './placement-sweep.ts';
+import { startPlacementSweep } from './placement-sweep.ts';
 import { CITY_NAMES } from './model.ts';
 import type { Rng } from './rules.ts';
 import type { NodeAction } from './service.ts';
@@ -53,6 +55,8 @@ export interface DispatchAppOptions {
   readonly onCityRestart?: () => void;
   /** Whether this node is cut off by the chaos controls (for the nodes table). */
   readonly partitioned?: () => boolean;
+  /** Placement sweep timing (`placement-sweep.ts`); defaults there. */
+  readonly sweep?: Pick<PlacementSweepOptions, 'intervalMs' | 'graceMs' | 'retentionMs'>;
 }
 
 export interface DispatchApp {
@@ -61,6 +65,7 @@ export interface DispatchApp {
   readonly directory: HeroDirectory;
   /** Groups hero writes (raft mode); undefined when each write goes alone. */
   readonly batcher: WriteBatcher | undefined;
+  readonly sweep: PlacementSweep;
   /** Graceful: hand heroes off to the other nodes, stop the city. */
   stop(): Promise<void>;
 }
@@ -74,7 +79,19 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     ...(o.observeWriteMs ? { observeWriteMs: o.observeWriteMs } : {}),
     ...(batcher ? { batcher } : {}),
   });
-  const directory = await HeroDirectory.load(heroes.table);
+  const directory = await HeroDirectory.load(heroes);
+  // A live value beside a tombstone (a duplicate's write from the other side of a partition): write
+  // the tombstone over it again, so the store's visible value agrees with the directory.
+  directory.onResurrection((id, tomb) => {
+    heroes
+      .bury(tomb)
+      .catch((err: unknown) =>
+        o.node.log.warn(
+          { hero: id, err: String(err) },
+          'could not bury a resurrected hero; the sweep retries',
+        ),
+      );
+  });
   const isCity = (full: string): boolean => CITIES.includes(shortName(full));
   const placement = await startDistributedSupervisor({
     node: o.node,
@@ -82,7 +99,6 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     kinds: {
       hero: heroBehaviour({
         heroes,
-        nodeName: o.node.shortName,
         rng,
         now: Date.now,
         ...(o.onUnchanged ? { onUnchanged: o.onUnchanged } : {}),
@@ -124,6 +140,15 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     control: o.control,
   });
   status.start(() => service.notifyCluster());
+  const sweep = startPlacementSweep({
+    directory,
+    heroes,
+    placement,
+    writable: () => o.store.writable(),
+    now: Date.now,
+    log: (message) => o.node.log.warn(message),
+    ...o.sweep,
+  });
   // Heroes start and stop here many times a second under load: one announcement per burst.
   placement.onLocalChange(() => status.announceSoon());
 
@@ -180,7 +205,9 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     placement,
     directory,
     batcher,
+    sweep,
     async stop() {
+      sweep.stop();
       await placement.stop({ handOff: true });
       await app?.stop();
       status.stop();

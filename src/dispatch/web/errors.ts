@@ -10,12 +10,12 @@
  * | --- | --- | --- |
  * | `bad_request` | 400 | malformed JSON, unknown field or location, bad UUID or name (`InvalidRequestError`), or a service `bad_request` |
  * | `forbidden_origin` | 403 | a state-changing request sent by a page of another origin (`ForbiddenOriginError`) |
- * | `not_found` | 404 | unknown route, hero, city or node |
- * | `dead_hero` | 409 | the hero died; it cannot be assigned or terminated |
+ * | `not_found` | 404 | unknown route, city or node, or a hero id that never existed |
+ * | `dead_hero` | 409 | the hero was terminated or died; it cannot be read, assigned or terminated |
  * | `payload_too_large` | 413 | body above the limit (16 KiB) |
  * | `unsupported_media_type` | 415 | a body that is not `application/json` |
  * | `no_quorum` · `unavailable` | 503 | the store has no quorum here / the node or city cannot answer |
- * | `timeout` | 504 | the cluster did not answer in time |
+ * | `timeout` · `outcome_unknown` | 504 | the cluster did not answer in time / a write may or may not have taken effect (retry with the same `Idempotency-Key`) |
  * | `internal` | 500 | anything else; the details go to the log, never to the client |
  *
  * When not to use: the service itself throws `DispatchError` (see `../service.ts`); these classes are
@@ -60,6 +60,7 @@ const DISPATCH_STATUS: Readonly<Record<DispatchError['code'], number>> = {
   no_quorum: 503,
   unavailable: 503,
   timeout: 504,
+  outcome_unknown: 504,
 };
 
 /** Maps the body limit's byte count into the message, so a client knows how much it may send. */
