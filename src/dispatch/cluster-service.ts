@@ -171,8 +171,28 @@ export class ClusterDispatchService implements DispatchService {
       // Not running anywhere reachable: bury the record here; the placement record follows, and a
       // copy running out of reach stops at its next write (the tombstone wins).
       await this.buryHere(stored, key);
+      this.log('info', `${name} was terminated`);
+      return;
     }
+    await this.seeOwnDelete(id, key);
     this.log('info', `${name} was terminated`);
+  }
+
+  /**
+   * The actor buried the hero on its node; where the replica here has not heard yet (crdt mode),
+   * write the same tombstone here too, so this node answers `dead_hero` at once (read your delete).
+   * A tombstone beside a tombstone changes nothing; a conflict means the news arrived meanwhile.
+   */
+  private async seeOwnDelete(id: string, key: string | undefined): Promise<void> {
+    try {
+      const local = await this.d.heroes.read(id, true);
+      if (!local || isTombstone(local.value)) return;
+      await this.d.heroes.bury(toTombstone(local.value, Date.now(), key), local.version);
+    } catch (err) {
+      // The delete is done either way: the actor's tombstone reaches this replica shortly.
+      if (!(err instanceof StoreError && err.code === 'conflict'))
+        this.log('warn', `hero ${id} is terminated; this node hears of it shortly (${String(err)})`);
+    }
   }
 
   private async buryHere(stored: Versioned<HeroRecord>, key: string | undefined): Promise<void> {
