@@ -71,6 +71,8 @@ export interface DispatchApp {
 }
 
 const CITIES: readonly string[] = CITY_NAMES;
+/** The store table of the heroes' placement records (the one truth of where each hero runs). */
+const PLACEMENT_TABLE = 'placement';
 
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;
@@ -96,6 +98,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
   const placement = await startDistributedSupervisor({
     node: o.node,
     store: o.store,
+    table: PLACEMENT_TABLE,
     kinds: {
       hero: heroBehaviour({
         heroes,
@@ -138,6 +141,8 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     cities: o.cities ?? CITIES,
     rng,
     control: o.control,
+    // A hero's `node` changes with its placement record: the page hears of it from that record's feed.
+    placementChanges: (listener) => o.store.table(PLACEMENT_TABLE).subscribe((c) => listener(c.key)),
   });
   status.start(() => service.notifyCluster());
   const sweep = startPlacementSweep({

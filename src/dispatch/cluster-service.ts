@@ -50,6 +50,8 @@ export interface ClusterServiceDeps {
    * 5 000. The hero is committed either way; the placement sweep starts an actor that is late.
    */
   readonly startWaitMs?: number;
+  /** Tells `listener` the key of each placement record that changed on this node (page events). */
+  readonly placementChanges?: (listener: (key: string) => void) => void;
 }
 
 /** What the distributed supervisor places for a hero: on its city's node while that is up. */
@@ -72,6 +74,10 @@ export class ClusterDispatchService implements DispatchService {
     deps.directory.onChange(({ id, hero }) =>
       this.emit(hero ? { type: 'hero', hero: this.toHero(hero) } : { type: 'hero-deleted', id }),
     );
+    deps.placementChanges?.((id) => {
+      const hero = deps.directory.get(id);
+      if (hero) this.emit({ type: 'hero', hero: this.toHero(hero) });
+    });
     const clusterChanged = (): void =>
       void this.cluster().then((cluster) => this.emit({ type: 'cluster', cluster }));
     deps.node.onNodeUp((peer) => {
