@@ -32,6 +32,21 @@ test('crdt: a delete on one side of a partition wins over the duplicate writing 
     10_000,
     'actor runs',
   );
+  await waitFor(
+    async () =>
+      (
+        await Promise.all(
+          cities.map((c) =>
+            c.app.service.getHero(hero.id).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        )
+      ).every(Boolean),
+    10_000,
+    'every replica holds the hero before the cut',
+  );
   const runner = cities.find((c) => c.app.placement.localKeys().includes(hero.id)) as City<CrdtStore>;
   const other = cities.find((c) => c !== runner) as City<CrdtStore>;
 
