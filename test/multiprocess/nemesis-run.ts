@@ -34,6 +34,10 @@ export interface NemesisOptions {
 export interface NemesisResult {
   readonly history: HeroOp[];
   readonly faults: string[];
+  /** When each fault struck, s from the start, and its victim (to explain a lost create). */
+  readonly faultTimes: { at: number; node: string; fault: string }[];
+  /** Where and when (s from the start) each acknowledged create was answered. */
+  readonly acked: Map<string, { node: string; at: number }>;
   /** Per hero id, what each node answered at the end. */
   readonly finals: Map<string, FinalAnswer[]>;
   /** Per node at the end: its heroes (id → node running it) and the actors it hosts. */
@@ -60,6 +64,12 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
   const rng = seededRandom(o.seed);
   const history: HeroOp[] = [];
   const faults: string[] = [];
+  const faultTimes: NemesisResult['faultTimes'] = [];
+  const acked: NemesisResult['acked'] = new Map();
+  const strike = (fault: string, node: string): void => {
+    faults.push(`${fault} ${node}`);
+    faultTimes.push({ at: (performance.now() - started) / 1000, node, fault });
+  };
   const statuses = new Map<string, number>();
   const known: string[] = [];
   const started = performance.now();
@@ -118,6 +128,8 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
       }
       const ret = performance.now();
       history.push({ clientId, input, call, return: output === undefined ? Infinity : ret, output });
+      if (input.op === 'create' && output?.kind === 'ok')
+        acked.set(input.id, { node: target.name, at: (ret - started) / 1000 });
       if (output === undefined) clientId = 1_000_000 + nextClient++; // its request may still be in flight
       if (output?.kind === 'failed') await sleep(50); // the node is down or cut off: do not spin
     }
@@ -130,7 +142,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
       const kind = rng();
       if (!alive(victim)) continue;
       if (kind < 0.4) {
-        faults.push(`partition ${victim.name}`);
+        strike('partition', victim.name);
         o.log(`${t()} partition ${victim.name}`);
         await request(base(victim), 'POST', `/api/nodes/${victim.name}/partition`, { timeoutMs: 5000 }).catch(
           note,
@@ -141,7 +153,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
         );
         o.log(`${t()} heal ${victim.name}`);
       } else if (kind < 0.75) {
-        faults.push(`kill -9 ${victim.name}`);
+        strike('kill -9', victim.name);
         o.log(`${t()} kill -9 ${victim.name}`);
         await kill(victim);
         await sleep(1000 + rng() * 3000);
@@ -151,7 +163,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
           rng,
           cluster.procs.filter((p) => alive(p)),
         );
-        faults.push(`destroy ${victim.name} x4`);
+        strike('destroy x4', victim.name);
         o.log(`${t()} destroy ${victim.name} four times in a row (from ${from.name})`);
         for (let i = 0; i < 4; i++) {
           await request(base(from), 'POST', `/api/cities/${victim.name}/destroy`, { timeoutMs: 5000 }).catch(
@@ -220,7 +232,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
     }
     finals.set(id, answers);
   }
-  return { history, faults, finals, views, statuses };
+  return { history, faults, faultTimes, acked, finals, views, statuses };
 }
 
 function toOutput(status: number, body: unknown): HeroOutput | undefined {

@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { checkOperations } from '../../src/testing/linearizability/index.ts';
 import { deaths, endFacts, heroModel } from './nemesis-history.ts';
 import { runNemesis } from './nemesis-run.ts';
+import type { NemesisResult } from './nemesis-run.ts';
 
 const SECONDS = Number(process.env.NEMESIS_SECONDS ?? 60);
 const CHECK_CRDT_CREATES = process.env.NEMESIS_CRDT_LOST_CREATES === 'check';
@@ -41,7 +42,7 @@ for (const store of ['raft', 'crdt'] as const) {
         }
         const summary = [
           `seed ${seed}, ${SECONDS} s: ${ops} operations (${unknown} with unknown outcome), ${r.faults.length} faults`,
-          `faults: ${summarise(r.faults)}`,
+          `faults: ${summarise(r.faultTimes)}`,
           `answers: ${[...r.statuses]
             .sort()
             .map(([k, n]) => `${k}: ${n}`)
@@ -51,6 +52,7 @@ for (const store of ['raft', 'crdt'] as const) {
           `end: ${r.views.map((v) => `${v.name} lists ${v.heroes.size}, hosts ${v.hosted}`).join('; ')}`,
         ];
         for (const s of summary) t.diagnostic(s);
+        for (const id of facts.lostCreates) t.diagnostic(explainLost(id, r));
         assert.deepEqual(facts.undoneDeletes, [], 'acknowledged deletes undone');
         if (store === 'raft' || CHECK_CRDT_CREATES)
           assert.deepEqual(facts.lostCreates, [], 'acknowledged creates lost');
@@ -74,11 +76,19 @@ for (const store of ['raft', 'crdt'] as const) {
   );
 }
 
-function summarise(faults: readonly string[]): string {
+function summarise(faults: NemesisResult['faultTimes']): string {
   const counts = new Map<string, number>();
-  for (const f of faults) {
-    const kind = f.replace(/ \w+( x4)?$/, (m) => (m.endsWith('x4') ? ' x4' : ''));
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  }
+  for (const f of faults) counts.set(f.fault, (counts.get(f.fault) ?? 0) + 1);
   return [...counts].map(([k, n]) => `${k}: ${n}`).join(', ');
+}
+
+/** A lost create, with the first fault that struck its node after the 201. */
+function explainLost(id: string, r: NemesisResult): string {
+  const ack = r.acked.get(id);
+  if (!ack) return `lost create ${id}: no acknowledgement recorded`;
+  const next = r.faultTimes.find((f) => f.node === ack.node && f.at >= ack.at - 1);
+  const after = next
+    ? `${next.fault} of ${next.node} at ${next.at.toFixed(1)} s`
+    : 'no fault on that node after it';
+  return `lost create ${id}: 201 from ${ack.node} at ${ack.at.toFixed(1)} s; next: ${after}`;
 }
