@@ -261,6 +261,8 @@ export function heroBehaviour(
           break;
       }
       if (result.error) {
+        // Found buried (by another copy or a delete elsewhere): this copy is done too.
+        if (!result.state.hero) ctx.stop('normal');
         ctx.replyError(from, result.error);
         return { noreply: true, state: result.state };
       }
