@@ -18,6 +18,8 @@ import { heroBehaviour } from './hero-actor.ts';
 import { HeroDirectory } from './hero-directory.ts';
 import { HeroStore } from './hero-store.ts';
 import type { NodeRole, StoreMode } from './model.ts';
+import type { PlacementSweep, PlacementSweepOptions } from './placement-sweep.ts';
+import { startPlacementSweep } from './placement-sweep.ts';
 import type { Rng } from './rules.ts';
 import type { NodeAction } from './service.ts';
 import type { TransactionFn } from './write-batcher.ts';
@@ -59,6 +61,8 @@ export interface DispatchAppOptions {
   readonly onCityRestart?: () => void;
   /** Whether this node is cut off by the chaos controls (for the nodes table). */
   readonly partitioned?: () => boolean;
+  /** Placement sweep timing (`placement-sweep.ts`); defaults there. */
+  readonly sweep?: Pick<PlacementSweepOptions, 'intervalMs' | 'graceMs' | 'retentionMs'>;
 }
 
 export interface DispatchApp {
@@ -67,6 +71,7 @@ export interface DispatchApp {
   readonly directory: HeroDirectory;
   /** Groups hero writes (raft mode); undefined when each write goes alone. */
   readonly batcher: WriteBatcher | undefined;
+  readonly sweep: PlacementSweep;
   /** Graceful: hand heroes off to the other nodes, stop the city. */
   stop(): Promise<void>;
 }
@@ -79,6 +84,9 @@ export interface RaftStatusLike {
   readonly learners: readonly string[];
 }
 
+/** The store table of the heroes' placement records (the one truth of where each hero runs). */
+const PLACEMENT_TABLE = 'placement';
+
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;
   const batcher = o.heroTransactions ? new WriteBatcher({ transaction: o.heroTransactions }) : undefined;
@@ -86,7 +94,19 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     ...(o.observeWriteMs ? { observeWriteMs: o.observeWriteMs } : {}),
     ...(batcher ? { batcher } : {}),
   });
-  const directory = await HeroDirectory.load(heroes.table);
+  const directory = await HeroDirectory.load(heroes);
+  // A live value beside a tombstone (a duplicate's write from the other side of a partition): write
+  // the tombstone over it again, so the store's visible value agrees with the directory.
+  directory.onResurrection((id, tomb) => {
+    heroes
+      .bury(tomb)
+      .catch((err: unknown) =>
+        o.node.log.warn(
+          { hero: id, err: String(err) },
+          'could not bury a resurrected hero; the sweep retries',
+        ),
+      );
+  });
   let hosted: () => number = () => 0;
   const status = new ClusterStatus(
     o.node,
@@ -103,10 +123,10 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
   const placement = await startDistributedSupervisor({
     node: o.node,
     store: o.store,
+    table: PLACEMENT_TABLE,
     kinds: {
       hero: heroBehaviour({
         heroes,
-        nodeName: o.node.shortName,
         rng,
         now: Date.now,
         ...(o.onUnchanged ? { onUnchanged: o.onUnchanged } : {}),
@@ -137,8 +157,19 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     ...(o.raftStatus ? { raftStatus: o.raftStatus } : {}),
     rng,
     control: o.control,
+    // A hero's `node` changes with its placement record: the page hears of it from that record's feed.
+    placementChanges: (listener) => o.store.table(PLACEMENT_TABLE).subscribe((c) => listener(c.key)),
   });
   status.start(() => service.notifyCluster());
+  const sweep = startPlacementSweep({
+    directory,
+    heroes,
+    placement,
+    writable: () => o.store.writable(),
+    now: Date.now,
+    log: (message) => o.node.log.warn(message),
+    ...o.sweep,
+  });
   // Heroes start and stop here many times a second under load: one announcement per burst.
   placement.onLocalChange(() => status.announceSoon());
 
@@ -195,7 +226,9 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     placement,
     directory,
     batcher,
+    sweep,
     async stop() {
+      sweep.stop();
       await placement.stop({ handOff: true });
       await app?.stop();
       status.stop();

@@ -2,25 +2,37 @@
  * The `DispatchService` of a node in the cluster: heroes created through the store and placed by the
  * distributed supervisor, reads served from this node's hero directory (or the store for one hero),
  * chaos commands handed to the control channel.
+ *
+ * Writes either take effect and resolve, or reject and leave no trace — except `outcome_unknown`
+ * (504), when the store or the hero's actor could not say; a retry with the same idempotency key
+ * then applies at most once (`hero-record.ts`). A create is acknowledged once the hero's record is
+ * committed: its actor runs when the create answers, or soon after through the placement sweep
+ * (`placement-sweep.ts`), never an orphan. A delete writes a tombstone (`dead_hero` from then on);
+ * 404 is only for an id that never existed (or whose tombstone was collected). `node` is derived
+ * from the placement record at read time.
  */
 import { randomUUID } from 'node:crypto';
 import type { Dest } from '../actor/index.ts';
 import type { ClusterNode } from '../cluster/node.ts';
 import { shortName } from '../cluster/protocol.ts';
-import type { DistributedSupervisor } from '../placement/index.ts';
+import type { DistributedSupervisor, PlacedChildSpec } from '../placement/index.ts';
 import { PlacementError } from '../placement/index.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, Versioned } from '../store/types.ts';
+import { StoreError } from '../store/types.ts';
 import type { ClusterStatus } from './cluster-status.ts';
 import { assignHeroTo, terminateHeroActor } from './hero-actor.ts';
 import type { HeroDirectory } from './hero-directory.ts';
+import type { HeroRecord, LiveRecord } from './hero-record.ts';
+import { applied, heroIdFor, isTombstone, toApiHero, toTombstone, withRequest } from './hero-record.ts';
 import type { HeroStore } from './hero-store.ts';
 import type { ClusterView, DispatchEvent, Hero, Location, StoreMode } from './model.ts';
 import { CITY_NAMES } from './model.ts';
 import type { RaftStatusLike } from './app.ts';
 import { heroName, newHero, pick } from './rules.ts';
 import type { Rng } from './rules.ts';
-import type { DispatchService, NodeAction } from './service.ts';
+import type { DispatchService, NodeAction, WriteRequest } from './service.ts';
 import { DispatchError, toDispatchError } from './service.ts';
+import { toWriteError } from './write-error.ts';
 
 export interface ClusterServiceDeps {
   readonly node: ClusterNode;
@@ -38,6 +50,22 @@ export interface ClusterServiceDeps {
   readonly raftStatus?: () => RaftStatusLike;
   /** Chaos commands (through the launcher's control channel when there is one). */
   readonly control: (node: string, action: NodeAction) => Promise<void>;
+  /**
+   * How long a create waits for the new hero's actor to run before it answers anyway, ms. Default
+   * 5 000. The hero is committed either way; the placement sweep starts an actor that is late.
+   */
+  readonly startWaitMs?: number;
+  /** Tells `listener` the key of each placement record that changed on this node (page events). */
+  readonly placementChanges?: (listener: (key: string) => void) => void;
+}
+
+/** What the distributed supervisor places for a hero: on its city's node while that is up. */
+export function heroSpec(id: string): PlacedChildSpec {
+  return { key: id, kind: 'hero', args: { location: 'home' }, strategy: 'city' };
+}
+
+function deadHero(name: string): DispatchError {
+  return new DispatchError('dead_hero', `${name} is dead: it cannot be read, assigned or terminated`);
 }
 
 export class ClusterDispatchService implements DispatchService {
@@ -49,8 +77,12 @@ export class ClusterDispatchService implements DispatchService {
     this.d = deps;
     this.nodeName = deps.node.shortName;
     deps.directory.onChange(({ id, hero }) =>
-      this.emit(hero ? { type: 'hero', hero } : { type: 'hero-deleted', id }),
+      this.emit(hero ? { type: 'hero', hero: this.toHero(hero) } : { type: 'hero-deleted', id }),
     );
+    deps.placementChanges?.((id) => {
+      const hero = deps.directory.get(id);
+      if (hero) this.emit({ type: 'hero', hero: this.toHero(hero) });
+    });
     const clusterChanged = (): void =>
       void this.cluster().then((cluster) => this.emit({ type: 'cluster', cluster }));
     deps.node.onNodeUp((peer) => {
@@ -81,11 +113,18 @@ export class ClusterDispatchService implements DispatchService {
     return { via: this.d.placement, key: id };
   }
 
-  listHeroes(): Promise<Hero[]> {
-    return Promise.resolve(this.d.directory.all());
+  /** The API's hero: `node` from the placement record (where the actor runs now), '' while it does not. */
+  private toHero(record: LiveRecord): Hero {
+    const pid = this.d.placement.whereis(record.id);
+    return toApiHero(record, pid ? shortName(pid.node) : '');
   }
 
-  async getHero(id: string): Promise<Hero> {
+  listHeroes(): Promise<Hero[]> {
+    return Promise.resolve(this.d.directory.all().map((r) => this.toHero(r)));
+  }
+
+  /** The record that counts (linearizable in raft mode); `not_found` for an id that never existed. */
+  private async record(id: string): Promise<Versioned<HeroRecord>> {
     let stored;
     try {
       stored = await this.d.heroes.read(id);
@@ -93,53 +132,104 @@ export class ClusterDispatchService implements DispatchService {
       throw toDispatchError(err);
     }
     if (!stored) throw new DispatchError('not_found', `no hero with id ${id}`);
-    return stored.value;
+    return stored;
   }
 
-  async createHero(input: { name?: string }): Promise<Hero> {
-    const id = randomUUID();
-    const hero = newHero(id, input.name ?? heroName(this.d.rng), '', Date.now());
-    try {
-      await this.d.heroes.create(hero);
-    } catch (err) {
-      throw toDispatchError(err);
-    }
-    try {
-      await this.d.placement.startChild({
-        key: id,
-        kind: 'hero',
-        args: { location: 'home' },
-        strategy: 'city',
-      });
-    } catch (err) {
-      await this.d.heroes.remove(id).catch(() => undefined);
-      throw toDispatchError(err);
-    }
-    this.log('info', `${hero.name} joined the force`);
-    return this.d.directory.get(id) ?? hero;
+  async getHero(id: string): Promise<Hero> {
+    const stored = await this.record(id);
+    if (isTombstone(stored.value)) throw deadHero(stored.value.name);
+    return this.toHero(stored.value);
   }
 
-  async terminateHero(id: string): Promise<void> {
-    const known = this.d.directory.get(id) ?? (await this.getHero(id));
+  async createHero(input: { name?: string }, request: WriteRequest = {}): Promise<Hero> {
+    const key = request.idempotencyKey;
+    const id = key === undefined ? randomUUID() : heroIdFor(key);
+    const record = withRequest(newHero(id, input.name ?? heroName(this.d.rng), '', Date.now()), key);
     try {
-      await terminateHeroActor(this.d.node.system, this.dest(id));
+      await this.d.heroes.create(record);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code !== 'noproc') throw toDispatchError(err);
-      // Not running anywhere right now: delete the record; the placement record follows.
-      try {
-        await this.d.heroes.remove(id);
-        await this.d.placement.stopChild(id).catch((e: unknown) => {
-          if (!(e instanceof PlacementError && e.code === 'not_found')) throw e;
-        });
-      } catch (e) {
-        throw toDispatchError(e);
+      if (!(err instanceof StoreError && err.code === 'conflict' && key !== undefined))
+        throw toWriteError(err);
+      // A retry of a create that was applied: answer as the first time.
+      const stored = await this.record(id);
+      if (isTombstone(stored.value)) throw deadHero(stored.value.name);
+      return this.toHero(stored.value);
+    }
+    // The hero is committed: from here on it is acknowledged whatever happens. Its actor starts
+    // now, or later through the placement sweep if placing it fails here.
+    try {
+      await this.d.placement.startChild(heroSpec(id), this.d.startWaitMs ?? 5000);
+    } catch (err) {
+      if (!(err instanceof PlacementError && err.code === 'already_started'))
+        this.log('warn', `${record.name} is created; its actor starts shortly (${(err as Error).message})`);
+    }
+    this.log('info', `${record.name} joined the force`);
+    return this.toHero(this.d.directory.get(id) ?? record);
+  }
+
+  async terminateHero(id: string, request: WriteRequest = {}): Promise<void> {
+    const key = request.idempotencyKey;
+    const stored = await this.record(id);
+    if (isTombstone(stored.value)) {
+      if (applied(stored.value, key)) return;
+      throw deadHero(stored.value.name);
+    }
+    const name = stored.value.name;
+    try {
+      await terminateHeroActor(this.d.node.system, this.dest(id), key);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'noproc') throw toWriteError(err);
+      // Not running anywhere reachable: bury the record here; the placement record follows, and a
+      // copy running out of reach stops at its next write (the tombstone wins).
+      await this.buryHere(stored, key);
+      this.log('info', `${name} was terminated`);
+      return;
+    }
+    await this.seeOwnDelete(id, key);
+    this.log('info', `${name} was terminated`);
+  }
+
+  /**
+   * The actor buried the hero on its node; where the replica here has not heard yet (crdt mode),
+   * write the same tombstone here too, so this node answers `dead_hero` at once (read your delete).
+   * A tombstone beside a tombstone changes nothing; a conflict means the news arrived meanwhile.
+   */
+  private async seeOwnDelete(id: string, key: string | undefined): Promise<void> {
+    try {
+      const local = await this.d.heroes.read(id, true);
+      if (!local || isTombstone(local.value)) return;
+      await this.d.heroes.bury(toTombstone(local.value, Date.now(), key), local.version);
+    } catch (err) {
+      // The delete is done either way: the actor's tombstone reaches this replica shortly.
+      if (!(err instanceof StoreError && err.code === 'conflict'))
+        this.log('warn', `hero ${id} is terminated; this node hears of it shortly (${String(err)})`);
+    }
+  }
+
+  private async buryHere(stored: Versioned<HeroRecord>, key: string | undefined): Promise<void> {
+    try {
+      await this.d.heroes.bury(toTombstone(stored.value, Date.now(), key), stored.version);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'conflict') {
+        const now = await this.record(stored.key);
+        if (isTombstone(now.value)) {
+          if (applied(now.value, key)) return;
+          throw deadHero(now.value.name);
+        }
+        throw new DispatchError('unavailable', `${now.value.name} changed meanwhile; try again`);
       }
+      throw toWriteError(err);
     }
-    this.log('info', `${known.name} was terminated`);
+    try {
+      await this.d.placement.stopChild(stored.key);
+    } catch (err) {
+      // The placement sweep removes the placement record of a buried hero; nothing is lost.
+      if (!(err instanceof PlacementError && err.code === 'not_found'))
+        this.log('warn', `placement of ${stored.value.name} is removed later: ${(err as Error).message}`);
+    }
   }
 
-  async assignHero(id: string, location: Location): Promise<Hero> {
+  async assignHero(id: string, location: Location, request: WriteRequest = {}): Promise<Hero> {
     if (location !== 'home') {
       const up = this.d.status.liveCities();
       if (!up.includes(location)) {
@@ -149,20 +239,23 @@ export class ClusterDispatchService implements DispatchService {
         );
       }
     }
-    const known = this.d.directory.get(id) ?? (await this.getHero(id));
-    if (known.health <= 0)
-      throw new DispatchError('dead_hero', `${known.name} is dead and cannot be assigned`);
-    let hero: Hero;
+    const tomb = this.d.directory.tombstone(id);
+    if (tomb) throw deadHero(tomb.name);
+    if (!this.d.directory.get(id)) {
+      const stored = await this.record(id);
+      if (isTombstone(stored.value)) throw deadHero(stored.value.name);
+    }
+    let hero: LiveRecord;
     try {
-      hero = await assignHeroTo(this.d.node.system, this.dest(id), location);
+      hero = await assignHeroTo(this.d.node.system, this.dest(id), location, request.idempotencyKey);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'noproc')
         throw new DispatchError(
           'unavailable',
-          `${known.name}'s actor is not running right now (moving or restarting); try again`,
+          `hero ${id}'s actor is not running right now (moving or restarting); try again`,
         );
-      throw toDispatchError(err);
+      throw toWriteError(err);
     }
     // The actor follows its location: placement hands it (and its state) to the city's node.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -175,7 +268,7 @@ export class ClusterDispatchService implements DispatchService {
       }
     }
     this.log('info', `${hero.name} assigned to ${location}`);
-    return hero;
+    return this.toHero(hero);
   }
 
   cluster(): Promise<ClusterView> {

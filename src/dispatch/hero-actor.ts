@@ -4,27 +4,35 @@
  * with compare-and-set on the version it last wrote, so a stale copy (the other side of a healed
  * partition) can never overwrite newer state — its write conflicts, and it adopts the stored value.
  *
- * Loop every 4 s (rules.ts): rest or fight. The city sends `patrol` and `villain`. At health ≤ 0 the
- * record is deleted first, then the actor stops (normal exit: the placement record goes too).
+ * Loop every 4 s (rules.ts): rest or fight. The city sends `patrol` and `villain`. At health ≤ 0 a
+ * tombstone replaces the record (`hero-record.ts`), then the actor stops (normal exit: the placement
+ * record goes too). A tombstone found on start, on a write or on a conflict stops it too: a
+ * terminated hero never acts again, and neither does a duplicate from the other side of a partition.
  * On a timeout or without quorum the change is dropped and the last committed value kept. A step
  * that changes nothing but the time (a rest at full health, a patrol order to a hero already on
  * patrol) is not written: the stored record already says the same.
+ *
+ * Calls answer with the stored record (`LiveRecord`); the service turns it into the API's `Hero`.
+ * An assign or terminate carrying an idempotency key already in the record is answered without
+ * being applied again. Errors write nothing, except `outcome_unknown` (the write may still apply).
  *
  * Client API: `getHero`, `assignHero`, `terminateHero` (calls), `patrol`, `villain` (casts).
  */
 import type { ActorContext, ActorSystem, Behaviour, CallResult, Dest } from '../actor/index.ts';
 import type { PlacedInit, PlacementCall } from '../placement/index.ts';
 import { isPlacementCall } from '../placement/index.ts';
+import type { LiveRecord } from './hero-record.ts';
+import { applied, carryOver, isTombstone, toTombstone, withRequest } from './hero-record.ts';
 import type { HeroStore } from './hero-store.ts';
 import type { Hero, Location } from './model.ts';
 import { HERO_TICK_MS, assign, heroTick, isDead, startPatrol, villainFight } from './rules.ts';
 import type { Rng } from './rules.ts';
-import { DispatchError, toDispatchError } from './service.ts';
+import { StoreError } from '../store/types.ts';
+import { DispatchError } from './service.ts';
+import { toWriteError } from './write-error.ts';
 
 export interface HeroEnv {
   readonly heroes: HeroStore;
-  /** Short name of the node the actor runs on. */
-  readonly nodeName: string;
   readonly rng: Rng;
   readonly now: () => number;
   readonly tickMs?: number;
@@ -36,8 +44,8 @@ export interface HeroEnv {
 
 export type HeroCall =
   | { readonly type: 'get' }
-  | { readonly type: 'assign'; readonly location: Location }
-  | { readonly type: 'terminate' }
+  | { readonly type: 'assign'; readonly location: Location; readonly key?: string }
+  | { readonly type: 'terminate'; readonly key?: string }
   | PlacementCall;
 
 export type HeroCast = { readonly type: 'patrol' } | { readonly type: 'villain' };
@@ -45,53 +53,85 @@ type HeroInfo = { readonly type: 'tick' } | { readonly type: 'load' };
 
 interface State {
   readonly id: string;
-  /** Last value committed to the store; undefined until loaded. */
-  hero: Hero | undefined;
+  /** Last value committed to the store; undefined until loaded and once buried. */
+  hero: LiveRecord | undefined;
   version: number;
   /** The start-up read has been done (or started by an early call). */
   loaded: boolean;
+  /** Set by `commit` when its write failed and may still apply (the answer must say so). */
+  unknown?: boolean;
 }
+
+/** Attempts of an assign or terminate that lost a compare-and-set race to another write. */
+const CONFLICT_RETRIES = 3;
 
 export function heroBehaviour(
   env: HeroEnv,
 ): Behaviour<State, PlacedInit, HeroCall, unknown, HeroCast, HeroInfo> {
   const tickMs = env.tickMs ?? HERO_TICK_MS;
 
+  /** Terminated (a tombstone stands): stop without writing again. */
+  function buried(state: State, ctx: ActorContext): State {
+    ctx.log.info({ hero: state.id }, 'hero is terminated; stopping');
+    ctx.stop('normal');
+    return { ...state, hero: undefined };
+  }
+
   /** Write `next`; returns the state to keep: the new value, the stored one on conflict, or the old one. */
-  async function commit(state: State, next: Hero, ctx: ActorContext): Promise<State> {
+  async function commit(state: State, next: LiveRecord, ctx: ActorContext): Promise<State> {
     const outcome = await env.heroes.write(next, state.version);
-    if (outcome.ok) return { ...state, hero: next, version: outcome.version };
+    if (outcome.ok) return { ...state, hero: next, version: outcome.version, unknown: false };
+    if (outcome.reason === 'dead') return buried(state, ctx);
     if (outcome.reason === 'conflict') {
-      if (!outcome.current) {
-        // Deleted behind our back (terminated): stop without writing again.
-        ctx.stop('normal');
-        return state;
-      }
       ctx.log.info({ hero: state.id }, 'write conflict; adopting the stored value');
-      return { ...state, hero: outcome.current.value, version: outcome.current.version };
+      return { ...state, hero: outcome.current.value, version: outcome.current.version, unknown: false };
     }
     ctx.log.warn(
       { hero: state.id, err: outcome.error.message },
       'store unavailable; keeping the last committed value',
     );
-    return state;
+    return { ...state, unknown: outcome.maybeApplied };
+  }
+
+  /**
+   * Replace the record by a tombstone (death or termination): `buried` when this write did it (or a
+   * retry of it, by `key`), `already` when another tombstone stands, or the newer live state to try
+   * again on after a lost compare-and-set. Rejects with the store's error.
+   */
+  async function bury(
+    state: State,
+    hero: LiveRecord,
+    key: string | undefined,
+  ): Promise<'buried' | 'already' | State> {
+    try {
+      await env.heroes.bury(toTombstone(hero, env.now(), key), state.version);
+      return 'buried';
+    } catch (err) {
+      if (!(err instanceof StoreError && err.code === 'conflict')) throw err;
+      const current = await env.heroes.read(state.id, true);
+      if (!current) return 'already';
+      if (isTombstone(current.value)) return applied(current.value, key) ? 'buried' : 'already';
+      return { ...state, hero: current.value, version: current.version };
+    }
   }
 
   async function die(state: State, ctx: ActorContext): Promise<State> {
+    if (!state.hero) return state;
     try {
-      await env.heroes.remove(state.id, state.version);
+      const out = await bury(state, state.hero, undefined);
+      if (typeof out !== 'string') return out;
     } catch (err) {
-      ctx.log.warn({ hero: state.id, err: String(err) }, 'could not delete the dead hero yet; will retry');
+      ctx.log.warn({ hero: state.id, err: String(err) }, 'could not bury the dead hero yet; will retry');
       return state;
     }
-    ctx.log.info({ hero: state.id, name: state.hero?.name }, 'hero died');
-    ctx.stop('normal');
-    return { ...state, hero: undefined };
+    ctx.log.info({ hero: state.id, name: state.hero.name }, 'hero died');
+    return buried(state, ctx);
   }
 
   async function change(state: State, ctx: ActorContext, f: (h: Hero) => Hero): Promise<State> {
     if (!state.hero) return state;
-    const wanted = f(state.hero);
+    if (isDead(state.hero)) return die(state, ctx);
+    const wanted = carryOver(state.hero, f(state.hero));
     if (sameButTime(wanted, state.hero)) {
       env.onUnchanged?.();
       return state;
@@ -107,33 +147,76 @@ export function heroBehaviour(
    * calls made meanwhile do not start more retry timers.
    */
   async function load(state: State, ctx: ActorContext, retry = false): Promise<State> {
-    let loaded: State;
+    let stored;
     try {
-      const stored = await env.heroes.read(state.id);
-      if (!stored) {
-        ctx.log.info({ hero: state.id }, 'no record for this hero; stopping');
-        ctx.stop('normal');
-        return state;
-      }
-      loaded = { ...state, hero: stored.value, version: stored.version };
+      stored = await env.heroes.read(state.id);
     } catch (err) {
       ctx.log.warn({ hero: state.id, err: String(err) }, 'start-up read failed; retrying');
       if (retry) ctx.sendAfter(env.retryMs ?? 2000, { type: 'load' });
       return { ...state, loaded: false };
     }
+    if (!stored || isTombstone(stored.value)) return buried(state, ctx);
     ctx.sendAfter(tickMs, { type: 'tick' });
-    // Take over the record: it now runs here.
-    if (loaded.hero && loaded.hero.node !== env.nodeName) {
-      return change(loaded, ctx, (h) => ({ ...h, node: env.nodeName, updatedAt: env.now() }));
+    // A handed-off state newer than the store's (it never is, as the actor writes before it adopts)
+    // would be kept; otherwise the stored record is the truth.
+    if (state.hero && state.version >= stored.version) return state;
+    return { ...state, hero: stored.value, version: stored.version };
+  }
+
+  async function assignCall(state: State, location: Location, key: string | undefined, ctx: ActorContext) {
+    let current = state;
+    for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
+      const hero = current.hero;
+      if (!hero) return { error: dead(current.id), state: current };
+      if (applied(hero, key)) return { reply: hero, state: current };
+      if (isDead(hero)) return { error: dead(hero.name), state: await die(current, ctx) };
+      const wanted = withRequest(carryOver(hero, assign(hero, location, env.now())), key);
+      // Already there, idle and at full health, no key to record: nothing to write.
+      if (sameButTime(wanted, hero) && key === undefined) return { reply: hero, state: current };
+      const before = current.version;
+      const next = await commit(current, wanted, ctx);
+      if (!next.hero) return { error: dead(hero.name), state: next };
+      if (next.version !== before && next.hero === wanted) return { reply: next.hero, state: next };
+      if (next.version === before) {
+        const error = next.unknown
+          ? new DispatchError('outcome_unknown', 'the assignment may or may not have been committed')
+          : new DispatchError('no_quorum', 'no quorum: the assignment could not be committed');
+        return { error, state: next };
+      }
+      current = next; // lost a race: adopted the stored value, try again on it
     }
-    return loaded;
+    return {
+      error: new DispatchError('unavailable', 'the hero changed too often; try again'),
+      state: current,
+    };
+  }
+
+  async function terminateCall(state: State, key: string | undefined) {
+    let current = state;
+    for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
+      if (!current.hero) return { error: dead(current.id), state: current };
+      let out;
+      try {
+        out = await bury(current, current.hero, key);
+      } catch (err) {
+        return { error: toWriteError(err), state: current };
+      }
+      if (out === 'buried') return { reply: true, state: current };
+      if (out === 'already')
+        return { error: dead(current.hero.name), state: { ...current, hero: undefined } };
+      current = out;
+    }
+    return {
+      error: new DispatchError('unavailable', 'the hero changed too often; try again'),
+      state: current,
+    };
   }
 
   return {
     name: 'hero',
     init(init, ctx) {
       ctx.sendAfter(0, { type: 'load' });
-      const handoff = init.handoff as { hero: Hero; version: number } | undefined;
+      const handoff = init.handoff as { hero: LiveRecord; version: number } | undefined;
       return { id: init.key, hero: handoff?.hero, version: handoff?.version ?? 0, loaded: false };
     },
     async handleInfo(msg, state, ctx) {
@@ -155,69 +238,68 @@ export function heroBehaviour(
       if (isPlacementCall(msg)) {
         if (msg.$placement === 'handoff')
           return { reply: state.hero ? { hero: state.hero, version: state.version } : undefined, state };
-        const other = msg.state as { hero: Hero; version: number } | undefined;
-        if (other && (!state.hero || other.version > state.version)) {
+        const other = msg.state as { hero: LiveRecord; version: number } | undefined;
+        if (other && state.hero && other.version > state.version) {
           return { reply: 'merged', state: { ...state, hero: other.hero, version: other.version } };
         }
         return { reply: 'kept', state };
       }
       if (!state.hero) {
-        ctx.replyError(from, new DispatchError('unavailable', `hero ${state.id} is still loading`));
+        // Stopping (buried) or still loading: the tombstone or the next try will tell.
+        ctx.replyError(from, new DispatchError('unavailable', `hero ${state.id} is not running here now`));
         return { noreply: true, state };
       }
+      let result: { reply?: unknown; error?: DispatchError; state: State };
       switch (msg.type) {
         case 'get':
           return { reply: state.hero, state };
-        case 'assign': {
-          if (isDead(state.hero)) {
-            ctx.replyError(
-              from,
-              new DispatchError('dead_hero', `${state.hero.name} is dead and cannot be assigned`),
-            );
-            return { noreply: true, state };
+        case 'assign':
+          result = await assignCall(state, msg.location, msg.key, ctx);
+          break;
+        case 'terminate':
+          result = await terminateCall(state, msg.key);
+          if (result.error === undefined) {
+            ctx.stop('normal');
+            result = { reply: true, state: { ...result.state, hero: undefined } };
           }
-          const before = state.version;
-          // Already there, idle and at full health: nothing to write, and the assignment stands.
-          if (sameButTime(assign(state.hero, msg.location, env.now()), state.hero))
-            return { reply: state.hero, state };
-          const next = await change(state, ctx, (h) => assign(h, msg.location, env.now()));
-          if (next.version === before || !next.hero || next.hero.location !== msg.location) {
-            ctx.replyError(
-              from,
-              new DispatchError('no_quorum', 'no quorum: the assignment could not be committed'),
-            );
-            return { noreply: true, state: next };
-          }
-          return { reply: next.hero, state: next };
-        }
-        case 'terminate': {
-          try {
-            await env.heroes.remove(state.id);
-          } catch (err) {
-            ctx.replyError(from, toDispatchError(err));
-            return { noreply: true, state };
-          }
-          ctx.stop('normal');
-          return { reply: true, state: { ...state, hero: undefined } };
-        }
+          break;
       }
+      if (result.error) {
+        // Found buried (by another copy or a delete elsewhere): this copy is done too.
+        if (!result.state.hero) ctx.stop('normal');
+        ctx.replyError(from, result.error);
+        return { noreply: true, state: result.state };
+      }
+      return { reply: result.reply, state: result.state };
     },
   };
 }
 
+function dead(name: string): DispatchError {
+  return new DispatchError('dead_hero', `${name} is dead and cannot be assigned or terminated`);
+}
+
 /** Whether `a` and `b` differ at most in `updatedAt`. */
-export function sameButTime(a: Hero, b: Hero): boolean {
-  const keys = Object.keys(a) as (keyof Hero)[];
+export function sameButTime(a: LiveRecord, b: LiveRecord): boolean {
+  const keys = Object.keys(a) as (keyof LiveRecord)[];
   if (keys.length !== Object.keys(b).length) return false;
   for (const k of keys) if (k !== 'updatedAt' && a[k] !== b[k]) return false;
   return true;
 }
 
-export const getHero = (system: ActorSystem, dest: Dest): Promise<Hero> =>
-  system.call<Hero>(dest, { type: 'get' });
-export const assignHeroTo = (system: ActorSystem, dest: Dest, location: Location): Promise<Hero> =>
-  system.call<Hero>(dest, { type: 'assign', location });
-export const terminateHeroActor = (system: ActorSystem, dest: Dest): Promise<boolean> =>
-  system.call<boolean>(dest, { type: 'terminate' });
+export const getHero = (system: ActorSystem, dest: Dest): Promise<LiveRecord> =>
+  system.call<LiveRecord>(dest, { type: 'get' });
+export const assignHeroTo = (
+  system: ActorSystem,
+  dest: Dest,
+  location: Location,
+  key?: string,
+): Promise<LiveRecord> =>
+  system.call<LiveRecord>(
+    dest,
+    key === undefined ? { type: 'assign', location } : { type: 'assign', location, key },
+  );
+export const terminateHeroActor = (system: ActorSystem, dest: Dest, key?: string): Promise<boolean> =>
+  system.call<boolean>(dest, key === undefined ? { type: 'terminate' } : { type: 'terminate', key });
 export const patrol = (system: ActorSystem, dest: Dest): void => system.cast(dest, { type: 'patrol' });
 export const villain = (system: ActorSystem, dest: Dest): void => system.cast(dest, { type: 'villain' });

@@ -3,14 +3,33 @@
  * the web layer depends only on this interface.
  *
  * Errors are `DispatchError`s with a stable code that the HTTP layer maps to a status:
- * `bad_request` 400, `not_found` 404, `dead_hero` 409, `city_down` 409 (assigned to a city that
- * is not up), `no_quorum` 503, `unavailable` 503,
- * `timeout` 504.
+ * `bad_request` 400, `not_found` 404 (an id that never existed), `dead_hero` 409 (terminated or
+ * died), `city_down` 409 (assigned to a city that is not up), `no_quorum` 503, `unavailable` 503,
+ * `timeout` 504, `outcome_unknown` 504.
+ *
+ * Errors write nothing: a create, assign or terminate that fails with any code but
+ * `outcome_unknown` (and `timeout`, on a write) left no trace. `outcome_unknown` means the write may
+ * still take effect; a retry with the same idempotency key applies it at most once.
  */
 import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
 
 export type DispatchErrorCode =
-  'bad_request' | 'not_found' | 'dead_hero' | 'city_down' | 'no_quorum' | 'unavailable' | 'timeout';
+  | 'bad_request'
+  | 'not_found'
+  | 'dead_hero'
+  | 'city_down'
+  | 'no_quorum'
+  | 'unavailable'
+  | 'timeout'
+  | 'outcome_unknown';
+
+/**
+ * A client's idempotency key (the HTTP `Idempotency-Key` header): a request retried with the same
+ * key is applied at most once and answered as the first was (a create names the same hero).
+ */
+export interface WriteRequest {
+  readonly idempotencyKey?: string;
+}
 
 export class DispatchError extends Error {
   readonly code: DispatchErrorCode;
@@ -28,9 +47,9 @@ export interface DispatchService {
   readonly nodeName: string;
   listHeroes(): Promise<Hero[]>;
   getHero(id: string): Promise<Hero>;
-  createHero(input: { name?: string }): Promise<Hero>;
-  terminateHero(id: string): Promise<void>;
-  assignHero(id: string, location: Location): Promise<Hero>;
+  createHero(input: { name?: string }, request?: WriteRequest): Promise<Hero>;
+  terminateHero(id: string, request?: WriteRequest): Promise<void>;
+  assignHero(id: string, location: Location, request?: WriteRequest): Promise<Hero>;
   cluster(): Promise<ClusterView>;
   /** Crash a city's actor; `random` picks a live city. Resolves with the city destroyed. */
   destroyCity(city: string): Promise<string>;

@@ -50,7 +50,7 @@ test('POST /api/heroes takes an optional name, trimmed', async (t) => {
   assert.deepEqual(service.calls.at(-1), { method: 'createHero', args: [{ name: 'Captain Falcon' }] });
 });
 
-test('GET /api/heroes/:id answers the hero, or 404 when unknown or dead', async (t) => {
+test('GET /api/heroes/:id answers the hero, 404 for an id that never existed, 409 when dead', async (t) => {
   const { app, service } = setup(t);
   const hero = await service.createHero({});
   const ok = await app.inject({ method: 'GET', url: `/api/heroes/${hero.id}` });
@@ -62,7 +62,7 @@ test('GET /api/heroes/:id answers the hero, or 404 when unknown or dead', async 
   assert.equal(unknown.statusCode, 404);
   assert.equal(errorOf(unknown.body).code, 'not_found');
   service.kill(hero.id);
-  assert.equal((await app.inject({ method: 'GET', url: `/api/heroes/${hero.id}` })).statusCode, 404);
+  assert.equal((await app.inject({ method: 'GET', url: `/api/heroes/${hero.id}` })).statusCode, 409);
 });
 
 test('DELETE /api/heroes/:id terminates: 204, then the hero is gone and counts as dead', async (t) => {
@@ -72,7 +72,7 @@ test('DELETE /api/heroes/:id terminates: 204, then the hero is gone and counts a
   assert.equal(res.statusCode, 204);
   assert.equal(res.body, '');
   assert.equal(service.heroes.has(hero.id), false);
-  assert.equal((await app.inject({ method: 'GET', url: `/api/heroes/${hero.id}` })).statusCode, 404);
+  assert.equal((await app.inject({ method: 'GET', url: `/api/heroes/${hero.id}` })).statusCode, 409);
   const again = await app.inject({ method: 'DELETE', url: `/api/heroes/${hero.id}` });
   assert.equal(again.statusCode, 409);
   assert.equal(errorOf(again.body).code, 'dead_hero');

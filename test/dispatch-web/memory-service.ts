@@ -1,8 +1,11 @@
 /**
  * MemoryDispatchService: an in-memory `DispatchService` for testing the HTTP layer alone. It keeps
  * heroes, tombstones and nodes in maps and behaves like the cluster for every error the API maps:
- * unknown hero → `not_found`, dead (terminated) hero → `dead_hero`, no quorum → `no_quorum` on reads
- * and writes, a down city → `unavailable`, and any injected failure.
+ * an id that never existed → `not_found`, a dead (terminated or fallen) hero → `dead_hero` on read,
+ * assign and terminate, no quorum → `no_quorum` on reads and writes, a down city → `unavailable`,
+ * and any injected failure. Idempotency keys work as in the cluster: a create retried with its key
+ * answers the same hero, an assign or terminate retried with its key is not applied again. It passes
+ * the same conformance suite as the cluster service (`src/testing/conformance/dispatch-service.ts`).
  *
  * ```ts
  * const service = new MemoryDispatchService({ nodeName: 'gotham', seed: 7 });
@@ -27,7 +30,8 @@ import type {
   StoreMode,
 } from '../../src/dispatch/model.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
-import type { DispatchService, NodeAction } from '../../src/dispatch/service.ts';
+import type { DispatchService, NodeAction, WriteRequest } from '../../src/dispatch/service.ts';
+import { heroIdFor } from '../../src/dispatch/hero-record.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 type Method = Exclude<keyof DispatchService, 'nodeName'>;
@@ -63,6 +67,8 @@ export class MemoryDispatchService implements DispatchService {
   readonly nodeName: string;
   readonly heroes = new Map<string, Hero>();
   readonly tombstones = new Set<string>();
+  /** Idempotency keys applied per hero id (the cluster keeps them in the hero's record). */
+  readonly #keys = new Map<string, Set<string>>();
   readonly nodes = new Map<string, NodeState>();
   /** Every call, in order: `{ method, args }`. */
   readonly calls: { method: Method; args: unknown[] }[] = [];
@@ -105,16 +111,18 @@ export class MemoryDispatchService implements DispatchService {
 
   async getHero(id: string): Promise<Hero> {
     this.#enter('getHero', [id], true);
-    const hero = this.heroes.get(id);
-    if (hero === undefined) throw new DispatchError('not_found', `no hero ${id}`);
-    return hero;
+    return this.#live(id);
   }
 
-  async createHero(input: { name?: string }): Promise<Hero> {
-    this.#enter('createHero', [input], true);
+  async createHero(input: { name?: string }, request: WriteRequest = {}): Promise<Hero> {
+    this.#enter('createHero', request.idempotencyKey === undefined ? [input] : [input, request], true);
+    const key = request.idempotencyKey;
+    const id = key === undefined ? this.#uuid() : heroIdFor(key);
+    if (key !== undefined && (this.heroes.has(id) || this.tombstones.has(id))) return this.#live(id);
     const node = this.#placeHero();
+    this.#remember(id, key);
     const hero: Hero = {
-      id: this.#uuid(),
+      id,
       name: input.name ?? `${this.#pick(PREFIXES)} ${this.#pick(NAMES)}`,
       location: 'home',
       node,
@@ -131,9 +139,11 @@ export class MemoryDispatchService implements DispatchService {
     return hero;
   }
 
-  async terminateHero(id: string): Promise<void> {
-    this.#enter('terminateHero', [id], true);
+  async terminateHero(id: string, request: WriteRequest = {}): Promise<void> {
+    this.#enter('terminateHero', request.idempotencyKey === undefined ? [id] : [id, request], true);
+    if (this.#applied(id, request.idempotencyKey)) return;
     const hero = this.#live(id);
+    this.#remember(id, request.idempotencyKey);
     this.heroes.delete(id);
     this.tombstones.add(id);
     this.#emit({ type: 'hero-deleted', id });
@@ -141,14 +151,25 @@ export class MemoryDispatchService implements DispatchService {
     this.#emitCluster();
   }
 
-  async assignHero(id: string, location: Location): Promise<Hero> {
-    this.#enter('assignHero', [id, location], true);
+  async assignHero(id: string, location: Location, request: WriteRequest = {}): Promise<Hero> {
+    this.#enter(
+      'assignHero',
+      request.idempotencyKey === undefined ? [id, location] : [id, location, request],
+      true,
+    );
     const hero = this.#live(id);
+    if (this.#applied(id, request.idempotencyKey)) return hero;
     if (location !== 'home') {
       const city = this.nodes.get(location);
-      if (city === undefined) throw new DispatchError('not_found', `${location} is not part of the cluster`);
-      if (city.status !== 'up') throw new DispatchError('unavailable', `${location} is ${city.status}`);
+      if (city === undefined || city.status !== 'up') {
+        const up = [...this.nodes].filter(([, n]) => n.status === 'up').map(([name]) => name);
+        throw new DispatchError(
+          'city_down',
+          `${location} is not a city up in the cluster; the cities up are ${up.length > 0 ? up.sort().join(', ') : 'none'} (or home)`,
+        );
+      }
     }
+    this.#remember(id, request.idempotencyKey);
     const updated: Hero = {
       ...hero,
       location,
@@ -248,6 +269,17 @@ export class MemoryDispatchService implements DispatchService {
     return hero;
   }
 
+  #applied(id: string, key: string | undefined): boolean {
+    return key !== undefined && this.#keys.get(id)?.has(key) === true;
+  }
+
+  #remember(id: string, key: string | undefined): void {
+    if (key === undefined) return;
+    const keys = this.#keys.get(id) ?? new Set<string>();
+    keys.add(key);
+    this.#keys.set(id, keys);
+  }
+
   #placeHero(): string {
     const up = [...this.nodes].filter(([, s]) => s.status === 'up' && s.role === 'city').map(([n]) => n);
     if (up.length === 0) throw new DispatchError('unavailable', 'no node can host a hero');
@@ -317,9 +349,9 @@ export function asNode(service: DispatchService, nodeName: string): DispatchServ
     nodeName,
     listHeroes: () => service.listHeroes(),
     getHero: (id) => service.getHero(id),
-    createHero: (input) => service.createHero(input),
-    terminateHero: (id) => service.terminateHero(id),
-    assignHero: (id, location) => service.assignHero(id, location),
+    createHero: (input, request) => service.createHero(input, request),
+    terminateHero: (id, request) => service.terminateHero(id, request),
+    assignHero: (id, location, request) => service.assignHero(id, location, request),
     cluster: async () => ({ ...(await service.cluster()), self: nodeName }),
     destroyCity: (city) => service.destroyCity(city),
     nodeAction: (node, action) => service.nodeAction(node, action),

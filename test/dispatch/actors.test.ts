@@ -8,6 +8,8 @@ import { heroBehaviour } from '../../src/dispatch/hero-actor.ts';
 import { HeroDirectory } from '../../src/dispatch/hero-directory.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
+import type { HeroRecord, LiveRecord } from '../../src/dispatch/hero-record.ts';
+import { isTombstone, toTombstone } from '../../src/dispatch/hero-record.ts';
 import { newHero } from '../../src/dispatch/rules.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
@@ -23,7 +25,6 @@ async function setup(hero: Partial<Hero> = {}, rngSeed = 1) {
   await heroes.table.put(ID, { ...newHero(ID, 'Captain Falcon', '', 0), ...hero });
   const behaviour = heroBehaviour({
     heroes,
-    nodeName: 'gotham',
     rng: seededRandom(rngSeed),
     now: () => scheduler.now(),
   });
@@ -32,11 +33,18 @@ async function setup(hero: Partial<Hero> = {}, rngSeed = 1) {
   return { scheduler, system, heroes, pid, store };
 }
 
-const read = async (heroes: HeroStore): Promise<Hero | undefined> => (await heroes.read(ID))?.value;
+const read = async (heroes: HeroStore): Promise<HeroRecord | undefined> => (await heroes.read(ID))?.value;
+const live = async (heroes: HeroStore): Promise<LiveRecord> => {
+  const r = await read(heroes);
+  assert.ok(r && !isTombstone(r), `hero ${ID} is live`);
+  return r;
+};
+const code = (expected: string) => (e: unknown) => e instanceof DispatchError && e.code === expected;
 
-test('on start the hero takes over its record: node set to where it runs', async () => {
+test('on start the hero writes nothing: where it runs is the placement record, not the hero record', async () => {
   const { heroes } = await setup();
-  assert.equal((await read(heroes))?.node, 'gotham');
+  assert.equal((await heroes.read(ID))!.version, 1);
+  assert.equal((await live(heroes)).node, '');
 });
 
 test('the hero acts every 4 s, not before', async () => {
@@ -49,12 +57,12 @@ test('the hero acts every 4 s, not before', async () => {
   assert.ok(after!.version > before, 'a tick wrote the hero');
 });
 
-test('a hero whose health reaches 0 is deleted, then its actor stops', async () => {
+test('a hero whose health reaches 0 is buried (a tombstone replaces it), then its actor stops', async () => {
   const { scheduler, system, heroes, pid } = await setup({ health: 1 });
   // villain fights deal at least 5: the first one kills
   system.cast(pid, { type: 'villain' });
   await scheduler.advance(0);
-  assert.equal(await read(heroes), undefined);
+  assert.ok(isTombstone(await read(heroes)));
   assert.equal(system.isAlive(pid), false);
 });
 
@@ -66,24 +74,69 @@ test('assign: +20 health capped at 100, not patrolling, location set', async () 
   assert.deepEqual([hero.location, hero.health, hero.isPatrolling], ['metropolis', 70, false]);
 });
 
-test('a dead hero cannot be assigned: a clear error, not a hang', async () => {
-  const { scheduler, system, pid } = await setup({ health: 0 });
+test('a dead hero cannot be assigned: the running actor answers dead_hero and buries it', async () => {
+  const { scheduler, system, heroes, pid } = await setup({ health: 0 });
+  assert.equal(system.isAlive(pid), true, 'the actor runs when the call arrives');
   const p = system.call(pid, { type: 'assign', location: 'gotham' });
-  const outcome = assert.rejects(
-    p,
-    (e: unknown) => e instanceof DispatchError || (e as { code?: string }).code !== undefined,
-  );
+  const outcome = assert.rejects(p, code('dead_hero'));
   await scheduler.advance(0);
   await outcome;
+  assert.ok(isTombstone(await read(heroes)));
+});
+
+test('terminate writes a tombstone with its key, and the actor stops', async () => {
+  const { scheduler, system, heroes, pid } = await setup();
+  const p = system.call(pid, { type: 'terminate', key: 'k-1' });
+  await scheduler.advance(0);
+  assert.equal(await p, true);
+  const tomb = await read(heroes);
+  assert.ok(isTombstone(tomb) && tomb.requests?.includes('k-1'));
+  assert.equal(system.isAlive(pid), false);
+});
+
+test('a terminate reaching a copy whose hero was buried meanwhile answers dead_hero and writes nothing', async () => {
+  const { scheduler, system, heroes, pid } = await setup();
+  const current = (await heroes.read(ID))!;
+  const buried = await heroes.bury(toTombstone(current.value, 0, 'other'), current.version);
+  const p = system.call(pid, { type: 'terminate', key: 'mine' });
+  const outcome = assert.rejects(p, code('dead_hero'));
+  await scheduler.advance(0);
+  await outcome;
+  const after = (await heroes.read(ID))!;
+  assert.equal(after.version, buried, 'nothing written');
+  assert.ok(isTombstone(after.value) && !after.value.requests?.includes('mine'));
+  assert.equal(system.isAlive(pid), false, 'the copy stopped');
+});
+
+test('a copy that missed the delete stops at its next write and never brings the hero back', async () => {
+  const { scheduler, system, heroes, pid } = await setup({ health: 80 });
+  const current = (await heroes.read(ID))!;
+  await heroes.bury(toTombstone(current.value, 0), current.version);
+  system.cast(pid, { type: 'villain' });
+  await scheduler.advance(0);
+  assert.ok(isTombstone(await read(heroes)));
+  assert.equal(system.isAlive(pid), false);
+});
+
+test('an assign retried with the same idempotency key is applied once', async () => {
+  const { scheduler, system, heroes, pid } = await setup({ health: 50 });
+  const first = system.call<LiveRecord>(pid, { type: 'assign', location: 'metropolis', key: 'a-1' });
+  await scheduler.advance(0);
+  assert.equal((await first).health, 70);
+  const version = (await heroes.read(ID))!.version;
+  const retry = system.call<LiveRecord>(pid, { type: 'assign', location: 'metropolis', key: 'a-1' });
+  await scheduler.advance(0);
+  assert.equal((await retry).health, 70, 'not +20 again');
+  assert.equal((await heroes.read(ID))!.version, version, 'nothing written');
 });
 
 test('a stale copy cannot overwrite newer state: on conflict it adopts the stored value', async () => {
   const { scheduler, system, heroes, pid } = await setup({ health: 80 });
   const current = (await heroes.read(ID))!;
-  await heroes.table.put(ID, { ...current.value, fightsWon: 42 }, { expectVersion: current.version });
+  await heroes.table.put(ID, { ...(await live(heroes)), fightsWon: 42 }, { expectVersion: current.version });
   system.cast(pid, { type: 'patrol' });
   await scheduler.advance(0);
-  const stored = (await read(heroes))!;
+  const stored = await live(heroes);
   assert.equal(stored.fightsWon, 42, 'the newer write survived');
   const seen = system.call<Hero>(pid, { type: 'get' });
   await scheduler.advance(0);
@@ -96,7 +149,7 @@ test('the city sends a random hero in the city on patrol every 5 s, and fights a
   const store = new MemoryStore({ now: () => scheduler.now() });
   const heroes = new HeroStore(store);
   await heroes.table.put(ID, { ...newHero(ID, 'Lady Nova', 'gotham', 0), location: 'gotham' });
-  const directory = await HeroDirectory.load(heroes.table);
+  const directory = await HeroDirectory.load(heroes);
   const received: unknown[] = [];
   const fake: Pid = await system.spawn(
     { init: () => null, handleCast: (m: unknown, s: null) => (received.push(m), s) },
@@ -123,12 +176,11 @@ test('a step that changes nothing but the time is not written (a patrol order to
   const system = new ActorSystem({ scheduler });
   const store = new MemoryStore({ now: () => scheduler.now() });
   const heroes = new HeroStore(store);
-  await heroes.table.put(ID, { ...newHero(ID, 'Agent Lynx', 'gotham', 0), isPatrolling: true });
+  await heroes.table.put(ID, { ...newHero(ID, 'Agent Lynx', '', 0), isPatrolling: true });
   let unchanged = 0;
   const pid = await system.spawn(
     heroBehaviour({
       heroes,
-      nodeName: 'gotham',
       rng: seededRandom(1),
       now: () => scheduler.now(),
       onUnchanged: () => unchanged++,
@@ -144,7 +196,7 @@ test('a step that changes nothing but the time is not written (a patrol order to
   system.cast(pid, { type: 'villain' }); // a real change: health drops, written
   await scheduler.advance(0);
   assert.ok((await heroes.read(ID))!.version > before);
-  assert.ok((await read(heroes))!.health < 100);
+  assert.ok((await live(heroes)).health < 100);
 });
 
 test('assigning a hero where it already is, idle at full health, succeeds without a write', async () => {

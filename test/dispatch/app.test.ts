@@ -58,7 +58,7 @@ test('unknown heroes are not_found; a city that is not up is city_down (409) nam
   await stopCities(members);
 });
 
-test('terminate deletes the record and stops the actor everywhere', async () => {
+test('terminate buries the hero and stops the actor everywhere; the id then answers dead_hero', async () => {
   const members = await startAll(['gotham', 'metropolis']);
   const [gotham, metropolis] = members as [Member, Member];
   const hero = await gotham.app.service.createHero({});
@@ -67,7 +67,7 @@ test('terminate deletes the record and stops the actor everywhere', async () => 
   await waitFor(() => members.every((m) => !m.app.placement.localKeys().includes(hero.id)));
   await assert.rejects(
     gotham.app.service.getHero(hero.id),
-    (e: unknown) => (e as DispatchError).code === 'not_found',
+    (e: unknown) => (e as DispatchError).code === 'dead_hero',
   );
   await stopCities(members);
 });

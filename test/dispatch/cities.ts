@@ -57,6 +57,7 @@ export async function startCities<S extends Store>(names: string[], o: CitiesOpt
 /** Stops each city's placement and node, and its store when `closeStores` (one store per node). */
 export async function stopCities<S extends Store>(cities: City<S>[], closeStores = false): Promise<void> {
   for (const c of cities) {
+    c.app.sweep.stop();
     await c.app.placement.stop();
     if (closeStores) await c.store.close();
     await c.node.stop();

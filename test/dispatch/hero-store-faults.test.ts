@@ -9,6 +9,8 @@ import { getHero, assignHeroTo, heroBehaviour } from '../../src/dispatch/hero-ac
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
 import { newHero } from '../../src/dispatch/rules.ts';
+import { isTombstone } from '../../src/dispatch/hero-record.ts';
+import type { LiveRecord } from '../../src/dispatch/hero-record.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { startStoreCluster, waitFor, type Member, type TestCluster } from '../raft-driver/helpers.ts';
@@ -17,6 +19,22 @@ const FALCON = '11111111-1111-4111-8111-111111111111';
 const RAVEN = '22222222-2222-4222-8222-222222222222';
 
 let c: TestCluster;
+
+async function stored(heroes: HeroStore, id: string): Promise<{ value: LiveRecord; version: number }> {
+  const read = await heroes.read(id, true);
+  assert.ok(read !== undefined && !isTombstone(read.value), `hero ${id} is live in the store`);
+  return { value: read.value, version: read.version };
+}
+
+/** Whether the actor answers with its hero (it has read its record). */
+async function answers(m: Member, pid: Parameters<typeof getHero>[1]): Promise<boolean> {
+  try {
+    await getHero(m.node.system, pid);
+    return true;
+  } catch {
+    return false;
+  }
+}
 before(async () => {
   // A request gives up after 400 ms: well before this member decides it has no quorum (one
   // election timeout, 1–2 s), so the write below fails by its deadline.
@@ -39,7 +57,6 @@ function heal(): void {
 function spawnHero(m: Member, heroes: HeroStore, id: string) {
   const behaviour = heroBehaviour({
     heroes,
-    nodeName: m.short,
     rng: seededRandom(1),
     now: Date.now,
     tickMs: 600_000, // no ticks of its own: every write below is one the test asked for
@@ -54,8 +71,8 @@ test('a compare-and-set write that times out is dropped: the hero keeps its last
   const heroes = new HeroStore(lone.store);
   await heroes.create(newHero(FALCON, 'Captain Falcon', '', Date.now()));
   const pid = await spawnHero(lone, heroes, FALCON);
-  await waitFor(async () => (await heroes.read(FALCON))?.value.node === lone.short, 10_000, 'the take-over');
-  const committed = (await heroes.read(FALCON))!;
+  await waitFor(() => answers(lone, pid), 10_000, 'the start-up read');
+  const committed = await stored(heroes, FALCON);
 
   cutOff(lone);
   const failed = await assignHeroTo(lone.node.system, pid, 'metropolis').then(
@@ -63,19 +80,20 @@ test('a compare-and-set write that times out is dropped: the hero keeps its last
     (err: unknown) => err,
   );
   assert.ok(failed instanceof DispatchError, String(failed));
-  assert.equal(failed.code, 'no_quorum');
+  // Refused for want of a majority, or given up at its deadline with the outcome unknown.
+  assert.ok(['no_quorum', 'outcome_unknown'].includes(failed.code), failed.code);
   const kept: Hero = await getHero(lone.node.system, pid);
-  assert.deepEqual(kept, committed.value, 'the actor reverted to the committed value');
+  assert.equal(kept.location, committed.value.location, 'the actor reverted to the committed value');
 
   heal();
   await waitFor(async () => lone.store.writable(), 15_000, 'the member back in the majority');
-  const stored = await heroes.read(FALCON);
-  assert.equal(stored?.version, committed.version, 'nothing was written');
-  assert.equal(stored?.value.location, committed.value.location);
+  const after = await stored(heroes, FALCON);
+  assert.equal(after.version, committed.version, 'nothing was written');
+  assert.equal(after.value.location, committed.value.location);
   // And the actor still writes from the committed version: its next change commits.
   const moved = await assignHeroTo(lone.node.system, pid, 'capitol');
   assert.equal(moved.location, 'capitol');
-  assert.equal((await heroes.read(FALCON))?.value.location, 'capitol');
+  assert.equal((await stored(heroes, FALCON)).value.location, 'capitol');
 });
 
 test('a hero whose start-up read fails retries it until the store answers, then takes over its record', async () => {
@@ -98,10 +116,6 @@ test('a hero whose start-up read fails retries it until the store answers, then 
   assert.equal(lone.node.system.isAlive(pid), true, 'the actor waits rather than crash');
 
   heal();
-  await waitFor(
-    async () => (await heroes.read(RAVEN, true))?.value.node === lone.short,
-    30_000,
-    'the retried read and the take-over',
-  );
+  await waitFor(() => answers(lone, pid), 30_000, 'the retried read');
   assert.equal((await getHero(lone.node.system, pid)).name, 'Night Raven');
 });

@@ -6,8 +6,8 @@
  * | --- | --- |
  * | `GET /api/heroes` | 200 `{"heroes": Hero[]}` |
  * | `POST /api/heroes` `{"name"?}` | 201 `Hero`, `location: /api/heroes/<id>` |
- * | `GET /api/heroes/:id` | 200 `Hero`; 404 unknown or dead |
- * | `DELETE /api/heroes/:id` | 204 |
+ * | `GET /api/heroes/:id` | 200 `Hero`; 404 never existed; 409 `dead_hero` terminated or dead |
+ * | `DELETE /api/heroes/:id` | 204; 409 `dead_hero` already dead |
  * | `POST /api/heroes/:id/assign` `{"location"}` | 200 `Hero` |
  * | `GET /api/cluster` | 200 `ClusterView` |
  * | `POST /api/cities/:city/destroy` (`random` allowed) | 200 `{"city"}`: the city destroyed |
@@ -15,6 +15,8 @@
  *
  * The chaos routes (destroy, and the node actions) answer 403 `chaos_disabled` when `chaos` is
  * false; creating a hero beyond `heroCap.max` answers 503 `hero_limit`. Neither asks the service.
+ * POST and DELETE of heroes accept an `Idempotency-Key` header (`idempotency-key.ts`): a retry
+ * after a 504 `outcome_unknown` or a lost answer applies at most once.
  *
  * ```ts
  * registerApiRoutes(app, service, { chaos: true, heroCap: { max: 10_000, count: () => directory.size } });
@@ -25,6 +27,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DispatchService, NodeAction } from '../service.ts';
 import { CapacityError, ChaosDisabledError } from './errors.ts';
+import { idempotencyOf } from './idempotency-key.ts';
 import {
   assignBody,
   cityParams,
@@ -64,7 +67,10 @@ export function registerApiRoutes(
         `the cluster holds ${cap.max} heroes, its limit; delete some first`,
       );
     }
-    const hero = await service.createHero(body.name === undefined ? {} : { name: body.name });
+    const hero = await service.createHero(
+      body.name === undefined ? {} : { name: body.name },
+      idempotencyOf(request.headers),
+    );
     return reply.code(201).header('location', `/api/heroes/${hero.id}`).send(hero);
   });
 
@@ -76,14 +82,14 @@ export function registerApiRoutes(
   app.delete('/api/heroes/:id', async (request, reply) => {
     const { id } = parseInput(heroIdParams, request.params, 'path');
     parseInput(emptyBody, request.body, 'body');
-    await service.terminateHero(id);
+    await service.terminateHero(id, idempotencyOf(request.headers));
     return reply.code(204).send();
   });
 
   app.post('/api/heroes/:id/assign', async (request) => {
     const { id } = parseInput(heroIdParams, request.params, 'path');
     const { location } = parseInput(assignBody, request.body, 'body');
-    return service.assignHero(id, location);
+    return service.assignHero(id, location, idempotencyOf(request.headers));
   });
 
   app.get('/api/cluster', async () => service.cluster());

@@ -13,15 +13,15 @@
  * | `forbidden_origin` | 403 | a state-changing request sent by a page of another origin (`ForbiddenOriginError`) |
  * | `forbidden_host` | 403 | a `Host` header outside the allowlist, e.g. DNS rebinding (`ForbiddenHostError`) |
  * | `chaos_disabled` | 403 | a chaos route on a node started without `--chaos` (`ChaosDisabledError`) |
- * | `not_found` | 404 | unknown route, hero, city or node |
- * | `dead_hero` | 409 | the hero died; it cannot be assigned or terminated |
+ * | `not_found` | 404 | unknown route, city or node, or a hero id that never existed |
+ * | `dead_hero` | 409 | the hero was terminated or died; it cannot be read, assigned or terminated |
  * | `city_down` | 409 | assigned to a city that is not up in the cluster |
  * | `payload_too_large` | 413 | body above the limit (16 KiB) |
  * | `unsupported_media_type` | 415 | a body that is not `application/json` |
  * | `too_many_connections` · `too_many_streams` | 429 | this client holds its share of connections or event streams (`TooManyError`) |
  * | `server_busy` · `hero_limit` | 503 | every connection or stream slot is taken / the hero cap is reached (`CapacityError`) |
  * | `no_quorum` · `unavailable` | 503 | the store has no quorum here / the node or city cannot answer |
- * | `timeout` | 504 | the cluster did not answer in time |
+ * | `timeout` · `outcome_unknown` | 504 | the cluster did not answer in time / a write may or may not have taken effect (retry with the same `Idempotency-Key`) |
  * | `internal` | 500 | anything else; the details go to the log, never to the client |
  *
  * Every refusal of the edge is an `HttpRefusal` (status and stable code); the service is not asked,
@@ -138,6 +138,7 @@ const DISPATCH_STATUS: Readonly<Record<DispatchError['code'], number>> = {
   no_quorum: 503,
   unavailable: 503,
   timeout: 504,
+  outcome_unknown: 504,
 };
 
 /** Maps the body limit's byte count into the message, so a client knows how much it may send. */

@@ -1,0 +1,36 @@
+/**
+ * The one mapping from a failed write (a create, assign or terminate) to the error the API reports,
+ * deciding between "nothing was written" and "the outcome is unknown".
+ *
+ * ```ts
+ * try { await heroes.create(record); } catch (err) { throw toWriteError(err); }
+ * ```
+ *
+ * Unknown (`outcome_unknown`, 504): a store write that may still apply (`mayHaveApplied`), a call to
+ * the hero's actor that timed out or lost its connection after it was sent (the actor may be
+ * committing). Everything else is a definite failure that left no trace: `toDispatchError`'s codes.
+ */
+import { StoreError } from '../store/types.ts';
+import { mayHaveApplied } from './hero-store.ts';
+import { DispatchError, toDispatchError } from './service.ts';
+
+export function toWriteError(err: unknown): DispatchError {
+  if (err instanceof DispatchError) return err;
+  if (err instanceof StoreError) {
+    if (err.code !== 'conflict' && mayHaveApplied(err))
+      return new DispatchError(
+        'outcome_unknown',
+        `the write may or may not have taken effect (${err.message}); retry with the same Idempotency-Key`,
+        { cause: err },
+      );
+    return toDispatchError(err);
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'timeout' || code === 'noconnection')
+    return new DispatchError(
+      'outcome_unknown',
+      `the hero's actor did not answer in time (${(err as Error).message}); the change may or may not have taken effect`,
+      { cause: err },
+    );
+  return toDispatchError(err);
+}
