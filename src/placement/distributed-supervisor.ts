@@ -90,8 +90,13 @@ export class DistributedSupervisor implements NameResolver {
   private readonly owners = new KeysByOwner();
   private readonly local = new LocalChildren();
   private readonly busy = new Map<string, Promise<void>>();
-  /** Keys asked for while their reconcile ran: they run once more when it ends. */
-  private readonly rerun = new Set<string>();
+  /**
+   * Keys asked for while their reconcile ran: they run once more when it ends. The value: only the
+   * sweep asked (what the rerun does then counts as a sweep repair).
+   */
+  private readonly rerun = new Map<string, boolean>();
+  /** Keys whose rerun waits for the next turn of the event loop; the value as in `rerun`. */
+  private readonly queued = new Map<string, boolean>();
   /** Keys whose reconcile failed: run again on the next tick. */
   private readonly retry = new Set<string>();
   /** Keys that need a writable store (claim, start): run again once it is writable. */
@@ -112,6 +117,8 @@ export class DistributedSupervisor implements NameResolver {
   private readonly seenDown = new Set<string>();
   private readonly listeners: ((key: string, running: boolean) => void)[] = [];
   private readonly fenceHost: FenceHost | undefined;
+  /** Keys the full sweep found something to do for: what the events missed. */
+  private sweepRepairs = 0;
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -168,7 +175,7 @@ export class DistributedSupervisor implements NameResolver {
     });
     this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs ?? 1000);
     this.timer.unref();
-    this.sweepTimer = setInterval(() => this.reconcileAll(), this.options.fullSweepIntervalMs ?? 15_000);
+    this.sweepTimer = setInterval(() => this.sweep(), this.options.fullSweepIntervalMs ?? 15_000);
     this.sweepTimer.unref();
     // Owners never seen become replaceable once the grace has passed: no event says so.
     this.graceTimer = setTimeout(() => this.membershipChanged(), this.graceMs() + 10);
@@ -264,6 +271,14 @@ export class DistributedSupervisor implements NameResolver {
         `epoch fencing needs a store with transactions, not ${this.store.mode}`,
       );
     return this.fenceHost;
+  }
+
+  /**
+   * Counters for the node's metrics. `sweepRepairs`: keys the periodic full sweep found work for
+   * (a start, a stop, a claim, a write) — work the event-driven path missed; 0 in a healthy run.
+   */
+  stats(): { readonly sweepRepairs: number } {
+    return { sweepRepairs: this.sweepRepairs };
   }
 
   onLocalChange(listener: (key: string, running: boolean) => void): void {
@@ -385,12 +400,16 @@ export class DistributedSupervisor implements NameResolver {
     }
   }
 
-  /** The safety net: every key, whatever the events said. */
-  private reconcileAll(): void {
+  /** Every key, whatever the events said: at start, and as the periodic safety net (`sweep`). */
+  private reconcileAll(sweep = false): void {
     if (this.stopped) return;
     const keys = new Set(this.records.keys());
     for (const key of this.local.keys()) keys.add(key);
-    for (const key of keys) this.schedule(key);
+    for (const key of keys) this.schedule(key, sweep);
+  }
+
+  private sweep(): void {
+    this.reconcileAll(true);
   }
 
   /**
@@ -411,14 +430,31 @@ export class DistributedSupervisor implements NameResolver {
     for (const key of keys) this.schedule(key);
   }
 
-  /** Reconciles one key at a time: a request for a busy key runs once more when the current run ends. */
-  private schedule(key: string): void {
+  /**
+   * Reconciles one key at a time: a request for a busy key runs once more when the current run
+   * ends. `sweep`: asked for by the periodic sweep, so work it finds is counted as a repair —
+   * unless an event already has the key in hand (running, about to run again, or waiting for the
+   * retry tick or a writable store).
+   */
+  private schedule(key: string, sweep = false): void {
     if (this.stopped) return;
-    if (this.busy.has(key)) {
-      this.rerun.add(key);
+    const queued = this.queued.get(key);
+    if (queued !== undefined) {
+      // Runs on the next turn anyway, on the records as they are then.
+      this.queued.set(key, queued && sweep);
       return;
     }
+    if (this.busy.has(key)) {
+      this.rerun.set(key, (this.rerun.get(key) ?? true) && sweep);
+      return;
+    }
+    const counted = sweep && !this.retry.has(key) && !this.deferred.has(key);
     const run = this.reconcile(key)
+      .then((acted) => {
+        if (!counted || !acted) return;
+        this.sweepRepairs++;
+        this.node.log.warn({ key }, 'placement: the full sweep repaired a key the events missed');
+      })
       .catch((err: unknown) => {
         if (!(err instanceof StoreError)) this.node.log.error({ err, key }, 'placement reconcile failed');
         // The event that asked for this run is spent: the next tick tries again.
@@ -426,20 +462,34 @@ export class DistributedSupervisor implements NameResolver {
       })
       .finally(() => {
         this.busy.delete(key);
+        const again = this.rerun.get(key);
+        if (again === undefined) return;
+        this.rerun.delete(key);
         // Yield to I/O before the rerun: two nodes reacting to each other's writes must not starve
         // the event loop (and with it the membership that settles their disagreement).
-        if (this.rerun.delete(key)) setImmediate(() => this.schedule(key));
+        this.queued.set(key, again);
+        setImmediate(() => {
+          const sweep = this.queued.get(key) ?? false;
+          this.queued.delete(key);
+          this.schedule(key, sweep);
+        });
       });
     this.busy.set(key, run);
   }
 
-  private async reconcile(key: string): Promise<void> {
+  /**
+   * Brings one key's local state in line with its record. Resolves true when it acted (started,
+   * stopped, claimed, released or rewrote the record), false when there was nothing to do here or
+   * the work waits for a writable store.
+   */
+  private async reconcile(key: string): Promise<boolean> {
     const self = this.node.name;
     const rec = this.records.get(key);
     const running = this.local.get(key);
     if (!rec) {
-      if (running) await this.stopLocal(key, running);
-      return;
+      if (!running) return false;
+      await this.stopLocal(key, running);
+      return true;
     }
     const version = this.versions.get(key) ?? 0;
     const live = this.liveNodes();
@@ -448,34 +498,37 @@ export class DistributedSupervisor implements NameResolver {
       if (running && running.epoch === rec.epoch) {
         if (rec.pid === undefined || !samePid(rec.pid, running.pid)) {
           await this.table.put(key, { ...rec, pid: running.pid }, { expectVersion: version });
-          return;
+          return true;
         }
-        if (desired !== undefined && desired !== self && live.includes(desired))
-          await this.handOff(rec, version, running);
-        return;
+        if (desired === undefined || desired === self || !live.includes(desired)) return false;
+        await this.handOff(rec, version, running);
+        return true;
       }
       if (running) await this.stopLocal(key, running);
       if (!this.store.writable()) {
         this.deferred.add(key);
-        return;
+        return running !== undefined;
       }
       await this.startLocal(rec, version);
-      return;
+      return true;
     }
     if (running) {
       // Someone else owns it now (a healed partition, or we lost a race): hand over and stop.
       await this.mergeAway(rec, running);
-      return;
+      // No event follows: a record that names no owner (released while we ran an outdated copy)
+      // may be ours to claim; decide on the current copy of it.
+      this.rerun.set(key, false);
+      return true;
     }
     const ownerGone = rec.owner === '' || (!live.includes(rec.owner) && this.isGone(rec.owner));
-    if (desired === self && ownerGone && !this.leaving) {
-      if (!this.store.writable()) {
-        this.deferred.add(key);
-        return;
-      }
-      const { pid: _pid, ...rest } = rec;
-      await this.table.put(key, { ...rest, owner: self, epoch: rec.epoch + 1 }, { expectVersion: version });
+    if (desired !== self || !ownerGone || this.leaving) return false;
+    if (!this.store.writable()) {
+      this.deferred.add(key);
+      return false;
     }
+    const { pid: _pid, ...rest } = rec;
+    await this.table.put(key, { ...rest, owner: self, epoch: rec.epoch + 1 }, { expectVersion: version });
+    return true;
   }
 
   private async startLocal(rec: PlacementRecord, version: number): Promise<void> {
