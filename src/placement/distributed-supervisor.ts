@@ -20,6 +20,11 @@
  *
  * Placed actors receive `PlacedInit` in `init`; they should answer the `$placement` calls.
  *
+ * A node that was paused itself (SIGSTOP, a long GC) finds on resuming that every peer closed its
+ * connection; it does not claim their children on that news for a short hold (`resume-hold.ts`),
+ * by which time the peers are connected again. Its own outdated copies stop when the newer records
+ * arrive, and a record released meanwhile is claimed at once (a merge away is followed by a rerun).
+ *
  * Work is incremental: a key is reconciled when something that can change its placement happens —
  * its record changed (the store's change feed), its local child exited, or the membership changed
  * (then only the keys a membership change can move: those owned by this node, by no node, or by a
@@ -46,6 +51,7 @@ import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
 import type { Local } from './indexes.ts';
 import { KeysByOwner, LocalChildren } from './indexes.ts';
 import { rendezvous } from './rendezvous.ts';
+import { ResumeHold } from './resume-hold.ts';
 import type { PlacedChildSpec, PlacedInit, PlacementRecord, PlacementStrategy } from './types.ts';
 
 export interface DistributedSupervisorOptions {
@@ -115,6 +121,9 @@ export class DistributedSupervisor implements NameResolver {
   private startedAt = 0;
   private readonly seenUp = new Set<string>();
   private readonly seenDown = new Set<string>();
+  /** Peers this node saw go down only because it was paused itself: not claimed from yet. */
+  private readonly hold = new ResumeHold();
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners: ((key: string, running: boolean) => void)[] = [];
   private readonly fenceHost: FenceHost | undefined;
   /** Keys the full sweep found something to do for: what the events missed. */
@@ -166,10 +175,14 @@ export class DistributedSupervisor implements NameResolver {
     this.node.onNodeUp((peer) => {
       this.seenUp.add(peer);
       this.seenDown.delete(peer);
+      this.hold.peerUp(peer);
       this.membershipChanged();
       for (const key of [...this.waiters.keys()]) this.wake(key); // whereis needs the owner connected
     });
     this.node.onNodeDown((peer) => {
+      // Before acting on it: after our own pause, the peers' closes are read before any timer runs.
+      this.beat();
+      this.hold.peerDown(peer, Date.now());
       this.seenDown.add(peer);
       this.membershipChanged();
     });
@@ -181,6 +194,7 @@ export class DistributedSupervisor implements NameResolver {
     this.graceTimer = setTimeout(() => this.membershipChanged(), this.graceMs() + 10);
     this.graceTimer.unref();
     // Checked apart from the (heavier) reconcile, so the stop follows quorum loss within ~100 ms.
+    this.hold.beat(Date.now());
     this.quorumTimer = setInterval(() => this.checkQuorum(), QUORUM_CHECK_MS);
     this.quorumTimer.unref();
     this.reconcileAll();
@@ -338,12 +352,13 @@ export class DistributedSupervisor implements NameResolver {
   }
 
   /**
-   * Whether an owner that is not connected may be replaced: yes once we have seen it go down, or
+   * Whether an owner that is not connected may be replaced: yes once we have seen it go down
+   * (unless it went down only in our eyes, because we were paused ourselves: `ResumeHold`), or
    * when we have never seen it at all and `unknownOwnerGraceMs` has passed since we started (it may
    * simply not have connected to us yet).
    */
   private isGone(owner: string): boolean {
-    if (this.seenDown.has(owner)) return true;
+    if (this.seenDown.has(owner)) return !this.hold.held(owner, Date.now());
     if (this.seenUp.has(owner)) return true;
     return Date.now() - this.startedAt > this.graceMs();
   }
@@ -370,9 +385,25 @@ export class DistributedSupervisor implements NameResolver {
     for (const key of keys) this.schedule(key);
   }
 
+  /** The supervisor's own beat: a gap in it was a pause of this node (see `ResumeHold`). */
+  private beat(): void {
+    const now = Date.now();
+    if (!this.hold.beat(now)) return;
+    const until = this.hold.until() ?? now;
+    this.node.log.warn(
+      { holdMs: until - now },
+      'placement: this node was paused; peers that went down meanwhile are not claimed from yet',
+    );
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    // The hold has ended: whoever is still down is gone.
+    this.holdTimer = setTimeout(() => this.membershipChanged(), until - now + 10);
+    this.holdTimer.unref();
+  }
+
   /** Stops the local children once the store has been unwritable for `quorumLossStopMs`. */
   private checkQuorum(): void {
     if (this.stopped) return;
+    this.beat();
     if (this.store.writable()) {
       this.unwritableSince = undefined;
       if (this.deferred.size > 0) {
@@ -641,6 +672,7 @@ export class DistributedSupervisor implements NameResolver {
     if (this.timer) clearInterval(this.timer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     if (this.quorumTimer) clearInterval(this.quorumTimer);
     await Promise.all([...this.busy.values()]);
   }

@@ -2,7 +2,8 @@
  * A node paused (a long GC, a VM migration, SIGSTOP) and resumed in AP mode: while it stands still
  * the others take its children over; once it runs again it finds its own copies outdated, the
  * others hand the children back, and every child must end up running exactly once through the
- * events alone. The supervisors here sweep only once a minute and the test waits half of that, so
+ * events alone — without the resumed node taking the others' children on the news of their
+ * closed connections. The supervisors here sweep only once a minute and the test waits half of that, so
  * a child the event path leaves unhosted fails the test instead of being rescued by the sweep.
  *
  * The paused member runs in a worker thread (`pausable-member.ts`) whose event loop is blocked,
@@ -119,6 +120,10 @@ test('after a paused node resumes, every child runs exactly once through the eve
   const onC = ((await c.call('local'))['keys'] as string[]).length;
   assert.ok(onC >= 5, `seed ${seed}: the paused node hosts ${onC} children`);
 
+  // What runs on the nodes that do not pause, and as which process.
+  const before = new Map<string, number>();
+  for (const m of [a, b]) for (const k of m.sup.localKeys()) before.set(k, m.sup.whereis(k)!.id);
+
   await c.call('pause', { ms: pauseMs });
   // The others took its children over while it stood still.
   await waitFor(
@@ -131,4 +136,7 @@ test('after a paused node resumes, every child runs exactly once through the eve
   ).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}; ${last}`);
   });
+  // The resumed node saw every peer close its connection, but claimed none of their children on
+  // that news: what ran elsewhere before the pause still runs there, as the same process.
+  for (const [k, id] of before) assert.equal(a.sup.whereis(k)?.id, id, `seed ${seed}: ${k} was moved`);
 });
