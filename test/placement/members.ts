@@ -1,6 +1,11 @@
 /** In-process placement members for the placement tests: a node and its distributed supervisor. */
 import type { Behaviour, CallResult } from '../../src/actor/index.ts';
 import type { ClusterNode } from '../../src/cluster/node.ts';
+import { startNode } from '../../src/cluster/node.ts';
+import { startDistributedSupervisor } from '../../src/placement/index.ts';
+import { startCrdtStore } from '../../src/store/crdt-store.ts';
+import type { CrdtStore } from '../../src/store/crdt-store.ts';
+import { COOKIE } from '../cluster/helpers.ts';
 import type { DistributedSupervisor, PlacedInit, PlacementCall } from '../../src/placement/index.ts';
 import { isPlacementCall } from '../../src/placement/index.ts';
 
@@ -40,3 +45,24 @@ export const counter: Behaviour<
     return { reply: n, state: n };
   },
 };
+
+/**
+ * An AP member: a node seeded with `seeds`, its own CRDT replica and a supervisor of `counter`s
+ * that retries and sweeps only every `sweepMs` (so a test sees what the events alone do).
+ */
+export async function apMember(
+  name: string,
+  seeds: readonly Member[],
+  sweepMs: number,
+): Promise<Member & { store: CrdtStore }> {
+  const node = await startNode({ name, cookie: COOKIE, seeds: seeds.map((m) => m.node.address) });
+  const store = await startCrdtStore({ node });
+  const sup = await startDistributedSupervisor({
+    node,
+    store,
+    kinds: { counter },
+    reconcileIntervalMs: sweepMs,
+    fullSweepIntervalMs: sweepMs,
+  });
+  return { node, sup, store };
+}

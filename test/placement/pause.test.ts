@@ -13,13 +13,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { startNode } from '../../src/cluster/node.ts';
-import { startDistributedSupervisor } from '../../src/placement/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import type { CrdtStore } from '../../src/store/crdt-store.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
-import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import { counter, shutdown } from './members.ts';
+import { waitFor } from '../cluster/helpers.ts';
+import { apMember, shutdown } from './members.ts';
 import type { Member } from './members.ts';
 
 const SWEEP_MS = 60_000;
@@ -29,19 +25,6 @@ interface Paused {
   readonly name: string;
   call(op: string, extra?: Record<string, unknown>): Promise<Record<string, unknown>>;
   readonly worker: Worker;
-}
-
-async function apMember(name: string, seeds: Member[]): Promise<Member & { store: CrdtStore }> {
-  const node = await startNode({ name, cookie: COOKIE, seeds: seeds.map((m) => m.node.address) });
-  const store = await startCrdtStore({ node });
-  const sup = await startDistributedSupervisor({
-    node,
-    store,
-    kinds: { counter },
-    reconcileIntervalMs: SWEEP_MS,
-    fullSweepIntervalMs: SWEEP_MS,
-  });
-  return { node, sup, store };
 }
 
 async function pausable(name: string, seeds: Member[]): Promise<Paused> {
@@ -82,8 +65,8 @@ test('after a paused node resumes, every child runs exactly once through the eve
   const n = 60 + Math.floor(random() * 90);
   const pauseMs = 2500 + Math.floor(random() * 2000);
   t.diagnostic(`seed ${seed}: ${n} children, pause ${pauseMs} ms`);
-  const a = await apMember('pa', []);
-  const b = await apMember('pb', [a]);
+  const a = await apMember('pa', [], SWEEP_MS);
+  const b = await apMember('pb', [a], SWEEP_MS);
   const threads: Paused[] = [];
   t.after(async () => {
     // Ending the thread closes its sockets, as the end of a process would.
