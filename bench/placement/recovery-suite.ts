@@ -6,7 +6,7 @@
  * over the runs). The issue's bar is checked and printed: p99 ≤ 1 s in both modes, and no child
  * left not running exactly once at the end of any observation.
  *
- * Bounded: each observation ends 1 s after the last start or stop, or after 30 s. `--quick`: two
+ * Bounded: each observation ends 2 s after the last start or stop, or after 30 s. `--quick`: two
  * cycles per mode (the 15-s pause once); full run: five cycles per mode.
  */
 import { median } from '../lib/stats.ts';

@@ -34,7 +34,11 @@ export interface FaultRun extends Recovery {
   readonly fault: Fault;
 }
 
-const QUIET_MS = 1000;
+/**
+ * Quiet this long (every child once, no start or stop anywhere) ends an observation. 2 s: a CP
+ * node restarting may catch its Raft log up for over a second before it takes its share back.
+ */
+const QUIET_MS = 2000;
 const OBSERVE_MS = 30_000;
 const VICTIM = 'p3';
 
