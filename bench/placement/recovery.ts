@@ -32,6 +32,8 @@ export type Fault = (typeof FAULTS)[number];
 
 export interface FaultRun extends Recovery {
   readonly fault: Fault;
+  /** Children the supervisors' full sweep found work for during the observation (live nodes). */
+  readonly sweepRepairs: number;
 }
 
 /**
@@ -72,8 +74,10 @@ export async function recoveryCampaign(
           .filter((p) => !p.paused)
           .map((p) => p.short),
       );
+      const repairsBefore = await sweepRepairs(c);
       const window = await act();
       await quiet(c, keys);
+      const repaired = (await sweepRepairs(c)) - repairsBefore;
       await sleep(50); // the last events on their way
       const r = recoveryOf({
         keys,
@@ -83,10 +87,11 @@ export async function recoveryCampaign(
         marks: c.marks.slice(marksFrom),
         window: { ...window, until: nowMs() },
       });
-      runs.push({ fault, ...r });
+      runs.push({ fault, ...r, sweepRepairs: Math.max(0, repaired) });
       log(
         `  ${fault}: ${Number.isNaN(r.recoveredMs) ? 'NOT recovered' : `${r.recoveredMs.toFixed(0)} ms`}, ` +
-          `unhosted ${r.unhostedChildSec.toFixed(1)} child-s, duplicated ${r.duplicatedChildSec.toFixed(1)} child-s`,
+          `unhosted ${r.unhostedChildSec.toFixed(1)} child-s, duplicated ${r.duplicatedChildSec.toFixed(1)} child-s, ` +
+          `${repaired} swept`,
       );
     };
     const restart = (fault: Fault): Promise<void> =>
@@ -165,4 +170,18 @@ async function quiet(c: BenchCluster, keys: readonly string[]): Promise<boolean>
     await sleep(20);
   }
   return false;
+}
+
+/**
+ * The sweep repairs counted by the live supervisors (a node that went down takes its count along;
+ * a restarted one starts at 0, so the difference may undercount, never overcount, across them).
+ */
+async function sweepRepairs(c: BenchCluster): Promise<number> {
+  const answers = await Promise.all(
+    c
+      .live()
+      .filter((p) => !p.paused)
+      .map((p) => p.call('peers')),
+  );
+  return answers.reduce((n, a) => n + ((a['sweepRepairs'] as number | undefined) ?? 0), 0);
 }

@@ -6,7 +6,7 @@
  * - `open { mode, voters, dataDir? }` → `{ name }`: opens the store (`raft` with these founding
  *   voters, durable in `dataDir` if given so that a restart recovers, or `crdt`) and starts the
  *   supervisor;
- * - `peers` → `{ peers, writable, role }`;
+ * - `peers` → `{ peers, writable, role, sweepRepairs }` (what the supervisor's full sweep repaired);
  * - `start { keys, concurrency }` → `{ t0, t1, failed }`: `startChild` for each key, at most
  *   `concurrency` at a time;
  * - `local` → `{ keys }`: the keys running here;
@@ -83,7 +83,12 @@ async function handle(r: Request): Promise<Record<string, unknown>> {
       return { name: node.name };
     }
     case 'peers':
-      return { peers: node.nodes().length, writable: store?.writable() ?? false, role: store?.role() ?? '' };
+      return {
+        peers: node.nodes().length,
+        writable: store?.writable() ?? false,
+        role: store?.role() ?? '',
+        sweepRepairs: sup?.stats().sweepRepairs ?? 0,
+      };
     case 'start': {
       const keys = r['keys'] as string[];
       const s = sup!;

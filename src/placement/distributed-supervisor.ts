@@ -544,13 +544,6 @@ export class DistributedSupervisor implements NameResolver {
       return true;
     }
     if (running) {
-      if (desired === self && !this.leaving && !this.fenceHost && this.store.writable()) {
-        // AP: our copy runs where the child belongs (the other side of a healed partition, or the
-        // node that took it while we were paused, claimed it meanwhile): keep it, take the record
-        // back; the other copy merges into ours and stops. No moment without a running copy.
-        await this.adopt(rec, version, running);
-        return true;
-      }
       // Someone else owns it now (a healed partition, or we lost a race): hand over and stop.
       await this.mergeAway(rec, running);
       // No event follows: a record that names no owner (released while we ran an outdated copy)
@@ -615,26 +608,6 @@ export class DistributedSupervisor implements NameResolver {
       { ...rest, owner: '', ...(state !== undefined ? { handoff: state } : {}) },
       { expectVersion: version },
     );
-  }
-
-  /** Takes the record over for the copy running here (AP), merging in a state handed off meanwhile. */
-  private async adopt(rec: PlacementRecord, version: number, running: Local): Promise<void> {
-    if (rec.handoff !== undefined) {
-      try {
-        await this.node.system.call(running.pid, { $placement: 'merge', state: rec.handoff }, 2000);
-      } catch (err) {
-        this.node.log.warn({ err: String(err), key: rec.key }, 'merging a handed-off state failed');
-      }
-    }
-    const { pid: _pid, handoff: _h, ...rest } = rec;
-    const epoch = rec.epoch + 1;
-    await this.table.put(
-      rec.key,
-      { ...rest, owner: this.node.name, epoch, pid: running.pid },
-      { expectVersion: version },
-    );
-    // Still ours (no stop or exit meanwhile): the copy now runs at the record's epoch.
-    if (this.local.get(rec.key)?.pid === running.pid) this.local.set(rec.key, { pid: running.pid, epoch });
   }
 
   private async mergeAway(rec: PlacementRecord, running: Local): Promise<void> {
