@@ -10,7 +10,7 @@
  * claimed its children already.
  *
  * ```ts
- * const hold = new ResumeHold({ stallMs: 500, holdMs: 2000 });
+ * const hold = new ResumeHold({ stallMs: 1000, holdMs: 2000 });
  * hold.beat(now);                 // every 100 ms, and before acting on a membership event
  * hold.peerDown(peer, now);       // on node down
  * if (hold.held(peer, now)) …     // don't claim its children yet; look again at hold.until()
@@ -19,7 +19,11 @@
  * Pure: time is an input; no timers.
  */
 export interface ResumeHoldOptions {
-  /** A gap between beats longer than this is our own pause, ms. Default 500: 5 missed beats. */
+  /**
+   * A gap between beats longer than this is our own pause, ms. Default 1 000: peers declare a
+   * silent node down after 1.1–1.3 s, so a shorter stall of ours (a busy, starved event loop)
+   * cannot have made them close on us, and does not hold back a failover.
+   */
   readonly stallMs?: number;
   /**
    * How long after a pause a peer's going down is not believed, ms. Default 2 000: the dialler
@@ -37,7 +41,7 @@ export class ResumeHold {
   private readonly downAt = new Map<string, number>();
 
   constructor(options: ResumeHoldOptions = {}) {
-    this.stallMs = options.stallMs ?? 500;
+    this.stallMs = options.stallMs ?? 1000;
     this.holdMs = options.holdMs ?? 2000;
   }
 
