@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   cache: async () => (await import('./cache/index.ts')).default,
   dispatch: async () => (await import('./dispatch/index.ts')).default,
   placement: async () => (await import('./placement/index.ts')).default,
+  'placement-recovery': async () => (await import('./placement/recovery-suite.ts')).default,
 };
 
 const { values, positionals } = parseArgs({

@@ -5,6 +5,9 @@
  * process on the machine).
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/testing/free-port.ts';
 import { forkWorker } from '../lib/ipc-worker.ts';
@@ -24,8 +27,11 @@ export interface ChildEvent {
 export interface Proc {
   readonly short: string;
   full: string;
-  readonly child: ChildProcess;
+  child: ChildProcess;
   alive: boolean;
+  /** Stopped with SIGSTOP (its children are frozen: they count as not running). */
+  paused: boolean;
+  readonly port: number;
   call(op: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
@@ -40,13 +46,29 @@ export class BenchCluster {
   /** Keys running on each node (short name), from the events. */
   readonly running = new Map<string, Set<string>>();
   readonly events: ChildEvent[] = [];
+  /** Process-level faults (kill, pause, resume, exit, restart) with their times, in order. */
+  readonly marks: {
+    readonly node: string;
+    readonly kind: 'down' | 'freeze' | 'thaw' | 'up';
+    readonly t: number;
+  }[] = [];
+  private mode: StoreMode = 'crdt';
+  private voters: string[] = [];
+  private seeds = '';
+  private durable = false;
+  /** Raft logs live here, so that a restarted node recovers its log (removed by `close`). */
+  private readonly dataDir = mkdtempSync(join(tmpdir(), 'bench-placement-'));
 
   private constructor() {}
 
-  static async start(mode: StoreMode, names = ['p1', 'p2', 'p3']): Promise<BenchCluster> {
+  /** `durable`: Raft logs on disk, so that a node can be restarted (default: in memory). */
+  static async start(mode: StoreMode, names = ['p1', 'p2', 'p3'], durable = false): Promise<BenchCluster> {
     const c = new BenchCluster();
+    c.mode = mode;
+    c.durable = durable;
     const ports = await Promise.all(names.map(() => freePort()));
     const seeds = ports.map((p) => `127.0.0.1:${p}`).join(',');
+    c.seeds = seeds;
     try {
       await Promise.all(names.map((n, i) => c.spawn(n, ports[i]!, seeds)));
       await c.until(
@@ -58,11 +80,8 @@ export class BenchCluster {
         'full mesh',
       );
       const voters = names.map((n, i) => `${n}@127.0.0.1:${ports[i]!}`);
-      await Promise.all(
-        c.procs.map(async (p) => {
-          p.full = (await p.call('open', { mode, voters }))['name'] as string;
-        }),
-      );
+      c.voters = voters;
+      await Promise.all(c.procs.map((p) => c.open(p)));
       await c.until(
         async () =>
           (await Promise.all(c.procs.map((p) => p.call('peers')))).every((a) => a['writable'] === true),
@@ -86,10 +105,10 @@ export class BenchCluster {
     return this.procs.filter((p) => p.alive);
   }
 
-  /** How many live nodes run `key`. */
+  /** How many live nodes run `key` (a paused node's children stand still: not counted). */
   copies(key: string): number {
     let n = 0;
-    for (const p of this.live()) if (this.running.get(p.short)?.has(key)) n++;
+    for (const p of this.live()) if (!p.paused && this.running.get(p.short)?.has(key)) n++;
     return n;
   }
 
@@ -98,8 +117,70 @@ export class BenchCluster {
     const p = this.proc(short);
     const t = nowMs();
     p.alive = false;
+    if (p.paused) process.kill(p.child.pid!, 'SIGCONT');
     process.kill(p.child.pid!, 'SIGKILL');
+    this.running.get(short)?.clear(); // its children died with it
+    this.marks.push({ node: short, kind: 'down', t });
     return t;
+  }
+
+  /** SIGSTOP; returns the time just before the signal. */
+  pause(short: string): number {
+    const p = this.proc(short);
+    const t = nowMs();
+    p.paused = true;
+    process.kill(p.child.pid!, 'SIGSTOP');
+    this.marks.push({ node: short, kind: 'freeze', t });
+    return t;
+  }
+
+  /** SIGCONT; returns the time just before the signal. */
+  resume(short: string): number {
+    const p = this.proc(short);
+    const t = nowMs();
+    p.paused = false;
+    process.kill(p.child.pid!, 'SIGCONT');
+    this.marks.push({ node: short, kind: 'thaw', t });
+    return t;
+  }
+
+  /**
+   * Stops a node from within: `leave` (graceful, children handed off) or `halt` (no hand-off, no
+   * goodbye). Resolves with the time the stop began, once the process has exited.
+   */
+  async stopNode(short: string, how: 'leave' | 'halt'): Promise<number> {
+    const p = this.proc(short);
+    const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+    const answer = await p.call(how);
+    await exited;
+    p.alive = false;
+    this.running.get(short)?.clear();
+    // Its children stopped with its node (its peers can see it down from then on).
+    this.marks.push({ node: short, kind: 'down', t: answer['down'] as number });
+    return answer['t'] as number;
+  }
+
+  /**
+   * Starts a stopped node again on its port (CRDT: an empty replica that refills from its peers;
+   * Raft: the log recovered from its data directory). Resolves with the time the process was
+   * started and the time it had rejoined the mesh (its supervisor starts right after).
+   */
+  async restart(short: string): Promise<{ spawned: number; joined: number }> {
+    const old = this.proc(short);
+    if (old.alive) throw new Error(`${short} is still running`);
+    const spawned = nowMs();
+    this.procs.splice(this.procs.indexOf(old), 1);
+    await this.spawn(short, old.port, this.seeds);
+    const p = this.proc(short);
+    await this.until(
+      async () => (await p.call('peers'))['peers'] === this.procs.length - 1,
+      30_000,
+      `${short} rejoined`,
+    );
+    const joined = nowMs();
+    this.marks.push({ node: short, kind: 'up', t: joined });
+    await this.open(p);
+    return { spawned, joined };
   }
 
   async until(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -122,9 +203,18 @@ export class BenchCluster {
 
   close(): void {
     for (const p of this.procs) {
-      if (p.alive) process.kill(p.child.pid!, 'SIGKILL');
+      if (p.alive) {
+        if (p.paused) process.kill(p.child.pid!, 'SIGCONT');
+        process.kill(p.child.pid!, 'SIGKILL');
+      }
       p.alive = false;
     }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private async open(p: Proc): Promise<void> {
+    const dataDir = this.durable ? { dataDir: join(this.dataDir, p.short) } : {};
+    p.full = (await p.call('open', { mode: this.mode, voters: this.voters, ...dataDir }))['name'] as string;
   }
 
   private async spawn(short: string, port: number, seeds: string): Promise<void> {
@@ -139,7 +229,15 @@ export class BenchCluster {
       }
     };
     const worker = forkWorker(SCRIPT, [short, String(port), seeds], short, onEvent, () => proc.alive);
-    const proc: Proc = { short, full: short, alive: true, child: worker.child, call: worker.call };
+    const proc: Proc = {
+      short,
+      full: short,
+      alive: true,
+      paused: false,
+      port,
+      child: worker.child,
+      call: worker.call,
+    };
     this.procs.push(proc);
     await worker.ready;
   }

@@ -3,9 +3,10 @@
  * and a distributed supervisor on it, driven by the bench over IPC.
  *
  * Arguments: `name port seeds` (seeds `host:port,…`). Requests (`{ id, op, … }` → `{ id, … }`):
- * - `open { mode, voters }` → `{ name }`: opens the store (`raft` with these founding voters, or
- *   `crdt`) and starts the supervisor;
- * - `peers` → `{ peers, writable, role }`;
+ * - `open { mode, voters, dataDir? }` → `{ name }`: opens the store (`raft` with these founding
+ *   voters, durable in `dataDir` if given so that a restart recovers, or `crdt`) and starts the
+ *   supervisor;
+ * - `peers` → `{ peers, writable, role, sweepRepairs }` (what the supervisor's full sweep repaired);
  * - `start { keys, concurrency }` → `{ t0, t1, failed }`: `startChild` for each key, at most
  *   `concurrency` at a time;
  * - `local` → `{ keys }`: the keys running here;
@@ -13,7 +14,10 @@
  *   does not host (timed one by one), and a `call` through the placement name to a sample of them;
  * - `watch { keys, victim, timeoutMs }` → `{ t: (number | null)[] }`: once `victim` is no longer
  *   connected, polls `whereis` every 2 ms and reports, per key, when it first resolves again;
- * - `partition { a, b }`, `heal`: fault injection on this node's transport.
+ * - `partition { a, b }`, `heal`: fault injection on this node's transport;
+ * - `leave` (graceful: children handed off, goodbye to the peers) and `halt` (supervisor and store
+ *   stopped, connections closed without a goodbye, as a node stopping itself does) → `{ t, down }`
+ *   (began, node stopping): answered, then the process exits once its last events are sent.
  *
  * Events: `{ ev: [[key, running, t], …] }`, batched every 5 ms, when a child starts (1) or stops (0)
  * here. `t` is `process.hrtime` in ms (CLOCK_MONOTONIC, shared by every process on one Linux
@@ -68,14 +72,23 @@ async function handle(r: Request): Promise<Record<string, unknown>> {
     case 'open': {
       store =
         r['mode'] === 'raft'
-          ? await startRaftStore({ node, voters: r['voters'] as string[] })
+          ? await startRaftStore({
+              node,
+              voters: r['voters'] as string[],
+              ...(typeof r['dataDir'] === 'string' ? { dataDir: r['dataDir'] } : {}),
+            })
           : await startCrdtStore({ node });
       sup = await startDistributedSupervisor({ node, store, kinds: { child } });
       sup.onLocalChange((key, running) => events.push([key, running ? 1 : 0, nowMs()]));
       return { name: node.name };
     }
     case 'peers':
-      return { peers: node.nodes().length, writable: store?.writable() ?? false, role: store?.role() ?? '' };
+      return {
+        peers: node.nodes().length,
+        writable: store?.writable() ?? false,
+        role: store?.role() ?? '',
+        sweepRepairs: sup?.stats().sweepRepairs ?? 0,
+      };
     case 'start': {
       const keys = r['keys'] as string[];
       const s = sup!;
@@ -140,6 +153,16 @@ async function handle(r: Request): Promise<Record<string, unknown>> {
     case 'heal':
       node.faults.heal();
       return {};
+    case 'leave':
+    case 'halt': {
+      const t = nowMs();
+      await sup!.stop({ handOff: r.op === 'leave' });
+      await store!.close();
+      const down = nowMs();
+      await (r.op === 'leave' ? node.leave('bench') : node.stop());
+      setImmediate(() => process.send?.({ ev: events }, () => process.exit(0)));
+      return { t, down };
+    }
     default:
       throw new Error(`unknown op ${r.op}`);
   }

@@ -141,6 +141,7 @@ export async function runDispatchNode(
     heroes: () => dispatch.directory.size,
     batches: () => dispatch.batcher?.stats.batches ?? 0,
     hosted: () => dispatch.placement.localKeys().length,
+    sweepRepairs: () => dispatch.placement.stats().sweepRepairs,
     peersUp: () => node.nodes().length,
     writable: () => store.writable(),
   });

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of a dispatch node: default process metrics (event-loop lag, GC, heap) plus
- * heroes, hosted heroes, node status, city restarts, store write latency, the transactions hero
- * writes were grouped into, and hero steps that needed no write.
+ * heroes, hosted heroes, placement sweep repairs, node status, city restarts, store write latency,
+ * the transactions hero writes were grouped into, and hero steps that needed no write.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -17,6 +17,8 @@ export function createNodeMetrics(sample: {
   /** Store transactions the hero writes were grouped into so far (raft mode; 0 otherwise). */
   batches: () => number;
   hosted: () => number;
+  /** Keys the placement layer's full sweep found work for (what its events missed; stays 0). */
+  sweepRepairs: () => number;
   peersUp: () => number;
   writable: () => boolean;
 }): NodeMetrics {
@@ -45,6 +47,15 @@ export function createNodeMetrics(sample: {
     registers: [registry],
     collect() {
       this.set(sample.hosted());
+    },
+  });
+  new Counter({
+    name: 'placement_sweep_repairs_total',
+    help: 'Children the placement full sweep found work for: what the event-driven reconcile missed (should stay 0)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sample.sweepRepairs());
     },
   });
   new Gauge({

@@ -20,6 +20,11 @@
  *
  * Placed actors receive `PlacedInit` in `init`; they should answer the `$placement` calls.
  *
+ * A node that was paused itself (SIGSTOP, a long GC) finds on resuming that every peer closed its
+ * connection; it does not claim their children on that news for a short hold (`resume-hold.ts`),
+ * by which time the peers are connected again. Its own outdated copies stop when the newer records
+ * arrive, and a record released meanwhile is claimed at once (a merge away is followed by a rerun).
+ *
  * Work is incremental: a key is reconciled when something that can change its placement happens —
  * its record changed (the store's change feed), its local child exited, or the membership changed
  * (then only the keys a membership change can move: those owned by this node, by no node, or by a
@@ -46,6 +51,7 @@ import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
 import type { Local } from './indexes.ts';
 import { KeysByOwner, LocalChildren } from './indexes.ts';
 import { rendezvous } from './rendezvous.ts';
+import { ResumeHold } from './resume-hold.ts';
 import type { PlacedChildSpec, PlacedInit, PlacementRecord, PlacementStrategy } from './types.ts';
 
 export interface DistributedSupervisorOptions {
@@ -90,8 +96,13 @@ export class DistributedSupervisor implements NameResolver {
   private readonly owners = new KeysByOwner();
   private readonly local = new LocalChildren();
   private readonly busy = new Map<string, Promise<void>>();
-  /** Keys asked for while their reconcile ran: they run once more when it ends. */
-  private readonly rerun = new Set<string>();
+  /**
+   * Keys asked for while their reconcile ran: they run once more when it ends. The value: only the
+   * sweep asked (what the rerun does then counts as a sweep repair).
+   */
+  private readonly rerun = new Map<string, boolean>();
+  /** Keys whose rerun waits for the next turn of the event loop; the value as in `rerun`. */
+  private readonly queued = new Map<string, boolean>();
   /** Keys whose reconcile failed: run again on the next tick. */
   private readonly retry = new Set<string>();
   /** Keys that need a writable store (claim, start): run again once it is writable. */
@@ -110,8 +121,13 @@ export class DistributedSupervisor implements NameResolver {
   private startedAt = 0;
   private readonly seenUp = new Set<string>();
   private readonly seenDown = new Set<string>();
+  /** Peers this node saw go down only because it was paused itself: not claimed from yet. */
+  private readonly hold = new ResumeHold();
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners: ((key: string, running: boolean) => void)[] = [];
   private readonly fenceHost: FenceHost | undefined;
+  /** Keys the full sweep found something to do for: what the events missed. */
+  private sweepRepairs = 0;
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -159,21 +175,26 @@ export class DistributedSupervisor implements NameResolver {
     this.node.onNodeUp((peer) => {
       this.seenUp.add(peer);
       this.seenDown.delete(peer);
+      this.hold.peerUp(peer);
       this.membershipChanged();
       for (const key of [...this.waiters.keys()]) this.wake(key); // whereis needs the owner connected
     });
     this.node.onNodeDown((peer) => {
+      // Before acting on it: after our own pause, the peers' closes are read before any timer runs.
+      this.beat();
+      this.hold.peerDown(peer, Date.now());
       this.seenDown.add(peer);
       this.membershipChanged();
     });
     this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs ?? 1000);
     this.timer.unref();
-    this.sweepTimer = setInterval(() => this.reconcileAll(), this.options.fullSweepIntervalMs ?? 15_000);
+    this.sweepTimer = setInterval(() => this.sweep(), this.options.fullSweepIntervalMs ?? 15_000);
     this.sweepTimer.unref();
     // Owners never seen become replaceable once the grace has passed: no event says so.
     this.graceTimer = setTimeout(() => this.membershipChanged(), this.graceMs() + 10);
     this.graceTimer.unref();
     // Checked apart from the (heavier) reconcile, so the stop follows quorum loss within ~100 ms.
+    this.hold.beat(Date.now());
     this.quorumTimer = setInterval(() => this.checkQuorum(), QUORUM_CHECK_MS);
     this.quorumTimer.unref();
     this.reconcileAll();
@@ -266,6 +287,14 @@ export class DistributedSupervisor implements NameResolver {
     return this.fenceHost;
   }
 
+  /**
+   * Counters for the node's metrics. `sweepRepairs`: keys the periodic full sweep found work for
+   * (a start, a stop, a claim, a write) — work the event-driven path missed; 0 in a healthy run.
+   */
+  stats(): { readonly sweepRepairs: number } {
+    return { sweepRepairs: this.sweepRepairs };
+  }
+
   onLocalChange(listener: (key: string, running: boolean) => void): void {
     this.listeners.push(listener);
   }
@@ -323,12 +352,13 @@ export class DistributedSupervisor implements NameResolver {
   }
 
   /**
-   * Whether an owner that is not connected may be replaced: yes once we have seen it go down, or
+   * Whether an owner that is not connected may be replaced: yes once we have seen it go down
+   * (unless it went down only in our eyes, because we were paused ourselves: `ResumeHold`), or
    * when we have never seen it at all and `unknownOwnerGraceMs` has passed since we started (it may
    * simply not have connected to us yet).
    */
   private isGone(owner: string): boolean {
-    if (this.seenDown.has(owner)) return true;
+    if (this.seenDown.has(owner)) return !this.hold.held(owner, Date.now());
     if (this.seenUp.has(owner)) return true;
     return Date.now() - this.startedAt > this.graceMs();
   }
@@ -355,9 +385,25 @@ export class DistributedSupervisor implements NameResolver {
     for (const key of keys) this.schedule(key);
   }
 
+  /** The supervisor's own beat: a gap in it was a pause of this node (see `ResumeHold`). */
+  private beat(): void {
+    const now = Date.now();
+    if (!this.hold.beat(now)) return;
+    const until = this.hold.until() ?? now;
+    this.node.log.warn(
+      { holdMs: until - now },
+      'placement: this node was paused; peers that went down meanwhile are not claimed from yet',
+    );
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    // The hold has ended: whoever is still down is gone.
+    this.holdTimer = setTimeout(() => this.membershipChanged(), until - now + 10);
+    this.holdTimer.unref();
+  }
+
   /** Stops the local children once the store has been unwritable for `quorumLossStopMs`. */
   private checkQuorum(): void {
     if (this.stopped) return;
+    this.beat();
     if (this.store.writable()) {
       this.unwritableSince = undefined;
       if (this.deferred.size > 0) {
@@ -385,12 +431,16 @@ export class DistributedSupervisor implements NameResolver {
     }
   }
 
-  /** The safety net: every key, whatever the events said. */
-  private reconcileAll(): void {
+  /** Every key, whatever the events said: at start, and as the periodic safety net (`sweep`). */
+  private reconcileAll(sweep = false): void {
     if (this.stopped) return;
     const keys = new Set(this.records.keys());
     for (const key of this.local.keys()) keys.add(key);
-    for (const key of keys) this.schedule(key);
+    for (const key of keys) this.schedule(key, sweep);
+  }
+
+  private sweep(): void {
+    this.reconcileAll(true);
   }
 
   /**
@@ -411,14 +461,31 @@ export class DistributedSupervisor implements NameResolver {
     for (const key of keys) this.schedule(key);
   }
 
-  /** Reconciles one key at a time: a request for a busy key runs once more when the current run ends. */
-  private schedule(key: string): void {
+  /**
+   * Reconciles one key at a time: a request for a busy key runs once more when the current run
+   * ends. `sweep`: asked for by the periodic sweep, so work it finds is counted as a repair —
+   * unless an event already has the key in hand (running, about to run again, or waiting for the
+   * retry tick or a writable store).
+   */
+  private schedule(key: string, sweep = false): void {
     if (this.stopped) return;
-    if (this.busy.has(key)) {
-      this.rerun.add(key);
+    const queued = this.queued.get(key);
+    if (queued !== undefined) {
+      // Runs on the next turn anyway, on the records as they are then.
+      this.queued.set(key, queued && sweep);
       return;
     }
+    if (this.busy.has(key)) {
+      this.rerun.set(key, (this.rerun.get(key) ?? true) && sweep);
+      return;
+    }
+    const counted = sweep && !this.retry.has(key) && !this.deferred.has(key);
     const run = this.reconcile(key)
+      .then((acted) => {
+        if (!counted || !acted) return;
+        this.sweepRepairs++;
+        this.node.log.warn({ key }, 'placement: the full sweep repaired a key the events missed');
+      })
       .catch((err: unknown) => {
         if (!(err instanceof StoreError)) this.node.log.error({ err, key }, 'placement reconcile failed');
         // The event that asked for this run is spent: the next tick tries again.
@@ -426,20 +493,34 @@ export class DistributedSupervisor implements NameResolver {
       })
       .finally(() => {
         this.busy.delete(key);
+        const again = this.rerun.get(key);
+        if (again === undefined) return;
+        this.rerun.delete(key);
         // Yield to I/O before the rerun: two nodes reacting to each other's writes must not starve
         // the event loop (and with it the membership that settles their disagreement).
-        if (this.rerun.delete(key)) setImmediate(() => this.schedule(key));
+        this.queued.set(key, again);
+        setImmediate(() => {
+          const sweep = this.queued.get(key) ?? false;
+          this.queued.delete(key);
+          this.schedule(key, sweep);
+        });
       });
     this.busy.set(key, run);
   }
 
-  private async reconcile(key: string): Promise<void> {
+  /**
+   * Brings one key's local state in line with its record. Resolves true when it acted (started,
+   * stopped, claimed, released or rewrote the record), false when there was nothing to do here or
+   * the work waits for a writable store.
+   */
+  private async reconcile(key: string): Promise<boolean> {
     const self = this.node.name;
     const rec = this.records.get(key);
     const running = this.local.get(key);
     if (!rec) {
-      if (running) await this.stopLocal(key, running);
-      return;
+      if (!running) return false;
+      await this.stopLocal(key, running);
+      return true;
     }
     const version = this.versions.get(key) ?? 0;
     const live = this.liveNodes();
@@ -448,34 +529,37 @@ export class DistributedSupervisor implements NameResolver {
       if (running && running.epoch === rec.epoch) {
         if (rec.pid === undefined || !samePid(rec.pid, running.pid)) {
           await this.table.put(key, { ...rec, pid: running.pid }, { expectVersion: version });
-          return;
+          return true;
         }
-        if (desired !== undefined && desired !== self && live.includes(desired))
-          await this.handOff(rec, version, running);
-        return;
+        if (desired === undefined || desired === self || !live.includes(desired)) return false;
+        await this.handOff(rec, version, running);
+        return true;
       }
       if (running) await this.stopLocal(key, running);
       if (!this.store.writable()) {
         this.deferred.add(key);
-        return;
+        return running !== undefined;
       }
       await this.startLocal(rec, version);
-      return;
+      return true;
     }
     if (running) {
       // Someone else owns it now (a healed partition, or we lost a race): hand over and stop.
       await this.mergeAway(rec, running);
-      return;
+      // No event follows: a record that names no owner (released while we ran an outdated copy)
+      // may be ours to claim; decide on the current copy of it.
+      this.rerun.set(key, false);
+      return true;
     }
     const ownerGone = rec.owner === '' || (!live.includes(rec.owner) && this.isGone(rec.owner));
-    if (desired === self && ownerGone && !this.leaving) {
-      if (!this.store.writable()) {
-        this.deferred.add(key);
-        return;
-      }
-      const { pid: _pid, ...rest } = rec;
-      await this.table.put(key, { ...rest, owner: self, epoch: rec.epoch + 1 }, { expectVersion: version });
+    if (desired !== self || !ownerGone || this.leaving) return false;
+    if (!this.store.writable()) {
+      this.deferred.add(key);
+      return false;
     }
+    const { pid: _pid, ...rest } = rec;
+    await this.table.put(key, { ...rest, owner: self, epoch: rec.epoch + 1 }, { expectVersion: version });
+    return true;
   }
 
   private async startLocal(rec: PlacementRecord, version: number): Promise<void> {
@@ -588,6 +672,7 @@ export class DistributedSupervisor implements NameResolver {
     if (this.timer) clearInterval(this.timer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     if (this.quorumTimer) clearInterval(this.quorumTimer);
     await Promise.all([...this.busy.values()]);
   }
