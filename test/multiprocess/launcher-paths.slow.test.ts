@@ -82,8 +82,14 @@ test(
     }
     // Bad input is refused, and nothing is written.
     const count = (await heroesOn(c, 'asgard'))!.length;
+    // A well-formed name that is no city up is a conflict with the cluster's state; a malformed one
+    // is bad input.
     assert.equal(
       (await c.api('asgard', 'POST', `/api/heroes/${falcon.id}/assign`, { location: 'atlantis' })).status,
+      409,
+    );
+    assert.equal(
+      (await c.api('asgard', 'POST', `/api/heroes/${falcon.id}/assign`, { location: 'Not A City!' })).status,
       400,
     );
     assert.equal((await c.api('smallville', 'GET', '/api/heroes/not-a-uuid')).status, 400);
