@@ -163,6 +163,19 @@ export function heroBehaviour(
     return { ...state, hero: stored.value, version: stored.version };
   }
 
+  /** Whether `state` is still the stored record: `current`, `dead`, the newer state, or `unavailable`. */
+  async function confirmCurrent(state: State): Promise<'current' | 'dead' | 'unavailable' | State> {
+    let stored;
+    try {
+      stored = await env.heroes.read(state.id);
+    } catch {
+      return 'unavailable';
+    }
+    if (!stored || isTombstone(stored.value)) return 'dead';
+    if (stored.version === state.version) return 'current';
+    return { ...state, hero: stored.value, version: stored.version };
+  }
+
   async function assignCall(state: State, location: Location, key: string | undefined, ctx: ActorContext) {
     let current = state;
     for (let attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
@@ -172,7 +185,21 @@ export function heroBehaviour(
       if (isDead(hero)) return { error: dead(hero.name), state: await die(current, ctx) };
       const wanted = withRequest(carryOver(hero, assign(hero, location, env.now())), key);
       // Already there, idle and at full health, no key to record: nothing to write.
-      if (sameButTime(wanted, hero) && key === undefined) return { reply: hero, state: current };
+      if (sameButTime(wanted, hero) && key === undefined) {
+        // Nothing to write, if this actor's value is still the store's: a copy cut off from the
+        // majority may not yet know of its successor's newer write, so a read of the store (in raft
+        // mode a linearizable one) confirms it before the answer.
+        const fresh = await confirmCurrent(current);
+        if (fresh === 'current') return { reply: hero, state: current };
+        if (fresh === 'unavailable')
+          return {
+            error: new DispatchError('no_quorum', 'no quorum: the hero could not be read'),
+            state: current,
+          };
+        if (fresh === 'dead') return { error: dead(hero.name), state: buried(current, ctx) };
+        current = fresh;
+        continue;
+      }
       const before = current.version;
       const next = await commit(current, wanted, ctx);
       if (!next.hero) return { error: dead(hero.name), state: next };

@@ -38,6 +38,10 @@ export interface NemesisResult {
   readonly faultTimes: { at: number; node: string; fault: string }[];
   /** Where and when (s from the start) each acknowledged create was answered. */
   readonly acked: Map<string, { node: string; at: number }>;
+  /** The node each operation was sent to (to explain a history the checker refuses). */
+  readonly sentTo: Map<HeroOp, string>;
+  /** When the run started (performance.now), to print times relative to it. */
+  readonly started: number;
   /** Per hero id, what each node answered at the end. */
   readonly finals: Map<string, FinalAnswer[]>;
   /** Per node at the end: its heroes (id → node running it) and the actors it hosts. */
@@ -66,6 +70,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
   const faults: string[] = [];
   const faultTimes: NemesisResult['faultTimes'] = [];
   const acked: NemesisResult['acked'] = new Map();
+  const sentTo: NemesisResult['sentTo'] = new Map();
   const strike = (fault: string, node: string): void => {
     faults.push(`${fault} ${node}`);
     faultTimes.push({ at: (performance.now() - started) / 1000, node, fault });
@@ -127,7 +132,9 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
         output = refused ? { kind: 'failed', status: 0 } : undefined;
       }
       const ret = performance.now();
-      history.push({ clientId, input, call, return: output === undefined ? Infinity : ret, output });
+      const op: HeroOp = { clientId, input, call, return: output === undefined ? Infinity : ret, output };
+      history.push(op);
+      sentTo.set(op, target.name);
       if (input.op === 'create' && output?.kind === 'ok')
         acked.set(input.id, { node: target.name, at: (ret - started) / 1000 });
       if (output === undefined) clientId = 1_000_000 + nextClient++; // its request may still be in flight
@@ -232,14 +239,19 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
     }
     finals.set(id, answers);
   }
-  return { history, faults, faultTimes, acked, finals, views, statuses };
+  return { history, faults, faultTimes, acked, finals, views, statuses, sentTo, started };
 }
 
 function toOutput(status: number, body: unknown): HeroOutput | undefined {
   if (status === 200 || status === 201)
     return { kind: 'ok', location: (body as { location: string }).location };
   if (status === 204) return { kind: 'ok' };
-  if (status === 409) return { kind: 'dead' };
+  // 409 is a fact about the hero only as dead_hero; city_down (assigned to a city that is not up)
+  // is a refusal that wrote nothing.
+  if (status === 409) {
+    const code = (body as { error?: { code?: string } } | undefined)?.error?.code;
+    return code === 'dead_hero' ? { kind: 'dead' } : { kind: 'failed', status };
+  }
   if (status === 404) return { kind: 'absent' };
   if (status === 504) return undefined;
   return { kind: 'failed', status };

@@ -38,6 +38,17 @@ for (const store of ['raft', 'crdt'] as const) {
           const all = [...r.history, ...deaths(r.history, 10_000_000)];
           const result = checkOperations(heroModel, all, { timeoutMs: 300_000 });
           verdict = result.result;
+          if (result.result === 'illegal' && result.partition !== undefined) {
+            // The refused hero's whole history, in call order, for the regression test it becomes.
+            const part = heroModel.partition!(all)[result.partition] ?? [];
+            const at = (ms: number): string =>
+              Number.isFinite(ms) ? ((ms - r.started) / 1000).toFixed(3) : '∞';
+            for (const op of [...part].sort((a, b) => a.call - b.call))
+              t.diagnostic(
+                `${at(op.call)}–${at(op.return)} c${op.clientId} ${r.sentTo.get(op) ?? '-'} ${JSON.stringify(op.input)} -> ${JSON.stringify(op.output ?? 'unknown')}`,
+              );
+            for (const f of r.faultTimes) t.diagnostic(`${f.at.toFixed(3)} ${f.fault} ${f.node}`);
+          }
           assert.notEqual(result.result, 'illegal', `not linearizable: ${JSON.stringify(result)}`);
         }
         const summary = [
