@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { checkOperations } from '../../src/testing/linearizability/index.ts';
 import type { FinalAnswer, HeroOp } from '../multiprocess/nemesis-history.ts';
 import { deaths, endFacts, heroModel } from '../multiprocess/nemesis-history.ts';
+import { toOutput } from '../multiprocess/nemesis-run.ts';
 
 const op = (
   clientId: number,
@@ -92,4 +93,29 @@ test('end facts: an acknowledged create answered 404 is lost; a deleted hero ans
     ['b', ['dead', 'live', 'dead']],
   ]);
   assert.deepEqual(endFacts(h, finals), { lostCreates: ['a'], undoneDeletes: ['b'] });
+});
+
+// Regression (raft nemesis, seed 1770272766): an assign to a city that had just been killed was
+// answered 409 city_down; read as "the hero is dead", it made the next successful assign look
+// like a resurrection. Only 409 dead_hero is a fact about the hero; city_down wrote nothing.
+test('409 city_down is a refusal, 409 dead_hero a fact: the recorded history is linearizable', () => {
+  assert.deepEqual(toOutput(409, { error: { code: 'city_down', message: 'metropolis is not up' } }), {
+    kind: 'failed',
+    status: 409,
+  });
+  assert.deepEqual(toOutput(409, { error: { code: 'dead_hero', message: 'dead' } }), { kind: 'dead' });
+  const cityDown = toOutput(409, { error: { code: 'city_down' } });
+  const h = [
+    op(5, { op: 'create', id: 'h' }, 2494, 2509, { kind: 'ok', location: 'home' }),
+    op(5, { op: 'assign', id: 'h', location: 'gotham' }, 2509, 2516, { kind: 'ok', location: 'gotham' }),
+    op(6, { op: 'read', id: 'h' }, 2625, 2627, { kind: 'failed', status: 0 }),
+    op(5, { op: 'assign', id: 'h', location: 'metropolis' }, 2632, 2634, cityDown),
+    op(5, { op: 'assign', id: 'h', location: 'gotham' }, 2660, 2668, { kind: 'ok', location: 'gotham' }),
+    op(5, { op: 'read', id: 'h' }, 2688, 2690, { kind: 'ok', location: 'gotham' }),
+    op(5, { op: 'assign', id: 'h', location: 'capitol' }, 2771, 2777, { kind: 'ok', location: 'capitol' }),
+  ];
+  assert.equal(check(h), 'ok');
+  // The same history with the refusal read as "dead" is what the checker refused.
+  const misread = h.map((o) => (o.output === cityDown ? { ...o, output: { kind: 'dead' as const } } : o));
+  assert.equal(check(misread), 'illegal');
 });

@@ -242,7 +242,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
   return { history, faults, faultTimes, acked, finals, views, statuses, sentTo, started };
 }
 
-function toOutput(status: number, body: unknown): HeroOutput | undefined {
+export function toOutput(status: number, body: unknown): HeroOutput | undefined {
   if (status === 200 || status === 201)
     return { kind: 'ok', location: (body as { location: string }).location };
   if (status === 204) return { kind: 'ok' };
