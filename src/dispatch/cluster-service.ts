@@ -30,7 +30,8 @@ import { CITY_NAMES } from './model.ts';
 import type { RaftStatusLike } from './app.ts';
 import { heroName, newHero, pick } from './rules.ts';
 import type { Rng } from './rules.ts';
-import type { DispatchService, NodeAction, WriteRequest } from './service.ts';
+import type { CreatedHero, DispatchService, NodeAction, WriteRequest } from './service.ts';
+import type { Durability } from '../store/types.ts';
 import { DispatchError, toDispatchError } from './service.ts';
 import { toWriteError } from './write-error.ts';
 
@@ -141,12 +142,13 @@ export class ClusterDispatchService implements DispatchService {
     return this.toHero(stored.value);
   }
 
-  async createHero(input: { name?: string }, request: WriteRequest = {}): Promise<Hero> {
+  async createHero(input: { name?: string }, request: WriteRequest = {}): Promise<CreatedHero> {
     const key = request.idempotencyKey;
     const id = key === undefined ? randomUUID() : heroIdFor(key);
     const record = withRequest(newHero(id, input.name ?? heroName(this.d.rng), '', Date.now()), key);
+    let durability: Durability;
     try {
-      await this.d.heroes.create(record);
+      ({ durability } = await this.d.heroes.create(record));
     } catch (err) {
       if (!(err instanceof StoreError && err.code === 'conflict' && key !== undefined))
         throw toWriteError(err);
@@ -164,7 +166,9 @@ export class ClusterDispatchService implements DispatchService {
         this.log('warn', `${record.name} is created; its actor starts shortly (${(err as Error).message})`);
     }
     this.log('info', `${record.name} joined the force`);
-    return this.toHero(this.d.directory.get(id) ?? record);
+    const hero = this.toHero(this.d.directory.get(id) ?? record);
+    // Say so when only this node's replica held the hero when it was acknowledged (crdt mode).
+    return durability === 'local' ? { ...hero, durability } : hero;
   }
 
   async terminateHero(id: string, request: WriteRequest = {}): Promise<void> {

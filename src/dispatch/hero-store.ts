@@ -20,7 +20,7 @@
  * With a `WriteBatcher` (raft mode), the writes of all hero actors on this node are grouped into
  * multi-key transactions; each write still commits before it resolves.
  */
-import type { Store, Table, Versioned } from '../store/types.ts';
+import type { Store, Table, Versioned, WriteResult } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { HeroRecord, LiveRecord, Tombstone } from './hero-record.ts';
 import { isTombstone, resolveRecord } from './hero-record.ts';
@@ -80,9 +80,14 @@ export class HeroStore {
     }
   }
 
-  /** A new hero's record (the key must be absent). Rejects with `StoreError`. */
-  async create(hero: LiveRecord): Promise<number> {
-    return this.put(hero, 0);
+  /**
+   * A new hero's record (the key must be absent). Resolves with its version and how far it had got
+   * when acknowledged: `local` in crdt mode when no peer held it yet (the write concern's
+   * fallback), else `replicated` (in raft mode a commit is on a majority). Rejects with `StoreError`.
+   */
+  async create(hero: LiveRecord): Promise<WriteResult> {
+    if (this.table.write && !this.batcher) return this.table.write(hero.id, hero, { expectVersion: 0 });
+    return { version: await this.put(hero, 0), durability: 'replicated' };
   }
 
   /** Writes a tombstone over `expectVersion` (any value when undefined). Rejects with `StoreError`. */

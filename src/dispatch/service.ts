@@ -31,6 +31,14 @@ export interface WriteRequest {
   readonly idempotencyKey?: string;
 }
 
+/**
+ * A created hero, with `durability: 'local'` when the store acknowledged it before any other
+ * replica held it (crdt mode with no peer reachable: the write concern's fallback, see
+ * docs/crdt.md). Absent otherwise: in raft mode a commit is on a majority, and in crdt mode a peer
+ * held it.
+ */
+export type CreatedHero = Hero & { readonly durability?: 'local' };
+
 export class DispatchError extends Error {
   readonly code: DispatchErrorCode;
   constructor(code: DispatchErrorCode, message: string, options?: { cause?: unknown }) {
@@ -47,7 +55,7 @@ export interface DispatchService {
   readonly nodeName: string;
   listHeroes(): Promise<Hero[]>;
   getHero(id: string): Promise<Hero>;
-  createHero(input: { name?: string }, request?: WriteRequest): Promise<Hero>;
+  createHero(input: { name?: string }, request?: WriteRequest): Promise<CreatedHero>;
   terminateHero(id: string, request?: WriteRequest): Promise<void>;
   assignHero(id: string, location: Location, request?: WriteRequest): Promise<Hero>;
   cluster(): Promise<ClusterView>;

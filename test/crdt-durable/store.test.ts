@@ -18,6 +18,9 @@ import {
 } from '../../src/crdt/driver/storage/index.ts';
 import { startCrdtStore, type CrdtStore, type WriteConcern } from '../../src/store/crdt-store.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
+import { HeroStore } from '../../src/dispatch/hero-store.ts';
+import type { LiveRecord } from '../../src/dispatch/hero-record.ts';
+import { newHero } from '../../src/dispatch/rules.ts';
 
 const COOKIE = 'crdt-durable-test';
 const root = mkdtempSync(join(tmpdir(), 'crdt-durable-'));
@@ -186,4 +189,16 @@ test('write concern options are validated', async () => {
   await assert.rejects(startCrdtStore({ node, writeConcern: { w: 0 } }), { code: 'invalid' });
   await assert.rejects(startCrdtStore({ node, writeConcern: { timeoutMs: -1 } }), { code: 'invalid' });
   await node.stop();
+});
+
+test('a hero created while no peer can take it is acknowledged local-only, and one a peer holds is not', async () => {
+  const members = await startMembers(['gotham', 'metropolis'], () => undefined, { timeoutMs: 200 });
+  await fullMesh(members);
+  const heroes = new HeroStore(members[0]!.store);
+  const hero = (id: string): LiveRecord => newHero(id, 'Captain Falcon', '', Date.now());
+  assert.equal((await heroes.create(hero('replicated-hero'))).durability, 'replicated');
+  members[0]!.node.faults.partition(['gotham'], ['metropolis']);
+  members[1]!.node.faults.partition(['gotham'], ['metropolis']);
+  assert.equal((await heroes.create(hero('local-hero'))).durability, 'local');
+  await stopAll(members);
 });

@@ -37,7 +37,7 @@ export interface NemesisResult {
   /** When each fault struck, s from the start, and its victim (to explain a lost create). */
   readonly faultTimes: { at: number; node: string; fault: string }[];
   /** Where and when (s from the start) each acknowledged create was answered. */
-  readonly acked: Map<string, { node: string; at: number }>;
+  readonly acked: Map<string, { node: string; at: number; local: boolean }>;
   /** The node each operation was sent to (to explain a history the checker refuses). */
   readonly sentTo: Map<HeroOp, string>;
   /** When the run started (performance.now), to print times relative to it. */
@@ -114,6 +114,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
       if (input.op === 'create') known.push(input.id);
       const call = performance.now();
       let output: HeroOutput | undefined;
+      let local = false;
       try {
         const answer = await request(base(target), method, path, {
           ...(body === undefined ? {} : { body }),
@@ -123,6 +124,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
         const tag = `${input.op} ${answer.status}`;
         statuses.set(tag, (statuses.get(tag) ?? 0) + 1);
         output = toOutput(answer.status, answer.body);
+        local = (answer.body as { durability?: string } | undefined)?.durability === 'local';
       } catch (err) {
         if (!(err instanceof HttpNoAnswerError)) throw err;
         const refused = /ECONNREFUSED/.test(String((err.cause as { cause?: unknown })?.cause ?? err.cause));
@@ -136,7 +138,7 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
       history.push(op);
       sentTo.set(op, target.name);
       if (input.op === 'create' && output?.kind === 'ok')
-        acked.set(input.id, { node: target.name, at: (ret - started) / 1000 });
+        acked.set(input.id, { node: target.name, at: (ret - started) / 1000, local });
       if (output === undefined) clientId = 1_000_000 + nextClient++; // its request may still be in flight
       if (output?.kind === 'failed') await sleep(50); // the node is down or cut off: do not spin
     }

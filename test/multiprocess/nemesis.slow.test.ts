@@ -5,10 +5,11 @@
  * - both: no acknowledged create lost, no acknowledged delete undone, every live hero running on
  *   exactly one node, all nodes agreeing at the end.
  *
- * Environment: `NEMESIS_SECONDS` (default 60, per mode), `NEMESIS_SEED` (default: random; printed),
- * `NEMESIS_CRDT_LOST_CREATES=check` to fail a crdt run on lost acknowledged creates too (a crdt
- * replica restarted empty by a kill or a destroyed city loses the writes no peer held yet, until the
- * store acknowledges only what a peer holds; until then the count is reported, not failed).
+ * In crdt mode a create acknowledged with `durability: "local"` (no peer held it yet: the write
+ * concern's fallback) may be lost when that replica's disk is discarded by a destroyed city; such
+ * losses are reported, not failed. Every other acknowledged create must be kept.
+ *
+ * Environment: `NEMESIS_SECONDS` (default 60, per mode), `NEMESIS_SEED` (default: random; printed).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,6 @@ import { runNemesis } from './nemesis-run.ts';
 import type { NemesisResult } from './nemesis-run.ts';
 
 const SECONDS = Number(process.env.NEMESIS_SECONDS ?? 60);
-const CHECK_CRDT_CREATES = process.env.NEMESIS_CRDT_LOST_CREATES === 'check';
 
 for (const store of ['raft', 'crdt'] as const) {
   test(
@@ -65,8 +65,11 @@ for (const store of ['raft', 'crdt'] as const) {
         for (const s of summary) t.diagnostic(s);
         for (const id of facts.lostCreates) t.diagnostic(explainLost(id, r));
         assert.deepEqual(facts.undoneDeletes, [], 'acknowledged deletes undone');
-        if (store === 'raft' || CHECK_CRDT_CREATES)
-          assert.deepEqual(facts.lostCreates, [], 'acknowledged creates lost');
+        const lostReplicated = facts.lostCreates.filter((id) => r.acked.get(id)?.local !== true);
+        t.diagnostic(
+          `creates acknowledged local-only: ${[...r.acked.values()].filter((a) => a.local).length}, lost: ${facts.lostCreates.length - lostReplicated.length}`,
+        );
+        assert.deepEqual(lostReplicated, [], 'acknowledged creates lost');
         const [first] = r.views;
         assert.ok(first, 'views read');
         const ids = [...first.heroes.keys()].sort().join();
