@@ -32,5 +32,13 @@ export function toWriteError(err: unknown): DispatchError {
       `the hero's actor did not answer in time (${(err as Error).message}); the change may or may not have taken effect`,
       { cause: err },
     );
+  // The actor got the request and exited before its answer (handed off to another node, say): it
+  // may have committed the change first.
+  if (code === 'exit')
+    return new DispatchError(
+      'outcome_unknown',
+      `the hero's actor stopped before answering (${(err as Error).message}); the change may or may not have taken effect`,
+      { cause: err },
+    );
   return toDispatchError(err);
 }
