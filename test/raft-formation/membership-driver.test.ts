@@ -53,12 +53,18 @@ test('three nodes with --expect 3 found one group; a fourth city is a learner, t
   const rest = await Promise.all(['b', 'c'].map((n) => member(n, a.node, 3)));
   const all = [a, ...rest];
   try {
-    await waitFor(() => all.every((m) => m.store.writable()), 20_000, 'all writable', 50);
+    // Writable, and each membership driver has seen it (it looks every 100 ms, so its verdict may
+    // trail the store's by a moment).
+    await waitFor(
+      () => all.every((m) => m.store.writable() && m.membership.notReady() === null),
+      20_000,
+      'all writable and ready',
+      50,
+    );
     const voters = all.map((m) => [...m.store.members().voters].sort().join(','));
     assert.equal(new Set(voters).size, 1, 'one configuration');
     assert.deepEqual(voters[0]?.split(',').length, 3);
     assert.equal(all.filter((m) => m.store.role() === 'leader').length, 1);
-    assert.ok(all.every((m) => m.membership.notReady() === null));
     assert.equal(a.store.bootstrap([a.node.name]), false, 'a member with state never bootstraps again');
 
     const d = await member('d', a.node, null);
