@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseDiscoverySpecs } from '../cluster/discovery/spec.ts';
 import { CITY_NAMES } from '../dispatch/model.ts';
 import { LOG_FORMATS } from './logger.ts';
-import { securityFields, tlsFields } from './security-options.ts';
+import { commaList, securityFields, tlsFields } from './security-options.ts';
 
 /** Cluster (distribution) port of the n-th city node; web ports are 4900 + n. */
 export const CLUSTER_BASE_PORT = 4370;
@@ -46,16 +46,7 @@ export const nodeOptionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(CLUSTER_BASE_PORT),
   webPort: z.coerce.number().int().min(0).max(65535).default(WEB_BASE_PORT),
-  seeds: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(hostPort)),
+  seeds: commaList.pipe(z.array(hostPort)),
   cookie: z.string().min(1).optional(),
   ...securityFields,
   ...tlsFields,
@@ -85,15 +76,6 @@ export const nodeOptionsSchema = z.object({
   advertiseHost: z.string().min(1).optional(),
   /** Seconds a Raft member may be unreachable before autopilot replaces it. */
   deadMemberGrace: z.coerce.number().min(0.1).max(86_400).default(30),
-  dnsServers: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'expected ip or ip:port'))),
+  dnsServers: commaList.pipe(z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'expected ip or ip:port'))),
 });
 export type NodeCliOptions = z.infer<typeof nodeOptionsSchema>;

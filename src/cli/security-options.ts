@@ -26,7 +26,8 @@ import { z } from 'zod';
 /** Heroes a cluster accepts by default: twice the largest population benchmarked (10,000), so the benchmark never meets it. */
 export const DEFAULT_MAX_HEROES = 20_000;
 
-const commaList = z
+/** A comma-separated flag value as its trimmed, non-empty items (`''` → `[]`). */
+export const commaList = z
   .string()
   .default('')
   .transform((s) =>
