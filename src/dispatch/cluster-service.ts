@@ -12,6 +12,7 @@
  * from the placement record at read time.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Dest } from '../actor/index.ts';
 import type { ClusterNode } from '../cluster/node.ts';
 import { shortName } from '../cluster/protocol.ts';
@@ -53,7 +54,8 @@ export interface ClusterServiceDeps {
   readonly control: (node: string, action: NodeAction) => Promise<void>;
   /**
    * How long a create waits for the new hero's actor to run before it answers anyway, ms. Default
-   * 5 000. The hero is committed either way; the placement sweep starts an actor that is late.
+   * 5 000. The hero is committed either way; the placement sweep starts an actor that is late. An
+   * assign waits as long for an actor that is not running (just created, moving, restarting).
    */
   readonly startWaitMs?: number;
   /** Tells `listener` the key of each placement record that changed on this node (page events). */
@@ -249,18 +251,7 @@ export class ClusterDispatchService implements DispatchService {
       const stored = await this.record(id);
       if (isTombstone(stored.value)) throw deadHero(stored.value.name);
     }
-    let hero: LiveRecord;
-    try {
-      hero = await assignHeroTo(this.d.node.system, this.dest(id), location, request.idempotencyKey);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'noproc')
-        throw new DispatchError(
-          'unavailable',
-          `hero ${id}'s actor is not running right now (moving or restarting); try again`,
-        );
-      throw toWriteError(err);
-    }
+    const hero = await this.assignWhenRunning(id, location, request.idempotencyKey);
     // The actor follows its location: placement hands it (and its state) to the city's node.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -273,6 +264,34 @@ export class ClusterDispatchService implements DispatchService {
     }
     this.log('info', `${hero.name} assigned to ${location}`);
     return this.toHero(hero);
+  }
+
+  /**
+   * Hands the assignment to the hero's actor. An actor that is not running right now (just created,
+   * moving or restarting) never received the message, so asking again is safe: the service asks
+   * until the actor answers or `startWaitMs` has passed, then answers `unavailable` (503).
+   */
+  private async assignWhenRunning(
+    id: string,
+    location: Location,
+    key: string | undefined,
+  ): Promise<LiveRecord> {
+    const giveUpAt = Date.now() + (this.d.startWaitMs ?? 5_000);
+    for (let pause = 25; ; pause = Math.min(pause * 2, 400)) {
+      try {
+        return await assignHeroTo(this.d.node.system, this.dest(id), location, key);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'noproc') throw toWriteError(err);
+        if (Date.now() + pause > giveUpAt)
+          throw new DispatchError(
+            'unavailable',
+            `hero ${id}'s actor is not running right now (moving or restarting); try again`,
+          );
+      }
+      await delay(pause);
+      const tomb = this.d.directory.tombstone(id);
+      if (tomb) throw deadHero(tomb.name);
+    }
   }
 
   cluster(): Promise<ClusterView> {

@@ -57,7 +57,14 @@ async function untilReady(c: LauncherCluster, nodes: string[]): Promise<void> {
 
 function describe(c: LauncherCluster): (err: unknown) => never {
   return (err) => {
-    throw new Error(`${(err as Error).message}\n--- launcher output (tail) ---\n${c.output().slice(-4000)}`);
+    const launcherLines = c
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('[launcher]') || /"level":(50|60)/.test(l))
+      .join('\n');
+    throw new Error(
+      `${(err as Error).message}\n--- launcher lines and errors ---\n${launcherLines.slice(-6000)}\n--- output (tail) ---\n${c.output().slice(-4000)}`,
+    );
   };
 }
 
