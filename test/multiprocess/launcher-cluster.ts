@@ -67,8 +67,9 @@ export async function startLauncher(t: TestContext, args: string[]): Promise<Lau
   const nodes = Number(args[args.indexOf('--nodes') + 1] ?? 3);
   const names = [...CITY_NAMES.slice(0, nodes), ...(args.includes('dispatch') ? ['dispatch'] : [])];
   const data = await mkdtemp(join(tmpdir(), 'launcher-paths-'));
-  const port = await freePortRun(names.length);
-  const webPort = await freePortRun(names.length);
+  // One run for both: two runs looked up in turn could overlap, as neither is bound yet.
+  const port = await freePortRun(2 * names.length);
+  const webPort = port + names.length;
   const launcher = spawn(
     process.execPath,
     ['--import', 'tsx', MAIN, 'start', ...args, '--port', String(port), '--web-port', String(webPort)].concat(
