@@ -14,5 +14,5 @@ npx tsc --noEmit -p .
 files=$(find test -name '*.test.ts' | sort)
 if [ -n "${SKIP_SLOW:-}" ]; then files=$(printf '%s\n' $files | grep -v '\.slow\.test\.ts$'); fi
 # shellcheck disable=SC2086
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=240000 \
+exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=900000 \
   --test-reporter=spec $files

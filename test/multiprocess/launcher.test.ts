@@ -67,6 +67,18 @@ test('npm start: one city serves, restarts with its data when asked, and the lau
   };
 
   await waitFor(async () => (await heroes()) !== undefined, 30_000, 'the page of gotham');
+  // The page answers before the node's Raft group has elected it; writes wait for /readyz.
+  await waitFor(
+    async () => {
+      try {
+        return (await api('/readyz')).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+    'gotham ready for writes',
+  );
   assert.match(output, new RegExp(`gotham +http://127\\.0\\.0\\.1:${webPort}`));
   const created = await api('/api/heroes', {
     method: 'POST',

@@ -9,7 +9,7 @@ import { api, kill, launch, startMembers, status, waitFor, waitForLeader, type M
 
 test(
   'kill -9 of the leader under load: nothing acknowledged is lost, writes resume without an election timeout, the member comes back',
-  { timeout: 120_000 },
+  { timeout: 360_000 },
   async (t) => {
     const cluster = await startMembers(['gotham', 'metropolis', 'capitol'], ['--election-ticks', '1200']);
     t.after(() => cluster.close());

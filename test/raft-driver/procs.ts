@@ -158,7 +158,7 @@ export async function status(m: MemberProc): Promise<MemberStatus | null> {
 export { waitFor } from '../../src/testing/wait-for.ts';
 
 /** Waits until every member knows the same leader and that leader is writable; returns it. */
-export async function waitForLeader(members: MemberProc[], timeoutMs = 60_000): Promise<MemberProc> {
+export async function waitForLeader(members: MemberProc[], timeoutMs = 120_000): Promise<MemberProc> {
   let leader: MemberProc | undefined;
   await waitFor(
     async () => {
