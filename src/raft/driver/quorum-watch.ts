@@ -73,7 +73,9 @@ export class QuorumWatch {
    * is known and was heard from within one.
    */
   writable(leader: string | null, conf: ConfState, now: number): boolean {
-    if (leader === null) return false;
+    // A member that has heard a leader but not yet applied a configuration (it is still being
+    // added) would have its requests refused as outside the group: not writable yet.
+    if (leader === null || conf.voters.length === 0) return false;
     const recent = (peer: string): boolean =>
       now - (this.lastHeard.get(peer) ?? -Infinity) < this.electionTimeoutMs;
     if (leader !== this.self) return recent(leader);
