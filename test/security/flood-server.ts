@@ -1,7 +1,7 @@
 /**
  * A web server over an in-memory service with 300 heroes, with a probe listener beside it, run as
  * its own process by the flood test so that the test's clients do not share its event loop. Sends
- * `{ port, probePort }` over IPC once listening, then answers:
+ * `{ ports: { port, probePort } }` over IPC once listening, then answers:
  * - `'reset'`: starts measuring event-loop delay and CPU time afresh (no answer);
  * - `'lag'`: `{ lag: { p50, p99, max, cpuMs } }`, the event-loop delay in ms and the CPU time in ms
  *   since the last reset;
@@ -41,6 +41,8 @@ process.on('message', (msg) => {
 });
 process.on('disconnect', () => void app.close().then(() => process.exit(0)));
 process.send?.({
-  port: typeof address === 'object' && address !== null ? address.port : 0,
-  probePort: Number(new URL(probeUrl ?? 'http://127.0.0.1:0').port),
+  ports: {
+    port: typeof address === 'object' && address !== null ? address.port : 0,
+    probePort: Number(new URL(probeUrl ?? 'http://127.0.0.1:0').port),
+  },
 });
