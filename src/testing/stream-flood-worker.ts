@@ -6,7 +6,8 @@
  * const worker = fork(WORKER, [JSON.stringify({ port, attempts: 5000, clients: 20, inFlight: 500 })], {
  *   execArgv: ['--import', 'tsx'],
  * });
- * worker.on('message', (m) => m.flooded); // { outcomes, ms } once every attempt is answered
+ * worker.on('message', (m) => m.started);  // true as the first attempts go out
+ * worker.on('message', (m) => m.flooded);  // { outcomes, ms } once every attempt is answered
  * worker.send('release');                // closes the held streams and exits
  * ```
  *
@@ -22,5 +23,6 @@ process.on('message', (msg) => {
   if (msg === 'release') process.exit(0);
 });
 const options = JSON.parse(process.argv[2] ?? '{}') as StreamFloodOptions;
+process.send?.({ started: true });
 const flood = await floodStreams(options);
 process.send?.({ flooded: { outcomes: flood.outcomes, ms: flood.ms } });
