@@ -50,9 +50,6 @@ import { RefusalLog } from './refusal-log.ts';
 import { TurnGate } from './turn-gate.ts';
 import type { WebLimits } from './web-limits.ts';
 import { WEB_LIMITS } from './web-limits.ts';
-
-export { WEB_LIMITS } from './web-limits.ts';
-export type { WebLimits } from './web-limits.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DispatchService } from '../service.ts';
@@ -65,6 +62,9 @@ import { registerPageRoutes } from './page-routes.ts';
 import { RecentLog } from './recent-log.ts';
 import type { SseStream } from './sse-stream.ts';
 import { createWebMetrics } from './web-metrics.ts';
+
+export { WEB_LIMITS } from './web-limits.ts';
+export type { WebLimits } from './web-limits.ts';
 
 export interface WebServerOptions {
   /** Logger for requests and failures. Default: none (silent), so tests and embedders stay quiet. */
