@@ -51,6 +51,14 @@ it('loopback clients are exempt by default, and limited with rateLimitLoopback',
   assert.equal((await create(strict.app, '127.0.0.1')).statusCode, 429);
 });
 
+it('IPv6 addresses of one /64 share a budget', async (t) => {
+  const { app } = setup(t, { limits: { writesPerSecond: 0.01, writeBurst: 2 } });
+  assert.equal((await create(app, '2001:db8:1:2::1')).statusCode, 201);
+  assert.equal((await create(app, '2001:db8:1:2::2')).statusCode, 201);
+  assert.equal((await create(app, '2001:db8:1:2:ffff::3')).statusCode, 429);
+  assert.equal((await create(app, '2001:db8:1:3::1')).statusCode, 201, 'the next /64 is another client');
+});
+
 it('writesPerSecond 0 turns the limit off', async (t) => {
   const { app } = setup(t, { limits: { writesPerSecond: 0, writeBurst: 1 } });
   for (let i = 0; i < 5; i++) assert.equal((await create(app, '10.0.0.7')).statusCode, 201);

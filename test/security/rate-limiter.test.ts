@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { RateLimiter } from '../../src/dispatch/web/rate-limit.ts';
+import { RateLimiter, rateKeyOf } from '../../src/dispatch/web/rate-limit.ts';
 
 it('a client gets its burst at once, then one request per 1/rate seconds', () => {
   const limiter = new RateLimiter({ ratePerSec: 2, burst: 3 });
@@ -103,4 +103,16 @@ it('refuses nonsense options', () => {
   assert.throws(() => new RateLimiter({ ratePerSec: 0, burst: 1 }), RangeError);
   assert.throws(() => new RateLimiter({ ratePerSec: 1, burst: 0.5 }), RangeError);
   assert.throws(() => new RateLimiter({ ratePerSec: 1, burst: 1, maxClients: 0 }), RangeError);
+});
+
+it('clients are keyed by IPv4 address, or by the /64 of an IPv6 address', () => {
+  assert.equal(rateKeyOf('10.0.0.7'), '10.0.0.7');
+  assert.equal(rateKeyOf('::ffff:10.0.0.7'), '10.0.0.7');
+  assert.equal(rateKeyOf('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(rateKeyOf('2001:DB8:1:2:bbbb:cccc:dddd:eeee'), '2001:db8:1:2::/64');
+  assert.equal(rateKeyOf('2001:0db8:0001:0002:0:0:0:1'), '2001:db8:1:2::/64');
+  assert.equal(rateKeyOf('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(rateKeyOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.equal(rateKeyOf('::1'), '0:0:0:0::/64');
+  assert.notEqual(rateKeyOf('2001:db8:1:2::1'), rateKeyOf('2001:db8:1:3::1'));
 });

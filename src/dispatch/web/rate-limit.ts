@@ -18,6 +18,9 @@
  * full the oldest tenth of the buckets is dropped (those clients get a fresh burst: the price of a
  * bound under a flood of addresses).
  *
+ * Clients are keyed by `rateKeyOf(address)`: an IPv4 address, or the /64 prefix of an IPv6 one
+ * (one host or site usually holds a whole /64, so counting addresses would give it 2^64 bursts).
+ *
  * When not to use: for what a client holds at once (connections, streams), see `client-caps.ts`.
  */
 
@@ -39,6 +42,28 @@ interface Bucket {
 }
 
 const OK: RateVerdict = { ok: true };
+
+/**
+ * The key a client's requests are counted under: the address itself for IPv4 (also when written
+ * as IPv4-mapped IPv6), the first four groups (the /64) of an IPv6 address, lower case and
+ * without zone; anything else as given.
+ */
+export function rateKeyOf(address: string): string {
+  const a = address.toLowerCase().replace(/%.*$/, '');
+  if (!a.includes(':')) return a;
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/.test(a)) return a.slice(7);
+  const [head = '', tail] = a.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
 
 export class RateLimiter {
   readonly ratePerSec: number;

@@ -45,7 +45,7 @@ import { watchConnections } from './connection-limits.ts';
 import { isLoopbackHost } from './loopback.ts';
 import type { ProbeServer } from './probe-server.ts';
 import { startProbeServer } from './probe-server.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { RateLimiter, rateKeyOf } from './rate-limit.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { TurnGate } from './turn-gate.ts';
 import type { WebLimits } from './web-limits.ts';
@@ -113,7 +113,7 @@ function writeRateCheck(limits: WebLimits): (method: string, client: string) => 
   return (method, client) => {
     if (SAFE_METHODS.has(method)) return;
     if (!limits.rateLimitLoopback && isLoopbackHost(client)) return;
-    const verdict = limiter.take(client, performance.now());
+    const verdict = limiter.take(rateKeyOf(client), performance.now());
     if (!verdict.ok) throw new RateLimitedError(limits.writesPerSecond, verdict.retryAfterMs);
   };
 }
