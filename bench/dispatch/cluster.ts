@@ -43,6 +43,8 @@ export interface BenchClusterOptions {
   readonly readyTimeoutMs?: number;
   /** The nodes' log level. Default `warn`: info lines per hero would cost CPU we are measuring. */
   readonly logLevel?: 'warn' | 'error' | 'info';
+  /** More flags for the n-th node's command line (e.g. `--probe-port`). Default none. */
+  readonly extraArgs?: (index: number) => readonly string[];
 }
 
 export interface BenchNode {
@@ -175,6 +177,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
       ...['--name', name, '--port', String(ports[i]), '--web-port', String(webPorts[i])],
       ...['--seeds', seeds, '--cookie', `bench-dispatch-${options.store}-cookie`, '--store', options.store],
       ...['--data-dir', join(dataDir, name), '--log-level', options.logLevel ?? 'warn'],
+      ...(options.extraArgs?.(i) ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const node: BenchNode = {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseDiscoverySpecs } from '../cluster/discovery/spec.ts';
 import { CITY_NAMES } from '../dispatch/model.ts';
 import { LOG_FORMATS } from './logger.ts';
-import { commaList, securityFields, tlsFields } from './security-options.ts';
+import { commaList, nodeWebFields, securityFields, tlsFields } from './security-options.ts';
 
 /** Cluster (distribution) port of the n-th city node; web ports are 4900 + n. */
 export const CLUSTER_BASE_PORT = 4370;
@@ -49,6 +49,7 @@ export const nodeOptionsSchema = z.object({
   seeds: commaList.pipe(z.array(hostPort)),
   cookie: z.string().min(1).optional(),
   ...securityFields,
+  ...nodeWebFields,
   ...tlsFields,
   chaos: z.boolean().default(false),
   store: z.enum(['raft', 'crdt']).default('raft'),

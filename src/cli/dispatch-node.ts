@@ -156,8 +156,13 @@ export async function runDispatchNode(
     chaos: security.web.chaos,
     ...(security.web.https === undefined ? {} : { https: security.web.https }),
     heroCap: { max: security.web.maxHeroes, count: () => dispatch.directory.size },
+    limits: { writesPerSecond: options.rateLimit, writeBurst: options.rateBurst },
+    ...(options.probePort === undefined ? {} : { probePort: options.probePort }),
   });
-  logger.info({ node: node.name, url: web.url, store: options.store }, 'dispatch node ready');
+  logger.info(
+    { node: node.name, url: web.url, probes: web.probeUrl, store: options.store },
+    'dispatch node ready',
+  );
 
   let stopping = false;
   async function shutdown(why: string, code: number, handOff = true): Promise<void> {

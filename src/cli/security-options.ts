@@ -16,12 +16,16 @@
  * | `--web-origin` | none | further host names the page may be reached by (the `Host` allowlist) |
  * | `--chaos` | on for `start`, off for `node` | the chaos routes: destroy, shutdown, restart, partition, heal |
  * | `--max-heroes` | 20,000 | heroes the cluster accepts; creating one more is refused (503) |
+ * | `--rate-limit` | 20 (`$SUPERHERO_RATE_LIMIT`) | state-changing requests per second per client address, sustained; 0 turns it off; loopback is exempt |
+ * | `--rate-burst` | 100 (`$SUPERHERO_RATE_BURST`) | state-changing requests per client at once after a quiet spell |
+ * | `--probe-port` | none | also serve `/livez` and `/readyz` on this port, apart from the web port's traffic (`node` only) |
  * | `--tls-cert` `--tls-key` `--tls-ca` | none | mutual TLS for the mesh, HTTPS for the web port (`node` only) |
  *
  * When not to use: resolving these into secrets and certificates (file reads) is `node-security.ts`.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { WEB_LIMITS } from '../dispatch/web/web-limits.ts';
 
 /** Heroes a cluster accepts by default: twice the largest population benchmarked (10,000), so the benchmark never meets it. */
 export const DEFAULT_MAX_HEROES = 20_000;
@@ -56,6 +60,13 @@ export const securityFields = {
   publicRead: z.boolean().default(false),
   webOrigin: commaList.pipe(z.array(originHost)),
   maxHeroes: z.coerce.number().int().min(1).default(DEFAULT_MAX_HEROES),
+  rateLimit: z.coerce.number().min(0).max(1_000_000).default(WEB_LIMITS.writesPerSecond),
+  rateBurst: z.coerce.number().int().min(1).max(1_000_000).default(WEB_LIMITS.writeBurst),
+};
+
+/** Flags of `node` alone. */
+export const nodeWebFields = {
+  probePort: z.coerce.number().int().min(0).max(65535).optional(),
 };
 
 export const tlsFields = {
@@ -86,9 +97,18 @@ export function addSecurityFlags(command: Command, kind: 'start' | 'node'): Comm
     )
     .option('--public-read', 'serve the page and read-only API to anyone on a non-loopback web host')
     .option('--web-origin <list>', 'host names the page may be reached by, besides localhost and IPs')
-    .option('--max-heroes <n>', 'most heroes the cluster accepts', String(DEFAULT_MAX_HEROES));
+    .option('--max-heroes <n>', 'most heroes the cluster accepts', String(DEFAULT_MAX_HEROES))
+    .option(
+      '--rate-limit <n>',
+      `state-changing requests per second per client, 0 for none; loopback exempt (default $SUPERHERO_RATE_LIMIT, else ${WEB_LIMITS.writesPerSecond})`,
+    )
+    .option(
+      '--rate-burst <n>',
+      `state-changing requests per client at once (default $SUPERHERO_RATE_BURST, else ${WEB_LIMITS.writeBurst})`,
+    );
   if (kind === 'node') {
     command
+      .option('--probe-port <port>', 'also serve /livez and /readyz on this port (plain HTTP)')
       .option('--chaos', 'enable the chaos routes (destroy, shutdown, restart, partition, heal)')
       .option('--tls-cert <path>', 'PEM certificate of this node (its name as CN or DNS SAN)')
       .option('--tls-key <path>', 'PEM private key of this node')
@@ -110,5 +130,12 @@ export function securityInput(
     publicRead: opts.publicRead === true,
     webOrigin: opts.webOrigin,
     maxHeroes: opts.maxHeroes,
+    rateLimit: opts.rateLimit ?? nonEmpty(env.SUPERHERO_RATE_LIMIT),
+    rateBurst: opts.rateBurst ?? nonEmpty(env.SUPERHERO_RATE_BURST),
+    probePort: opts.probePort,
   };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
 }

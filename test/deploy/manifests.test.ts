@@ -49,14 +49,14 @@ test('every flag the StatefulSet passes is in `superhero node --help`, and the c
   ]);
 });
 
-test('container ports match --port and --web-port; probes use /readyz and /livez on the web port', () => {
+test('container ports match --port, --web-port and --probe-port; probes use /readyz and /livez on the probe port', () => {
   const sts = manifest('statefulset.yaml');
   const opts = optionsOf(statefulSetArgs(VARS));
-  assert.deepEqual(values(sts, 'containerPort'), [opts.port, opts.webPort]);
+  assert.deepEqual(values(sts, 'containerPort'), [opts.port, opts.webPort, opts.probePort]);
   assert.deepEqual(values(sts, 'path'), ['/readyz', '/livez']);
-  assert.deepEqual(values(sts, 'port'), ['web', 'web']);
-  const routes = readFileSync(`${ROOT}src/dispatch/web/health-routes.ts`, 'utf8');
-  for (const path of ['/readyz', '/livez']) assert.ok(routes.includes(`app.get('${path}'`), path);
+  assert.deepEqual(values(sts, 'port'), ['probes', 'probes']);
+  const probes = readFileSync(`${ROOT}src/dispatch/web/probe-server.ts`, 'utf8');
+  for (const path of ['/readyz', '/livez']) assert.ok(probes.includes(`path === '${path}'`), path);
   assert.match(sts, /replicas: 3/);
   assert.match(sts, /podManagementPolicy: Parallel/);
   assert.match(sts, /mountPath: \/data/);

@@ -1,8 +1,10 @@
 // 5,000 event-stream attempts (the page's costly `?format=html` stream) from 20 clients against a
-// node serving 300 heroes, in its own process: the node keeps answering /livez while the flood
-// runs, holds at most its caps of streams, refuses the rest with 429 / 503, and its memory stays
-// within a stated bound. The latency figures are printed, not asserted (a loaded CI host varies);
-// the only time limit is a hang guard.
+// node serving 300 heroes. Three processes: the node, the flood, and this test probing the node's
+// /livez (on the web port and on the probe listener) and reading its memory, so the probes
+// measure the node, not a client busy with 500 connections. The node keeps answering /livez on
+// both, holds at most its caps of streams, refuses the rest with 429 / 503, and its memory stays
+// within a stated bound. Latencies are printed, not asserted (the 100-ms figure is measured by
+// `npm run bench -- http-flood`); the only time limits are hang guards.
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -11,8 +13,11 @@ import { request } from 'node:http';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WEB_LIMITS } from '../../src/dispatch/web/index.ts';
+import { probeOnce, sampleProbe } from '../../src/testing/probe-sampler.ts';
+import type { ProbeSamples } from '../../src/testing/probe-sampler.ts';
 
 const SERVER = fileURLToPath(new URL('./flood-server.ts', import.meta.url));
+const FLOOD = fileURLToPath(new URL('../../src/testing/stream-flood-worker.ts', import.meta.url));
 const ATTEMPTS = 5000;
 const CLIENTS = 20;
 const IN_FLIGHT = 500;
@@ -22,34 +27,18 @@ const MEMORY_BOUND_MIB = 256;
 const PROBE_GUARD_MS = 30_000;
 
 function ask<T>(child: ChildProcess, msg: string, key: string): Promise<T> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const on = (m: unknown): void => {
       const value = (m as Record<string, unknown>)[key];
       if (value === undefined) return;
       child.off('message', on);
+      child.off('exit', gone);
       resolve(value as T);
     };
+    const gone = (code: number | null): void => reject(new Error(`child exited (${code}) before ${key}`));
     child.on('message', on);
+    child.once('exit', gone);
     if (msg !== '') child.send(msg);
-  });
-}
-
-function livez(port: number): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/livez', agent: false }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        res.statusCode === 200
-          ? resolve(performance.now() - started)
-          : reject(new Error(`/livez ${res.statusCode}`)),
-      );
-    });
-    req.setTimeout(PROBE_GUARD_MS, () =>
-      req.destroy(new Error(`/livez did not answer within ${PROBE_GUARD_MS} ms`)),
-    );
-    req.on('error', reject);
-    req.end();
   });
 }
 
@@ -75,114 +64,84 @@ async function warmUp(port: number): Promise<void> {
     });
   }
   opened.forEach((r) => r.destroy());
-  await livez(port);
+  await probeOnce(`http://127.0.0.1:${port}/livez`, PROBE_GUARD_MS);
+}
+
+function describe(samples: ProbeSamples): string {
+  const sorted = [...samples.ms].sort((a, b) => a - b);
+  const pct = (p: number): string =>
+    (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN).toFixed(1);
+  return `${sorted.length} probes, median ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(1)} ms`;
 }
 
 it(
   '5,000 event-stream attempts: /livez keeps answering, streams stay capped, memory stays bounded',
   { timeout: 240_000 },
   async (t) => {
-    const child = fork(SERVER, [], {
+    const children: ChildProcess[] = [];
+    t.after(() => {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const server = fork(SERVER, [], {
       execArgv: ['--import', 'tsx', '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const held: ClientRequest[] = [];
-    t.after(() => {
-      held.forEach((r) => r.destroy());
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const port = await ask<number>(child, '', 'port');
+    children.push(server);
+    const { port, probePort } = await ask<{ port: number; probePort: number }>(server, '', 'ports');
+    assert.ok(probePort > 0, 'the node serves a probe listener');
     await warmUp(port);
-    const baseline = await ask<number>(child, 'rss-gc', 'rss');
-    child.send('reset'); // event-loop delay and CPU time from here on
+    const baseline = await ask<number>(server, 'rss-gc', 'rss');
+    server.send('reset'); // event-loop delay and CPU time from here on
 
+    const flood = fork(
+      FLOOD,
+      [JSON.stringify({ port, attempts: ATTEMPTS, clients: CLIENTS, inFlight: IN_FLIGHT })],
+      {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    children.push(flood);
+    const webProbes = sampleProbe(`http://127.0.0.1:${port}/livez`, { guardMs: PROBE_GUARD_MS });
+    const listenerProbes = sampleProbe(`http://127.0.0.1:${probePort}/livez`, { guardMs: PROBE_GUARD_MS });
     let peak = baseline;
     let flooding = true;
     const sampler = (async () => {
       while (flooding) {
-        peak = Math.max(peak, await ask<number>(child, 'rss', 'rss'));
+        peak = Math.max(peak, await ask<number>(server, 'rss', 'rss'));
         await new Promise((r) => setTimeout(r, 250));
-      }
-    })();
-    const probes: number[] = [];
-    const probeFailures: string[] = [];
-    const prober = (async () => {
-      while (flooding) {
-        await livez(port).then(
-          (ms) => probes.push(ms),
-          (err: unknown) => probeFailures.push(String(err)),
-        );
-        await new Promise((r) => setTimeout(r, 50));
       }
     })();
     t.after(() => (flooding = false));
 
-    const outcomes = new Map<string, number>();
-    const count = (what: string): void => void outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
-    const attempt = (i: number): Promise<void> =>
-      new Promise((resolve) => {
-        const req = request({
-          host: '127.0.0.1',
-          port,
-          path: '/api/events?format=html',
-          localAddress: `127.0.1.${1 + (i % CLIENTS)}`,
-          agent: false,
-        });
-        req.setTimeout(60_000, () => req.destroy(new Error('no answer')));
-        req.on('response', (res) => {
-          count(String(res.statusCode));
-          if (res.statusCode === 200) {
-            held.push(req); // a stream: kept open to the end, as an attacker would
-            res.resume();
-            resolve();
-            return;
-          }
-          res.resume();
-          res.on('end', () => resolve());
-          res.on('error', () => resolve());
-        });
-        req.on('error', (err: NodeJS.ErrnoException) => {
-          count(err.code ?? err.message);
-          resolve();
-        });
-        req.end();
-      });
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < ATTEMPTS) await attempt(next++);
-      }),
-    );
-    const floodMs = performance.now() - started;
+    const result = await ask<{ outcomes: Record<string, number>; ms: number }>(flood, '', 'flooded');
     flooding = false;
-    await Promise.all([prober, sampler]);
-    peak = Math.max(peak, await ask<number>(child, 'rss', 'rss'));
-    const lag = await ask<{ p50: number; p99: number; max: number; cpuMs: number }>(child, 'lag', 'lag');
+    const [web, listener] = await Promise.all([webProbes.stop(), listenerProbes.stop(), sampler]);
+    peak = Math.max(peak, await ask<number>(server, 'rss', 'rss'));
+    const lag = await ask<{ p50: number; p99: number; max: number; cpuMs: number }>(server, 'lag', 'lag');
+    flood.send('release');
 
-    const sorted = [...probes].sort((a, b) => a - b);
-    const pct = (p: number): number =>
-      sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
     const growthMiB = (peak - baseline) / 2 ** 20;
-    const report = [
-      `flood: ${ATTEMPTS} attempts from ${CLIENTS} clients in ${Math.round(floodMs)} ms: ${JSON.stringify(Object.fromEntries(outcomes))}`,
-      `/livez during the flood: ${probes.length} probes, median ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(1)} ms`,
+    for (const line of [
+      `flood: ${ATTEMPTS} attempts from ${CLIENTS} clients in ${Math.round(result.ms)} ms: ${JSON.stringify(result.outcomes)}`,
+      `/livez on the web port during the flood: ${describe(web)}`,
+      `/livez on the probe listener during the flood: ${describe(listener)}`,
       `the node's event-loop delay: median ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms; its CPU time for the flood ${Math.round(lag.cpuMs)} ms`,
       `memory: ${(baseline / 2 ** 20).toFixed(0)} MiB before, peak ${(peak / 2 ** 20).toFixed(0)} MiB (+${growthMiB.toFixed(0)} MiB; bound ${MEMORY_BOUND_MIB} MiB)`,
-    ];
-    for (const line of report) t.diagnostic(line);
+    ])
+      t.diagnostic(line);
 
-    assert.deepEqual(probeFailures, [], 'every /livez while the flood ran was answered');
-    assert.ok(probes.length > 0, 'at least one /livez while the flood ran');
-    const streams = outcomes.get('200') ?? 0;
+    assert.deepEqual(web.failures, [], 'every /livez on the web port while the flood ran was answered');
+    assert.deepEqual(listener.failures, [], 'every /livez on the probe listener was answered');
+    assert.ok(web.ms.length > 0 && listener.ms.length > 0, 'probes ran while the flood ran');
+    const streams = result.outcomes['200'] ?? 0;
     assert.ok(
       streams <= Math.min(WEB_LIMITS.streams, CLIENTS * WEB_LIMITS.streamsPerClient),
       `${streams} streams held`,
     );
-    const refused = (outcomes.get('429') ?? 0) + (outcomes.get('503') ?? 0);
+    const refused = (result.outcomes['429'] ?? 0) + (result.outcomes['503'] ?? 0);
     assert.ok(refused > 0, 'attempts beyond the caps were refused with 429 or 503');
-    const answered = [...outcomes.entries()].filter(([k]) => /^\d+$/.test(k));
-    for (const [status] of answered)
+    for (const status of Object.keys(result.outcomes).filter((k) => /^\d+$/.test(k)))
       assert.ok(['200', '429', '503'].includes(status), `unexpected status ${status}`);
     assert.ok(growthMiB < MEMORY_BOUND_MIB, `memory grew ${growthMiB.toFixed(0)} MiB`);
   },

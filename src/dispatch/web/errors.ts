@@ -19,6 +19,7 @@
  * | `payload_too_large` | 413 | body above the limit (16 KiB) |
  * | `unsupported_media_type` | 415 | a body that is not `application/json` |
  * | `too_many_connections` · `too_many_streams` | 429 | this client holds its share of connections or event streams (`TooManyError`) |
+ * | `rate_limited` | 429 | this client sent state-changing requests faster than its rate (`RateLimitedError`; `Retry-After` says when to retry) |
  * | `server_busy` · `hero_limit` | 503 | every connection or stream slot is taken / the hero cap is reached (`CapacityError`) |
  * | `no_quorum` · `unavailable` | 503 | the store has no quorum here / the node or city cannot answer |
  * | `timeout` · `outcome_unknown` | 504 | the cluster did not answer in time / a write may or may not have taken effect (retry with the same `Idempotency-Key`) |
@@ -108,6 +109,20 @@ export class TooManyError extends HttpRefusal {
     );
     this.name = 'TooManyError';
     this.code = what === 'streams' ? 'too_many_streams' : 'too_many_connections';
+  }
+}
+
+/** This client sent state-changing requests faster than its rate allows; it may retry after `retryAfterSec`. */
+export class RateLimitedError extends HttpRefusal {
+  readonly code = 'rate_limited';
+  readonly status = 429;
+  /** Whole seconds until the client has a request again (at least 1), for `Retry-After`. */
+  readonly retryAfterSec: number;
+  constructor(ratePerSec: number, retryAfterMs: number) {
+    const retryAfterSec = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(`too many requests from this client (limit ${ratePerSec} per second); retry in ${retryAfterSec} s`);
+    this.name = 'RateLimitedError';
+    this.retryAfterSec = retryAfterSec;
   }
 }
 

@@ -29,6 +29,7 @@ import { PageFeed } from './page-feed.ts';
 import { renderOps } from './page-fragments.ts';
 import { citiesOf } from './hero-row.ts';
 import type { RecentLog } from './recent-log.ts';
+import type { TurnGate } from './turn-gate.ts';
 import { SseStream } from './sse-stream.ts';
 import { eventsQuery, parseInput } from './validation.ts';
 import type { WebMetrics } from './web-metrics.ts';
@@ -45,6 +46,8 @@ export interface EventRouteDeps {
   readonly heartbeatMs: number;
   readonly snapshotRetryMs: number;
   readonly bodyLimitBytes: number;
+  /** Page snapshots render one per event-loop turn (`turn-gate.ts`), so a burst of new streams cannot stall the node. */
+  readonly snapshotGate: TurnGate;
 }
 
 function openStream(
@@ -108,6 +111,8 @@ function servePage(deps: EventRouteDeps, stream: SseStream, log: FastifyBaseLogg
         deps.service.listHeroes(),
         deps.service.cluster().catch(() => undefined),
       ]);
+      await deps.snapshotGate.turn();
+      if (stream.closed) return;
       feed.snapshot(heroes, cluster, deps.recent.entries());
     } catch (err) {
       const failure = toHttpFailure(err, { bodyLimitBytes: deps.bodyLimitBytes });

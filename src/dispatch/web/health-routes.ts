@@ -9,7 +9,8 @@
  * ```
  *
  * `/livez` asks nothing of the cluster on purpose: a node cut off from its peers is alive (restarting
- * it would not help), only not ready.
+ * it would not help), only not ready. `probeAnswer` is the one place the probes' answers are made;
+ * the probe listener (`probe-server.ts`) serves the same answers on a port of its own.
  *
  * When not to use: cluster state is `GET /api/cluster`.
  */
@@ -17,27 +18,39 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { DispatchService } from '../service.ts';
 
+export type ProbeName = 'livez' | 'readyz';
+
+/** What a probe needs of the service: its name and readiness, nothing that waits on the cluster. */
+export type ProbeSubject = Pick<DispatchService, 'nodeName' | 'ready' | 'notReadyReason'>;
+
+export interface ProbeAnswer {
+  readonly status: 200 | 503;
+  readonly body: unknown;
+}
+
+/** The answer of `/livez` or `/readyz`, now. Synchronous and cheap: it must not wait on anything. */
+export function probeAnswer(service: ProbeSubject, probe: ProbeName): ProbeAnswer {
+  if (probe === 'livez') return { status: 200, body: { status: 'ok', node: service.nodeName } };
+  if (service.ready()) return { status: 200, body: { status: 'ready', node: service.nodeName } };
+  const reason = service.notReadyReason?.() ?? 'it has not joined the cluster or cannot reach its store';
+  return {
+    status: 503,
+    body: { error: { code: 'not_ready', message: `${service.nodeName} is not ready: ${reason}` } },
+  };
+}
+
 export function registerHealthRoutes(
   app: FastifyInstance,
   service: DispatchService,
   registry: Registry | undefined,
 ): void {
-  app.get('/livez', async () => ({ status: 'ok', node: service.nodeName }));
-
-  app.get('/readyz', async (_request, reply) => {
-    if (service.ready()) return { status: 'ready', node: service.nodeName };
-    return reply
-      .code(503)
-      .header('retry-after', '1')
-      .send({
-        error: {
-          code: 'not_ready',
-          message: `${service.nodeName} is not ready: ${
-            service.notReadyReason?.() ?? 'it has not joined the cluster or cannot reach its store'
-          }`,
-        },
-      });
-  });
+  for (const probe of ['livez', 'readyz'] as const) {
+    app.get(`/${probe}`, async (_request, reply) => {
+      const answer = probeAnswer(service, probe);
+      if (answer.status === 503) reply.header('retry-after', '1');
+      return reply.code(answer.status).send(answer.body);
+    });
+  }
 
   app.get('/metrics', async (_request, reply) => {
     if (registry === undefined) {

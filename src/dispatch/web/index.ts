@@ -24,6 +24,7 @@ export {
   ForbiddenOriginError,
   HttpRefusal,
   InvalidRequestError,
+  RateLimitedError,
   TooManyError,
   UnauthorizedError,
   toHttpFailure,

@@ -19,7 +19,15 @@
  *   from a browser page of another origin refused (403), so a page on the internet cannot drive the
  *   chaos controls of a local cluster. Chaos routes answer 403 when `chaos` is false.
  * - Limits (`WEB_LIMITS`): connections and event streams per client (429) and in total (503), a
- *   request timeout and an idle timeout, and a hero cap (503 `hero_limit`).
+ *   rate of state-changing requests per client (429 `rate_limited` with `Retry-After`;
+ *   `rate-limit.ts`), a request timeout and an idle timeout, and a hero cap (503 `hero_limit`).
+ *   Refusals over a limit are logged as a count per code every 10 s at most (`refusal-log.ts`),
+ *   not a line each: a flood must not buy the node a log line per request.
+ * - Page snapshots (the first, whole-table update of a page stream) render one per event-loop
+ *   turn (`turn-gate.ts`), so a burst of new page streams cannot stall the node.
+ * - Probes: `/livez` and `/readyz` here, answered on any connection whatever the caps; with
+ *   `probePort`, `startWebServer` also serves them on a port of their own (`probe-server.ts`),
+ *   which a flood of the web port cannot queue them behind.
  * - HTTPS when `https` is given (the node's TLS certificate).
  * - Errors are `{"error": {"code", "message"}}`; unexpected ones are logged with details and
  *   answered with a generic 500.
@@ -35,18 +43,28 @@ import { accessCheck, isProbe } from './access.ts';
 import { ClientCaps } from './client-caps.ts';
 import { watchConnections } from './connection-limits.ts';
 import { isLoopbackHost } from './loopback.ts';
+import type { ProbeServer } from './probe-server.ts';
+import { startProbeServer } from './probe-server.ts';
+import { RateLimiter, rateKeyOf } from './rate-limit.ts';
+import { RefusalLog } from './refusal-log.ts';
+import { TurnGate } from './turn-gate.ts';
+import type { WebLimits } from './web-limits.ts';
+import { WEB_LIMITS } from './web-limits.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DispatchService } from '../service.ts';
 import { registerApiRoutes } from './api-routes.ts';
 import { registerHostedRoute } from './hosted-route.ts';
-import { InvalidRequestError, errorBody, toHttpFailure } from './errors.ts';
+import { InvalidRequestError, RateLimitedError, errorBody, toHttpFailure } from './errors.ts';
 import { registerEventRoute } from './events-route.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerPageRoutes } from './page-routes.ts';
 import { RecentLog } from './recent-log.ts';
 import type { SseStream } from './sse-stream.ts';
 import { createWebMetrics } from './web-metrics.ts';
+
+export { WEB_LIMITS } from './web-limits.ts';
+export type { WebLimits } from './web-limits.ts';
 
 export interface WebServerOptions {
   /** Logger for requests and failures. Default: none (silent), so tests and embedders stay quiet. */
@@ -77,42 +95,28 @@ export interface WebServerOptions {
   readonly heroCap?: { readonly max: number; readonly count: () => number };
   /** Serve HTTPS with this PEM key and certificate. Default: plain HTTP. */
   readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * For `startWebServer`: also serve `/livez` and `/readyz` on this port, on `host`, over plain
+   * HTTP (`probe-server.ts`); 0 picks a free one. Default none: probes on the web port only.
+   */
+  readonly probePort?: number;
 }
 
-export interface WebLimits {
-  /** Open connections of one client (remote address). */
-  readonly connectionsPerClient: number;
-  /** Open connections of all clients. */
-  readonly connections: number;
-  /** Open event streams of one client. */
-  readonly streamsPerClient: number;
-  /** Open event streams of all clients. */
-  readonly streams: number;
-  /** Time to receive a whole request (headers and body), ms; a slow body is cut with 408. */
-  readonly requestTimeoutMs: number;
-  /** A connection idle this long is closed, ms (event streams send heartbeats, so stay up). */
-  readonly idleTimeoutMs: number;
-  /** An idle keep-alive connection between requests is closed after this long, ms. */
-  readonly keepAliveTimeoutMs: number;
-}
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Refusals over a limit: counted and logged in summaries, not one line each. */
+const FLOOD_CODES = new Set(['too_many_connections', 'too_many_streams', 'server_busy', 'rate_limited']);
 
-/**
- * Defaults, with their reasons: a browser opens about 6 connections and 1 stream per page, so 64
- * and 8 per client leave room for several tabs and scripts. A page stream costs up to its socket
- * buffer (1 MiB before it counts as backed up) plus a table snapshot, so 128 streams keep a node
- * within a few hundred MiB of streams and its event loop free for the failure detector; 1,024
- * connections cost far less each. 10 s is plenty for a body of at most 16 KiB; 60 s idle is four
- * heartbeats; 5 s keep-alive is Node's own default.
- */
-export const WEB_LIMITS: WebLimits = {
-  connectionsPerClient: 64,
-  connections: 1024,
-  streamsPerClient: 8,
-  streams: 128,
-  requestTimeoutMs: 10_000,
-  idleTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 5_000,
-};
+/** The write-rate check of `limits`: throws `RateLimitedError`; a no-op when the rate is 0. */
+function writeRateCheck(limits: WebLimits): (method: string, client: string) => void {
+  if (limits.writesPerSecond === 0) return () => {};
+  const limiter = new RateLimiter({ ratePerSec: limits.writesPerSecond, burst: limits.writeBurst });
+  return (method, client) => {
+    if (SAFE_METHODS.has(method)) return;
+    if (!limits.rateLimitLoopback && isLoopbackHost(client)) return;
+    const verdict = limiter.take(rateKeyOf(client), performance.now());
+    if (!verdict.ok) throw new RateLimitedError(limits.writesPerSecond, verdict.retryAfterMs);
+  };
+}
 
 function serverTimeouts(limits: WebLimits): {
   requestTimeout: number;
@@ -155,6 +159,8 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     tls: options.https !== undefined,
   });
   const checkAccess = accessCheck(options.access ?? {});
+  const checkWriteRate = writeRateCheck(limits);
+  const refusals = new RefusalLog();
   const metrics = createWebMetrics(options.metrics);
   const streams = new Set<SseStream>();
   const recent = new RecentLog();
@@ -181,6 +187,8 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     // A probe is answered whatever the load: a liveness check failing under a flood would have
     // the node restarted, which helps nobody.
     if (!isProbe(request.url)) connections.check(request.raw.socket);
+    // Before the token check: guessing a token costs a client its write budget too.
+    checkWriteRate(request.method, request.ip);
     checkAccess(request);
   });
 
@@ -204,10 +212,18 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     const failure = toHttpFailure(err, { bodyLimitBytes });
     if (failure.internal) {
       request.log.error({ err, method: request.method, url: request.url }, 'request failed');
+    } else if (FLOOD_CODES.has(failure.code)) {
+      const report = refusals.note(failure.code, performance.now());
+      if (report !== undefined)
+        request.log.warn(
+          { refused: report.counts, ms: Math.round(report.ms) },
+          'refusing requests over the limits',
+        );
     } else if (failure.status >= 500) {
       request.log.warn({ code: failure.code, method: request.method, url: request.url }, failure.message);
     }
-    if (failure.status === 503 || failure.status === 429) reply.header('retry-after', '1');
+    if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSec));
+    else if (failure.status === 503 || failure.status === 429) reply.header('retry-after', '1');
     if (failure.status === 401) reply.header('www-authenticate', 'Bearer realm="superhero"');
     if (failure.code === 'too_many_connections' || failure.code === 'server_busy')
       reply.header('connection', 'close');
@@ -240,6 +256,7 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     heartbeatMs: options.heartbeatMs ?? 15_000,
     snapshotRetryMs: options.snapshotRetryMs ?? 3_000,
     bodyLimitBytes,
+    snapshotGate: new TurnGate(),
   });
   registerHealthRoutes(app, service, options.metrics);
   registerHostedRoute(app, service.nodeName, options.hostedHeroes);
@@ -250,6 +267,12 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   });
   app.addHook('onClose', async () => {
     stopRecent();
+    const report = refusals.flush(performance.now());
+    if (report !== undefined)
+      app.log.warn(
+        { refused: report.counts, ms: Math.round(report.ms) },
+        'refusing requests over the limits',
+      );
   });
   return app;
 }
@@ -264,21 +287,37 @@ export class ExposedWebServerError extends Error {
 }
 
 /**
- * Creates the server and listens on `options.host` / `options.port`; resolves with its base URL.
- * Rejects with `ExposedWebServerError` for a non-loopback host without `access.token`.
+ * Creates the server and listens on `options.host` / `options.port`, and on `options.probePort`
+ * for probes when given; resolves with its base URL (and the probe listener's). `app.close()`
+ * closes the probe listener too. Rejects with `ExposedWebServerError` for a non-loopback host
+ * without `access.token`.
  */
 export async function startWebServer(
   service: DispatchService,
   options: WebServerOptions = {},
-): Promise<{ app: FastifyInstance; url: string }> {
+): Promise<{ app: FastifyInstance; url: string; probeUrl?: string }> {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(host) && options.access?.token === undefined) throw new ExposedWebServerError(host);
   const app = createWebServer(service, options);
+  let probes: ProbeServer | undefined;
+  app.addHook('onClose', async () => probes?.close());
   await app.listen({ host, port: options.port ?? 4900 });
+  if (options.probePort !== undefined) {
+    try {
+      probes = await startProbeServer(service, { host, port: options.probePort });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 4900);
   // A wildcard bind is reachable on loopback; that is the URL worth printing.
   const urlHost =
     host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return { app, url: `${options.https === undefined ? 'http' : 'https'}://${urlHost}:${port}` };
+  return {
+    app,
+    url: `${options.https === undefined ? 'http' : 'https'}://${urlHost}:${port}`,
+    ...(probes === undefined ? {} : { probeUrl: `http://${urlHost}:${probes.port}` }),
+  };
 }
