@@ -59,6 +59,8 @@ export type Strategy = (
 ) => Promise<BatchResult[]>;
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** `schedulers_online`: read once, as asking the OS costs more than a batch of cached fetches. */
+const SCHEDULERS = availableParallelism();
 
 /** `ids` from `first` to `last` inclusive, as Elixir's `first..last`. */
 export function range(first: number, last: number): number[] {
@@ -157,7 +159,7 @@ export const enumYieldMany: Strategy = async (ids, fetch, options = {}) => {
 
 export const asyncedStream: Strategy = async (ids, fetch, options = {}) => {
   const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const width = Math.max(1, Math.min(options.maxConcurrency ?? availableParallelism(), ids.length));
+  const width = Math.max(1, Math.min(options.maxConcurrency ?? SCHEDULERS, ids.length));
   const results = new Array<BatchResult>(ids.length);
   let next = 0;
   const worker = async (): Promise<void> => {
