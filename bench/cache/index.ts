@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { startNode } from '../../src/cluster/node.ts';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { DiskStore } from '../../src/store/disk-store.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import { startRaftStore } from '../../src/store/raft-store.ts';
 import type { RaftStore } from '../../src/store/raft-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import type { CacheBackend } from '../../examples/api-cache/backend.ts';
 import { storeBackend } from '../../examples/api-cache/backend.ts';
+import { memoryBackend } from '../../examples/api-cache/memory-backend.ts';
 import { TodoCache } from '../../examples/api-cache/cache.ts';
 import { startProcessBackend } from '../../examples/api-cache/process-state.ts';
 import { STRATEGIES, asyncedStream, range } from '../../examples/api-cache/strategies.ts';
@@ -53,21 +53,23 @@ async function strategies(
   timing: MeasureOptions,
   upstream: string,
 ): Promise<BenchResult[]> {
-  const cached = new TodoCache({ backend: storeBackend(new MemoryStore()), upstream });
-  await STRATEGIES.yield_many_asynced_stream!(IDS, (id) => cached.fetchTodo(id));
+  const cached = new TodoCache({ backend: memoryBackend(), upstream });
+  await STRATEGIES.yield_many_asynced_stream!(IDS, (id) => cached.fetchTodoNow(id));
   const warm: JobStats[] = [];
   const cold: JobStats[] = [];
   for (const [name, strategy] of Object.entries(STRATEGIES)) {
     log(`cached: ${name}`);
-    warm.push(await measure(name, () => strategy(IDS, (id) => cached.fetchTodo(id)), timing));
+    warm.push(await measure(name, () => strategy(IDS, (id) => cached.fetchTodoNow(id)), timing));
   }
   for (const [name, strategy] of Object.entries(STRATEGIES)) {
     log(`no cache: ${name}`);
-    let cache = new TodoCache({ backend: storeBackend(new MemoryStore()), upstream });
+    let cache = new TodoCache({ backend: memoryBackend(), upstream });
     const before = (): void => {
-      cache = new TodoCache({ backend: storeBackend(new MemoryStore()), upstream });
+      cache = new TodoCache({ backend: memoryBackend(), upstream });
     };
-    cold.push(await measure(name, () => strategy(IDS, (id) => cache.fetchTodo(id)), { ...timing, before }));
+    cold.push(
+      await measure(name, () => strategy(IDS, (id) => cache.fetchTodoNow(id)), { ...timing, before }),
+    );
   }
   log(`running the cached workload on Erlang/OTP (if installed)`);
   const erl = runEscript('cache/peer.escript', [String(IDS.length), String(timing.timeMs)]);
@@ -103,7 +105,7 @@ async function strategies(
   for (const j of cold)
     results.push({ name: `no cache ${j.name}`, value: j.ips, unit: 'runs/s', higherIsBetter: true });
   if (erl?.hit !== undefined) {
-    const hit = await measure('hit', () => cached.fetchTodo(1), timing);
+    const hit = await measure('hit', () => cached.fetchTodoNow(1), timing);
     results.push({
       name: 'cached fetch (memory)',
       value: hit.ips,
@@ -162,7 +164,11 @@ async function stores(
       fresh: async (k) => startProcessBackend(solo.system, { name: `bench-cache-${k}` }),
       close: () => Promise.resolve(),
     },
-    storeSubject('memory', new MemoryStore()),
+    {
+      label: 'memory',
+      fresh: (k) => Promise.resolve(memoryBackend({ table: `todos-${k}` })),
+      close: () => Promise.resolve(),
+    },
     storeSubject('disk', await DiskStore.open(join(dir, 'disk'))),
     storeSubject('raft', raftStore),
     storeSubject('raft (stale reads)', raftStore, { staleReads: true }),
@@ -177,16 +183,16 @@ async function stores(
       log(`store ${s.label}`);
       const backend = await s.fresh(k++);
       const cache = new TodoCache({ backend, upstream });
-      await asyncedStream(IDS, (id) => cache.fetchTodo(id));
-      hits.push(await measure(s.label, () => cache.fetchTodo(1), timing));
-      batches.push(await measure(s.label, () => asyncedStream(IDS, (id) => cache.fetchTodo(id)), timing));
+      await asyncedStream(IDS, (id) => cache.fetchTodoNow(id));
+      hits.push(await measure(s.label, () => cache.fetchTodoNow(1), timing));
+      batches.push(await measure(s.label, () => asyncedStream(IDS, (id) => cache.fetchTodoNow(id)), timing));
       let current = new TodoCache({ backend: await s.fresh(k++), upstream });
       const before = async (): Promise<void> => {
         if (current.backend.mode === 'process') await current.backend.close();
         current = new TodoCache({ backend: await s.fresh(k++), upstream });
       };
       colds.push(
-        await measure(s.label, () => asyncedStream(IDS, (id) => current.fetchTodo(id)), {
+        await measure(s.label, () => asyncedStream(IDS, (id) => current.fetchTodoNow(id)), {
           ...timing,
           before,
         }),

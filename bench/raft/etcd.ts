@@ -1,7 +1,8 @@
 /**
  * The peer of bench/raft: a 3-member etcd cluster on loopback in a temporary directory (Debian's
  * `etcd-server`, default timing: 100 ms heartbeat, 1 s election, fsync on), driven through its
- * HTTP/JSON gRPC gateway (`/v3/kv/put`, `/v3/kv/range`, `/v3/watch`) with Node's fetch.
+ * HTTP/JSON gRPC gateway (`/v3/kv/put`, `/v3/kv/range`) with the bench's `HttpClient`, as ours
+ * (`/v3/watch` with Node's fetch).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/testing/free-port.ts';
 import type { BenchTarget } from './workload.ts';
 import { readMessages } from '../lib/stream.ts';
+import { HttpClient } from '../lib/http-client.ts';
 
 const ETCD = '/usr/bin/etcd';
 
@@ -26,14 +28,17 @@ interface EtcdMember {
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
+/** The client of every etcd target (connections are per origin); a target's `close` closes them. */
+const http = new HttpClient();
+
 async function post(url: string, body: unknown, timeoutMs = 10_000): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
+  const res = await http.request(url, {
     method: 'POST',
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
-    signal: AbortSignal.timeout(timeoutMs),
+    timeoutMs,
   });
-  const json = (await res.json()) as Record<string, unknown>;
+  const json = res.json<Record<string, unknown>>();
   if (res.status !== 200) throw new Error(`etcd ${res.status}: ${JSON.stringify(json)}`);
   return json;
 }
@@ -146,6 +151,7 @@ export async function startEtcd(): Promise<BenchTarget> {
       return true;
     },
     async close() {
+      await http.close();
       await Promise.all(members.map((_, i) => target.kill(i)));
       await rm(root, { recursive: true, force: true });
     },

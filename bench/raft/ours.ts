@@ -1,16 +1,17 @@
 /**
  * Our side of bench/raft: three Raft store member processes (`test/raft-driver/member-proc.ts`,
- * fsync on) on loopback, driven through their HTTP/JSON API with Node's fetch, like etcd's gateway.
+ * fsync on) on loopback, driven through their HTTP/JSON API with the bench's `HttpClient` (the
+ * change feed with Node's fetch), like etcd's gateway.
  * `embedded` runs the same load inside the leader's process through the store API (no HTTP).
  */
 import { api, kill, launch, startMembers, status, type ProcCluster } from '../../test/raft-driver/procs.ts';
 import type { BenchTarget } from './workload.ts';
 import { readMessages } from '../lib/stream.ts';
+import { HttpClient } from '../lib/http-client.ts';
+import type { HttpResponse } from '../lib/http-client.ts';
 
-async function ok(res: Response, alsoOk = 0): Promise<void> {
-  if (res.status !== 200 && res.status !== alsoOk)
-    throw new Error(`status ${res.status}: ${await res.text()}`);
-  await res.arrayBuffer();
+function ok(res: HttpResponse, alsoOk = 0): void {
+  if (res.status !== 200 && res.status !== alsoOk) throw new Error(`status ${res.status}: ${res.text()}`);
 }
 
 export interface OursTarget extends BenchTarget {
@@ -22,6 +23,7 @@ export async function startOurs(): Promise<OursTarget> {
   const cluster: ProcCluster = await startMembers(['gotham', 'metropolis', 'capitol']);
   const m = cluster.members;
   const base = (i: number): string => `http://127.0.0.1:${m[i]!.webPort}`;
+  const http = new HttpClient();
   const target: OursTarget = {
     name: 'ours',
     size: 3,
@@ -35,8 +37,8 @@ export async function startOurs(): Promise<OursTarget> {
       }
     },
     async put(i, key, value) {
-      await ok(
-        await fetch(`${base(i)}/kv/bench/${encodeURIComponent(key)}`, {
+      ok(
+        await http.request(`${base(i)}/kv/bench/${encodeURIComponent(key)}`, {
           method: 'PUT',
           body: JSON.stringify(value),
           headers: { 'content-type': 'application/json' },
@@ -45,7 +47,7 @@ export async function startOurs(): Promise<OursTarget> {
     },
     async get(i, key) {
       // A read that finds nothing (404) is still a linearizable read.
-      await ok(await fetch(`${base(i)}/kv/bench/${encodeURIComponent(key)}`), 404);
+      ok(await http.request(`${base(i)}/kv/bench/${encodeURIComponent(key)}`), 404);
     },
     async watch(i, prefix, onKey) {
       const ac = new AbortController();
@@ -75,7 +77,10 @@ export async function startOurs(): Promise<OursTarget> {
       );
       return r.body.n / (r.body.ms / 1000);
     },
-    close: () => cluster.close(),
+    async close() {
+      await http.close();
+      await cluster.close();
+    },
   };
   return target;
 }

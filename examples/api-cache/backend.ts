@@ -4,7 +4,7 @@
  * | mode | backend | scope | survives a node restart |
  * | --- | --- | --- | --- |
  * | `process` | one actor holding a `Map` (the original's `CacheGS`) | node | no |
- * | `memory` | `MemoryStore`, optional time-to-live (the ETS table) | node | no |
+ * | `memory` | `MemoryStore`, optional time-to-live (the ETS table; see `memory-backend.ts`) | node | no |
  * | `disk` | `DiskStore` (DETS; Mnesia `disc_copies` on one node) | node | yes, from its own disk |
  * | `crdt` | delta-CRDT map replicated to every node | cluster | yes, refilled from peers |
  * | `raft` | Raft-replicated table (Mnesia's replicated table, done with consensus) | cluster | yes, from its log and the quorum |
@@ -31,6 +31,12 @@ export function isCacheMode(value: unknown): value is CacheMode {
 export interface CacheBackend {
   readonly mode: CacheMode;
   get(id: number): Promise<Todo | undefined>;
+  /**
+   * Optional: the cached todo read synchronously, or undefined when this backend cannot tell
+   * without waiting (absent, expired, or not known yet). Only backends whose reads are local and
+   * immediate have it (`memory`); a miss here is confirmed with `get`.
+   */
+  peek?(id: number): Todo | undefined;
   put(id: number, todo: Todo): Promise<void>;
   /** Number of cached todos this node can see. */
   size(): Promise<number>;

@@ -9,6 +9,9 @@
  * await cache.fetchTodo(1); // { …, wasCached: true }
  * ```
  *
+ * `fetchTodoNow(id)` is the same fetch, but answers a hit with the record itself when the backend
+ * can read it synchronously (the `memory` backend's `peek`): no promise and no event-loop turn.
+ *
  * Concurrent fetches of one id on one node share one upstream request (single flight): the callers
  * that joined it also get `wasCached: false`, since their record was not in the cache either.
  *
@@ -65,8 +68,23 @@ export class TodoCache {
     this.logger = options.logger;
   }
 
-  async fetchTodo(id: number): Promise<CachedTodo> {
-    if (!isTodoId(id)) throw new InvalidTodoIdError(id);
+  fetchTodo(id: number): Promise<CachedTodo> {
+    const now = this.fetchTodoNow(id);
+    return isCachedTodo(now) ? Promise.resolve(now) : now;
+  }
+
+  /**
+   * `fetchTodo`, but a hit the backend can read synchronously (`peek`) is answered with the record
+   * itself, with no promise and no turn of the event loop, as an ETS lookup answers in the caller.
+   * Anything else (a miss, a backend without `peek`, a bad id) answers with `fetchTodo`'s promise.
+   */
+  fetchTodoNow(id: number): CachedTodo | Promise<CachedTodo> {
+    if (!isTodoId(id)) return Promise.reject(new InvalidTodoIdError(id));
+    const hit = this.backend.peek?.(id);
+    if (hit !== undefined) {
+      this.counts.hits++;
+      return cachedCopy(hit);
+    }
     const running = this.inflight.get(id);
     if (running) return running;
     const attempt = this.lookup(id).finally(() => this.inflight.delete(id));
@@ -87,7 +105,7 @@ export class TodoCache {
     }
     if (cached) {
       this.counts.hits++;
-      return { ...cached, wasCached: true };
+      return cachedCopy(cached);
     }
     this.counts.misses++;
     const todo = await this.fromUpstream(id);
@@ -136,4 +154,13 @@ export class TodoCache {
     this.counts.storeErrors++;
     this.logger?.warn({ id, op, err: String(err) }, 'cache store failed; bypassing it');
   }
+}
+
+/** The answer to a hit: a fresh object (callers may change it) in one fixed shape. */
+function cachedCopy(todo: Todo): CachedTodo {
+  return { userId: todo.userId, id: todo.id, title: todo.title, completed: todo.completed, wasCached: true };
+}
+
+function isCachedTodo(value: CachedTodo | Promise<CachedTodo>): value is CachedTodo {
+  return !(value instanceof Promise);
 }

@@ -7,6 +7,8 @@ export { TodoCache } from './cache.ts';
 export type { CacheStats, TodoCacheOptions } from './cache.ts';
 export { CACHE_MODES, isCacheMode, storeBackend } from './backend.ts';
 export type { CacheBackend, CacheMode, StoreBackendOptions } from './backend.ts';
+export { memoryBackend } from './memory-backend.ts';
+export type { MemoryBackendOptions } from './memory-backend.ts';
 export { startProcessBackend } from './process-state.ts';
 export { openBackend } from './stores.ts';
 export type { OpenBackendOptions } from './stores.ts';

@@ -58,8 +58,10 @@ function serviceBehaviour(service: CacheService): Behaviour<null, void, ServiceC
     name: SERVICE_NAME,
     init: () => null,
     handleCall(msg, from, state, ctx): CallResult<null, unknown> {
-      const answer: Promise<CachedTodo | CacheInfo> =
-        msg.type === 'fetch' ? service.cache.fetchTodo(msg.id) : infoOf(service);
+      const now = msg.type === 'fetch' ? service.cache.fetchTodoNow(msg.id) : infoOf(service);
+      // A hit read synchronously is answered at once; anything else when it settles.
+      if (!(now instanceof Promise)) return { reply: now, state };
+      const answer: Promise<CachedTodo | CacheInfo> = now;
       answer.then(
         (value) => ctx.reply(from, value),
         (err: unknown) => ctx.replyError(from, err instanceof Error ? err : new Error(String(err))),

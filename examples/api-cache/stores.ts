@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { DiskStore } from '../../src/store/disk-store.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
 import { FileCrdtStorage } from '../../src/crdt/driver/storage/index.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import { startRaftStore } from '../../src/store/raft-store.ts';
 import type { CacheBackend, CacheMode } from './backend.ts';
 import { storeBackend } from './backend.ts';
 import { CacheOptionError } from './errors.ts';
+import { memoryBackend } from './memory-backend.ts';
 import { startProcessBackend } from './process-state.ts';
 
 export interface OpenBackendOptions {
@@ -49,7 +49,7 @@ export async function openBackend(o: OpenBackendOptions): Promise<CacheBackend> 
     case 'process':
       return startProcessBackend(o.node.system);
     case 'memory':
-      return storeBackend(new MemoryStore(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs }));
+      return memoryBackend(o.ttlMs === undefined ? {} : { ttlMs: o.ttlMs });
     case 'disk': {
       if (!o.dataDir) throw new CacheOptionError('the disk store needs a data directory');
       return storeBackend(await DiskStore.open(join(o.dataDir, 'disk')));

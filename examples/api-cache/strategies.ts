@@ -14,7 +14,7 @@
  * them alike too without a cache (1.25 and 1.50 runs/s).
  *
  * ```ts
- * const results = await asyncedStream(range(1, 20), (id) => cache.fetchTodo(id));
+ * const results = await asyncedStream(range(1, 20), (id) => cache.fetchTodoNow(id));
  * results[0]; // { id: 1, ok: true, todo: { …, wasCached: false } }
  * ```
  *
@@ -22,6 +22,11 @@
  * timeout is a value (`ok: false` with the error's `code`). A timed-out fetch is not cancelled
  * (as `Task.yield` leaves its task running); its late result is dropped. Unlike
  * `Task.async_stream`, a timeout does not crash the caller.
+ *
+ * A fetcher may answer synchronously (`TodoCache.fetchTodoNow` on a hit the backend can read at
+ * once): that result is taken as it is, with no timer and no turn of the event loop, as the
+ * original's ETS hit costs its caller no task. Only a fetch that answers with a promise is raced
+ * against its deadline.
  *
  * When not to use: for thousands of ids against a rate-limited API use `asyncedStream` with a
  * small `maxConcurrency`; `enumYieldMany` opens one request per id at once.
@@ -37,7 +42,8 @@ export type BatchResult =
       readonly error: { readonly code: string; readonly message: string };
     };
 
-export type Fetcher = (id: number) => Promise<CachedTodo>;
+/** Fetches one todo: the record at once, or a promise of it. */
+export type Fetcher = (id: number) => CachedTodo | Promise<CachedTodo>;
 
 export interface StrategyOptions {
   /** Deadline per fetch (per batch for `enum_yield_many`), ms. Default 5 000, Elixir's task default. */
@@ -53,6 +59,8 @@ export type Strategy = (
 ) => Promise<BatchResult[]>;
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** `schedulers_online`: read once, as asking the OS costs more than a batch of cached fetches. */
+const SCHEDULERS = availableParallelism();
 
 /** `ids` from `first` to `last` inclusive, as Elixir's `first..last`. */
 export function range(first: number, last: number): number[] {
@@ -77,12 +85,27 @@ const timedOut = (id: number, ms: number): BatchResult => ({
   error: { code: 'timeout', message: `todo ${id}: no result within ${ms} ms` },
 });
 
-async function settle(id: number, fetch: Fetcher): Promise<BatchResult> {
+/** Starts one fetch: its result now when the fetcher answered synchronously, else a promise of it. */
+function settle(id: number, fetch: Fetcher): BatchResult | Promise<BatchResult> {
+  let answer: CachedTodo | Promise<CachedTodo>;
   try {
-    return { id, ok: true, todo: await fetch(id) };
+    answer = fetch(id);
   } catch (err) {
     return failure(id, err);
   }
+  if (answer instanceof Promise) {
+    return answer.then(
+      (todo): BatchResult => ({ id, ok: true, todo }),
+      (err: unknown) => failure(id, err),
+    );
+  }
+  return { id, ok: true, todo: answer };
+}
+
+/** A settled result as it is; a pending one raced against `ms`. */
+function settleWithin(id: number, fetch: Fetcher, ms: number): BatchResult | Promise<BatchResult> {
+  const result = settle(id, fetch);
+  return result instanceof Promise ? within(id, result, ms) : result;
 }
 
 /** Resolves with the fetch's result, or with a timeout result after `ms`. */
@@ -94,51 +117,65 @@ function within(id: number, pending: Promise<BatchResult>, ms: number): Promise<
   return Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
 }
 
-export const streamSynced: Strategy = async (ids, fetch, options = {}) => {
-  const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+/** One fetch after the other, each within `ms`. */
+async function oneByOne(ids: readonly number[], fetch: Fetcher, ms: number): Promise<BatchResult[]> {
   const out: BatchResult[] = [];
-  for (const id of ids) out.push(await within(id, settle(id, fetch), ms));
+  for (const id of ids) {
+    const result = settleWithin(id, fetch, ms);
+    out.push(result instanceof Promise ? await result : result);
+  }
   return out;
-};
+}
+
+export const streamSynced: Strategy = (ids, fetch, options = {}) =>
+  oneByOne(ids, fetch, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
 export const enumYieldMany: Strategy = async (ids, fetch, options = {}) => {
   const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const results: (BatchResult | undefined)[] = new Array<BatchResult | undefined>(ids.length);
-  const all = Promise.all(
-    ids.map((id, i) =>
-      settle(id, fetch).then((r) => {
-        results[i] = r;
-      }),
-    ),
-  );
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
+  const pending: Promise<void>[] = [];
+  ids.forEach((id, i) => {
+    const result = settle(id, fetch);
+    if (result instanceof Promise) {
+      pending.push(
+        result.then((r) => {
+          results[i] = r;
+        }),
+      );
+    } else {
+      results[i] = result;
+    }
+  });
+  if (pending.length > 0) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(pending),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
+  }
   return ids.map((id, i) => results[i] ?? timedOut(id, ms));
 };
 
 export const asyncedStream: Strategy = async (ids, fetch, options = {}) => {
   const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const width = Math.max(1, Math.min(options.maxConcurrency ?? availableParallelism(), ids.length));
+  const width = Math.max(1, Math.min(options.maxConcurrency ?? SCHEDULERS, ids.length));
   const results = new Array<BatchResult>(ids.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
       const i = next++;
       const id = ids[i] as number;
-      results[i] = await within(id, settle(id, fetch), ms);
+      const result = settleWithin(id, fetch, ms);
+      results[i] = result instanceof Promise ? await result : result;
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
   return results;
 };
 
-export const yieldManyAsyncedStream: Strategy = async (ids, fetch, options = {}) => {
-  const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const out: BatchResult[] = [];
-  for (const id of ids) out.push(await within(id, settle(id, fetch), ms));
-  return out;
-};
+export const yieldManyAsyncedStream: Strategy = (ids, fetch, options = {}) =>
+  oneByOne(ids, fetch, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
 /** The four strategies by their original names, in the order the original's benchmark lists them. */
 export const STRATEGIES: Readonly<Record<string, Strategy>> = {

@@ -22,16 +22,17 @@ import { pidKey } from './pid.ts';
 import type { ActorSystem } from './system.ts';
 import type { ActorContext, AnyBehaviour, CallResult, Dest, ExitReason, From, TimerRef } from './types.ts';
 import { UnhandledCallError, formatReason } from './errors.ts';
+import { Mailbox } from './mailbox.ts';
 
 export const CALL = 0;
 export const CAST = 1;
 export const INFO = 2;
-export const STOP = 3;
 
+/** A message as the system hands it over when it cannot be delivered (the mailbox stores none). */
 export interface Envelope {
   readonly k: number;
   readonly msg: unknown;
-  readonly from?: From;
+  readonly from?: From | undefined;
 }
 
 const DRAIN_BUDGET = 512;
@@ -65,8 +66,9 @@ export class Cell implements ActorContext {
   watchers: Map<string, { watcher: Pid; ref: Ref }> | undefined = undefined;
   deferred: Set<From> | undefined = undefined;
   private timers: Map<number, unknown> | undefined = undefined;
-  private mailbox: (Envelope | undefined)[] | undefined = undefined;
-  private head = 0;
+  private mailbox: Mailbox | undefined = undefined;
+  /** A graceful stop asked for: it runs after the current message, before the rest. */
+  private stopping: { reason: ExitReason } | undefined = undefined;
   private busy = false;
   /**
    * Non-zero while a drain waits for `setImmediate` (it used up its budget): the ticket that
@@ -91,12 +93,12 @@ export class Cell implements ActorContext {
 
   // ---- mailbox ------------------------------------------------------------------------------
 
-  enqueue(env: Envelope): void {
+  enqueue(k: number, msg: unknown, from?: From): void {
     if (!this.alive) {
-      this.system.rejectEnvelope(env, this.self);
+      if (k === CALL) this.system.rejectEnvelope({ k, msg, from }, this.self);
       return;
     }
-    (this.mailbox ??= []).push(env);
+    (this.mailbox ??= new Mailbox()).push(k, msg, from);
     if (drainDepth !== 0) {
       this.schedule();
       return;
@@ -113,8 +115,8 @@ export class Cell implements ActorContext {
   /** A graceful stop jumps the queue: it runs after the current message, before the rest. */
   enqueueStop(reason: ExitReason): void {
     if (!this.alive) return;
-    this.mailbox ??= [];
-    this.mailbox.splice(this.head, 0, { k: STOP, msg: reason });
+    // A later stop overtakes an earlier one that has not run yet, as it would jump the queue ahead of it.
+    this.stopping = { reason };
     this.schedule();
   }
 
@@ -125,7 +127,7 @@ export class Cell implements ActorContext {
   }
 
   private schedule(): void {
-    if (this.busy || !this.initialized || !this.mailbox || this.head >= this.mailbox.length) return;
+    if (this.busy || !this.initialized || (this.stopping === undefined && !this.mailbox?.length)) return;
     this.busy = true;
     if (handledThisTurn < TURN_BUDGET) {
       queueMicrotask(this.run);
@@ -161,58 +163,60 @@ export class Cell implements ActorContext {
 
   private drainBudgeted(): void {
     const box = this.mailbox;
-    if (!box) {
-      this.busy = false;
-      return;
-    }
     let budget = DRAIN_BUDGET + this.arrivals;
     this.arrivals = 0;
-    while (this.alive && this.head < box.length) {
+    while (this.alive) {
+      if (this.stopping) {
+        const { reason } = this.stopping;
+        this.stopping = undefined;
+        void this.exit(reason, true);
+        return;
+      }
+      if (box === undefined || box.length === 0) break;
       if (budget-- === 0) {
         this.yieldToLoop();
         return;
       }
       if (handledThisTurn++ === 0) setImmediate(newTurn);
-      const env = box[this.head] as Envelope;
-      box[this.head++] = undefined;
+      box.take();
+      const k = box.kind;
+      const msg = box.msg;
+      const from = box.from;
+      box.release();
       let result: unknown;
       try {
-        result = this.dispatch(env);
+        result = this.dispatch(k, msg, from);
       } catch (err) {
-        this.crash(err, env);
+        this.crash(err, k, from);
         return;
       }
       if (result instanceof Promise) {
         result.then(
           (value) => {
             if (!this.alive) return;
-            if (this.complete(env, value)) this.drain();
+            if (this.complete(k, from, value)) this.drain();
           },
           (err: unknown) => {
-            if (this.alive) this.crash(err, env);
+            if (this.alive) this.crash(err, k, from);
           },
         );
         return;
       }
-      if (!this.complete(env, result)) return;
-    }
-    if (this.head >= box.length) {
-      box.length = 0;
-      this.head = 0;
+      if (!this.complete(k, from, result)) return;
     }
     this.busy = false;
   }
 
-  private dispatch(env: Envelope): unknown {
+  private dispatch(k: number, msg: unknown, from: From | undefined): unknown {
     const b = this.behaviour;
-    switch (env.k) {
+    switch (k) {
       case CALL:
         if (!b.handleCall) throw new UnhandledCallError(pidKey(this.self));
-        return b.handleCall(env.msg, env.from as From, this.state, this);
+        return b.handleCall(msg, from as From, this.state, this);
       case CAST:
-        return b.handleCast ? b.handleCast(env.msg, this.state, this) : this.state;
+        return b.handleCast ? b.handleCast(msg, this.state, this) : this.state;
       case INFO:
-        return b.handleInfo ? b.handleInfo(env.msg, this.state, this) : this.unexpected(env.msg);
+        return b.handleInfo ? b.handleInfo(msg, this.state, this) : this.unexpected(msg);
       default:
         return undefined;
     }
@@ -224,16 +228,12 @@ export class Cell implements ActorContext {
   }
 
   /** Applies a callback's result; false when the actor stopped. */
-  private complete(env: Envelope, result: unknown): boolean {
-    if (env.k === STOP) {
-      void this.exit(env.msg, true);
-      return false;
-    }
-    if (env.k === CALL) {
+  private complete(k: number, from: From | undefined, result: unknown): boolean {
+    if (k === CALL) {
       const r = result as CallResult<unknown, unknown>;
       this.state = r.state;
-      if ('noreply' in r) (this.deferred ??= new Set()).add(env.from as From);
-      else this.system.reply(env.from as From, r.reply);
+      if ('noreply' in r) (this.deferred ??= new Set()).add(from as From);
+      else this.system.reply(from as From, r.reply);
     } else {
       this.state = result;
     }
@@ -244,15 +244,15 @@ export class Cell implements ActorContext {
     return true;
   }
 
-  private crash(err: unknown, env: Envelope | undefined): void {
-    if (env?.k === CALL && err instanceof UnhandledCallError) {
-      this.system.replyError(env.from as From, err);
+  private crash(err: unknown, k: number, from: From | undefined): void {
+    if (k === CALL && err instanceof UnhandledCallError) {
+      this.system.replyError(from as From, err);
       this.busy = false;
       this.schedule();
       return;
     }
     this.log.error({ err, reason: formatReason(err) }, 'actor crashed');
-    if (env?.k === CALL) this.system.replyError(env.from as From, err, true);
+    if (k === CALL) this.system.replyError(from as From, err, true);
     void this.exit(err, true);
   }
 
@@ -289,13 +289,11 @@ export class Cell implements ActorContext {
     if (this.finished) return;
     this.finished = true;
     const pending: Envelope[] = [];
-    if (this.mailbox) {
-      for (let i = this.head; i < this.mailbox.length; i++) {
-        const env = this.mailbox[i];
-        if (env) pending.push(env);
-      }
-      this.mailbox = undefined;
-    }
+    this.mailbox?.forEach((k, msg, from) => {
+      if (k === CALL) pending.push({ k, msg, from });
+    });
+    this.mailbox = undefined;
+    this.stopping = undefined;
     this.system.cleanup(this, reason, pending);
   }
 
@@ -305,7 +303,7 @@ export class Cell implements ActorContext {
     const timer = this.system.nextTimerId();
     const handle = this.system.scheduler.setTimeout(() => {
       this.timers?.delete(timer);
-      this.enqueue({ k: INFO, msg });
+      this.enqueue(INFO, msg);
     }, ms);
     (this.timers ??= new Map()).set(timer, handle);
     return { timer };

@@ -172,7 +172,7 @@ export class ActorSystem {
       this.pending.set(tag, { resolve: resolve as (v: unknown) => void, reject, dest, node });
       this.timeouts.add(tag, timeoutMs);
       if (target instanceof Cell) {
-        target.enqueue({ k: CALL, msg, from });
+        target.enqueue(CALL, msg, from);
       } else if (!this.bridge?.send(target.node, { t: 'call', to: target, msg, from })) {
         this.settle(tag, false, new NoConnectionError(target.node));
       }
@@ -183,7 +183,7 @@ export class ActorSystem {
   cast(dest: Dest, msg: unknown): void {
     const target = this.resolve(dest);
     if (target === undefined) return;
-    if (target instanceof Cell) target.enqueue({ k: CAST, msg });
+    if (target instanceof Cell) target.enqueue(CAST, msg);
     else this.bridge?.send(target.node, { t: 'cast', to: target, msg });
   }
 
@@ -191,7 +191,7 @@ export class ActorSystem {
   send(dest: Dest, msg: unknown): void {
     const target = this.resolve(dest);
     if (target === undefined) return;
-    if (target instanceof Cell) target.enqueue({ k: INFO, msg });
+    if (target instanceof Cell) target.enqueue(INFO, msg);
     else this.bridge?.send(target.node, { t: 'send', to: target, msg });
   }
 
@@ -370,7 +370,7 @@ export class ActorSystem {
       this.bridge?.send(watcher.node, { t: 'down', to: watcher, ref, pid, reason: toWireReason(reason) });
       return;
     }
-    this.localCell(watcher)?.enqueue({ k: INFO, msg: { type: 'DOWN', ref, pid, reason } });
+    this.localCell(watcher)?.enqueue(INFO, { type: 'DOWN', ref, pid, reason });
   }
 
   /**
@@ -398,7 +398,7 @@ export class ActorSystem {
       return;
     }
     if (cell.trapping) {
-      cell.enqueue({ k: INFO, msg: { type: 'EXIT', from, reason } });
+      cell.enqueue(INFO, { type: 'EXIT', from, reason });
       return;
     }
     if (reason !== 'normal') void cell.exit(reason, false);
@@ -479,15 +479,15 @@ export class ActorSystem {
     switch (env.t) {
       case 'call': {
         const target = this.resolveLocal(env.to);
-        if (target) target.enqueue({ k: CALL, msg: env.msg, from: env.from });
+        if (target) target.enqueue(CALL, env.msg, env.from);
         else this.replyError(env.from, new NoProcError(targetString(env.to)));
         return;
       }
       case 'cast':
-        this.resolveLocal(env.to)?.enqueue({ k: CAST, msg: env.msg });
+        this.resolveLocal(env.to)?.enqueue(CAST, env.msg);
         return;
       case 'send':
-        this.resolveLocal(env.to)?.enqueue({ k: INFO, msg: env.msg });
+        this.resolveLocal(env.to)?.enqueue(INFO, env.msg);
         return;
       case 'reply':
         if (env.ok) this.settle(env.tag, true, env.value);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { storeBackend } from '../../examples/api-cache/backend.ts';
 import { TodoCache } from '../../examples/api-cache/cache.ts';
+import { memoryBackend } from '../../examples/api-cache/memory-backend.ts';
 import type { BatchResult, Fetcher } from '../../examples/api-cache/strategies.ts';
 import {
   STRATEGIES,
@@ -125,5 +126,78 @@ test('through the cache: a cold batch is all wasCached false, a warm one all tru
       range(1, 10).map((id) => todoFor(id).title),
     );
     assert.equal(server.hits() - before, 10, name);
+  }
+});
+
+test('a fetcher that answers synchronously: every strategy takes its results as they are, in order, a throw as a failure value', async () => {
+  const seen: number[] = [];
+  const now: Fetcher = (id) => {
+    seen.push(id);
+    if (id === 13) throw Object.assign(new Error('unlucky'), { code: 'not_found' });
+    return { ...todoFor(id), wasCached: true };
+  };
+  for (const [name, strategy] of Object.entries(STRATEGIES)) {
+    seen.length = 0;
+    const results = await settlesWithin(strategy([12, 13, 14, 1], now, { timeoutMs: 1 }), 60_000, name);
+    assert.deepEqual(seen, [12, 13, 14, 1], `${name} fetches in input order`);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? [r.id, r.todo.title] : [r.id, r.error.code])),
+      [
+        [12, todoFor(12).title],
+        [13, 'not_found'],
+        [14, todoFor(14).title],
+        [1, todoFor(1).title],
+      ],
+      name,
+    );
+  }
+});
+
+test('a batch mixing synchronous hits and slow fetches: the hits are results, only the slow fetches time out', async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const mixed: Fetcher = (id) =>
+    id % 2 === 0
+      ? { ...todoFor(id), wasCached: true }
+      : gate.then(() => ({ ...todoFor(id), wasCached: false }));
+  try {
+    for (const [name, strategy] of Object.entries(STRATEGIES)) {
+      const results = await settlesWithin(strategy([1, 2, 3, 4], mixed, { timeoutMs: 40 }), 60_000, name);
+      assert.deepEqual(
+        results.map((r) => (r.ok ? 'ok' : r.error.code)),
+        ['timeout', 'ok', 'timeout', 'ok'],
+        name,
+      );
+    }
+  } finally {
+    open();
+  }
+});
+
+test('through the memory backend: fetchTodoNow answers a hit with the record itself, a miss with a promise, one upstream request per id', async (t) => {
+  const server = await startTodoServer({ latencyMs: 1 });
+  t.after(() => server.close());
+  for (const [name, strategy] of Object.entries(STRATEGIES)) {
+    const cache = new TodoCache({ backend: memoryBackend(), upstream: server.url });
+    const before = server.hits();
+    const first = cache.fetchTodoNow(3);
+    assert.ok(first instanceof Promise, 'a miss answers with a promise');
+    assert.equal((await first).wasCached, false);
+    const again = cache.fetchTodoNow(3);
+    assert.deepEqual(again, { ...todoFor(3), wasCached: true }, 'a hit answers with the record');
+    const cold = await strategy(range(1, 10), (id) => cache.fetchTodoNow(id));
+    const warm = await strategy(range(1, 10), (id) => cache.fetchTodoNow(id));
+    assert.deepEqual(
+      cold.map((r) => r.ok && r.todo.wasCached),
+      range(1, 10).map((id) => id === 3),
+      name,
+    );
+    assert.deepEqual(
+      warm.map((r) => (r.ok ? r.todo : undefined)),
+      range(1, 10).map((id) => ({ ...todoFor(id), wasCached: true })),
+      name,
+    );
+    assert.equal(server.hits() - before, 10, name);
+    assert.deepEqual(cache.stats(), { hits: 12, misses: 10, storeErrors: 0 }, name);
   }
 });
