@@ -1,5 +1,6 @@
 // The cluster map in a real browser: every node is a card with its hero count; an assigned hero's
-// mark moves to its new city's card; a partitioned node is drawn cut off and healing reconnects it.
+// mark moves to its new city's card; a partitioned node is drawn cut off and healing reconnects it;
+// the live charts receive points and markers.
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +27,15 @@ async function openPage(t: TestContext, service: MemoryDispatchService): Promise
   await page.goto(`http://127.0.0.1:${address.port}`);
   await waitForLive(page);
   return front(page);
+}
+
+/** Polls `check` every 200 ms until it holds; fails after `timeoutMs` (a hang guard). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** node → hero count as the map shows it. */
@@ -74,6 +84,15 @@ test('the map shows every node with its hero count; an assigned hero moves to it
   await page.locator('tr[data-node="capitol"]').getByTestId('node-heal').click();
   await page.locator('[data-testid="map-node"][data-node="capitol"][data-status="up"]').waitFor();
   assert.equal(await capitol.getByText('cut off').count(), 0);
+
+  // The charts receive points, and markers for the partition and the heal.
+  await until(async () => {
+    const charts = page.getByTestId('charts');
+    const points = Number(await charts.getAttribute('data-points'));
+    const markers = Number(await charts.getAttribute('data-markers'));
+    return points >= 2 && markers >= 2;
+  }, 'the charts have two points and two markers');
+  assert.equal(await page.locator('[data-testid="chart-heroes"] canvas').count(), 1);
 
   // A hero that falls fades from the map.
   const fallen = heroes[1];

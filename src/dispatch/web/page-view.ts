@@ -25,7 +25,9 @@
 import type { ClusterView } from '../model.ts';
 import { renderFilterBar, renderPager } from './hero-filter-view.ts';
 import { citiesOf } from './hero-row.ts';
+import { CHART_SCRIPT, renderChartsPanel } from './chart-view.ts';
 import { capitalise, html } from './html.ts';
+import type { SafeHtml } from './html.ts';
 import { MapTracker } from './map-model.ts';
 import { renderMap } from './map-view.ts';
 import type { LogEntry } from './page-feed.ts';
@@ -42,6 +44,8 @@ export interface PageModel {
   readonly nonce: string;
   /** Chaos routes on: their buttons are shown. Default true. */
   readonly chaos?: boolean;
+  /** Trusted stylesheet text of the served libraries (uPlot's), inlined under the nonce. */
+  readonly vendorStyle?: SafeHtml;
 }
 
 const HTMX_CONFIG = JSON.stringify({
@@ -68,10 +72,11 @@ export function renderPage(model: PageModel): string {
         <title>${title}</title>
         <link rel="icon" href="data:," />
         <style nonce="${model.nonce}">
-          ${PAGE_STYLE}
+          ${PAGE_STYLE}${model.vendorStyle}
         </style>
         <script src="/assets/htmx.min.js"></script>
         <script src="/assets/sse.js"></script>
+        <script src="/assets/uplot.js"></script>
       </head>
       <body data-chaos="${model.chaos === false ? 'off' : 'on'}">
         <header>
@@ -112,7 +117,7 @@ export function renderPage(model: PageModel): string {
         <div id="flash" aria-live="polite"></div>
         <main>
           ${renderMap(new MapTracker().build(model.cluster, [], 0))}
-          ${renderClusterPanel(model.cluster, undefined, model.clusterError)}
+          ${renderClusterPanel(model.cluster, undefined, model.clusterError)} ${renderChartsPanel()}
           <section class="panel heroes">
             <div class="table-head">
               <h2>Superheroes</h2>
@@ -152,6 +157,7 @@ export function renderPage(model: PageModel): string {
         <div id="live" hidden hx-ext="sse" sse-connect="/api/events?format=html" sse-swap="update"></div>
         <script nonce="${model.nonce}">
           ${PAGE_SCRIPT};
+          ${CHART_SCRIPT};
         </script>
       </body>
     </html> `;
