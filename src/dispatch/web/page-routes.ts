@@ -1,6 +1,7 @@
 /**
  * `GET /` (the dispatch page), `/assets/htmx.min.js`, `/assets/sse.js`, `/assets/uplot.js` (htmx 2,
  * its SSE extension and uPlot, read once from the installed packages; never a CDN), and
+ * the guided scenarios' routes (`scenario-routes.ts`), and
  * `GET /api/page/charts` (the live charts' recent samples and markers, see `chart-sampler.ts`,
  * whose sampler starts with the first page or charts request, so a node nobody watches pays
  * nothing, and stops when the server closes).
@@ -27,6 +28,8 @@ import type { DispatchService } from '../service.ts';
 import { ChartSampler } from './chart-sampler.ts';
 import { toHttpFailure } from './errors.ts';
 import { SafeHtml } from './html.ts';
+import { registerScenarioRoutes } from './scenario-routes.ts';
+import type { ScenarioRunnerOptions } from './scenario-runner.ts';
 import { renderPage } from './page-view.ts';
 import type { RecentLog } from './recent-log.ts';
 
@@ -77,6 +80,8 @@ export interface PageRouteDeps {
   readonly chaos: boolean;
   /** The node's metrics registry, read by the charts' sampler. Default none: no write charts. */
   readonly metrics?: Registry | undefined;
+  /** The guided scenarios' waits. Default: the runner's (30 s per measured outcome). */
+  readonly scenarios?: ScenarioRunnerOptions;
 }
 
 export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): void {
@@ -97,6 +102,12 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): v
   app.get('/api/page/charts', async () => {
     sampler.start();
     return sampler.view();
+  });
+
+  registerScenarioRoutes(app, {
+    service: deps.service,
+    chaos: deps.chaos,
+    ...(deps.scenarios === undefined ? {} : { runner: deps.scenarios }),
   });
 
   const vendorStyle = loadVendorStyle();

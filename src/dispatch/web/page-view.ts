@@ -34,6 +34,7 @@ import type { LogEntry } from './page-feed.ts';
 import { renderClusterPanel, renderLogLine } from './page-parts.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { PAGE_STYLE } from './page-style.ts';
+import { SCENARIO_SCRIPT, renderScenarioPanel } from './scenario-view.ts';
 
 export interface PageModel {
   readonly nodeName: string;
@@ -118,6 +119,7 @@ export function renderPage(model: PageModel): string {
         <main>
           ${renderMap(new MapTracker().build(model.cluster, [], 0))}
           ${renderClusterPanel(model.cluster, undefined, model.clusterError)} ${renderChartsPanel()}
+          ${renderScenarioPanel(undefined, model.chaos !== false)}
           <section class="panel heroes">
             <div class="table-head">
               <h2>Superheroes</h2>
@@ -158,6 +160,7 @@ export function renderPage(model: PageModel): string {
         <script nonce="${model.nonce}">
           ${PAGE_SCRIPT};
           ${CHART_SCRIPT};
+          ${SCENARIO_SCRIPT};
         </script>
       </body>
     </html> `;
