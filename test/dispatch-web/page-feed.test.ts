@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { ClusterView, DispatchEvent, Hero } from '../../src/dispatch/model.ts';
 import { PageFeed } from '../../src/dispatch/web/index.ts';
 import type { PageOp } from '../../src/dispatch/web/index.ts';
+import type { MapCard } from '../../src/dispatch/web/map-model.ts';
 
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};
 
@@ -439,19 +440,46 @@ test('the pager says which rows of how many match, and the map counts every hero
   );
 });
 
-test('a card with more heroes than the mark limit shows counts by health instead of marks', () => {
-  const feed = new PageFeed({ map: { markLimit: 3 } });
+test('a card with more heroes than the mark limit shows counts by health, and the marks of its arrivals', () => {
+  const feed = new PageFeed({ map: { markLimit: 3, ghostMs: 1000 } });
   const cluster: ClusterView = {
     self: 'gotham',
     storeMode: 'crdt',
-    nodes: [{ name: 'gotham', role: 'city', status: 'up', url: '', heroesHosted: 0, storeRole: 'replica' }],
+    nodes: [
+      { name: 'gotham', role: 'city', status: 'up', url: '', heroesHosted: 0, storeRole: 'replica' },
+      { name: 'metropolis', role: 'city', status: 'up', url: '', heroesHosted: 0, storeRole: 'replica' },
+    ],
   };
   const heroes = [90, 80, 40, 10].map((health, i) => hero(`h${i}`, 1, health));
-  feed.snapshot(heroes, cluster, []);
-  const map = feed.take().find((op) => op.kind === 'map');
-  assert.ok(map?.kind === 'map');
+  feed.snapshot([...heroes, { ...hero('m', 1), node: 'metropolis' }], cluster, []);
+  const cardsAt = (now: number): MapCard[] => {
+    const op = feed.take(now).find((o) => o.kind === 'map');
+    assert.ok(op?.kind === 'map');
+    return [...op.map.cards];
+  };
   assert.deepEqual(
-    map.map.cards.map((c) => [c.heroes, c.marks, c.bands]),
-    [[4, undefined, { high: 2, mid: 1, low: 1 }]],
+    cardsAt(0).map((c) => [
+      c.name,
+      c.heroes,
+      c.marks === undefined ? 'counts' : 'marks',
+      c.bands,
+      c.arrivals,
+    ]),
+    [
+      ['gotham', 4, 'counts', { high: 2, mid: 1, low: 1 }, []],
+      ['metropolis', 1, 'marks', { high: 1, mid: 0, low: 0 }, []],
+    ],
+  );
+  feed.push({ type: 'hero', hero: { ...hero('m', 2), node: 'gotham' } });
+  const arrived = cardsAt(100).find((c) => c.name === 'gotham');
+  assert.deepEqual(
+    arrived?.arrivals.map((m) => [m.id, m.state]),
+    [['m', 'moved']],
+  );
+  feed.push({ type: 'hero', hero: hero('h0', 3, 95) });
+  assert.deepEqual(
+    cardsAt(2000).find((c) => c.name === 'gotham')?.arrivals,
+    [],
+    'after ghostMs: counted only',
   );
 });

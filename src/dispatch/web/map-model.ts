@@ -11,7 +11,9 @@
  *
  * A hero belongs to the card of the node its actor runs on (`hero.node`); a hero between nodes (no
  * node, or a node not in the view) sits on an "unplaced" card. A mark whose node changed since the
- * previous `build` is `moved` (the page animates its arrival); a hero that died is `dying` on the
+ * previous `build` is `moved` for `ghostMs` (the page animates its arrival; a card in counts mode
+ * still draws its arrivals, so an assigned hero can be seen landing at 10,000 heroes); a hero that
+ * died is `dying` on the
  * first build after and `dead` (faded) until a build after `ghostMs` have passed.
  *
  * Pure: time is the `now` argument. When not to use: programs read `GET /api/cluster` and
@@ -41,6 +43,8 @@ export interface MapCard {
   readonly bands: Readonly<Record<HealthBand, number>>;
   /** One per hero (ghosts included) while `heroes <= markLimit`; otherwise undefined (counts only). */
   readonly marks: readonly MapMark[] | undefined;
+  /** In counts mode: the heroes that arrived within `ghostMs` (at most `arrivalLimit`). */
+  readonly arrivals: readonly MapMark[];
 }
 
 export interface MapModel {
@@ -51,8 +55,13 @@ export interface MapModel {
 export interface MapTrackerOptions {
   /** Marks drawn per card before it shows counts instead. Default 48: four rows of twelve. */
   readonly markLimit?: number;
-  /** How long a dead hero's mark stays, faded, in ms. Default 3,000: long enough to be seen. */
+  /**
+   * How long a dead hero's mark stays, faded, and an arrived hero's mark stays `moved`, in ms.
+   * Default 3,000: long enough to be seen.
+   */
   readonly ghostMs?: number;
+  /** Arrived heroes drawn on a card in counts mode. Default 12: one row. */
+  readonly arrivalLimit?: number;
 }
 
 /** Red at 20 or less (the seeds' health warning), amber to 50, green above; as in the table. */
@@ -70,11 +79,15 @@ interface Bucket {
   heroes: number;
   bands: Record<HealthBand, number>;
   marks: MapMark[];
+  arrivals: MapMark[];
 }
 
 export class MapTracker {
   readonly #markLimit: number;
   readonly #ghostMs: number;
+  readonly #arrivalLimit: number;
+  /** When each recently moved hero arrived on its card (Unix ms). */
+  readonly #arrivedAt = new Map<string, number>();
   /** Card each hero's mark was on at the previous build. */
   #lastCard = new Map<string, string>();
   readonly #ghosts = new Map<string, Ghost>();
@@ -82,6 +95,7 @@ export class MapTracker {
   constructor(options: MapTrackerOptions = {}) {
     this.#markLimit = Math.max(0, options.markLimit ?? 48);
     this.#ghostMs = Math.max(0, options.ghostMs ?? 3000);
+    this.#arrivalLimit = Math.max(0, options.arrivalLimit ?? 12);
   }
 
   died(hero: Hero, now: number): void {
@@ -95,7 +109,7 @@ export class MapTracker {
     const bucket = (card: string): Bucket => {
       let b = buckets.get(card);
       if (b === undefined) {
-        b = { heroes: 0, bands: { high: 0, mid: 0, low: 0 }, marks: [] };
+        b = { heroes: 0, bands: { high: 0, mid: 0, low: 0 }, marks: [], arrivals: [] };
         buckets.set(card, b);
       }
       return b;
@@ -109,16 +123,16 @@ export class MapTracker {
       b.bands[band]++;
       const last = this.#lastCard.get(hero.id);
       nextCard.set(hero.id, card);
-      if (b.heroes <= this.#markLimit) {
-        b.marks.push({
-          id: hero.id,
-          name: hero.name,
-          band,
-          state: last !== undefined && last !== card ? 'moved' : 'steady',
-        });
-      }
+      if (last !== undefined && last !== card) this.#arrivedAt.set(hero.id, now);
+      const arrived = this.#arrivedAt.get(hero.id);
+      const moved = arrived !== undefined && now - arrived <= this.#ghostMs;
+      if (arrived !== undefined && !moved) this.#arrivedAt.delete(hero.id);
+      const mark: MapMark = { id: hero.id, name: hero.name, band, state: moved ? 'moved' : 'steady' };
+      if (b.heroes <= this.#markLimit) b.marks.push(mark);
+      if (moved && b.arrivals.length < this.#arrivalLimit) b.arrivals.push(mark);
     }
     this.#lastCard = nextCard;
+    for (const id of this.#arrivedAt.keys()) if (!nextCard.has(id)) this.#arrivedAt.delete(id);
     for (const [id, ghost] of this.#ghosts) {
       if (now - ghost.diedAt > this.#ghostMs && ghost.shown) {
         this.#ghosts.delete(id);
@@ -130,7 +144,12 @@ export class MapTracker {
       ghost.shown = true;
     }
     const cardOf = (name: string, node: NodeView | undefined): MapCard => {
-      const b = buckets.get(name) ?? { heroes: 0, bands: { high: 0, mid: 0, low: 0 }, marks: [] };
+      const b = buckets.get(name) ?? {
+        heroes: 0,
+        bands: { high: 0, mid: 0, low: 0 },
+        marks: [],
+        arrivals: [],
+      };
       return {
         name,
         status: node?.status ?? 'unplaced',
@@ -139,6 +158,7 @@ export class MapTracker {
         heroes: b.heroes,
         bands: b.bands,
         marks: b.heroes <= this.#markLimit ? b.marks : undefined,
+        arrivals: b.heroes <= this.#markLimit ? [] : b.arrivals,
       };
     };
     const cards = nodes.map((n) => cardOf(n.name, n));

@@ -12,7 +12,7 @@
  * Test hooks: the section is `cluster-map` (`data-store-mode`); cards are `map-node` with
  * `data-node`, `data-status`, `data-store-role` and `data-heroes`; marks are `map-mark` with
  * `data-hero-id` and `data-state` (steady / moved / dying / dead); counts are `map-band` with
- * `data-band` (high / mid / low).
+ * `data-band` (high / mid / low); a card in counts mode still draws its just-arrived heroes' marks.
  *
  * When not to use: the map is markup for this page only.
  */
@@ -42,7 +42,12 @@ function renderHeroes(card: MapCard): SafeHtml {
         ><i class="mark ${BAND_HP[band]}"></i>${card.bands[band]}</span
       >`,
   );
-  return html`<div class="bands">${bands}</div>`;
+  const arrivals =
+    card.arrivals.length === 0
+      ? null
+      : html`<div class="marks arrivals">${card.arrivals.map(renderMark)}</div>`;
+  return html`<div class="bands">${bands}</div>
+    ${arrivals}`;
 }
 
 function roleLabel(card: MapCard): SafeHtml {
