@@ -183,11 +183,8 @@ export class PageFeed {
    * first) holds every log event pushed before this call, so pending log lines are dropped here.
    */
   snapshot(heroes: readonly Hero[], cluster: ClusterView | undefined, logs: readonly LogEntry[]): void {
-    this.#heroes.clear();
-    for (const hero of heroes) {
-      this.#heroes.set(hero);
-      this.#removed.delete(hero.id);
-    }
+    this.#heroes.reset(heroes);
+    for (const hero of heroes) this.#removed.delete(hero.id);
     if (cluster !== undefined && !this.#clusterSinceBegin) this.#pendingCluster = cluster;
     this.#pendingLogs = [];
     this.#visibleLogs = [];
