@@ -13,7 +13,7 @@ export const MAP_STYLE = `
 .mesh{position:relative;display:flex;gap:14px;flex-wrap:wrap;align-items:flex-start;padding:6px 0 22px}
 .mesh::before{content:"";position:absolute;left:0;right:0;top:28px;border-top:2px solid #2f6aa3;z-index:0}
 .card{position:relative;z-index:1;flex:1 1 170px;max-width:260px;min-height:112px;background:#0f1720;border:1px solid #2c3c4e;border-radius:10px;padding:8px 10px;transition:transform .4s,opacity .4s}
-.card.self{border-color:var(--accent)}
+.card.here{border-color:var(--accent)}
 .card.partitioned{transform:translateY(18px);border:1px dashed var(--bad);box-shadow:0 -10px 0 -8px var(--bad)}
 .card.partitioned::before{content:"✂ cut off";position:absolute;top:-20px;left:10px;font-size:11px;color:var(--bad)}
 .card.down,.card.stopped{opacity:.45;filter:grayscale(1)}

@@ -59,7 +59,7 @@ function renderCard(card: MapCard): SafeHtml {
   const unplaced = card.status === 'unplaced';
   const cut = card.status === 'partitioned';
   return html`<div
-    class="card ${card.status}${card.self ? ' self' : ''}"
+    class="card ${card.status}${card.self ? ' here' : ''}"
     data-testid="map-node"
     data-node="${card.name}"
     data-status="${card.status}"
