@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   'http-flood': async () => (await import('./http-flood/index.ts')).default,
   placement: async () => (await import('./placement/index.ts')).default,
   'placement-recovery': async () => (await import('./placement/recovery-suite.ts')).default,
+  page: async () => (await import('./page/index.ts')).default,
 };
 
 const { values, positionals } = parseArgs({

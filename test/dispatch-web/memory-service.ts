@@ -14,9 +14,13 @@
  * service.hasQuorum = false; // every read and write now fails with no_quorum
  * service.failNext('listHeroes', new Error('disk on fire')); // one-shot failure of one method
  * service.tick(id, { health: 40 }); // a game step: updates the hero and emits the event
+ * await service.nodeAction('metropolis', 'shutdown'); // its heroes move to the nodes left
  * ```
  *
  * Ids and names come from a seeded PRNG, so runs repeat. Events are emitted synchronously.
+ *
+ * Chaos as the cluster shows it: the leader (raft) is the first node up; this node partitioned in
+ * raft mode has no quorum until healed; a node shut down hands its heroes to the nodes up.
  *
  * When not to use: it has no actors, timers or replication; cluster behaviour is tested elsewhere.
  */
@@ -211,6 +215,10 @@ export class MemoryDispatchService implements DispatchService {
     if (state === undefined) throw new DispatchError('not_found', `no node ${node}`);
     state.status = action === 'shutdown' ? 'stopped' : action === 'partition' ? 'partitioned' : 'up';
     this.#log('warn', `${node}: ${action}`);
+    // As in the cluster: a raft node cut off is a minority (no quorum); a stopped node's heroes
+    // start again on the nodes left.
+    if (node === this.nodeName && this.#storeMode === 'raft') this.hasQuorum = state.status !== 'partitioned';
+    if (state.status === 'stopped') this.#failOver(node);
     this.#emitCluster();
   }
 
@@ -295,6 +303,7 @@ export class MemoryDispatchService implements DispatchService {
       return i < 0 ? CITY_NAMES.length : i;
     };
     names.sort((a, b) => order(a) - order(b) || (a < b ? -1 : 1));
+    const leader = names.find((n) => this.nodes.get(n)?.status === 'up');
     return {
       self: this.nodeName,
       storeMode: this.#storeMode,
@@ -306,10 +315,20 @@ export class MemoryDispatchService implements DispatchService {
           status: state.status,
           url: `http://127.0.0.1:${4900 + i}`,
           heroesHosted: hosted.get(name) ?? 0,
-          storeRole: this.#storeMode === 'crdt' ? 'replica' : i === 0 ? 'leader' : 'follower',
+          storeRole: this.#storeMode === 'crdt' ? 'replica' : name === leader ? 'leader' : 'follower',
         };
       }),
     };
+  }
+
+  #failOver(node: string): void {
+    const up = [...this.nodes]
+      .filter(([, n]) => n.status === 'up' && n.role === 'city')
+      .map(([name]) => name);
+    if (up.length === 0) return; // no node can host them: the heroes wait, as in the cluster
+    for (const hero of [...this.heroes.values()]) {
+      if (hero.node === node) this.tick(hero.id, { node: up[this.#placement++ % up.length] ?? hero.node });
+    }
   }
 
   #emitCluster(): void {

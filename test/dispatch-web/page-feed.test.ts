@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { ClusterView, DispatchEvent, Hero } from '../../src/dispatch/model.ts';
 import { PageFeed } from '../../src/dispatch/web/index.ts';
 import type { PageOp } from '../../src/dispatch/web/index.ts';
+import type { MapCard } from '../../src/dispatch/web/map-model.ts';
 
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};
 
@@ -26,22 +27,25 @@ function hero(id: string, updatedAt: number, health = 100): Hero {
 
 const CLUSTER: ClusterView = { self: 'gotham', storeMode: 'raft', nodes: [] };
 const kinds = (ops: readonly PageOp[]): string[] => ops.map((op) => op.kind);
+/** The table, log and nodes operations: the pager and the map are tested on their own. */
+const core = (ops: readonly PageOp[]): PageOp[] =>
+  ops.filter((op) => op.kind !== 'pager' && op.kind !== 'map');
 
 test('nothing is sent before the first snapshot: the page rows are unknown until then', () => {
   const feed = new PageFeed();
   feed.push({ type: 'hero', hero: hero('a', 1) });
   assert.equal(feed.hasPending, false);
-  assert.deepEqual(feed.take(), []);
+  assert.deepEqual(core(feed.take()), []);
   feed.snapshot([], CLUSTER, []);
   const ops = feed.take();
-  assert.deepEqual(kinds(ops), ['reset', 'log-reset', 'upsert', 'cluster', 'count']);
-  assert.deepEqual(ops[2], { kind: 'upsert', hero: hero('a', 1), isNew: true });
+  assert.deepEqual(kinds(ops), ['reset', 'log-reset', 'pager', 'cluster', 'map', 'count']);
+  assert.deepEqual(ops[0], { kind: 'reset', heroes: [hero('a', 1)] });
 });
 
 test('a snapshot replaces the table, the log and the nodes panel', () => {
   const feed = new PageFeed();
   feed.snapshot([hero('a', 1), hero('b', 1)], CLUSTER, [{ level: 'info', message: 'hello', at: 5 }]);
-  const ops = feed.take();
+  const ops = core(feed.take());
   assert.deepEqual(ops, [
     { kind: 'reset', heroes: [hero('a', 1), hero('b', 1)] },
     { kind: 'log-reset', lines: [{ seq: 0, entry: { level: 'info', message: 'hello', at: 5 } }] },
@@ -57,7 +61,7 @@ test('changes to one hero within a batch coalesce into one row update, the newes
   feed.take();
   for (let t = 2; t <= 40; t++) feed.push({ type: 'hero', hero: hero('a', t, 100 - t) });
   feed.push({ type: 'hero', hero: hero('a', 3, 1) }); // a stale, late delivery
-  assert.deepEqual(feed.take(), [{ kind: 'upsert', hero: hero('a', 40, 60), isNew: false }]);
+  assert.deepEqual(core(feed.take()), [{ kind: 'upsert', hero: hero('a', 40, 60), isNew: false }]);
 });
 
 test('an upsert older than the row shown is dropped', () => {
@@ -65,7 +69,7 @@ test('an upsert older than the row shown is dropped', () => {
   feed.snapshot([hero('a', 10)], undefined, []);
   feed.take();
   feed.push({ type: 'hero', hero: hero('a', 9) });
-  assert.deepEqual(feed.take(), []);
+  assert.deepEqual(core(feed.take()), []);
 });
 
 test('a deletion removes a shown row; a deletion of an unknown row sends nothing', () => {
@@ -74,7 +78,7 @@ test('a deletion removes a shown row; a deletion of an unknown row sends nothing
   feed.take();
   feed.push({ type: 'hero-deleted', id: 'a' });
   feed.push({ type: 'hero-deleted', id: 'zzz' });
-  assert.deepEqual(feed.take(), [
+  assert.deepEqual(core(feed.take()), [
     { kind: 'remove', id: 'a' },
     { kind: 'count', heroes: 0 },
   ]);
@@ -87,10 +91,10 @@ test('a late upsert cannot resurrect a deleted hero', () => {
   feed.push({ type: 'hero-deleted', id: 'a' });
   feed.take();
   feed.push({ type: 'hero', hero: hero('a', 99) });
-  assert.deepEqual(feed.take(), []);
+  assert.deepEqual(core(feed.take()), []);
   feed.push({ type: 'hero-deleted', id: 'b' });
   feed.push({ type: 'hero', hero: hero('b', 5) });
-  assert.deepEqual(feed.take(), [], 'deleted first within the same batch');
+  assert.deepEqual(core(feed.take()), [], 'deleted first within the same batch');
 });
 
 test('a cluster event that arrives while the snapshot is read wins over the snapshot', () => {
@@ -144,7 +148,7 @@ test('the log keeps at most logCapacity lines: each new line past it evicts the 
 test('a failed snapshot flashes "Database failed with <reason>." over an empty table', () => {
   const feed = new PageFeed();
   feed.snapshotFailed('no quorum: minority.');
-  assert.deepEqual(feed.take(), [
+  assert.deepEqual(core(feed.take()), [
     { kind: 'reset', heroes: [] },
     { kind: 'flash', level: 'error', text: 'Database failed with no quorum: minority.' },
     { kind: 'count', heroes: 0 },
@@ -191,6 +195,8 @@ function applyToPage(page: Map<string, Hero>, ops: readonly PageOp[]): void {
       case 'log':
       case 'log-reset':
       case 'flash':
+      case 'pager':
+      case 'map':
         break;
     }
   }
@@ -205,7 +211,7 @@ test('property: after any history with stale and duplicate deliveries, the page 
       (steps, subscribeAt, snapshotAfter) => {
         const state = new Map<string, Hero>();
         const history: Hero[] = [];
-        const feed = new PageFeed();
+        const feed = new PageFeed({ pageSize: 1000 }); // one page: every hero shown
         const page = new Map<string, Hero>();
         let clock = 0;
         let subscribed = false;
@@ -269,5 +275,211 @@ test('property: after any history with stale and duplicate deliveries, the page 
       },
     ),
     { ...fcParams, numRuns: 400 },
+  );
+});
+
+// ---- property: a small window over a filter stays exactly the right rows, in order ----
+
+type WindowStep =
+  | { readonly kind: 'create'; readonly name: number }
+  | { readonly kind: 'toggle'; readonly pick: number }
+  | { readonly kind: 'delete'; readonly pick: number }
+  | { readonly kind: 'take' };
+
+const windowStep: fc.Arbitrary<WindowStep> = fc.oneof(
+  fc.nat(30).map((name): WindowStep => ({ kind: 'create', name })),
+  fc.nat(60).map((pick): WindowStep => ({ kind: 'toggle', pick })),
+  fc.nat(60).map((pick): WindowStep => ({ kind: 'delete', pick })),
+  fc.constant<WindowStep>({ kind: 'take' }),
+);
+
+/** The page's rows in order, as the browser applies the ops; an impossible op fails the test. */
+function applyToRows(rows: Hero[], ops: readonly PageOp[]): Hero[] {
+  let out = rows;
+  for (const op of ops) {
+    if (op.kind === 'reset') out = [...op.heroes];
+    else if (op.kind === 'remove') {
+      assert.ok(
+        out.some((h) => h.id === op.id),
+        `remove of a row not shown: ${op.id}`,
+      );
+      out = out.filter((h) => h.id !== op.id);
+    } else if (op.kind === 'upsert') {
+      const at = out.findIndex((h) => h.id === op.hero.id);
+      assert.equal(at < 0, op.isNew, `isNew must match the page for ${op.hero.id}`);
+      if (at < 0) out = [...out, op.hero];
+      else out = out.map((h, i) => (i === at ? op.hero : h));
+    }
+  }
+  return out;
+}
+
+test('property: a window of pageSize rows over a status filter shows exactly that page, in table order', () => {
+  fc.assert(
+    fc.property(
+      fc.array(windowStep, { maxLength: 150 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.constantFrom<'fighting' | 'resting' | undefined>('fighting', 'resting', undefined),
+      (steps, pageSize, pageNo, status) => {
+        const view = { status, page: pageNo };
+        const feed = new PageFeed({ pageSize, view });
+        const state = new Map<string, Hero>();
+        let rows: Hero[] = [];
+        let clock = 0;
+        let nextId = 0;
+        feed.snapshot([], undefined, []);
+        const live = (pick: number): Hero | undefined => [...state.values()][pick % Math.max(1, state.size)];
+        const check = (): void => {
+          rows = applyToRows(rows, feed.take(clock));
+          assert.ok(rows.length <= pageSize, `${rows.length} rows for a page of ${pageSize}`);
+        };
+        for (const s of steps) {
+          if (s.kind === 'create') {
+            const h = { ...hero(`h${String(nextId++).padStart(3, '0')}`, ++clock), name: `Hero ${s.name}` };
+            state.set(h.id, h);
+            feed.push({ type: 'hero', hero: h });
+          } else if (s.kind === 'toggle') {
+            const h = live(s.pick);
+            if (h === undefined) continue;
+            const next = { ...h, isPatrolling: !h.isPatrolling, updatedAt: ++clock };
+            state.set(h.id, next);
+            feed.push({ type: 'hero', hero: next });
+          } else if (s.kind === 'delete') {
+            const h = live(s.pick);
+            if (h === undefined) continue;
+            state.delete(h.id);
+            feed.push({ type: 'hero-deleted', id: h.id });
+          } else check();
+        }
+        check();
+        const passing = [...state.values()]
+          .filter((h) => status === undefined || h.isPatrolling === (status === 'fighting'))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+        const pages = Math.max(1, Math.ceil(passing.length / pageSize));
+        const shownPage = Math.min(pageNo, pages);
+        const want = passing.slice((shownPage - 1) * pageSize, shownPage * pageSize);
+        assert.deepEqual(rows, want);
+      },
+    ),
+    { ...fcParams, numRuns: 300 },
+  );
+});
+
+test('the pager says which rows of how many match, and the map counts every hero by node', () => {
+  const feed = new PageFeed({ pageSize: 2, view: { page: 2 } });
+  const cluster: ClusterView = {
+    self: 'gotham',
+    storeMode: 'raft',
+    nodes: [
+      { name: 'gotham', role: 'city', status: 'up', url: '', heroesHosted: 0, storeRole: 'leader' },
+      {
+        name: 'metropolis',
+        role: 'city',
+        status: 'partitioned',
+        url: '',
+        heroesHosted: 0,
+        storeRole: 'follower',
+      },
+    ],
+  };
+  const heroes = ['a', 'b', 'c', 'd', 'e'].map((id, i) => ({
+    ...hero(id, 1),
+    node: i < 3 ? 'gotham' : 'metropolis',
+  }));
+  feed.snapshot(heroes, cluster, []);
+  const ops = feed.take(10);
+  const reset = ops.find((op) => op.kind === 'reset');
+  assert.deepEqual(reset?.kind === 'reset' ? reset.heroes.map((h) => h.id) : [], ['c', 'd']);
+  const pager = ops.find((op) => op.kind === 'pager');
+  assert.deepEqual(pager?.kind === 'pager' ? pager.pager : undefined, {
+    matching: 5,
+    page: 2,
+    pages: 3,
+    first: 3,
+    last: 4,
+  });
+  const map = ops.find((op) => op.kind === 'map');
+  assert.ok(map?.kind === 'map');
+  assert.deepEqual(
+    map.map.cards.map((c) => [c.name, c.status, c.storeRole, c.heroes]),
+    [
+      ['gotham', 'up', 'leader', 3],
+      ['metropolis', 'partitioned', 'follower', 2],
+    ],
+  );
+
+  // A hero that moves to another node: its mark is on the new card, marked as moved.
+  feed.push({ type: 'hero', hero: { ...hero('a', 2), node: 'metropolis' } });
+  const moved = feed.take(20).find((op) => op.kind === 'map');
+  assert.ok(moved?.kind === 'map');
+  const metropolis = moved.map.cards.find((c) => c.name === 'metropolis');
+  assert.deepEqual(
+    metropolis?.marks?.filter((m) => m.id === 'a').map((m) => m.state),
+    ['moved'],
+  );
+  assert.equal(feed.take(30).length, 0, 'nothing changed: nothing sent');
+
+  // A hero that dies: its mark stays, fading, then goes.
+  feed.push({ type: 'hero-deleted', id: 'e' });
+  const died = feed.take(40).find((op) => op.kind === 'map');
+  assert.ok(died?.kind === 'map');
+  assert.deepEqual(
+    died.map.cards
+      .flatMap((c) => c.marks ?? [])
+      .filter((m) => m.id === 'e')
+      .map((m) => m.state),
+    ['dying'],
+  );
+  feed.push({ type: 'hero', hero: { ...hero('b', 3), health: 10 } });
+  const later = feed.take(10_000).find((op) => op.kind === 'map');
+  assert.ok(later?.kind === 'map');
+  assert.deepEqual(
+    later.map.cards.flatMap((c) => c.marks ?? []).filter((m) => m.id === 'e'),
+    [],
+  );
+});
+
+test('a card with more heroes than the mark limit shows counts by health, and the marks of its arrivals', () => {
+  const feed = new PageFeed({ map: { markLimit: 3, ghostMs: 1000 } });
+  const cluster: ClusterView = {
+    self: 'gotham',
+    storeMode: 'crdt',
+    nodes: [
+      { name: 'gotham', role: 'city', status: 'up', url: '', heroesHosted: 0, storeRole: 'replica' },
+      { name: 'metropolis', role: 'city', status: 'up', url: '', heroesHosted: 0, storeRole: 'replica' },
+    ],
+  };
+  const heroes = [90, 80, 40, 10].map((health, i) => hero(`h${i}`, 1, health));
+  feed.snapshot([...heroes, { ...hero('m', 1), node: 'metropolis' }], cluster, []);
+  const cardsAt = (now: number): MapCard[] => {
+    const op = feed.take(now).find((o) => o.kind === 'map');
+    assert.ok(op?.kind === 'map');
+    return [...op.map.cards];
+  };
+  assert.deepEqual(
+    cardsAt(0).map((c) => [
+      c.name,
+      c.heroes,
+      c.marks === undefined ? 'counts' : 'marks',
+      c.bands,
+      c.arrivals,
+    ]),
+    [
+      ['gotham', 4, 'counts', { high: 2, mid: 1, low: 1 }, []],
+      ['metropolis', 1, 'marks', { high: 1, mid: 0, low: 0 }, []],
+    ],
+  );
+  feed.push({ type: 'hero', hero: { ...hero('m', 2), node: 'gotham' } });
+  const arrived = cardsAt(100).find((c) => c.name === 'gotham');
+  assert.deepEqual(
+    arrived?.arrivals.map((m) => [m.id, m.state]),
+    [['m', 'moved']],
+  );
+  feed.push({ type: 'hero', hero: hero('h0', 3, 95) });
+  assert.deepEqual(
+    cardsAt(2000).find((c) => c.name === 'gotham')?.arrivals,
+    [],
+    'after ghostMs: counted only',
   );
 });

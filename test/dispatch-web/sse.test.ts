@@ -69,7 +69,7 @@ test('the page stream starts with the whole table, then sends per-row fragments'
   assert.doesNotMatch(reset.data, /\n/);
 
   const at = sse.events.length;
-  const second = await service.createHero({ name: 'Doctor Comet' });
+  const second = await service.createHero({ name: 'Night Tempest' }); // sorts last: an append
   const appended = await sse.next((e) => e.data.includes(second.id), { from: at });
   assert.match(
     appended.data,

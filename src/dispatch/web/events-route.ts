@@ -7,7 +7,10 @@
  *   falls more than 1 MiB behind is disconnected and should reconnect and re-read `/api/heroes`.
  * - `?format=html`, for the page: `event: update` events whose data are htmx out-of-band fragments
  *   (`page-fragments.ts`), batched every `batchMs`. The first one replaces the whole table, nodes
- *   panel and log, so a page that reconnects (after a node restart, say) is whole again.
+ *   panel and log, so a page that reconnects (after a node restart, say) is whole again. The page's
+ *   view comes as query parameters: `city` (a location), `status` (`fighting` / `resting`), `q` (a
+ *   name search) and `page` (from 1); the stream sends only that window of the table (see
+ *   `page-feed.ts`), and the page re-opens its stream to change it.
  *
  * Both send `retry: 1000` and a `:` heartbeat every `heartbeatMs`, and end when the server closes.
  *
@@ -25,6 +28,7 @@ import type { DispatchEvent } from '../model.ts';
 import type { DispatchService } from '../service.ts';
 import type { ClientCaps } from './client-caps.ts';
 import { CapacityError, TooManyError, toHttpFailure } from './errors.ts';
+import type { HeroFilter } from './hero-window.ts';
 import { PageFeed } from './page-feed.ts';
 import { renderOps } from './page-fragments.ts';
 import { citiesOf } from './hero-row.ts';
@@ -77,8 +81,8 @@ function serveJson(deps: EventRouteDeps, stream: SseStream): void {
   stream.send('ready', JSON.stringify({ node: deps.service.nodeName }));
 }
 
-function servePage(deps: EventRouteDeps, stream: SseStream, log: FastifyBaseLogger): void {
-  const feed = new PageFeed();
+function servePage(deps: EventRouteDeps, stream: SseStream, log: FastifyBaseLogger, view: HeroFilter): void {
+  const feed = new PageFeed({ view });
   let batchTimer: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let waitingForDrain = false;
@@ -95,7 +99,7 @@ function servePage(deps: EventRouteDeps, stream: SseStream, log: FastifyBaseLogg
       });
       return;
     }
-    const ops = feed.take();
+    const ops = feed.take(Date.now());
     if (ops.length > 0) stream.send('update', renderOps(ops, { cities: citiesOf(feed.cluster) }));
   };
   const schedule = (): void => {
@@ -144,7 +148,7 @@ export function registerEventRoute(app: FastifyInstance, deps: EventRouteDeps): 
     `this node serves ${deps.caps.total} event streams already; retry shortly`,
   );
   app.get('/api/events', async (request, reply) => {
-    const { format } = parseInput(eventsQuery, request.query, 'query');
+    const { format, city, status, q, page } = parseInput(eventsQuery, request.query, 'query');
     const client = request.ip;
     const verdict = deps.caps.acquire(client);
     if (verdict === 'client') throw tooMany;
@@ -153,6 +157,6 @@ export function registerEventRoute(app: FastifyInstance, deps: EventRouteDeps): 
     const stream = openStream(deps, reply.raw, format);
     stream.onClose(() => deps.caps.release(client));
     if (format === 'json') serveJson(deps, stream);
-    else servePage(deps, stream, request.log);
+    else servePage(deps, stream, request.log, { city, status, q, page });
   });
 }

@@ -38,13 +38,6 @@ export function citiesOf(cluster: ClusterView | undefined): readonly string[] {
   return up.map((n) => n.name).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Rows in a stable order: by name, then id. */
-export function sortHeroes(heroes: readonly Hero[]): Hero[] {
-  return [...heroes].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-  );
-}
-
 function clampHealth(health: number): number {
   return Number.isFinite(health) ? Math.max(0, Math.min(100, Math.round(health))) : 0;
 }

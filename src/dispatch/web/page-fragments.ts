@@ -14,10 +14,14 @@
  * | log-reset | `<ol id="log" hx-swap-oob="outerHTML">` |
  * | flash | `<div hx-swap-oob="afterbegin:#flash">` |
  * | count | `<b id="hero-count" hx-swap-oob="true">` |
+ * | pager | `<div id="pager" hx-swap-oob="outerHTML">` |
+ * | map | `<section id="map" hx-swap-oob="outerHTML">` |
  *
  * ```ts
  * const data = renderOps(feed.take(), { cities: citiesOf(feed.cluster) });
  * ```
+ *
+ * A reset carries the rows of the page's window only (see `page-feed.ts`), in table order.
  *
  * The output is a single line (no `\n`), so it fits one SSE `data:` field.
  *
@@ -26,8 +30,10 @@
 import { html } from './html.ts';
 import type { SafeHtml } from './html.ts';
 import type { PageOp } from './page-feed.ts';
-import { renderHeroRow, sortHeroes } from './hero-row.ts';
+import { renderPager } from './hero-filter-view.ts';
+import { renderHeroRow } from './hero-row.ts';
 import type { RowContext } from './hero-row.ts';
+import { renderMap } from './map-view.ts';
 import { renderClusterPanel, renderFlash, renderLogLine, renderLogList } from './page-parts.ts';
 
 function wrap(inner: SafeHtml): SafeHtml {
@@ -39,7 +45,7 @@ function renderOp(op: PageOp, context: RowContext): SafeHtml {
     case 'reset':
       return wrap(
         html`<tbody id="hero-rows" hx-swap-oob="outerHTML">
-          ${sortHeroes(op.heroes).map((h) => renderHeroRow(h, context))}
+          ${op.heroes.map((h) => renderHeroRow(h, context))}
         </tbody>`,
       );
     case 'upsert':
@@ -69,6 +75,10 @@ function renderOp(op: PageOp, context: RowContext): SafeHtml {
       return wrap(html`<div hx-swap-oob="afterbegin:#flash">${renderFlash(op.level, op.text)}</div>`);
     case 'count':
       return wrap(html`<b id="hero-count" hx-swap-oob="true" data-testid="hero-count">${op.heroes}</b>`);
+    case 'pager':
+      return wrap(renderPager(op.pager, 'outerHTML'));
+    case 'map':
+      return wrap(renderMap(op.map, 'outerHTML'));
   }
 }
 

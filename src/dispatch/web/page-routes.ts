@@ -1,6 +1,10 @@
 /**
- * `GET /` (the dispatch page) and `/assets/htmx.min.js`, `/assets/sse.js` (htmx 2 and its SSE
- * extension, read once from the installed packages; never a CDN).
+ * `GET /` (the dispatch page), `/assets/htmx.min.js`, `/assets/sse.js`, `/assets/uplot.js` (htmx 2,
+ * its SSE extension and uPlot, read once from the installed packages; never a CDN), and
+ * the guided scenarios' routes (`scenario-routes.ts`), and
+ * `GET /api/page/charts` (the live charts' recent samples and markers, see `chart-sampler.ts`,
+ * whose sampler starts with the first page or charts request, so a node nobody watches pays
+ * nothing, and stops when the server closes).
  *
  * The page is rendered with the nodes and the recent log, under a strict Content-Security-Policy
  * with a fresh nonce for its one inline style and script; its live stream then fills the hero table
@@ -18,9 +22,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { ClusterView } from '../model.ts';
 import type { DispatchService } from '../service.ts';
+import { ChartSampler } from './chart-sampler.ts';
 import { toHttpFailure } from './errors.ts';
+import { SafeHtml } from './html.ts';
+import { registerScenarioRoutes } from './scenario-routes.ts';
+import type { ScenarioRunnerOptions } from './scenario-runner.ts';
 import { renderPage } from './page-view.ts';
 import type { RecentLog } from './recent-log.ts';
 
@@ -32,7 +41,15 @@ interface Asset {
 const ASSETS: Readonly<Record<string, string>> = {
   '/assets/htmx.min.js': 'htmx.org/dist/htmx.min.js',
   '/assets/sse.js': 'htmx-ext-sse/dist/sse.min.js',
+  '/assets/uplot.js': 'uplot/dist/uPlot.iife.min.js',
 };
+
+/** uPlot's stylesheet, inlined into the page's own style (the CSP admits no other stylesheet). */
+function loadVendorStyle(): SafeHtml {
+  const text = loadAsset('uplot/dist/uPlot.min.css').body.toString('utf8');
+  if (/<\//.test(text)) throw new Error('uPlot stylesheet contains "</": refusing to inline it');
+  return new SafeHtml(text);
+}
 
 function loadAsset(specifier: string): Asset {
   const require = createRequire(import.meta.url);
@@ -61,6 +78,10 @@ export interface PageRouteDeps {
   readonly bodyLimitBytes: number;
   /** Chaos routes on (their buttons shown). */
   readonly chaos: boolean;
+  /** The node's metrics registry, read by the charts' sampler. Default none: no write charts. */
+  readonly metrics?: Registry | undefined;
+  /** The guided scenarios' waits. Default: the runner's (30 s per measured outcome). */
+  readonly scenarios?: ScenarioRunnerOptions;
 }
 
 export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): void {
@@ -76,7 +97,22 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): v
     });
   }
 
+  const sampler = new ChartSampler(deps.service, deps.metrics, { log: app.log });
+  app.addHook('onClose', async () => sampler.stop());
+  app.get('/api/page/charts', async () => {
+    sampler.start();
+    return sampler.view();
+  });
+
+  registerScenarioRoutes(app, {
+    service: deps.service,
+    chaos: deps.chaos,
+    ...(deps.scenarios === undefined ? {} : { runner: deps.scenarios }),
+  });
+
+  const vendorStyle = loadVendorStyle();
   app.get('/', async (request, reply) => {
+    sampler.start();
     let clusterView: ClusterView | undefined;
     let clusterError: string | undefined;
     try {
@@ -94,6 +130,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): v
       logs: deps.recent.entries(),
       nonce,
       chaos: deps.chaos,
+      vendorStyle,
     });
     return reply
       .header('content-security-policy', contentSecurityPolicy(nonce))

@@ -18,6 +18,10 @@
  *   then on; the page itself is then served with `--public-read`.
  * - A row whose Assign select has focus is not replaced while the user picks (the dropdown would
  *   close under them); the select is released after its request, and the next update lands.
+ * - Batches are queued and applied once per animation frame (a 250 ms timer stands in for frames
+ *   in a background tab), so a burst of updates costs one layout, not one per batch.
+ * - The hero table's filter bar and pager: a change re-opens the live stream with the view as query
+ *   parameters (see `hero-filter-view.ts`); typing in the search waits 250 ms for a pause.
  * - The connection light, and a watchdog: after 3 s without a live stream it probes `/livez` every
  *   2 s and reconnects as soon as the node answers (the extension's own back-off grows to a minute).
  *
@@ -144,9 +148,25 @@ export const PAGE_SCRIPT = new SafeHtml(`
       else if (style === 'afterbegin') target.prepend.apply(target, Array.prototype.slice.call(el.childNodes));
     }
   }
+  // Batches that arrive between two frames are applied together, once, before the next frame; a
+  // timer stands in for frames in a background tab (which draws none) so its DOM stays current.
+  var queued = [];
+  var frame = 0;
+  var fallback = 0;
+  function flushQueue() {
+    if (frame) cancelAnimationFrame(frame);
+    if (fallback) clearTimeout(fallback);
+    frame = 0;
+    fallback = 0;
+    var batch = queued;
+    queued = [];
+    for (var i = 0; i < batch.length; i++) apply(batch[i]);
+  }
   document.body.addEventListener('htmx:sseBeforeMessage', function (evt) {
     evt.preventDefault();
-    apply(evt.detail.data);
+    queued.push(evt.detail.data);
+    if (!frame) frame = requestAnimationFrame(flushQueue);
+    if (!fallback) fallback = setTimeout(flushQueue, 250);
   });
 
   var light = document.getElementById('connection');
@@ -155,9 +175,20 @@ export const PAGE_SCRIPT = new SafeHtml(`
   function setState(state) { light.setAttribute('data-state', state); }
   document.body.addEventListener('htmx:sseOpen', function () { downSince = 0; setState('live'); });
   document.body.addEventListener('htmx:sseError', function () { if (!downSince) downSince = Date.now(); setState('reconnecting'); });
+  // The table's view (filters, page) is the live stream's query: changing it re-opens the stream,
+  // whose first event re-sends the window.
+  var filterForm = document.getElementById('hero-filter');
+  var page = 1;
+  function streamUrl() {
+    var params = new URLSearchParams({ format: 'html' });
+    new FormData(filterForm).forEach(function (value, key) { if (value) params.set(key, String(value)); });
+    if (page > 1) params.set('page', String(page));
+    return '/api/events?' + params.toString();
+  }
   function reconnect() {
     var old = document.getElementById('live');
     var fresh = old.cloneNode(false);
+    fresh.setAttribute('sse-connect', streamUrl());
     htmx.remove(old);
     document.body.appendChild(fresh);
     htmx.process(fresh);
@@ -169,5 +200,23 @@ export const PAGE_SCRIPT = new SafeHtml(`
       if (res.ok && downSince) { downSince = Date.now(); reconnect(); }
     }, function () {}).then(function () { probing = false; });
   }, 2000);
+  var typing = 0;
+  filterForm.addEventListener('submit', function (evt) { evt.preventDefault(); });
+  filterForm.addEventListener('change', function (evt) {
+    if (evt.target.tagName === 'INPUT') return;
+    page = 1;
+    reconnect();
+  });
+  filterForm.addEventListener('input', function (evt) {
+    if (evt.target.tagName !== 'INPUT') return;
+    clearTimeout(typing);
+    typing = setTimeout(function () { page = 1; reconnect(); }, 250);
+  });
+  document.addEventListener('click', function (evt) {
+    var elt = evt.target.closest('#pager button[data-page]');
+    if (!elt || elt.disabled) return;
+    page = Math.max(1, Number(elt.dataset.page) || 1);
+    reconnect();
+  });
 })();
 `);

@@ -11,6 +11,9 @@
  * When not to use: it styles only the markup of `page-view.ts`.
  */
 import { SafeHtml } from './html.ts';
+import { CHART_STYLE } from './chart-view.ts';
+import { MAP_STYLE } from './map-style.ts';
+import { SCENARIO_STYLE } from './scenario-view.ts';
 
 // Health bar widths in 5% steps as classes: the CSP allows no inline style attributes.
 const WIDTH_STEPS = Array.from({ length: 21 }, (_, i) => `.w${i * 5}{width:${i * 5}%}`).join('');
@@ -42,8 +45,9 @@ button.busy,select.busy{opacity:.55;cursor:progress}
 #flash{position:fixed;bottom:20px;right:24px;z-index:3;display:flex;flex-direction:column-reverse;gap:8px;width:min(420px,calc(100vw - 48px))}
 .flash{padding:10px 14px;border-radius:8px;border:1px solid;background:#10241b;border-color:#1f6b47;box-shadow:0 6px 20px #0008}
 .flash.error{background:#2a1214;border-color:#8a2f33}
-main{display:grid;grid-template-columns:minmax(0,1fr) 340px;grid-template-areas:"cluster log" "heroes log";grid-template-rows:auto 1fr;gap:18px;padding:18px 24px}
-@media (max-width:1100px){main{grid-template-columns:1fr;grid-template-areas:"cluster" "heroes" "log"}}
+main{display:grid;grid-template-columns:minmax(0,1fr) 340px;grid-template-areas:"map map" "cluster charts" "scenarios charts" "heroes log";grid-template-rows:auto auto auto 1fr;gap:18px;padding:18px 24px}
+@media (max-width:1100px){main{grid-template-columns:1fr;grid-template-areas:"map" "charts" "cluster" "scenarios" "heroes" "log"}}
+${MAP_STYLE}${CHART_STYLE}${SCENARIO_STYLE}
 #cluster{grid-area:cluster}
 .heroes{grid-area:heroes;min-width:0}
 .log-panel{grid-area:log;min-width:0}

@@ -1,7 +1,8 @@
 /**
  * The dispatch page's shell for `GET /`: header ("<Node> Dispatcher", Create superhero, Destroy
- * city), the nodes panel, the hero table (filled by the live stream), the event log, the flash area,
- * and the live connection. Every value from the service is escaped by `html`.
+ * city), the cluster map, the nodes panel, the hero table (one filtered page of it, filled by the
+ * live stream) with its filter bar and pager, the event log, the flash area, and the live
+ * connection. Every value from the service is escaped by `html`.
  *
  * ```ts
  * const page = renderPage({ nodeName: 'gotham', cluster, logs, nonce });
@@ -12,7 +13,8 @@
  *
  * Test hooks: `title`, `create-hero`, `destroy-city`, `hero-table`, `hero-count`, `connection`
  * (with `data-state` connecting / live / reconnecting), `log`; flashes are `data-testid="flash"`
- * items in `#flash`. Rows and node controls: see `hero-row.ts` and `page-parts.ts`.
+ * items in `#flash`. Rows and node controls: see `hero-row.ts` and `page-parts.ts`; the map:
+ * `map-view.ts`; filters and pager: `hero-filter-view.ts`.
  *
  * Actions are `data-post` / `data-delete` URLs of the JSON API, sent by the page script's one
  * delegated handler; `data-ok` / `data-fail` hold the flash texts, with `{field}` filled from the
@@ -21,11 +23,18 @@
  * When not to use: API clients should use the JSON routes, not scrape this markup.
  */
 import type { ClusterView } from '../model.ts';
+import { renderFilterBar, renderPager } from './hero-filter-view.ts';
+import { citiesOf } from './hero-row.ts';
+import { CHART_SCRIPT, renderChartsPanel } from './chart-view.ts';
 import { capitalise, html } from './html.ts';
+import type { SafeHtml } from './html.ts';
+import { MapTracker } from './map-model.ts';
+import { renderMap } from './map-view.ts';
 import type { LogEntry } from './page-feed.ts';
 import { renderClusterPanel, renderLogLine } from './page-parts.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
 import { PAGE_STYLE } from './page-style.ts';
+import { SCENARIO_SCRIPT, renderScenarioPanel } from './scenario-view.ts';
 
 export interface PageModel {
   readonly nodeName: string;
@@ -36,6 +45,8 @@ export interface PageModel {
   readonly nonce: string;
   /** Chaos routes on: their buttons are shown. Default true. */
   readonly chaos?: boolean;
+  /** Trusted stylesheet text of the served libraries (uPlot's), inlined under the nonce. */
+  readonly vendorStyle?: SafeHtml;
 }
 
 const HTMX_CONFIG = JSON.stringify({
@@ -62,10 +73,11 @@ export function renderPage(model: PageModel): string {
         <title>${title}</title>
         <link rel="icon" href="data:," />
         <style nonce="${model.nonce}">
-          ${PAGE_STYLE}
+          ${PAGE_STYLE}${model.vendorStyle}
         </style>
         <script src="/assets/htmx.min.js"></script>
         <script src="/assets/sse.js"></script>
+        <script src="/assets/uplot.js"></script>
       </head>
       <body data-chaos="${model.chaos === false ? 'off' : 'on'}">
         <header>
@@ -105,9 +117,14 @@ export function renderPage(model: PageModel): string {
         </header>
         <div id="flash" aria-live="polite"></div>
         <main>
-          ${renderClusterPanel(model.cluster, undefined, model.clusterError)}
+          ${renderMap(new MapTracker().build(model.cluster, [], 0))}
+          ${renderClusterPanel(model.cluster, undefined, model.clusterError)} ${renderChartsPanel()}
+          ${renderScenarioPanel(undefined, model.chaos !== false)}
           <section class="panel heroes">
-            <h2>Superheroes</h2>
+            <div class="table-head">
+              <h2>Superheroes</h2>
+              ${renderFilterBar(citiesOf(model.cluster))}
+            </div>
             <div class="scroll">
               <table class="heroes" data-testid="hero-table">
                 <thead>
@@ -130,6 +147,7 @@ export function renderPage(model: PageModel): string {
                 </tbody>
               </table>
             </div>
+            ${renderPager(undefined)}
           </section>
           <section class="panel log-panel">
             <h2>Event log</h2>
@@ -141,6 +159,8 @@ export function renderPage(model: PageModel): string {
         <div id="live" hidden hx-ext="sse" sse-connect="/api/events?format=html" sse-swap="update"></div>
         <script nonce="${model.nonce}">
           ${PAGE_SCRIPT};
+          ${CHART_SCRIPT};
+          ${SCENARIO_SCRIPT};
         </script>
       </body>
     </html> `;

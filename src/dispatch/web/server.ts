@@ -260,7 +260,13 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   });
   registerHealthRoutes(app, service, options.metrics);
   registerHostedRoute(app, service.nodeName, options.hostedHeroes);
-  registerPageRoutes(app, { service, recent, bodyLimitBytes, chaos: options.chaos ?? true });
+  registerPageRoutes(app, {
+    service,
+    recent,
+    bodyLimitBytes,
+    chaos: options.chaos ?? true,
+    metrics: options.metrics,
+  });
 
   app.addHook('preClose', async () => {
     for (const stream of [...streams]) stream.close();

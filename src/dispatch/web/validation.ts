@@ -76,8 +76,19 @@ export const nodeParams = z.object({
   node: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'node must be a node name such as gotham'),
 });
 
+/** The page stream's view: `city`, `status` and `q` empty or absent mean no filter; `page` from 1. */
 export const eventsQuery = z.object({
   format: z.enum(['json', 'html'] as const, { error: () => 'format must be json or html' }).default('json'),
+  city: z
+    .union([z.literal(''), z.string().regex(NODE_NAME, 'city must be home or a city name')])
+    .optional()
+    .transform((s) => (s === '' ? undefined : s)),
+  status: z
+    .enum(['', 'fighting', 'resting'] as const, { error: () => 'status must be fighting or resting' })
+    .optional()
+    .transform((s) => (s === '' ? undefined : s)),
+  q: z.string().max(64, 'q must be at most 64 characters').optional(),
+  page: z.coerce.number().int('page must be a whole number').min(1).max(1_000_000).default(1),
 });
 
 /** Parses `input` or throws `InvalidRequestError` naming the part and the first problems. */
