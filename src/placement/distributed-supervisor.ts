@@ -45,6 +45,7 @@ import type { ClusterNode } from '../cluster/node.ts';
 import type { Condition } from '../raft/tables/index.ts';
 import type { Store, Table } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
+import { runningCopyAction } from './adopt.ts';
 import { PlacementError } from './errors.ts';
 import type { FenceHost, FencedWriter } from './fence.ts';
 import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
@@ -80,6 +81,13 @@ export interface DistributedSupervisorOptions {
   readonly unknownOwnerGraceMs?: number;
   /** Stop local children after the store has been unwritable this long, ms. Default 1 500. */
   readonly quorumLossStopMs?: number;
+  /**
+   * AP mode: how long a copy running on the node the strategy wants is kept while the record names
+   * another owner that should hand it over, ms (`adopt.ts`). Default 3 000: a release crosses the
+   * cluster in well under a second; past that the owner evidently disagrees, and the copy merges
+   * away as it would without the wait.
+   */
+  readonly adoptWaitMs?: number;
 }
 
 /** How often writability is checked for the quorum-loss stop, ms. */
@@ -128,6 +136,8 @@ export class DistributedSupervisor implements NameResolver {
   private readonly fenceHost: FenceHost | undefined;
   /** Keys the full sweep found something to do for: what the events missed. */
   private sweepRepairs = 0;
+  /** AP: local copies kept while their record's owner should hand them over, since when (ms). */
+  private readonly waiting = new Map<string, number>();
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -517,6 +527,8 @@ export class DistributedSupervisor implements NameResolver {
     const self = this.node.name;
     const rec = this.records.get(key);
     const running = this.local.get(key);
+    const waitingSince = this.waiting.get(key);
+    this.waiting.delete(key);
     if (!rec) {
       if (!running) return false;
       await this.stopLocal(key, running);
@@ -544,7 +556,29 @@ export class DistributedSupervisor implements NameResolver {
       return true;
     }
     if (running) {
-      // Someone else owns it now (a healed partition, or we lost a race): hand over and stop.
+      // Someone else owns it, or no one (a healed partition, a resume, or we lost a race).
+      const now = Date.now();
+      const since = waitingSince ?? now;
+      const action = runningCopyAction({
+        ap: this.fenceHost === undefined,
+        self,
+        desired,
+        owner: rec.owner,
+        ownerLive: live.includes(rec.owner),
+        ownerGone: rec.owner === '' || this.isGone(rec.owner),
+        leaving: this.leaving,
+        waitedMs: now - since,
+        maxWaitMs: this.options.adoptWaitMs ?? 3000,
+      });
+      if (action === 'wait') {
+        this.waiting.set(key, since);
+        this.retry.add(key); // looked at again each tick, until released or the wait is over
+        return false;
+      }
+      if (action === 'adopt') {
+        await this.adopt(rec, version, running);
+        return true;
+      }
       await this.mergeAway(rec, running);
       // No event follows: a record that names no owner (released while we ran an outdated copy)
       // may be ours to claim; decide on the current copy of it.
@@ -608,6 +642,32 @@ export class DistributedSupervisor implements NameResolver {
       { ...rest, owner: '', ...(state !== undefined ? { handoff: state } : {}) },
       { expectVersion: version },
     );
+  }
+
+  /**
+   * AP: claims the record for the copy already running here, with the state the last owner handed
+   * over merged into it — no stop, no start.
+   */
+  private async adopt(rec: PlacementRecord, version: number, running: Local): Promise<void> {
+    const { pid: _pid, handoff, ...rest } = rec;
+    const epoch = rec.epoch + 1;
+    this.local.set(rec.key, { pid: running.pid, epoch });
+    try {
+      await this.table.put(
+        rec.key,
+        { ...rest, owner: this.node.name, epoch, pid: running.pid },
+        { expectVersion: version },
+      );
+    } catch (err) {
+      this.local.set(rec.key, running);
+      throw err;
+    }
+    if (handoff === undefined) return;
+    try {
+      await this.node.system.call(running.pid, { $placement: 'merge', state: handoff }, 5000);
+    } catch (err) {
+      this.node.log.warn({ err: String(err), key: rec.key }, 'merge of the handed-over state failed');
+    }
   }
 
   private async mergeAway(rec: PlacementRecord, running: Local): Promise<void> {
