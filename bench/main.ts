@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   raft: async () => (await import('./raft/index.ts')).default,
   cache: async () => (await import('./cache/index.ts')).default,
   dispatch: async () => (await import('./dispatch/index.ts')).default,
+  'dispatch-recovery': async () => (await import('./dispatch/recovery-suite.ts')).default,
   placement: async () => (await import('./placement/index.ts')).default,
   'placement-recovery': async () => (await import('./placement/recovery-suite.ts')).default,
 };
