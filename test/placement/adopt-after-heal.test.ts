@@ -61,7 +61,7 @@ test('after a healed AP partition the wanted node keeps its running copy and ado
   await waitFor(
     () => {
       const wrong = keys.filter(
-        (k) => runningOn(all, k) !== 1 || all.some((m) => m.sup.ownerOf(k) === undefined),
+        (k) => runningOn(all, k) !== 1 || all.some((m) => m.sup.whereis(k) === undefined),
       );
       last = `${wrong.length} not settled: ${wrong.slice(0, 5).join(', ')}`;
       return wrong.length === 0 && all.every((m) => m.node.nodes().length === 2);
