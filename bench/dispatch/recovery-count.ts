@@ -45,6 +45,8 @@ export class HostedTally {
   unhostedHeroMs = 0;
   duplicatedHeroMs = 0;
   cleanSince: number | undefined;
+  /** The last sample that was not clean, and when. */
+  lastUnclean: { readonly t: number; readonly s: HostedSample } | undefined;
   private last: { readonly t: number; readonly s: HostedSample } | undefined;
 
   add(s: HostedSample, t: number): void {
@@ -54,7 +56,9 @@ export class HostedTally {
       this.duplicatedHeroMs += this.last.s.extra * dt;
     }
     this.last = { t, s };
-    if (!s.clean) this.cleanSince = undefined;
-    else this.cleanSince ??= t;
+    if (!s.clean) {
+      this.cleanSince = undefined;
+      this.lastUnclean = { t, s };
+    } else this.cleanSince ??= t;
   }
 }

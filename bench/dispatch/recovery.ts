@@ -68,6 +68,7 @@ export async function dispatchRecoveryCampaign(
       act: () => Promise<{ start: number; end: number }>,
       reader = (c.names.find((n) => n !== VICTIM) ?? 'gotham') as string,
     ): Promise<void> => {
+      await topUp(c, heroes, log);
       const tally = new HostedTally();
       let acting = true;
       const started = now();
@@ -94,6 +95,10 @@ export async function dispatchRecoveryCampaign(
           return `${n} ${r.status === 200 ? (r.json as { heroes: string[] }).heroes.length : '?'}`;
         }),
       );
+      const u = tally.lastUnclean;
+      const lastOff = u
+        ? `last off ${(u.t - end).toFixed(0)} ms after the end: ${u.s.unhosted} unhosted, ${u.s.extra} extra of ${u.s.live}`
+        : 'never off';
       runs.push({
         fault,
         heroes,
@@ -104,7 +109,7 @@ export async function dispatchRecoveryCampaign(
       log(
         `  ${fault}: ${Number.isNaN(recovered) ? 'NOT recovered' : `${recovered.toFixed(0)} ms`}, ` +
           `unhosted ${(tally.unhostedHeroMs / 1000).toFixed(1)} hero-s, duplicated ${(tally.duplicatedHeroMs / 1000).toFixed(1)} hero-s` +
-          ` (${((now() - started) / 1000).toFixed(1)} s observed; hosted ${spread.join(', ')})`,
+          ` (${((now() - started) / 1000).toFixed(1)} s observed; ${lastOff}; hosted ${spread.join(', ')})`,
       );
     };
     const pause = (ms: number) => async (): Promise<{ start: number; end: number }> => {
@@ -152,7 +157,9 @@ export async function dispatchRecoveryCampaign(
       await observe('restart after shutdown', restart(VICTIM, 'gotham'));
       await observe('city destroyed 4× (node exits)', async () => {
         const start = now();
-        for (let i = 0; i < 4; i++) {
+        // Four crashes within 5 s take the node down; a destroy that reaches the city while it
+        // restarts is lost, so destroy again until the node exits.
+        for (let i = 0; i < 40 && c.pidOf(VICTIM) !== undefined; i++) {
           await c.api('gotham', 'POST', `/api/cities/${VICTIM}/destroy`, {});
           await sleep(250);
         }
@@ -205,14 +212,24 @@ async function sample(c: LauncherCluster, reader: string, still: ReadonlySet<str
   );
 }
 
+/** Heroes die in fights: create new ones until `target` are alive again (outside any observation). */
+async function topUp(c: LauncherCluster, target: number, log: (l: string) => void): Promise<void> {
+  const reader = c.names.find((n) => n !== VICTIM) ?? 'gotham';
+  const list = await c.api(reader, 'GET', '/api/heroes', undefined, 10_000);
+  if (list.status !== 200) return;
+  const alive = (list.json as { heroes: unknown[] }).heroes.length;
+  if (alive < target) await createHeroes(c, target - alive, log);
+}
+
 async function createHeroes(c: LauncherCluster, total: number, log: (l: string) => void): Promise<void> {
   const began = now();
+  const up = c.names.filter((n) => c.pidOf(n) !== undefined);
   let next = 0;
   let failed = 0;
   const lane = async (): Promise<void> => {
     while (next < total) {
       const i = next++;
-      const node = c.names[i % c.names.length] as string;
+      const node = up[i % up.length] as string;
       const r = await c.api(node, 'POST', '/api/heroes', {}, 30_000);
       if (r.status !== 201) failed++;
     }
