@@ -19,9 +19,22 @@ export interface HostedSample {
   /** Copies beyond the first, over the live heroes. */
   readonly extra: number;
   readonly clean: boolean;
+  /** Live heroes hosted by no node in this sample (counted in `unhosted` only if also in the last). */
+  readonly missing: ReadonlySet<string>;
 }
 
-export function hostedSample(live: readonly string[], hosted: readonly (readonly string[])[]): HostedSample {
+/**
+ * `live`: the heroes listed both before and after the nodes' hosted lists were read (a hero that
+ * died or was born meanwhile is not counted either way). `unhostedBefore`: the heroes found
+ * unhosted in the previous sample — a hero counts as unhosted only when it is so in two samples in a
+ * row, since a hero whose actor has just ended may still be listed for a moment (its record's
+ * deletion on its way).
+ */
+export function hostedSample(
+  live: readonly string[],
+  hosted: readonly (readonly string[])[],
+  unhostedBefore?: ReadonlySet<string>,
+): HostedSample {
   const count = new Map<string, number>(live.map((id) => [id, 0]));
   for (const list of hosted)
     for (const id of list) {
@@ -30,11 +43,14 @@ export function hostedSample(live: readonly string[], hosted: readonly (readonly
     }
   let unhosted = 0;
   let extra = 0;
-  for (const n of count.values()) {
-    if (n === 0) unhosted++;
-    else extra += n - 1;
+  const missing = new Set<string>();
+  for (const [id, n] of count) {
+    if (n === 0) {
+      missing.add(id);
+      if (unhostedBefore === undefined || unhostedBefore.has(id)) unhosted++;
+    } else extra += n - 1;
   }
-  return { live: live.length, unhosted, extra, clean: unhosted === 0 && extra === 0 };
+  return { live: live.length, unhosted, extra, clean: unhosted === 0 && extra === 0, missing };
 }
 
 /**

@@ -15,7 +15,7 @@
  * fault counts as not recovered: NaN). Times are as fine as the polling (one round of requests).
  */
 import { connected, startLauncherCluster, type LauncherCluster } from './recovery-launcher.ts';
-import { HostedTally, hostedSample } from './recovery-count.ts';
+import { HostedTally, hostedSample, type HostedSample } from './recovery-count.ts';
 
 export const DISPATCH_FAULTS = [
   'SIGSTOP 2 s → SIGCONT',
@@ -70,15 +70,17 @@ export async function dispatchRecoveryCampaign(
     ): Promise<void> => {
       await topUp(c, heroes, log);
       const tally = new HostedTally();
+      let previous: HostedSample | undefined;
       let acting = true;
       const started = now();
       const window = act().finally(() => (acting = false));
       let end = Number.NaN;
       let recovered = Number.NaN;
       for (;;) {
-        const s = await sample(c, reader, still);
+        const s = await sample(c, reader, still, previous);
         const t = now();
         if (s) tally.add(s, t);
+        previous = s ?? previous;
         if (!acting && Number.isNaN(end)) end = (await window).end;
         if (!Number.isNaN(end) && tally.cleanSince !== undefined && t - tally.cleanSince >= QUIET_MS) {
           recovered = Math.max(0, tally.cleanSince - end);
@@ -197,18 +199,32 @@ export async function dispatchRecoveryCampaign(
   return runs;
 }
 
-/** One sample, or undefined when the live list could not be read. */
-async function sample(c: LauncherCluster, reader: string, still: ReadonlySet<string>) {
+async function liveIds(c: LauncherCluster, reader: string): Promise<Set<string> | undefined> {
+  const list = await c.api(reader, 'GET', '/api/heroes', undefined, 3000);
+  if (list.status !== 200) return undefined;
+  return new Set(((list.json as { heroes: { id: string }[] }).heroes ?? []).map((h) => h.id));
+}
+
+/**
+ * One sample: the hero list before and after every running node's hosted list (heroes die in
+ * fights all the time; one that died in between counts neither way); undefined when a list could
+ * not be read. `before`: the previous sample (see `hostedSample`).
+ */
+async function sample(
+  c: LauncherCluster,
+  reader: string,
+  still: ReadonlySet<string>,
+  before?: HostedSample,
+): Promise<HostedSample | undefined> {
   const running = c.names.filter((n) => !still.has(n));
-  const [list, ...hosted] = await Promise.all([
-    c.api(reader, 'GET', '/api/heroes', undefined, 3000),
-    ...running.map((n) => c.api(n, 'GET', '/api/hosted', undefined, 3000)),
-  ]);
-  if (list?.status !== 200) return undefined;
-  const live = ((list.json as { heroes: { id: string }[] }).heroes ?? []).map((h) => h.id);
+  const first = await liveIds(c, reader);
+  const hosted = await Promise.all(running.map((n) => c.api(n, 'GET', '/api/hosted', undefined, 3000)));
+  const second = await liveIds(c, reader);
+  if (!first || !second) return undefined;
   return hostedSample(
-    live,
+    [...first].filter((id) => second.has(id)),
     hosted.map((h) => (h.status === 200 ? (h.json as { heroes: string[] }).heroes : [])),
+    before?.missing ?? new Set(),
   );
 }
 
@@ -239,9 +255,11 @@ async function createHeroes(c: LauncherCluster, total: number, log: (l: string) 
   if (failed > total / 100) throw new Error(`${failed} of ${total} hero creations failed`);
   // Settled: every live hero hosted exactly once for a while.
   const tally = new HostedTally();
+  let previous: HostedSample | undefined;
   await until(
     async () => {
-      const s = await sample(c, 'gotham', new Set());
+      const s = await sample(c, up[0] ?? 'gotham', new Set(), previous);
+      previous = s ?? previous;
       if (s) tally.add(s, now());
       return tally.cleanSince !== undefined && now() - tally.cleanSince >= QUIET_MS;
     },

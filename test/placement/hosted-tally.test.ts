@@ -8,7 +8,8 @@ import { HostedTally, hostedSample } from '../../bench/dispatch/recovery-count.t
 
 test('a sample counts live heroes hosted nowhere and copies beyond the first; dead heroes are ignored', () => {
   const s = hostedSample(['a', 'b', 'c'], [['a', 'b', 'gone'], ['b'], []]);
-  assert.deepEqual(s, { live: 3, unhosted: 1, extra: 1, clean: false });
+  assert.deepEqual([s.live, s.unhosted, s.extra, s.clean], [3, 1, 1, false]);
+  assert.deepEqual([...s.missing], ['c']);
   assert.equal(hostedSample(['a', 'b'], [['a'], ['b']]).clean, true);
 });
 
@@ -24,4 +25,13 @@ test('hero-seconds hold each sample until the next; clean runs restart on any un
   assert.equal(tally.cleanSince, 1500);
   tally.add(hostedSample(['a', 'b'], [['a']]), 2500);
   assert.equal(tally.cleanSince, undefined);
+});
+
+test('with a previous sample, a hero counts as unhosted only when it was missing in both', () => {
+  const first = hostedSample(['a', 'b'], [['a']], new Set());
+  assert.equal(first.unhosted, 0); // b missing once: perhaps it has just died
+  assert.equal(first.clean, true);
+  const second = hostedSample(['a', 'b'], [['a']], first.missing);
+  assert.equal(second.unhosted, 1);
+  assert.equal(second.clean, false);
 });
