@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   cache: async () => (await import('./cache/index.ts')).default,
   dispatch: async () => (await import('./dispatch/index.ts')).default,
   'http-flood': async () => (await import('./http-flood/index.ts')).default,
+  'dispatch-recovery': async () => (await import('./dispatch/recovery-suite.ts')).default,
   placement: async () => (await import('./placement/index.ts')).default,
   'placement-recovery': async () => (await import('./placement/recovery-suite.ts')).default,
   page: async () => (await import('./page/index.ts')).default,

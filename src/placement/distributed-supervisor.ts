@@ -13,10 +13,12 @@
  * and an epoch. A node starts a child only after it has written itself as owner with
  * compare-and-set, so in a CP store exactly one node wins each change of owner, and a node that
  * cannot reach a quorum stops its children (the majority side restarts them). A graceful move asks
- * the running actor for its state (`{ $placement: 'handoff' }`), stops it, and releases the record
- * with that state before the next owner claims it: there is no moment with two running copies. In an
- * AP store both sides of a partition may run a child; after the heal the records converge on one
- * owner and the other copy hands its state over (`{ $placement: 'merge', state }`) and stops.
+ * the running actor for its state (`{ $placement: 'handoff' }`), stops it, and gives the record with
+ * that state to the next owner in one compare-and-set write, which that node starts it from: there is
+ * no moment with two running copies, and one store write in turn per move. In an AP store both
+ * sides of a partition may run a child; after the heal the records converge on one owner and the
+ * other copy hands its state over (`{ $placement: 'merge', state }`) and stops — unless it runs on
+ * the node the strategy wants: that copy is kept and the record given to it (`adopt.ts`).
  *
  * Placed actors receive `PlacedInit` in `init`; they should answer the `$placement` calls.
  *
@@ -45,6 +47,7 @@ import type { ClusterNode } from '../cluster/node.ts';
 import type { Condition } from '../raft/tables/index.ts';
 import type { Store, Table } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
+import { runningCopyAction } from './adopt.ts';
 import { PlacementError } from './errors.ts';
 import type { FenceHost, FencedWriter } from './fence.ts';
 import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
@@ -80,6 +83,13 @@ export interface DistributedSupervisorOptions {
   readonly unknownOwnerGraceMs?: number;
   /** Stop local children after the store has been unwritable this long, ms. Default 1 500. */
   readonly quorumLossStopMs?: number;
+  /**
+   * AP mode: how long a copy running on the node the strategy wants is kept while the record names
+   * another owner that should hand it over, ms (`adopt.ts`). Default 3 000: a release crosses the
+   * cluster in well under a second; past that the owner evidently disagrees, and the copy merges
+   * away as it would without the wait.
+   */
+  readonly adoptWaitMs?: number;
 }
 
 /** How often writability is checked for the quorum-loss stop, ms. */
@@ -128,6 +138,8 @@ export class DistributedSupervisor implements NameResolver {
   private readonly fenceHost: FenceHost | undefined;
   /** Keys the full sweep found something to do for: what the events missed. */
   private sweepRepairs = 0;
+  /** AP: local copies kept while their record's owner should hand them over, since when (ms). */
+  private readonly waiting = new Map<string, number>();
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -517,6 +529,8 @@ export class DistributedSupervisor implements NameResolver {
     const self = this.node.name;
     const rec = this.records.get(key);
     const running = this.local.get(key);
+    const waitingSince = this.waiting.get(key);
+    this.waiting.delete(key);
     if (!rec) {
       if (!running) return false;
       await this.stopLocal(key, running);
@@ -532,7 +546,13 @@ export class DistributedSupervisor implements NameResolver {
           return true;
         }
         if (desired === undefined || desired === self || !live.includes(desired)) return false;
-        await this.handOff(rec, version, running);
+        await this.handOff(rec, version, running, desired);
+        return true;
+      }
+      if (running && this.fenceHost === undefined) {
+        // AP: a copy of ours already runs (through a partition or a pause) and the record was given
+        // to us: keep it, with the state handed over, rather than stop and start it again.
+        await this.keepGiven(rec, version, running);
         return true;
       }
       if (running) await this.stopLocal(key, running);
@@ -544,7 +564,29 @@ export class DistributedSupervisor implements NameResolver {
       return true;
     }
     if (running) {
-      // Someone else owns it now (a healed partition, or we lost a race): hand over and stop.
+      // Someone else owns it, or no one (a healed partition, a resume, or we lost a race).
+      const now = Date.now();
+      const since = waitingSince ?? now;
+      const action = runningCopyAction({
+        ap: this.fenceHost === undefined,
+        self,
+        desired,
+        owner: rec.owner,
+        ownerLive: live.includes(rec.owner),
+        ownerGone: rec.owner === '' || this.isGone(rec.owner),
+        leaving: this.leaving,
+        waitedMs: now - since,
+        maxWaitMs: this.options.adoptWaitMs ?? 3000,
+      });
+      if (action === 'wait') {
+        this.waiting.set(key, since);
+        this.retry.add(key); // looked at again each tick, until released or the wait is over
+        return false;
+      }
+      if (action === 'adopt') {
+        await this.adopt(rec, version, running);
+        return true;
+      }
       await this.mergeAway(rec, running);
       // No event follows: a record that names no owner (released while we ran an outdated copy)
       // may be ours to claim; decide on the current copy of it.
@@ -592,7 +634,13 @@ export class DistributedSupervisor implements NameResolver {
     }
   }
 
-  private async handOff(rec: PlacementRecord, version: number, running: Local): Promise<void> {
+  /**
+   * Moves a child away: its state asked for, the actor stopped, then — in one write — the record
+   * given to `next` (owner `next`, next epoch, the state in `handoff`): `next` starts it as soon as
+   * it reads that write, with no claim of its own in between (one store write in turn per move, not
+   * two). Without a `next`, the record is released (owner '') for whoever the strategy picks.
+   */
+  private async handOff(rec: PlacementRecord, version: number, running: Local, next?: string): Promise<void> {
     let state: unknown;
     try {
       state = await this.node.system.call(running.pid, { $placement: 'handoff' }, 5000);
@@ -603,11 +651,54 @@ export class DistributedSupervisor implements NameResolver {
     await this.node.system.stop(running.pid, 'shutdown', 5000);
     this.notify(rec.key, false);
     const { pid: _pid, ...rest } = rec;
+    const to = next === undefined ? { owner: '' } : { owner: next, epoch: rec.epoch + 1 };
     await this.table.put(
       rec.key,
-      { ...rest, owner: '', ...(state !== undefined ? { handoff: state } : {}) },
+      { ...rest, ...to, ...(state !== undefined ? { handoff: state } : {}) },
       { expectVersion: version },
     );
+  }
+
+  /** AP: the record names this node at another epoch than the copy running here: keep the copy. */
+  private async keepGiven(rec: PlacementRecord, version: number, running: Local): Promise<void> {
+    const { handoff, ...rest } = rec;
+    this.local.set(rec.key, { pid: running.pid, epoch: rec.epoch });
+    try {
+      await this.table.put(rec.key, { ...rest, pid: running.pid }, { expectVersion: version });
+    } catch (err) {
+      this.local.set(rec.key, running);
+      throw err;
+    }
+    if (handoff !== undefined) await this.mergeInto(rec.key, running.pid, handoff);
+  }
+
+  private async mergeInto(key: string, pid: Pid, state: unknown): Promise<void> {
+    try {
+      await this.node.system.call(pid, { $placement: 'merge', state }, 5000);
+    } catch (err) {
+      this.node.log.warn({ err: String(err), key }, 'merge of the handed-over state failed');
+    }
+  }
+
+  /**
+   * AP: claims the record for the copy already running here, with the state the last owner handed
+   * over merged into it — no stop, no start.
+   */
+  private async adopt(rec: PlacementRecord, version: number, running: Local): Promise<void> {
+    const { pid: _pid, handoff, ...rest } = rec;
+    const epoch = rec.epoch + 1;
+    this.local.set(rec.key, { pid: running.pid, epoch });
+    try {
+      await this.table.put(
+        rec.key,
+        { ...rest, owner: this.node.name, epoch, pid: running.pid },
+        { expectVersion: version },
+      );
+    } catch (err) {
+      this.local.set(rec.key, running);
+      throw err;
+    }
+    if (handoff !== undefined) await this.mergeInto(rec.key, running.pid, handoff);
   }
 
   private async mergeAway(rec: PlacementRecord, running: Local): Promise<void> {
@@ -659,14 +750,20 @@ export class DistributedSupervisor implements NameResolver {
   async stop(options: { handOff?: boolean } = {}): Promise<void> {
     this.leaving = true;
     if (options.handOff) {
-      const others = this.liveNodes().filter((n) => n !== this.node.name);
-      for (const [key, l] of [...this.local.entries()]) {
+      const live = this.liveNodes(); // without this node, now that it is leaving
+      const moves = [...this.local.entries()].flatMap(([key, l]) => {
         const rec = this.records.get(key);
-        if (!rec || others.length === 0) continue;
-        await this.handOff(rec, this.versions.get(key) ?? 0, l).catch((err: unknown) =>
-          this.node.log.warn({ err: String(err), key }, 'handoff failed'),
-        );
-      }
+        const next = rec && (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, live);
+        return rec && next !== undefined && live.includes(next) ? [{ key, rec, l, next }] : [];
+      });
+      // All at once: a CP store commits writes proposed together in one round (one append).
+      await Promise.all(
+        moves.map(({ key, rec, l, next }) =>
+          this.handOff(rec, this.versions.get(key) ?? 0, l, next).catch((err: unknown) =>
+            this.node.log.warn({ err: String(err), key }, 'handoff failed'),
+          ),
+        ),
+      );
     }
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
