@@ -29,7 +29,7 @@ export function isCacheMode(value: unknown): value is CacheMode {
 }
 
 export interface CacheBackend {
-  readonly mode: CacheMode;
+  readonly mode: CacheMode | Store['mode'];
   get(id: number): Promise<Todo | undefined>;
   put(id: number, todo: Todo): Promise<void>;
   /** Number of cached todos this node can see. */
