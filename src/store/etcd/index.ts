@@ -3,4 +3,5 @@ export { startEtcdStore, EtcdStore } from './store.ts';
 export type { EtcdStoreOptions, TxnResult } from './store.ts';
 export { EtcdCompactedError, EtcdConflictError } from './errors.ts';
 export type { EtcdChange, StoreImage } from './feed.ts';
+export { pollStatus } from './status.ts';
 export type { EtcdStatus, EtcdMemberView } from './status.ts';

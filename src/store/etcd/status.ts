@@ -64,3 +64,26 @@ export async function readStatus(
     };
   }
 }
+
+/**
+ * Polls `read` every `everyMs` (default 2 000) and keeps the last answer, for views that must be
+ * read synchronously (the page's cluster panel). `stop()` ends the polling.
+ */
+export function pollStatus(
+  read: () => Promise<EtcdStatus>,
+  everyMs = 2000,
+): { last: () => EtcdStatus | undefined; stop: () => void } {
+  let last: EtcdStatus | undefined;
+  let busy = false;
+  const tick = (): void => {
+    if (busy) return;
+    busy = true;
+    void read()
+      .then((s) => (last = s))
+      .finally(() => (busy = false));
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  tick();
+  return { last: () => last, stop: () => clearInterval(timer) };
+}

@@ -206,12 +206,13 @@ export class EtcdStore implements Store {
         throw toStoreError(err, { writable: this.writable(), write: true });
       });
     if (!res.succeeded) {
-      throw new EtcdConflictError(
-        conditions.map((c, i) => {
-          const kv = res.responses[i]?.response_range.kvs[0];
-          return { table: c.table, key: c.key, version: kv === undefined ? 0 : Number(kv.mod_revision) };
-        }),
-      );
+      // The failure branch read every conditioned key at the transaction's revision: name the ones
+      // that did not hold (a write batcher rejects only the writes they belong to).
+      const current = conditions.map((c, i) => {
+        const kv = res.responses[i]?.response_range.kvs[0];
+        return { table: c.table, key: c.key, version: kv === undefined ? 0 : Number(kv.mod_revision) };
+      });
+      throw new EtcdConflictError(current.filter((c, i) => c.version !== conditions[i]!.version));
     }
     const index = Number(res.header.revision);
     return {
