@@ -56,6 +56,18 @@ export class EtcdCompactedError extends StoreError {
   }
 }
 
+/**
+ * The cause of a `no_quorum` for a request that never reached an etcd leader: nothing was applied
+ * (`maybeApplied: false`, as the Raft driver reports it), so a caller may answer "not written".
+ */
+export class EtcdNotSentError extends Error {
+  readonly maybeApplied = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EtcdNotSentError';
+  }
+}
+
 /** The request never reached a leader: nothing was applied. */
 const NOT_SENT =
   /no leader|ECONNREFUSED|No connection established|connection refused|failed to connect|unhealthy cluster/i;
@@ -82,7 +94,11 @@ export function toStoreError(
   if (err instanceof GRPCResourceExhastedError)
     return as(/too large/i.test(message) ? 'invalid' : 'unavailable');
   if (err instanceof GRPCInvalidArgumentError || INVALID.test(message)) return as('invalid');
-  if (NOT_SENT.test(message)) return as('no_quorum');
+  if (NOT_SENT.test(message)) {
+    return new StoreError('no_quorum', `etcd: ${message}`, {
+      cause: new EtcdNotSentError(message, { cause: err }),
+    });
+  }
   if (err instanceof GRPCDeadlineExceededError || TIMEOUT.test(message)) {
     return as(writable || write ? 'timeout' : 'no_quorum');
   }

@@ -45,7 +45,7 @@ import type { IOptions, IRangeResponse, IRequestOp, ICompare } from 'etcd3';
 import type { Condition, KeyVersion, Op } from '../../raft/tables/index.ts';
 import type { ReadOptions, Store, Versioned } from '../types.ts';
 import { StoreError } from '../types.ts';
-import { EtcdConflictError, toStoreError } from './errors.ts';
+import { EtcdConflictError, EtcdNotSentError, toStoreError } from './errors.ts';
 import { EtcdFeed } from './feed.ts';
 import type { EtcdChange, StoreImage } from './feed.ts';
 import { parseRecordKey, recordKey, storeRange, tableRange } from './keys.ts';
@@ -329,10 +329,8 @@ export class EtcdStore implements Store {
   private usable(needsQuorum: boolean): void {
     if (this.closed) throw new StoreError('unavailable', 'etcd store is closed');
     if (needsQuorum && this.feed !== undefined && !this.liveness.alive()) {
-      throw new StoreError(
-        'no_quorum',
-        `no etcd lease for ${this.options.node}: etcd unreachable or without quorum`,
-      );
+      const message = `no etcd lease for ${this.options.node}: etcd unreachable or without quorum`;
+      throw new StoreError('no_quorum', message, { cause: new EtcdNotSentError(message) });
     }
   }
 
