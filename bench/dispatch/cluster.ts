@@ -38,7 +38,9 @@ const OUTPUT_TAIL = 8192;
 export interface BenchClusterOptions {
   /** Node names, e.g. gotham, metropolis, capitol; each is a city and a Raft voter. */
   readonly names: readonly string[];
-  readonly store: 'raft' | 'crdt';
+  readonly store: 'raft' | 'crdt' | 'etcd';
+  /** More arguments for every node (etcd: `--etcd-endpoints`). Default none. */
+  readonly extraArgs?: readonly string[];
   /** Time for every node to be ready and connected to all others, ms. Default 60,000: tsx start-up on a loaded 2-core machine. */
   readonly readyTimeoutMs?: number;
   /** The nodes' log level. Default `warn`: info lines per hero would cost CPU we are measuring. */
@@ -60,7 +62,7 @@ export interface BenchNode {
 export interface BenchCluster {
   readonly nodes: readonly BenchNode[];
   readonly dataDir: string;
-  readonly store: 'raft' | 'crdt';
+  readonly store: 'raft' | 'crdt' | 'etcd';
   /** Kills every node (SIGKILL, by pid) and removes the data directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -175,6 +177,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
       ...['--name', name, '--port', String(ports[i]), '--web-port', String(webPorts[i])],
       ...['--seeds', seeds, '--cookie', `bench-dispatch-${options.store}-cookie`, '--store', options.store],
       ...['--data-dir', join(dataDir, name), '--log-level', options.logLevel ?? 'warn'],
+      ...(options.extraArgs ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const node: BenchNode = {
