@@ -45,6 +45,8 @@ export async function startEtcdForBench(
       names,
       store: 'etcd',
       extraArgs: ['--etcd-endpoints', etcd.endpoints.join(',')],
+      // A loaded machine starts tsx processes slowly; etcd runs alone, after the others.
+      readyTimeoutMs: 150_000,
     });
   } catch (err) {
     await etcd.stop();

@@ -7,14 +7,15 @@
  * quorum loss with the Raft store.
  *
  * ```ts
- * const live = new Liveness({ client, prefix: '/superhero/', node: 'gotham', ttlSeconds: 3, log });
+ * const live = new Liveness({ client, prefix: '/superhero/', node: 'gotham', ttlSeconds: 5, log });
  * live.start();
  * live.alive();          // false until the first grant, and again once keepalives stop
  * await live.stop();     // revokes the lease: the node's key goes at once
  * ```
  *
- * Timing (defaults): TTL 3 s (etcd refuses less than about 1.5 election timeouts), a keepalive
- * every TTL / 3 with a deadline of TTL / 3. `alive()` turns false one keepalive interval before
+ * Timing (defaults): TTL 5 s (etcd refuses less than about 1.5 election timeouts; 3 s lapsed
+ * needlessly on a machine loaded to 15× its cores, where a keepalive's answer took over a second), a
+ * keepalive every TTL / 3 with a deadline of TTL / 3. `alive()` turns false one keepalive interval before
  * the TTL runs out on the server's side, so a node gives up its children before etcd gives up its
  * lease. A lease etcd reports expired (TTL 0) is replaced by a new grant.
  *
@@ -29,7 +30,7 @@ export interface LivenessOptions {
   readonly client: Etcd3;
   readonly prefix: string;
   readonly node: string;
-  /** Lease TTL, seconds. Default 3. */
+  /** Lease TTL, seconds. Default 5. */
   readonly ttlSeconds?: number;
   readonly log: Logger;
   /** Called when `alive()` changes. */
@@ -49,7 +50,7 @@ export class Liveness {
 
   constructor(options: LivenessOptions) {
     this.o = options;
-    this.ttlMs = (options.ttlSeconds ?? 3) * 1000;
+    this.ttlMs = (options.ttlSeconds ?? 5) * 1000;
   }
 
   /** Starts the keepalives; resolves after the first attempt (`alive()` tells whether it worked). */

@@ -29,7 +29,7 @@
  *
  * Options and defaults: `prefix` '/superhero/' (all keys of the store under it); `requestTimeoutMs`
  * 5 000 (etcd's own request timeout is about 5 s plus two election timeouts; a request still open
- * after ours is reported as unknown); `leaseTtlSeconds` 3; `retainChanges` 10 000 (as the Raft
+ * after ours is reported as unknown); `leaseTtlSeconds` 5; `retainChanges` 10 000 (as the Raft
  * store); `dialTimeoutMs` 3 000; `tls` (CA, client certificate and key, PEM) and `auth` (user,
  * password) passed to the client as is.
  *
@@ -138,7 +138,7 @@ export class EtcdStore implements Store {
       client,
       prefix: this.prefix,
       node: options.node,
-      ttlSeconds: options.leaseTtlSeconds ?? 3,
+      ttlSeconds: options.leaseTtlSeconds ?? 5,
       log,
       onChange: (alive) => log.info({ alive }, alive ? 'etcd lease alive' : 'etcd lease lapsed'),
     });
