@@ -38,12 +38,12 @@ const OUTPUT_TAIL = 8192;
 export interface BenchClusterOptions {
   /** Node names, e.g. gotham, metropolis, capitol; each is a city and a Raft voter. */
   readonly names: readonly string[];
-  readonly store: 'raft' | 'crdt';
+  readonly store: 'raft' | 'crdt' | 'etcd';
   /** Time for every node to be ready and connected to all others, ms. Default 60,000: tsx start-up on a loaded 2-core machine. */
   readonly readyTimeoutMs?: number;
   /** The nodes' log level. Default `warn`: info lines per hero would cost CPU we are measuring. */
   readonly logLevel?: 'warn' | 'error' | 'info';
-  /** More flags for the n-th node's command line (e.g. `--probe-port`). Default none. */
+  /** More flags for the n-th node's command line (`--probe-port`, `--etcd-endpoints`). Default none. */
   readonly extraArgs?: (index: number) => readonly string[];
 }
 
@@ -62,7 +62,7 @@ export interface BenchNode {
 export interface BenchCluster {
   readonly nodes: readonly BenchNode[];
   readonly dataDir: string;
-  readonly store: 'raft' | 'crdt';
+  readonly store: 'raft' | 'crdt' | 'etcd';
   /** Kills every node (SIGKILL, by pid) and removes the data directory. Idempotent. */
   stop(): Promise<void>;
 }

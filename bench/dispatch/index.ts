@@ -16,7 +16,8 @@
  * npm run bench -- dispatch           # then 10,000 heroes for 60 s; under 5 minutes in all
  * ```
  *
- * Raft mode always runs; crdt mode runs too when this build has it (both clusters start together,
+ * Raft mode always runs; etcd mode runs after the others when the `etcd` binary is installed (a
+ * local 3-member etcd, its members' CPU reported; `etcd-mode.ts`); crdt mode runs too when this build has it (both clusters start together,
  * and the crdt one idles while raft is measured), and then both modes share the time budget with
  * shorter measurements (`plan.ts`). A mode the build refuses ("not in this build yet") is reported as not available. Processes are killed by pid and data directories removed at the end, on failure
  * and on interruption.
@@ -45,6 +46,7 @@ import {
   stagesFor,
 } from './plan.ts';
 import { describeLogs, describeStage, stageResults } from './report.ts';
+import { startEtcdForBench } from './etcd-mode.ts';
 import { summarize } from './summary.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
 
@@ -205,6 +207,17 @@ const suite: Suite = async ({ quick, log }) => {
     }
   } finally {
     await Promise.all(clusters.map((c) => c.stop()));
+  }
+  // etcd after the embedded stores, alone on the machine, with the stages of a shared run.
+  const etcdBudget = new Budget((quick ? QUICK_BUDGET_MS : FULL_BUDGET_MS) * MODE_SHARE.crdt);
+  const etcd = await startEtcdForBench(CITIES, log);
+  if (etcd) {
+    try {
+      results.push(...(await runMode(etcd.cluster, stagesFor(quick, 2), etcdBudget.modeDeadline(1), log)));
+      results.push(...etcd.report(log));
+    } finally {
+      await etcd.stop();
+    }
   }
   return results;
 };

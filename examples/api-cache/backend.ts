@@ -29,7 +29,7 @@ export function isCacheMode(value: unknown): value is CacheMode {
 }
 
 export interface CacheBackend {
-  readonly mode: CacheMode;
+  readonly mode: CacheMode | Store['mode'];
   get(id: number): Promise<Todo | undefined>;
   /**
    * Optional: the cached todo read synchronously, or undefined when this backend cannot tell

@@ -9,6 +9,7 @@ import { parseDiscoverySpecs } from '../cluster/discovery/spec.ts';
 import { CITY_NAMES } from '../dispatch/model.ts';
 import { LOG_FORMATS } from './logger.ts';
 import { commaList, nodeWebFields, securityFields, tlsFields } from './security-options.ts';
+import { etcdFields } from './etcd-options.ts';
 
 /** Cluster (distribution) port of the n-th city node; web ports are 4900 + n. */
 export const CLUSTER_BASE_PORT = 4370;
@@ -16,7 +17,8 @@ export const WEB_BASE_PORT = 4900;
 
 export const startOptionsSchema = z.object({
   nodes: z.coerce.number().int().min(1).max(CITY_NAMES.length).default(3),
-  store: z.enum(['raft', 'crdt']).default('raft'),
+  store: z.enum(['raft', 'etcd', 'crdt']).default('raft'),
+  ...etcdFields,
   cookie: z.string().min(1).optional(),
   dataDir: z.string().min(1).default('data'),
   dispatch: z.boolean().default(false),
@@ -52,7 +54,8 @@ export const nodeOptionsSchema = z.object({
   ...nodeWebFields,
   ...tlsFields,
   chaos: z.boolean().default(false),
-  store: z.enum(['raft', 'crdt']).default('raft'),
+  store: z.enum(['raft', 'etcd', 'crdt']).default('raft'),
+  ...etcdFields,
   role: z.enum(['city', 'dispatch']).default('city'),
   dataDir: z.string().min(1).default('data'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -20,6 +20,7 @@ import { cityRestartHook } from './city-fate.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
 import { RaftStore } from '../store/raft-store.ts';
+import { EtcdStore, pollStatus } from '../store/etcd/index.ts';
 import { startRaftMembership } from '../raft/formation/membership-driver.ts';
 import { networkInterfaces } from 'node:os';
 import { chooseAdvertiseHost } from './advertise.ts';
@@ -61,6 +62,7 @@ export async function runDispatchNode(
     voters: named,
     dataDir: options.dataDir,
     logger,
+    etcd: options,
   });
   const membership =
     store instanceof RaftStore
@@ -74,6 +76,7 @@ export async function runDispatchNode(
           logger,
         })
       : undefined;
+  const etcdStatus = store instanceof EtcdStore ? pollStatus(() => store.status()) : undefined;
   let partitioned = false;
   const viaLauncher = typeof process.send === 'function';
   // Filled in below; the control channel and hooks created first refer to them.
@@ -121,14 +124,17 @@ export async function runDispatchNode(
     cities: citiesOf(options),
     ...(membership ? { notReady: () => membership.notReady() } : {}),
     ...(store instanceof RaftStore ? { raftStatus: () => store.status() } : {}),
+    ...(etcdStatus === undefined ? {} : { etcdStatus: () => etcdStatus.last() }),
     control,
     partitioned: () => partitioned,
     observeWriteMs: (ms) => late.metrics?.storeWriteSeconds.observe(ms / 1000),
     onUnchanged: () => late.metrics?.heroUnchanged.inc(),
     // Raft mode: the heroes' writes of this node share log entries (group commit); see write-batcher.ts.
-    ...(store instanceof RaftStore
+    ...(store instanceof RaftStore || store instanceof EtcdStore
       ? { heroTransactions: (ops, conditions) => store.transaction(ops, conditions) }
       : {}),
+    // etcd refuses a Txn of more than --max-txn-ops (default 128) compares: a hero write has two.
+    ...(store instanceof EtcdStore ? { heroBatchMaxOps: 64 } : {}),
     // In crdt mode the replica shares the City's fate: it restarts empty and refills from peers.
     onCityRestart: cityRestartHook(store, logger, () => late.metrics?.cityRestarts.inc()),
     onGiveUp: () => {
@@ -173,6 +179,7 @@ export async function runDispatchNode(
     force.unref();
     try {
       membership?.stop();
+      etcdStatus?.stop();
       await web.app.close();
       if (handOff) await dispatch.stop();
       await store.close();

@@ -22,6 +22,7 @@ import type { StartOptions } from './config.ts';
 import type { ControlCommand } from './control.ts';
 import { isControlRequest } from './control.ts';
 import { ensureSecretFile, readSecretFile } from './secrets.ts';
+import { etcdForLauncher, etcdNodeArgs } from './local-etcd.ts';
 
 interface Managed {
   readonly name: string;
@@ -57,7 +58,7 @@ async function nodeEnv(options: StartOptions): Promise<NodeJS.ProcessEnv> {
 
 export async function runLauncher(options: StartOptions): Promise<void> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-  const env = await nodeEnv(options);
+  const env = { ...(await nodeEnv(options)), ...(await etcdForLauncher(options)) };
   const cities = CITY_NAMES.slice(0, options.nodes);
   const seeds = cities.map((name, i) => `${name}@${options.host}:${options.port + i}`).join(',');
   const specs: Managed[] = cities.map((name, i) => ({
@@ -192,5 +193,6 @@ function nodeArgs(
     role,
     '--data-dir',
     o.dataDir,
+    ...etcdNodeArgs(o),
   ];
 }

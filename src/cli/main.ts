@@ -1,7 +1,7 @@
 /**
  * The `superhero` command.
  *
- * - `superhero start [--nodes 3] [--store raft|crdt] [--role dispatch] …`: a local cluster, one
+ * - `superhero start [--nodes 3] [--store raft|etcd|crdt] [--role dispatch] …`: a local cluster, one
  *   process per city node (what `npm start` runs).
  * - `superhero node --name gotham --port 4370 --web-port 4900 --seeds host:port,… --cookie-file …`:
  *   one node, for clusters that span machines.
@@ -11,6 +11,7 @@
 import { Command } from 'commander';
 import { nodeOptionsSchema, startOptionsSchema } from './config.ts';
 import { addSecurityFlags, securityInput } from './security-options.ts';
+import { addEtcdFlags, etcdInput } from './etcd-options.ts';
 
 const program = new Command();
 program
@@ -22,7 +23,7 @@ const start = program
   .command('start')
   .description('start a local cluster: gotham, metropolis and capitol (more with --nodes 5)')
   .option('--nodes <n>', 'number of city nodes (1-5)', '3')
-  .option('--store <mode>', 'hero state: raft (CP) or crdt (AP)', 'raft')
+  .option('--store <mode>', 'hero state: raft (CP), etcd (CP on etcd) or crdt (AP)', 'raft')
   .option('--role <role>', 'add a dispatch-only node with --role dispatch')
   .option('--data-dir <dir>', 'data directory', 'data')
   .option('--cookie <cookie>', 'cluster cookie (default: $SUPERHERO_COOKIE, else <data-dir>/cookie)')
@@ -38,6 +39,7 @@ const start = program
       cookie: opts.cookie ?? (opts.cookieFile ? undefined : process.env.SUPERHERO_COOKIE),
       dispatch: opts.role === 'dispatch',
       ...securityInput(opts, process.env),
+      ...etcdInput(opts, process.env),
     });
     if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
     const { runLauncher } = await import('./launcher.ts');
@@ -62,7 +64,7 @@ const node = program
   .option('--advertise-host <host>', 'address peers dial (default: $SUPERHERO_ADVERTISE_HOST, or --host)')
   .option('--expect <n>', 'found a new Raft group once n nodes started with the same --expect are seen')
   .option('--dead-member-grace <s>', 'seconds a Raft member may be unreachable before it is replaced', '30')
-  .option('--store <mode>', 'raft or crdt', 'raft')
+  .option('--store <mode>', 'raft, etcd or crdt', 'raft')
   .option('--role <role>', 'city or dispatch', 'city')
   .option('--data-dir <dir>', 'data directory', 'data')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
@@ -73,6 +75,7 @@ const node = program
       cookie: opts.cookie ?? (opts.cookieFile ? undefined : process.env.SUPERHERO_COOKIE),
       advertiseHost: opts.advertiseHost ?? process.env.SUPERHERO_ADVERTISE_HOST,
       ...securityInput(opts, process.env),
+      ...etcdInput(opts, process.env),
       chaos: opts.chaos !== undefined,
     });
     if (!parsed.success)
@@ -83,6 +86,8 @@ const node = program
 
 addSecurityFlags(start, 'start');
 addSecurityFlags(node, 'node');
+addEtcdFlags(start);
+addEtcdFlags(node);
 
 function fail(message: string): never {
   console.error(`superhero: ${message}`);

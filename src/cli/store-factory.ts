@@ -4,6 +4,7 @@
  * `<dataDir>/<city>/crdt` (fsync every 100 ms, see `FileCrdtStorage`), so a process restart or a
  * whole-cluster restart starts each replica from its disk. A CRDT directory that is damaged
  * other than in its last record stops the start with `CrdtStorageCorruptError` (file and offset).
+ * Or the etcd store (CP on an existing etcd cluster, `--etcd-endpoints`; see docs/etcd.md).
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -12,6 +13,9 @@ import { startRaftStore } from '../store/raft-store.ts';
 import type { Store } from '../store/types.ts';
 import { startCrdtStore } from '../store/crdt-store.ts';
 import { FileCrdtStorage } from '../crdt/driver/storage/index.ts';
+import { startEtcdStore } from '../store/etcd/index.ts';
+import type { EtcdCliOptions } from './etcd-options.ts';
+import { etcdStoreOptions } from './etcd-options.ts';
 
 export interface OpenStoreOptions {
   readonly node: ClusterNode;
@@ -19,9 +23,16 @@ export interface OpenStoreOptions {
   readonly voters: readonly string[];
   readonly dataDir: string;
   readonly logger: Logger;
+  /** etcd mode: endpoints, TLS, auth, prefix (see `etcd-options.ts`). */
+  readonly etcd?: EtcdCliOptions;
 }
 
-export async function openStore(mode: 'raft' | 'crdt', o: OpenStoreOptions): Promise<Store> {
+export async function openStore(mode: 'raft' | 'etcd' | 'crdt', o: OpenStoreOptions): Promise<Store> {
+  if (mode === 'etcd') {
+    if (o.etcd === undefined) throw new Error('--store etcd needs the etcd options');
+    // Nothing on local disk: the state is etcd's; the lease and liveness key carry the node's name.
+    return startEtcdStore({ ...(await etcdStoreOptions(o.etcd)), node: o.node.shortName, logger: o.logger });
+  }
   if (mode === 'raft') {
     return startRaftStore({
       node: o.node,

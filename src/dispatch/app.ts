@@ -17,7 +17,7 @@ import { ClusterStatus } from './cluster-status.ts';
 import { heroBehaviour } from './hero-actor.ts';
 import { HeroDirectory } from './hero-directory.ts';
 import { HeroStore } from './hero-store.ts';
-import type { NodeRole, StoreMode } from './model.ts';
+import type { EtcdView, NodeRole, StoreMode } from './model.ts';
 import type { PlacementSweep, PlacementSweepOptions } from './placement-sweep.ts';
 import { startPlacementSweep } from './placement-sweep.ts';
 import type { Rng } from './rules.ts';
@@ -48,6 +48,10 @@ export interface DispatchAppOptions {
   readonly notReady?: () => string | null;
   /** The Raft member's status (raft mode), for the nodes table and `GET /api/cluster`. */
   readonly raftStatus?: () => RaftStatusLike;
+  /** etcd mode: the etcd members and leader for the cluster view. */
+  readonly etcdStatus?: () => EtcdView | undefined;
+  /** Most writes per hero transaction (group commit). Default the batcher's, 256. */
+  readonly heroBatchMaxOps?: number;
   /** Latency of each hero write, ms (metrics). */
   readonly observeWriteMs?: (ms: number) => void;
   /** Each hero step that changed nothing and so was not written (metrics). */
@@ -89,7 +93,12 @@ const PLACEMENT_TABLE = 'placement';
 
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;
-  const batcher = o.heroTransactions ? new WriteBatcher({ transaction: o.heroTransactions }) : undefined;
+  const batcher = o.heroTransactions
+    ? new WriteBatcher({
+        transaction: o.heroTransactions,
+        ...(o.heroBatchMaxOps === undefined ? {} : { maxOps: o.heroBatchMaxOps }),
+      })
+    : undefined;
   const heroes = new HeroStore(o.store, {
     ...(o.observeWriteMs ? { observeWriteMs: o.observeWriteMs } : {}),
     ...(batcher ? { batcher } : {}),
@@ -155,6 +164,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     cities: o.cities ?? [],
     ...(o.notReady ? { notReady: o.notReady } : {}),
     ...(o.raftStatus ? { raftStatus: o.raftStatus } : {}),
+    ...(o.etcdStatus ? { etcdStatus: o.etcdStatus } : {}),
     rng,
     control: o.control,
     // A hero's `node` changes with its placement record: the page hears of it from that record's feed.

@@ -26,7 +26,7 @@ import type { HeroDirectory } from './hero-directory.ts';
 import type { HeroRecord, LiveRecord } from './hero-record.ts';
 import { applied, heroIdFor, isTombstone, toApiHero, toTombstone, withRequest } from './hero-record.ts';
 import type { HeroStore } from './hero-store.ts';
-import type { ClusterView, DispatchEvent, Hero, Location, StoreMode } from './model.ts';
+import type { ClusterView, DispatchEvent, EtcdView, Hero, Location, StoreMode } from './model.ts';
 import { CITY_NAMES } from './model.ts';
 import type { RaftStatusLike } from './app.ts';
 import { heroName, newHero, pick } from './rules.ts';
@@ -50,6 +50,8 @@ export interface ClusterServiceDeps {
   /** Why this node cannot be written through yet; null when it can. */
   readonly notReady?: () => string | null;
   readonly raftStatus?: () => RaftStatusLike;
+  /** etcd mode: the etcd members and leader, as last polled. */
+  readonly etcdStatus?: () => EtcdView | undefined;
   /** Chaos commands (through the launcher's control channel when there is one). */
   readonly control: (node: string, action: NodeAction) => Promise<void>;
   /**
@@ -306,7 +308,9 @@ export class ClusterDispatchService implements DispatchService {
           : { ...n, raftMember: voters.has(n.name) ? 'voter' : learners.has(n.name) ? 'learner' : 'none' },
       )
       .sort((a, b) => order(a.name) - order(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const etcd = this.d.etcdStatus?.();
     const view: ClusterView = {
+      ...(etcd === undefined ? {} : { etcd }),
       self: this.nodeName,
       storeMode: this.d.storeMode,
       nodes: nodes as ClusterView['nodes'],
@@ -361,7 +365,10 @@ export class ClusterDispatchService implements DispatchService {
     if (this.d.storeMode === 'crdt') return null;
     const formation = this.d.notReady?.() ?? null;
     if (formation !== null) return formation;
-    return this.d.store.writable() ? null : 'no raft leader reachable (no quorum)';
+    if (this.d.store.writable()) return null;
+    return this.d.storeMode === 'etcd'
+      ? 'no etcd lease (etcd unreachable or without quorum)'
+      : 'no raft leader reachable (no quorum)';
   }
 }
 

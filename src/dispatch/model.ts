@@ -31,7 +31,7 @@ export interface Hero {
   readonly updatedAt: number;
 }
 
-export type StoreMode = 'raft' | 'crdt';
+export type StoreMode = 'raft' | 'etcd' | 'crdt';
 export type NodeRole = 'city' | 'dispatch';
 
 export interface NodeView {
@@ -56,12 +56,23 @@ export interface RaftView {
   readonly learners: readonly string[];
 }
 
+/** The etcd cluster as this node last saw it (etcd mode). */
+export interface EtcdView {
+  readonly members: readonly { readonly name: string; readonly leader: boolean }[];
+  /** Name of the etcd leader; null when none is known. */
+  readonly leader: string | null;
+  readonly term: number;
+  readonly revision: number;
+}
+
 export interface ClusterView {
   readonly self: string;
   readonly storeMode: StoreMode;
   readonly nodes: readonly NodeView[];
   /** raft mode only. */
   readonly raft?: RaftView;
+  /** etcd mode only. */
+  readonly etcd?: EtcdView;
 }
 
 export type DispatchEvent =

@@ -18,7 +18,7 @@
  * - `memory` / `disk`: one node; conditions are exact.
  */
 
-export type StoreMode = 'raft' | 'crdt' | 'memory' | 'disk';
+export type StoreMode = 'raft' | 'etcd' | 'crdt' | 'memory' | 'disk';
 
 export interface Versioned<V> {
   readonly key: string;

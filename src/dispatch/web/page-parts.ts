@@ -95,7 +95,7 @@ export function renderClusterPanel(
   >
     <h2>
       Connected dispatch
-      centers${cluster === undefined ? null : html` <span class="muted" data-testid="store-mode">store: ${cluster.storeMode}</span>`}${cluster?.raft === undefined ? null : html` <span class="muted" data-testid="raft-term">term ${cluster.raft.term}, leader ${cluster.raft.leader ?? 'none'}</span>`}
+      centers${cluster === undefined ? null : html` <span class="muted" data-testid="store-mode">store: ${cluster.storeMode}</span>`}${cluster?.raft === undefined ? null : html` <span class="muted" data-testid="raft-term">term ${cluster.raft.term}, leader ${cluster.raft.leader ?? 'none'}</span>`}${cluster?.etcd === undefined ? null : html` <span class="muted" data-testid="etcd-leader">etcd ${cluster.etcd.members.map((m) => m.name).join(', ')}: leader ${cluster.etcd.leader ?? 'none'}</span>`}
     </h2>
     ${body}
   </section>`;

@@ -18,24 +18,28 @@ export const SCENARIOS = [
     title: 'Kill the leader',
     raft: 'The leader is shut down. The followers stop hearing from it, one times out and wins an election with a majority; writes pause for about an election timeout, then go on. Its heroes start again on the nodes left.',
     crdt: 'There is no leader in crdt mode: every replica writes. A node with heroes is shut down instead; the others keep writing without a pause, and its heroes start again on the nodes left.',
+    etcd: 'The leader is an etcd member, not an application node, so a node with heroes is shut down instead. etcd keeps its quorum and writes go on without a pause; placement starts the node’s heroes on the nodes left, fenced by etcd revisions.',
   },
   {
     id: 'split',
     title: 'Split the cluster',
     raft: 'This node is cut off: a minority of one. It must refuse writes (no quorum) while the majority keeps a leader and goes on writing. After the heal it catches up from the leader and no hero runs twice.',
     crdt: 'This node is cut off, and both sides keep writing: a crdt replica never refuses. After the heal the replicas exchange deltas and converge, and no hero runs twice.',
+    etcd: 'This node is cut off from the other application nodes but not from etcd, which holds the quorum: it goes on writing. The others see it down and take over its heroes at a higher epoch; its own copies are refused at their next write (stale epoch), and after the heal no hero runs twice.',
   },
   {
     id: 'destroy-four',
     title: 'Destroy a city four times',
     raft: 'A city is bombed four times in a row. Each time its supervisor restarts it and its heroes are hosted again; the raft log records every write once.',
     crdt: 'A city is bombed four times in a row. Each time its supervisor restarts it and its heroes are hosted again; the replicas agree on every hero.',
+    etcd: 'A city is bombed four times in a row. Each time its supervisor restarts it and its heroes are hosted again; etcd holds every write once.',
   },
   {
     id: 'shutdown-node',
     title: 'Shut down a node with heroes',
     raft: 'The other node with the most heroes is shut down. Placement notices it is gone and starts each of its heroes on a live node, from the state the raft log holds; none is lost and none runs twice.',
     crdt: 'The other node with the most heroes is shut down. Placement notices it is gone and starts each of its heroes on a live node, from the state its replica last shared; none runs twice.',
+    etcd: 'The other node with the most heroes is shut down. Placement starts each of its heroes on a live node from the state etcd holds; none is lost and none runs twice.',
   },
 ] as const;
 
