@@ -9,9 +9,8 @@
  * 40 s after the fault's end. `--quick`: 1,000 heroes, one cycle per mode (about 4 min per mode);
  * full: 1,000 heroes, three cycles per mode, then 10,000 heroes, one cycle per mode.
  */
-import { median } from '../lib/stats.ts';
+import { recoveryRows } from '../lib/recovery-rows.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
-import { spread } from '../placement/scenarios.ts';
 import { DISPATCH_FAULTS, dispatchRecoveryCampaign, type DispatchFaultRun } from './recovery.ts';
 
 const LABEL = { crdt: 'AP', raft: 'CP' } as const;
@@ -34,24 +33,14 @@ const suite: Suite = async ({ quick, log: print }) => {
       for (const fault of DISPATCH_FAULTS) {
         const of: DispatchFaultRun[] = runs.filter((r) => r.fault === fault);
         if (of.length === 0) continue;
-        const failed = of.filter((r) => Number.isNaN(r.recoveredMs)).length;
-        const s = spread(
-          of.map((r) => (Number.isNaN(r.recoveredMs) ? Number.POSITIVE_INFINITY : r.recoveredMs)),
-        );
         const tag = `${LABEL[mode]} ${heroes / 1000}k ${fault}`;
-        results.push({ name: `${tag}: recovered, p50 (${of.length} runs)`, value: s.p50, unit: 'ms' });
-        results.push({ name: `${tag}: recovered, p99`, value: s.p99, unit: 'ms' });
-        results.push({ name: `${tag}: recovered, max`, value: s.max, unit: 'ms' });
-        results.push({
-          name: `${tag}: unhosted, median`,
-          value: median(of.map((r) => r.unhostedHeroSec)),
-          unit: 'hero-s',
-        });
-        results.push({
-          name: `${tag}: duplicated, median`,
-          value: median(of.map((r) => r.duplicatedHeroSec)),
-          unit: 'hero-s',
-        });
+        const s = recoveryRows(
+          results,
+          tag,
+          of.map((r) => ({ ...r, unhostedSec: r.unhostedHeroSec, duplicatedSec: r.duplicatedHeroSec })),
+          'hero-s',
+        );
+        const failed = s.failed;
         const ok = failed === 0 && s.p99 <= BAR_MS;
         checks.push(
           `${ok ? 'PASS' : 'FAIL'} ${tag}: p99 ${s.p99.toFixed(0)} ms ≤ ${BAR_MS} ms, max ${s.max.toFixed(0)} ms; ${failed} of ${of.length} runs not recovered within the observation`,

@@ -9,11 +9,10 @@
  * Bounded: each observation ends 2 s after the last start or stop, or after 30 s. `--quick`: two
  * cycles per mode (the 15-s pause once); full run: five cycles per mode.
  */
-import { median } from '../lib/stats.ts';
+import { recoveryRows } from '../lib/recovery-rows.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import type { StoreMode } from './cluster.ts';
 import { FAULTS, recoveryCampaign, type FaultRun } from './recovery.ts';
-import { spread } from './scenarios.ts';
 
 const LABEL: Record<StoreMode, string> = { crdt: 'AP', raft: 'CP' };
 const CHILDREN = 1000;
@@ -30,24 +29,14 @@ const suite: Suite = async ({ quick, log: print }) => {
     for (const fault of FAULTS) {
       const of: FaultRun[] = runs.filter((r) => r.fault === fault);
       if (of.length === 0) continue;
-      const failed = of.filter((r) => Number.isNaN(r.recoveredMs)).length;
-      const s = spread(
-        of.map((r) => (Number.isNaN(r.recoveredMs) ? Number.POSITIVE_INFINITY : r.recoveredMs)),
-      );
       const tag = `${m} ${fault}`;
-      results.push({ name: `${tag}: recovered, p50 (${of.length} runs)`, value: s.p50, unit: 'ms' });
-      results.push({ name: `${tag}: recovered, p99`, value: s.p99, unit: 'ms' });
-      results.push({ name: `${tag}: recovered, max`, value: s.max, unit: 'ms' });
-      results.push({
-        name: `${tag}: unhosted, median`,
-        value: median(of.map((r) => r.unhostedChildSec)),
-        unit: 'child-s',
-      });
-      results.push({
-        name: `${tag}: duplicated, median`,
-        value: median(of.map((r) => r.duplicatedChildSec)),
-        unit: 'child-s',
-      });
+      const s = recoveryRows(
+        results,
+        tag,
+        of.map((r) => ({ ...r, unhostedSec: r.unhostedChildSec, duplicatedSec: r.duplicatedChildSec })),
+        'child-s',
+      );
+      const failed = s.failed;
       const wrong = of.reduce((n, r) => n + r.wrongAtEnd, 0);
       const swept = of.reduce((n, r) => n + r.sweepRepairs, 0);
       const ok = failed === 0 && wrong === 0 && swept === 0 && s.p99 <= BAR_MS;
