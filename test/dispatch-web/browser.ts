@@ -27,8 +27,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { DispatchService } from '../../src/dispatch/service.ts';
+import { createWebServer } from '../../src/dispatch/web/index.ts';
+import type { WebServerOptions } from '../../src/dispatch/web/index.ts';
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -137,4 +142,26 @@ export async function screenshot(page: Page, name: string): Promise<string | und
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Serves `service` on a free loopback port (closed when the test ends) and opens the dispatch page
+ * in a new tab of `browser`, live and in front.
+ */
+export async function openDispatchPage(
+  t: TestContext,
+  browser: BrowserHarness,
+  service: DispatchService,
+  options: WebServerOptions,
+): Promise<Page> {
+  const app = createWebServer(service, options);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const address = app.server.address();
+  assert.ok(typeof address === 'object' && address !== null);
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  await page.goto(`http://127.0.0.1:${address.port}`);
+  await waitForLive(page);
+  return front(page);
 }

@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { createWebServer } from '../../src/dispatch/web/index.ts';
-import { front, heroRow, launchBrowser, waitForLive } from './browser.ts';
+import { heroRow, launchBrowser, openDispatchPage } from './browser.ts';
+import { waitFor } from '../../src/testing/wait-for.ts';
 import type { BrowserHarness } from './browser.ts';
 import { MemoryDispatchService } from './memory-service.ts';
 
@@ -16,26 +16,8 @@ before(async () => {
 });
 after(() => browser.close());
 
-async function openPage(t: TestContext, service: MemoryDispatchService): Promise<Page> {
-  const app = createWebServer(service, { batchMs: 50 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  t.after(() => app.close());
-  const address = app.server.address();
-  assert.ok(typeof address === 'object' && address !== null);
-  const page = await browser.newPage();
-  t.after(() => page.close());
-  await page.goto(`http://127.0.0.1:${address.port}`);
-  await waitForLive(page);
-  return front(page);
-}
-
-/** Polls `check` every 200 ms until it holds; fails after `timeoutMs` (a hang guard). */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function openPage(t: TestContext, service: MemoryDispatchService): Promise<Page> {
+  return openDispatchPage(t, browser, service, { batchMs: 50 });
 }
 
 /** node → hero count as the map shows it. */
@@ -86,12 +68,17 @@ test('the map shows every node with its hero count; an assigned hero moves to it
   assert.equal(await capitol.getByText('cut off').count(), 0);
 
   // The charts receive points, and markers for the partition and the heal.
-  await until(async () => {
-    const charts = page.getByTestId('charts');
-    const points = Number(await charts.getAttribute('data-points'));
-    const markers = Number(await charts.getAttribute('data-markers'));
-    return points >= 2 && markers >= 2;
-  }, 'the charts have two points and two markers');
+  await waitFor(
+    async () => {
+      const charts = page.getByTestId('charts');
+      const points = Number(await charts.getAttribute('data-points'));
+      const markers = Number(await charts.getAttribute('data-markers'));
+      return points >= 2 && markers >= 2;
+    },
+    30_000,
+    'the charts have two points and two markers',
+    200,
+  );
   assert.equal(await page.locator('[data-testid="chart-heroes"] canvas').count(), 1);
 
   // A hero that falls fades from the map.

@@ -5,8 +5,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { StoreMode } from '../../src/dispatch/model.ts';
-import { createWebServer } from '../../src/dispatch/web/index.ts';
-import { front, launchBrowser, waitForLive } from './browser.ts';
+import { launchBrowser, openDispatchPage } from './browser.ts';
 import type { BrowserHarness } from './browser.ts';
 import { MemoryDispatchService } from './memory-service.ts';
 
@@ -16,17 +15,8 @@ before(async () => {
 });
 after(() => browser.close());
 
-async function openPage(t: TestContext, service: MemoryDispatchService, chaos = true): Promise<Page> {
-  const app = createWebServer(service, { batchMs: 50, chaos });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  t.after(() => app.close());
-  const address = app.server.address();
-  assert.ok(typeof address === 'object' && address !== null);
-  const page = await browser.newPage();
-  t.after(() => page.close());
-  await page.goto(`http://127.0.0.1:${address.port}`);
-  await waitForLive(page);
-  return front(page);
+function openPage(t: TestContext, service: MemoryDispatchService, chaos = true): Promise<Page> {
+  return openDispatchPage(t, browser, service, { batchMs: 50, chaos });
 }
 
 /** Runs one scenario from its button and returns its results, label → value. */
