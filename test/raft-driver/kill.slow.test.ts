@@ -11,15 +11,19 @@ test(
   'kill -9 of the leader under load: nothing acknowledged is lost, writes resume without an election timeout, the member comes back',
   { timeout: 360_000 },
   async (t) => {
+    let stop = false;
     const cluster = await startMembers(['gotham', 'metropolis', 'capitol'], ['--election-ticks', '1200']);
-    t.after(() => cluster.close());
+    t.after(() => {
+      // A failed assertion must not leave the writers looping: the file would never end.
+      stop = true;
+      return cluster.close();
+    });
     const members = cluster.members;
     const leader = await waitForLeader(members);
 
     const acked = new Map<string, number>();
     const refused: string[] = [];
     let seq = 0;
-    let stop = false;
     let killed = false;
     let firstAfterKill = 0;
     const alive = new Set<MemberProc>(members);
@@ -57,7 +61,17 @@ test(
     killed = true;
     // Hang guard only, far below the election timeout: a write started after the leader died
     // needs a new leader, elected because the connection dropped.
-    await waitFor(() => firstAfterKill > 0, 30_000, 'a write started after the kill accepted');
+    await waitFor(() => firstAfterKill > 0, 30_000, 'a write started after the kill accepted').catch(
+      async (err: unknown) => {
+        // Say what the survivors think: roles, terms and their last lines.
+        for (const m of alive) {
+          t.diagnostic(`${m.short}: ${JSON.stringify(await status(m))}`);
+          t.diagnostic(`${m.short} output tail: ${m.output.slice(-3000)}`);
+        }
+        t.diagnostic(`refused writes: ${refused.slice(-5).join('; ')}`);
+        throw err;
+      },
+    );
     const failoverMs = firstAfterKill - killedAt;
     const countAtFailover = acked.size;
     await waitFor(() => acked.size >= countAtFailover + 500, 30_000, '500 more writes');
