@@ -134,10 +134,7 @@ test('a node joining takes over its share: children rebalance by rendezvous hash
   const all = [...members, c];
   // The move is gradual (each child stops on its old owner, then starts on c): wait for c to hold
   // a fair share (rendezvous gives it about 20 of 60) with every child running exactly once.
-  await waitFor(
-    () => c.sup.localKeys().length >= 5 && keys.every((k) => runningOn(all, k) === 1),
-    20_000,
-  );
+  await waitFor(() => c.sup.localKeys().length >= 5 && keys.every((k) => runningOn(all, k) === 1), 20_000);
   assert.ok(c.sup.localKeys().length >= 5, `c took ${c.sup.localKeys().length} of 60`);
   await shutdown(all);
 });

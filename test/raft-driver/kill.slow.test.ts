@@ -12,7 +12,10 @@ test(
   { timeout: 360_000 },
   async (t) => {
     let stop = false;
-    const cluster = await startMembers(['gotham', 'metropolis', 'capitol'], ['--election-ticks', '1200']);
+    const cluster = await startMembers(
+      ['gotham', 'metropolis', 'capitol'],
+      ['--election-ticks', '1200', '--log-level', 'info'],
+    );
     t.after(() => {
       // A failed assertion must not leave the writers looping: the file would never end.
       stop = true;

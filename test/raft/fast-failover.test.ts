@@ -80,3 +80,34 @@ test('on the leader, a report moves the follower to probing instead of streaming
   c.node('a').raw.reportUnreachable('b');
   assert.equal(c.node('a').raw.status().progress!.b!.state, 'probe');
 });
+
+test('a refusal of an old pre-vote request does not outweigh a later grant of the current one', () => {
+  // Seen in a kill -9 run: long before the leader died, a had sent a pre-vote that b ignored
+  // (b still heard from the leader) and kept for replay. When the leader died, b replayed it after
+  // starting its own pre-vote: the old request named a log long since outgrown, so b refused it,
+  // then granted a's current request. The refusal reached a first; counting only a peer's first
+  // answer, a waited for the election timeout with a grant in hand.
+  const c = new ScriptedCluster(['a', 'b', 'c']);
+  c.elect('c');
+  const term = c.node('c').raw.term;
+  for (const text of ['x', 'y', 'z']) c.propose('c', text);
+  c.stabilize();
+  c.crash('c');
+  c.node('a').raw.reportUnreachable('c');
+  c.process('a');
+  c.node('b').raw.reportUnreachable('c');
+  c.process('b');
+  // The old request, replayed on b: a pre-vote for the next term from a log at index 1.
+  c.node('b').raw.step({
+    type: 'pre-vote',
+    from: 'a',
+    to: 'b',
+    term: term + 1,
+    lastIndex: 1,
+    lastTerm: 1,
+    force: false,
+  });
+  c.process('b');
+  c.stabilize();
+  assert.equal(c.leaders().length, 1, 'a successor without a single tick');
+});

@@ -812,7 +812,12 @@ export class Raft {
   }
 
   private poll(from: string, granted: boolean): 'won' | 'lost' | 'pending' {
-    if (!this.votes.has(from)) this.votes.set(from, granted);
+    // A grant counts even after a refusal from the same peer: the refusal may answer an older
+    // request of ours (a replayed one, or one from an earlier pre-vote round at this term), and a
+    // grant is a peer's considered answer (for a real vote, its one vote of the term, so counting it
+    // is always safe). A refusal never overrides a grant.
+    if (granted) this.votes.set(from, true);
+    else if (!this.votes.has(from)) this.votes.set(from, false);
     let yes = 0;
     let no = 0;
     for (const v of this.conf.voters) {

@@ -76,6 +76,14 @@ import { VoteReplay } from './vote-replay.ts';
 import { decodeRaftPayload, encodeRaftMessage } from './wire.ts';
 
 const RESOLVED = Promise.resolve();
+/** Message types logged one line each (info): the whole story of an election. */
+const ELECTION_MESSAGES: ReadonlySet<Message['type']> = new Set([
+  'pre-vote',
+  'pre-vote-resp',
+  'vote',
+  'vote-resp',
+  'timeout-now',
+]);
 const CLOSED: ProposeOutcome = { ok: false, reason: 'closed', leader: null, message: 'member closed' };
 
 export class RaftDriver<O extends { readonly result: unknown }> {
@@ -435,6 +443,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       const leader = this.raw.leader;
       // A vote request while our leader's connection is already gone: we lost it too, but may not
       // have seen the close yet. Forget it now so the lease does not make us ignore the request.
+      if (ELECTION_MESSAGES.has(m.type)) this.logElection('received', m);
       if (m.type === 'pre-vote' || m.type === 'vote') {
         if (leader !== null && leader !== this.id && !this.node.isConnected(leader)) {
           this.raw.reportUnreachable(leader);
@@ -601,6 +610,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
 
   private sendAll(messages: readonly Message[]): void {
     for (const m of messages) {
+      if (ELECTION_MESSAGES.has(m.type)) this.logElection('sent', m);
       try {
         if (m.type === 'snap') this.sender.start(m);
         else this.node.sendTo(m.to, ClusterMessageType.Raft, encodeRaftMessage(m));
@@ -609,6 +619,15 @@ export class RaftDriver<O extends { readonly result: unknown }> {
         this.log.warn({ err, to: m.to, type: m.type }, 'raft message not sent');
       }
     }
+  }
+
+  /** Elections are rare and hard to reconstruct afterwards: each of their messages is one line. */
+  private logElection(direction: 'sent' | 'received', m: Message): void {
+    const reject = 'reject' in m ? m.reject : undefined;
+    this.log.info(
+      { type: m.type, from: m.from, to: m.to, term: m.term, ...(reject === undefined ? {} : { reject }) },
+      `raft ${m.type} ${direction}`,
+    );
   }
 
   private apply(e: Entry): void {
