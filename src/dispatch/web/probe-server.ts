@@ -57,7 +57,8 @@ export interface ProbeServerOptions {
    * Age of the main thread's heartbeat past which `/livez` answers 503 `event_loop_stalled`, ms.
    * Default 10,000: some 40 times the longest turn measured under a 5,000-stream flood (about
    * 250 ms) and above a major GC, so a busy node is not restarted, while a wedged one fails
-   * kubelet's liveness probe within its usual period (10 s) of the stall.
+   * every liveness probe from 10 s after it stalled (kubelet restarts it after its failure
+   * threshold: 3 probes, 10 s apart, by default).
    */
   readonly stallAfterMs?: number;
   /**
