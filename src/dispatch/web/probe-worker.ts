@@ -92,10 +92,14 @@ port.on('message', (msg: ToProbeWorker) => {
   }
 });
 
-server.once('error', (err: NodeJS.ErrnoException) =>
-  post({ type: 'failed', code: err.code, message: err.message }),
-);
+// A listen error is the start's. After that an error of the server (an accept failing) is left
+// unhandled: it ends this thread, and then the node (`startProbeServer` leaves it unhandled too),
+// so a node that cannot serve its probes is restarted rather than left without them.
+const failed = (err: NodeJS.ErrnoException): void =>
+  post({ type: 'failed', code: err.code, message: err.message });
+server.once('error', failed);
 server.listen({ host: data.host, port: data.port }, () => {
+  server.off('error', failed);
   const address = server.address();
   post({
     type: 'listening',
