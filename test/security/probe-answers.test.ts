@@ -1,5 +1,6 @@
-// The probe listener's pure decisions (`probe-answers.ts`) and its heartbeat (`probe-protocol.ts`):
-// which requests are probes, when the main loop counts as stalled, and what each answer says.
+// The probe listener's pure decisions (`probe-answers.ts`, `routeProbe` in `probe-server.ts`) and
+// its heartbeat (`probe-protocol.ts`): which requests are probes, when the main loop counts as
+// stalled, and what each answer says.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
@@ -11,9 +12,9 @@ import {
   readyzUnansweredAnswer,
   replyOf,
   replyOfAnswer,
-  routeProbe,
 } from '../../src/dispatch/web/probe-answers.ts';
 import { Heartbeat, monotonicMs } from '../../src/dispatch/web/probe-protocol.ts';
+import { routeProbe } from '../../src/dispatch/web/probe-server.ts';
 
 const ALIVE: ProbeAnswer = { status: 200, body: { status: 'ok', node: 'gotham' } };
 

@@ -1,13 +1,12 @@
 /**
- * The probe listener's decisions, as pure functions: which probe a request asks for (or why it is
- * refused), whether the node's main event loop counts as stalled, the answers a stalled or silent
- * loop gets, and the bytes and headers of a reply. No clock, no socket: callers pass ages in ms.
+ * The probe listener's decisions, as pure functions: whether the node's main event loop counts as
+ * stalled, the answers a stalled or silent loop gets, and the bytes and headers of a reply. No
+ * clock, no socket: callers pass ages in ms. (Which probe a request asks for is `routeProbe` in
+ * `probe-server.ts`, with the listener's contract.)
  *
  * ```ts
- * const route = routeProbe(req.method, req.url);
- * if ('refuse' in route) return write(res, route.refuse);
  * const answer = livezAnswer(alive, 'gotham', heartbeat.ageMs(), 10_000);
- * write(res, replyOf(answer));
+ * write(res, replyOfAnswer(answer));
  * ```
  *
  * The answers a well node gives (`{status: 'ok'}`, `{status: 'ready'}`, `not_ready`) are made by
@@ -18,7 +17,7 @@
  *
  * When not to use: the web port's probes are answered by fastify routes (`health-routes.ts`).
  */
-import type { ProbeAnswer, ProbeName } from './health-routes.ts';
+import type { ProbeAnswer } from './health-routes.ts';
 
 /** A whole HTTP reply: status, headers (with `content-length`) and body text. */
 export interface ProbeReply {
@@ -26,9 +25,6 @@ export interface ProbeReply {
   readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
 }
-
-/** What a request asks of the probe listener: a probe, or a refusal ready to send. */
-export type ProbeRoute = { readonly probe: ProbeName } | { readonly refuse: ProbeReply };
 
 /** The reply carrying `body` as JSON; every reply closes its connection (a probe opens one per check). */
 export function replyOf(status: number, body: unknown, headers: Record<string, string> = {}): ProbeReply {
@@ -50,30 +46,6 @@ export function replyOf(status: number, body: unknown, headers: Record<string, s
 /** The reply of a probe's answer: a 503 carries `Retry-After: 1`, as on the web port. */
 export function replyOfAnswer(answer: ProbeAnswer): ProbeReply {
   return replyOf(answer.status, answer.body, answer.status === 503 ? { 'retry-after': '1' } : {});
-}
-
-/** `/livez` and `/readyz` by GET or HEAD; any other path 404, any other method 405. */
-export function routeProbe(method: string | undefined, url: string | undefined): ProbeRoute {
-  const path = (url ?? '/').split('?')[0] ?? '/';
-  const probe: ProbeName | undefined =
-    path === '/livez' ? 'livez' : path === '/readyz' ? 'readyz' : undefined;
-  if (probe === undefined) {
-    return {
-      refuse: replyOf(404, {
-        error: { code: 'not_found', message: 'this port serves /livez and /readyz only' },
-      }),
-    };
-  }
-  if (method !== 'GET' && method !== 'HEAD') {
-    return {
-      refuse: replyOf(
-        405,
-        { error: { code: 'method_not_allowed', message: `${probe} answers GET` } },
-        { allow: 'GET, HEAD' },
-      ),
-    };
-  }
-  return { probe };
 }
 
 /** Whether a heartbeat `ageMs` old means the main loop is stalled: older than `stallAfterMs`. */

@@ -39,8 +39,10 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ProbeSubject } from './health-routes.ts';
+import type { ProbeName, ProbeSubject } from './health-routes.ts';
 import { probeAnswer } from './health-routes.ts';
+import type { ProbeReply } from './probe-answers.ts';
+import { replyOf } from './probe-answers.ts';
 import type { FromProbeWorker, ProbeWorkerData, ToProbeWorker } from './probe-protocol.ts';
 import { Heartbeat } from './probe-protocol.ts';
 
@@ -75,6 +77,36 @@ export interface ProbeServer {
   readonly port: number;
   /** Stops the heartbeat, listening and every socket, and ends the worker; resolves when done. */
   close(): Promise<void>;
+}
+
+/** What a request asks of the probe listener: a probe, or a refusal ready to send. */
+export type ProbeRoute = { readonly probe: ProbeName } | { readonly refuse: ProbeReply };
+
+/**
+ * The listener's routes, a pure function the worker thread calls per request: `/livez` and
+ * `/readyz` by GET or HEAD; any other path 404, any other method 405 with `Allow`.
+ */
+export function routeProbe(method: string | undefined, url: string | undefined): ProbeRoute {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  const probe: ProbeName | undefined =
+    path === '/livez' ? 'livez' : path === '/readyz' ? 'readyz' : undefined;
+  if (probe === undefined) {
+    return {
+      refuse: replyOf(404, {
+        error: { code: 'not_found', message: 'this port serves /livez and /readyz only' },
+      }),
+    };
+  }
+  if (method !== 'GET' && method !== 'HEAD') {
+    return {
+      refuse: replyOf(
+        405,
+        { error: { code: 'method_not_allowed', message: `${probe} answers GET` } },
+        { allow: 'GET, HEAD' },
+      ),
+    };
+  }
+  return { probe };
 }
 
 /** Interval of the main thread's heartbeat, ms: a timer's cost, far below any `stallAfterMs`. */

@@ -10,8 +10,9 @@
  *   it has not answered within `readyTimeoutMs`.
  *
  * Lifecycle: posts `listening` (or `failed` with the listen error's code) once; on `close`, stops
- * listening, closes every socket and posts `closed`. Must not import anything heavier than
- * `node:http`: it loads in every node that serves probes.
+ * listening, closes every socket and posts `closed`. Imports only Node built-ins and the other
+ * `probe-*` modules (and `health-routes.ts` types): it loads in every node that serves probes, and
+ * `routeProbe` comes from `probe-server.ts`, where the listener's contract is written.
  *
  * When not to use: start it with `startProbeServer`, never directly.
  */
@@ -25,9 +26,9 @@ import {
   readyzStalledAnswer,
   readyzUnansweredAnswer,
   replyOfAnswer,
-  routeProbe,
   isStalled,
 } from './probe-answers.ts';
+import { routeProbe } from './probe-server.ts';
 import type { FromProbeWorker, ProbeWorkerData, ToProbeWorker } from './probe-protocol.ts';
 import { Heartbeat } from './probe-protocol.ts';
 
