@@ -10,7 +10,8 @@
  *
  * `/livez` asks nothing of the cluster on purpose: a node cut off from its peers is alive (restarting
  * it would not help), only not ready. `probeAnswer` is the one place the probes' answers are made;
- * the probe listener (`probe-server.ts`) serves the same answers on a port of its own.
+ * the probe listener (`probe-server.ts`) serves the same answers on a port of its own, from a thread
+ * that also answers `/livez` 503 `event_loop_stalled` when the main loop has stopped turning.
  *
  * When not to use: cluster state is `GET /api/cluster`.
  */
