@@ -5,8 +5,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/measure.ts';
+import { SimRandom } from '../../src/testing/crdt-sim/random.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { freePort } from '../../src/testing/free-port.ts';
 import { forkWorker } from '../lib/ipc-worker.ts';

@@ -27,17 +27,10 @@
  * CPU cost or real sockets.
  */
 import { Packr } from 'msgpackr';
-import type {
-  SimController,
-  SimEffect,
-  SimInput,
-  SimProtocol,
-  SimReplica,
-  SimWrite,
-} from './crdt-sim-adapters.ts';
-import { SimNetwork, type NetworkOptions } from './crdt-sim-network.ts';
-import { EventQueue } from './crdt-sim-queue.ts';
-import { SimRandom } from './crdt-sim-rng.ts';
+import type { SimController, SimEffect, SimInput, SimProtocol, SimReplica, SimWrite } from './adapters.ts';
+import { SimNetwork, type NetworkOptions } from './network.ts';
+import { EventQueue } from '../sim/event-queue.ts';
+import { SimRandom } from './random.ts';
 
 export interface CrdtSimOptions {
   readonly seed: number;

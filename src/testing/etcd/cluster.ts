@@ -24,7 +24,7 @@ import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './free-port.ts';
+import { freePort } from '../free-port.ts';
 
 /** How to install etcd where it is missing (Debian/Ubuntu). */
 export const ETCD_INSTALL_HINT = 'install etcd (Debian/Ubuntu: apt-get install etcd-server)';

@@ -9,15 +9,15 @@
  *
  * When not to use: real clusters; the real driver lives in `src/raft/`.
  */
-import type { RaftOptions } from '../raft/core/config.ts';
-import { RawNode } from '../raft/core/raw-node.ts';
-import type { Message, Ready } from '../raft/core/types.ts';
-import type { KvOutput } from './linearizability/index.ts';
-import type { SimDisk } from './raft-sim-disk.ts';
-import type { SafetyMonitor } from './raft-sim-invariants.ts';
-import { decodeCommand, encodeCommand, SimKv, type KvCommand } from './raft-sim-kv.ts';
-import type { EventQueue } from './raft-sim-queue.ts';
-import type { SimRandom } from './raft-sim-rng.ts';
+import type { RaftOptions } from '../../raft/core/config.ts';
+import { RawNode } from '../../raft/core/raw-node.ts';
+import type { Message, Ready } from '../../raft/core/types.ts';
+import type { KvOutput } from '../linearizability/index.ts';
+import type { SimDisk } from './disk.ts';
+import type { SafetyMonitor } from './invariants.ts';
+import { decodeCommand, encodeCommand, SimKv, type KvCommand } from './kv.ts';
+import type { EventQueue } from '../sim/scheduler.ts';
+import type { SimRandom } from '../sim/random.ts';
 
 export interface ClientRequest {
   readonly reqId: number;

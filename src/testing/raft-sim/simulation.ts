@@ -27,14 +27,14 @@ import {
   type KvInput,
   type KvOutput,
   type Operation,
-} from './linearizability/index.ts';
-import { SimClients } from './raft-sim-clients.ts';
-import { SimDisk } from './raft-sim-disk.ts';
-import { SafetyMonitor } from './raft-sim-invariants.ts';
-import { SimNode, type ClientReply, type ClientRequest } from './raft-sim-node.ts';
-import { EventQueue } from './raft-sim-queue.ts';
-import { SimRandom } from './raft-sim-rng.ts';
-import type { Message, Ready } from '../raft/core/types.ts';
+} from '../linearizability/index.ts';
+import { SimClients } from './clients.ts';
+import { SimDisk } from './disk.ts';
+import { SafetyMonitor } from './invariants.ts';
+import { SimNode, type ClientReply, type ClientRequest } from './node.ts';
+import { EventQueue } from '../sim/scheduler.ts';
+import { SimRandom } from '../sim/random.ts';
+import type { Message, Ready } from '../../raft/core/types.ts';
 
 export interface RaftSimOptions {
   readonly seed: number;

@@ -18,10 +18,10 @@
  * When not to use: these do not measure CPU time or real network latency; the simulated
  * latency is an input (`network.latencyMs`).
  */
-import type { SimProtocol } from './crdt-sim-adapters.ts';
-import { CrdtSim } from './crdt-sim.ts';
-import type { NetworkOptions } from './crdt-sim-network.ts';
-import { SimRandom } from './crdt-sim-rng.ts';
+import type { SimProtocol } from './adapters.ts';
+import { CrdtSim } from './simulator.ts';
+import type { NetworkOptions } from './network.ts';
+import { SimRandom } from './random.ts';
 
 /** A record shaped like the app's hero (~150 B as JSON). */
 export function heroRecord(rng: SimRandom, id: string): Record<string, unknown> {

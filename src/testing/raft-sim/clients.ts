@@ -10,10 +10,10 @@
  *
  * When not to use: load generation against real clusters.
  */
-import type { KvInput, KvOutput, Operation } from './linearizability/index.ts';
-import type { ClientReply, ClientRequest } from './raft-sim-node.ts';
-import type { EventQueue } from './raft-sim-queue.ts';
-import type { SimRandom } from './raft-sim-rng.ts';
+import type { KvInput, KvOutput, Operation } from '../linearizability/index.ts';
+import type { ClientReply, ClientRequest } from './node.ts';
+import type { EventQueue } from '../sim/scheduler.ts';
+import type { SimRandom } from '../sim/random.ts';
 
 export interface ClientEnv {
   readonly queue: EventQueue;

@@ -14,10 +14,10 @@
  *
  * When not to use: real persistence; this only models what a crash may keep.
  */
-import type { StorageBatch } from '../raft/storage/log-storage.ts';
-import { MemoryLogStorage } from '../raft/storage/memory-log-storage.ts';
-import type { EventQueue } from './raft-sim-queue.ts';
-import type { SimRandom } from './raft-sim-rng.ts';
+import type { StorageBatch } from '../../raft/storage/log-storage.ts';
+import { MemoryLogStorage } from '../../raft/storage/memory-log-storage.ts';
+import type { EventQueue } from '../sim/scheduler.ts';
+import type { SimRandom } from '../sim/random.ts';
 
 type Write = { readonly batch: StorageBatch; readonly done: () => void } | { readonly compact: number };
 
