@@ -3,7 +3,7 @@
 // feeding the SafetyMonitor after every step. Each property test asserts its own invariant.
 import type { Entry } from '../../src/raft/core/types.ts';
 import { SafetyMonitor } from '../../src/testing/raft-sim/invariants.ts';
-import { SimRandom } from '../../src/testing/sim/random.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { ScriptedCluster } from '../../src/testing/raft-sim/script.ts';
 
 export interface ChaosRun {

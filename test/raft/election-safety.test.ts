@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Message } from '../../src/raft/core/types.ts';
-import { SimRandom } from '../../src/testing/sim/random.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { ScriptedCluster } from '../../src/testing/raft-sim/script.ts';
 
 const isVoteTo = (to: string, from: string) => (m: Message) =>

@@ -29,8 +29,7 @@
 import { Packr } from 'msgpackr';
 import type { SimController, SimEffect, SimInput, SimProtocol, SimReplica, SimWrite } from './adapters.ts';
 import { SimNetwork, type NetworkOptions } from './network.ts';
-import { EventQueue } from '../sim/event-queue.ts';
-import { SimRandom } from './random.ts';
+import { EventQueue, SimRandom } from '../sim/index.ts';
 
 export interface CrdtSimOptions {
   readonly seed: number;

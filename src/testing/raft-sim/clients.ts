@@ -12,11 +12,10 @@
  */
 import type { KvInput, KvOutput, Operation } from '../linearizability/index.ts';
 import type { ClientReply, ClientRequest } from './node.ts';
-import type { EventQueue } from '../sim/scheduler.ts';
-import type { SimRandom } from '../sim/random.ts';
+import type { SimRandom, SimScheduler } from '../sim/index.ts';
 
 export interface ClientEnv {
-  readonly queue: EventQueue;
+  readonly queue: SimScheduler;
   readonly rng: SimRandom;
   /** Members a client may contact. */
   members(): readonly string[];

@@ -16,8 +16,7 @@ import type { KvOutput } from '../linearizability/index.ts';
 import type { SimDisk } from './disk.ts';
 import type { SafetyMonitor } from './invariants.ts';
 import { decodeCommand, encodeCommand, SimKv, type KvCommand } from './kv.ts';
-import type { EventQueue } from '../sim/scheduler.ts';
-import type { SimRandom } from '../sim/random.ts';
+import type { SimRandom, SimScheduler } from '../sim/index.ts';
 
 export interface ClientRequest {
   readonly reqId: number;
@@ -31,7 +30,7 @@ export type ClientReply =
   | { readonly reqId: number; readonly kind: 'retry' };
 
 export interface NodeEnv {
-  readonly queue: EventQueue;
+  readonly queue: SimScheduler;
   readonly monitor: SafetyMonitor;
   send(m: Message): void;
   reply(req: ClientRequest, r: ClientReply): void;

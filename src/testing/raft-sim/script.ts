@@ -27,7 +27,7 @@ import type { RaftOptions } from '../../raft/core/config.ts';
 import { RawNode } from '../../raft/core/raw-node.ts';
 import type { Entry, Message, MessageType, ReadState, Snapshot } from '../../raft/core/types.ts';
 import { MemoryLogStorage } from '../../raft/storage/memory-log-storage.ts';
-import { SimRandom } from '../sim/random.ts';
+import { SimRandom } from '../sim/index.ts';
 
 type Tuning = Partial<Omit<RaftOptions, 'id' | 'rng'>>;
 

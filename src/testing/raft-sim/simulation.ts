@@ -32,8 +32,7 @@ import { SimClients } from './clients.ts';
 import { SimDisk } from './disk.ts';
 import { SafetyMonitor } from './invariants.ts';
 import { SimNode, type ClientReply, type ClientRequest } from './node.ts';
-import { EventQueue } from '../sim/scheduler.ts';
-import { SimRandom } from '../sim/random.ts';
+import { SimRandom, SimScheduler } from '../sim/index.ts';
 import type { Message, Ready } from '../../raft/core/types.ts';
 
 export interface RaftSimOptions {
@@ -128,7 +127,7 @@ function drawProfile(rng: SimRandom, nodes: number | undefined): FaultProfile {
 }
 
 class World {
-  readonly queue = new EventQueue();
+  readonly queue = new SimScheduler();
   readonly monitor = new SafetyMonitor();
   readonly nodes = new Map<string, SimNode>();
   readonly profile: FaultProfile;

@@ -1,46 +1,35 @@
 /**
- * The event queue of the Raft simulation: callbacks ordered by virtual time, ties broken by
- * insertion order, so a seed always replays the same interleaving.
+ * A virtual clock with callbacks, for simulations that schedule work rather than queue data (the
+ * Raft simulation): `now` moves only when an event runs, and events run in `EventQueue` order —
+ * by time, ties in the order they were scheduled — so a seed always replays the same interleaving.
  *
  * Example:
  * ```ts
- * const q = new EventQueue();
- * q.at(5, () => console.log('later'));
- * q.at(1, () => console.log('first'));
- * while (q.runNext(10)) {}
+ * const s = new SimScheduler();
+ * s.at(5, () => console.log('later'));
+ * s.after(1, () => console.log('first'));
+ * while (s.runNext(10)) {}
+ * s.now; // 5
  * ```
+ *
+ * API: `SimScheduler` (`now`, `size`, `at`, `after`, `runNext`).
  *
  * When not to use: real timers; this clock only moves when the simulation runs events.
  */
-interface Event {
-  readonly at: number;
-  readonly seq: number;
-  readonly fn: () => void;
-}
+import { EventQueue } from './event-queue.ts';
 
-export class EventQueue {
-  private heap: Event[] = [];
-  private seq = 0;
-  /** Current virtual time in milliseconds. */
+export class SimScheduler {
+  readonly #queue = new EventQueue<() => void>();
+  /** Current virtual time in milliseconds: the time of the event that ran last. */
   now = 0;
 
   get size(): number {
-    return this.heap.length;
+    return this.#queue.size;
   }
 
-  /** Runs `fn` at virtual time `at` (never earlier than now). */
+  /** Runs `fn` at virtual time `at`; a time in the past means now. */
   at(at: number, fn: () => void): void {
-    const e: Event = { at: Math.max(at, this.now), seq: this.seq++, fn };
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(e, h[p]!)) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = e;
+    this.#queue.push(Math.max(at, this.now), fn);
   }
 
   after(delay: number, fn: () => void): void {
@@ -49,30 +38,11 @@ export class EventQueue {
 
   /** Runs the next event if it is due by `until`; returns false when none is. */
   runNext(until: number): boolean {
-    const h = this.heap;
-    const top = h[0];
-    if (top === undefined || top.at > until) return false;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      const n = h.length;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && less(h[r]!, h[l]!) ? r : l;
-        if (!less(h[c]!, last)) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    this.now = top.at;
-    top.fn();
+    const at = this.#queue.peekTime();
+    if (at === undefined || at > until) return false;
+    const next = this.#queue.pop()!;
+    this.now = next.at;
+    next.item();
     return true;
   }
-}
-
-function less(a: Event, b: Event): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
