@@ -7,7 +7,7 @@
 import pino from 'pino';
 import type { NodeDownReason } from '../../src/cluster/node-options.ts';
 import { CrdtDriver, type CrdtNode } from '../../src/crdt/driver/index.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/measure.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
 import { SimRandom } from '../../src/testing/sim/index.ts';
 import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
 import { nowNs, percentile, sortedCopy } from '../lib/stats.ts';

@@ -8,7 +8,7 @@
  * the wire twice per second for the whole cluster, whatever is written.
  */
 import { BaselineMap, type BaselineData } from '../../src/crdt/baseline/index.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/measure.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
 import { SimRandom } from '../../src/testing/sim/index.ts';
 import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
 import { FRAME_HEADER_BYTES } from '../../src/wire/frame.ts';

@@ -22,7 +22,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import { awaitConverged } from '../../src/crdt/driver/index.ts';
 import { FileCrdtStorage, type CrdtStorage, type FsyncPolicy } from '../../src/crdt/driver/storage/index.ts';
 import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/measure.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
 import { SimRandom } from '../../src/testing/sim/index.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { CountingNode } from './counting-node.ts';

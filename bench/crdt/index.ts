@@ -17,8 +17,7 @@
  * - durability and write concern: `durable.ts` (the same mesh per configuration: in memory with
  *   w=1 as before, in memory with w=2, on disk with fsync every 100 ms and with fsync always).
  */
-import { baselineProtocol, deltaProtocol } from '../../src/testing/crdt-sim/adapters.ts';
-import { measureConvergence } from '../../src/testing/crdt-sim/measure.ts';
+import { baselineProtocol, deltaProtocol, measureConvergence } from '../../src/testing/crdt-sim/index.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import {
   baselineBytesPerUpdatePerPeer,

@@ -7,7 +7,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { awaitConverged } from '../../src/crdt/driver/index.ts';
 import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/measure.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
 import { SimRandom } from '../../src/testing/sim/index.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { CountingNode } from './counting-node.ts';

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { heroRecord } from '../../src/testing/crdt-sim/measure.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
 import { SimRandom } from '../../src/testing/sim/index.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { freePort } from '../../src/testing/free-port.ts';

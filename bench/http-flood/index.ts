@@ -27,9 +27,8 @@ import { apiRequest } from '../dispatch/api.ts';
 import { startBenchCluster } from '../dispatch/cluster.ts';
 import { readProcStat } from '../dispatch/proc-stat.ts';
 import { freePort } from '../../src/testing/free-port.ts';
-import { sampleProbe } from '../../src/testing/flood/probe-sampler.ts';
-import type { ProbeSampler, ProbeSamples } from '../../src/testing/flood/probe-sampler.ts';
-import type { StreamFloodOptions } from '../../src/testing/flood/stream-flood.ts';
+import { sampleProbe } from '../../src/testing/flood/index.ts';
+import type { ProbeSampler, ProbeSamples, StreamFloodOptions } from '../../src/testing/flood/index.ts';
 
 const FLOOD = fileURLToPath(new URL('../../src/testing/flood/stream-flood-worker.ts', import.meta.url));
 const HEROES = 300;

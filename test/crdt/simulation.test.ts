@@ -1,8 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CrdtSim, seedFromEnv } from '../../src/testing/crdt-sim/simulator.ts';
+import {
+  CrdtSim,
+  deltaProtocol,
+  type DeltaSimReplica,
+  seedFromEnv,
+} from '../../src/testing/crdt-sim/index.ts';
 import { SimRandom } from '../../src/testing/sim/index.ts';
-import { deltaProtocol, type DeltaSimReplica } from '../../src/testing/crdt-sim/adapters.ts';
 import { WriteOracle } from './oracle.ts';
 
 // Seeded whole-cluster runs: a steady write load while partitions come and go, nodes crash and

@@ -5,7 +5,7 @@
 //   RAFT_SIM_SEED=n        replay one seed (and print its trace)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runRaftSimulation, type RaftSimResult } from '../../src/testing/raft-sim/simulation.ts';
+import { runRaftSimulation, type RaftSimResult } from '../../src/testing/raft-sim/index.ts';
 
 /** Seeds that once failed, each with what it found; they must keep passing. */
 const REGRESSION_SEEDS: readonly { seed: number; found: string }[] = [

@@ -19,6 +19,12 @@
  *
  * API: `runRaftSimulation(options) → RaftSimResult`. Same seed, same run, byte for byte.
  *
+ * The folder (`raft-sim/`, public surface in `index.ts`): this file drives the run; `node.ts` is
+ * one member (a `RawNode` and its Ready loop), `disk.ts` its simulated disk, `kv.ts` the replicated
+ * key-value machine, `clients.ts` the workload that records the history, `invariants.ts` the
+ * `SafetyMonitor`; `script.ts` is `ScriptedCluster`, the same core driven step by step for
+ * scenario tests. Randomness and the clock come from `../sim/`.
+ *
  * When not to use: performance measurements (time is virtual) or testing real I/O.
  */
 import {

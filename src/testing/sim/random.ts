@@ -31,6 +31,10 @@
  * `seededRandom(seed)`. Every method draws exactly one number (`fork` too), whatever its
  * arguments: `chance(0)` still draws, so a fault rate set to zero does not shift the sequence.
  *
+ * The folder (`sim/`, public surface in `index.ts`) holds what the simulators share: this
+ * generator, `event-queue.ts` (the one event queue) and `scheduler.ts` (a virtual clock with
+ * callbacks on that queue).
+ *
  * When not to use: anything security-related; this is predictable by design.
  */
 export class SimRandom {
