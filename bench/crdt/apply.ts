@@ -7,8 +7,8 @@
 import pino from 'pino';
 import type { NodeDownReason } from '../../src/cluster/node-options.ts';
 import { CrdtDriver, type CrdtNode } from '../../src/crdt/driver/index.ts';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
 import { nowNs, percentile, sortedCopy } from '../lib/stats.ts';
 
@@ -81,7 +81,7 @@ export function pushApplyUs(records: number, samples: number, seed: number): { p
     const times: number[] = [];
     const warmUp = 2000;
     for (let i = 0; i < warmUp + samples; i++) {
-      const key = keys[rng.int(0, keys.length - 1)]!;
+      const key = rng.pick(keys);
       da.put(key, heroRecord(rng, key));
       const pushes = a.outbox.splice(0);
       const t0 = nowNs();

@@ -8,8 +8,8 @@
  * the wire twice per second for the whole cluster, whatever is written.
  */
 import { BaselineMap, type BaselineData } from '../../src/crdt/baseline/index.ts';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
 import { FRAME_HEADER_BYTES } from '../../src/wire/frame.ts';
 import { median, nowNs } from '../lib/stats.ts';
@@ -19,7 +19,7 @@ function filled(records: number, seed: number): BaselineMap<unknown> {
   const rng = new SimRandom(seed);
   const map = new BaselineMap<unknown>();
   for (let i = 0; i < records; i++) {
-    const key = `${rng.int(0, 0xffffffff).toString(16).padStart(8, '0')}-0000-4000-a000-${String(i).padStart(12, '0')}`;
+    const key = `${rng.int(0, 0x100000000).toString(16).padStart(8, '0')}-0000-4000-a000-${String(i).padStart(12, '0')}`;
     map.put(key, heroRecord(rng, key), 1_732_242_342_000 + i);
   }
   return map;

@@ -22,8 +22,8 @@ import { startNode } from '../../src/cluster/node.ts';
 import { awaitConverged } from '../../src/crdt/driver/index.ts';
 import { FileCrdtStorage, type CrdtStorage, type FsyncPolicy } from '../../src/crdt/driver/storage/index.ts';
 import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { CountingNode } from './counting-node.ts';
 import { sleep } from './inprocess.ts';
@@ -62,7 +62,7 @@ interface Member {
 
 function uuid(rng: SimRandom): string {
   const hex = (n: number): string =>
-    Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
+    Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 16)]).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 }
 

@@ -11,8 +11,8 @@
  */
 import { startNode } from '../../src/cluster/node.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getHeapSnapshot } from 'node:v8';

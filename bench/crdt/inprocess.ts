@@ -7,8 +7,8 @@ import { startNode } from '../../src/cluster/node.ts';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { awaitConverged } from '../../src/crdt/driver/index.ts';
 import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { CountingNode } from './counting-node.ts';
 
@@ -58,7 +58,7 @@ export async function startMesh(size: number, seed: number): Promise<Mesh> {
 
 function uuid(rng: SimRandom): string {
   const hex = (n: number): string =>
-    Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
+    Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 16)]).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 }
 
@@ -135,7 +135,7 @@ export async function lostPushRepair(
       return true;
     };
     const key = `lost-${i}`;
-    await sleep(10 + mesh.rng.int(0, 300)); // a random phase of the anti-entropy timers
+    await sleep(10 + mesh.rng.int(0, 301)); // a random phase of the anti-entropy timers
     await writer.store.table('lost').put(key, { i });
     const t0 = performance.now();
     const table = victim.store.table('lost');

@@ -5,8 +5,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { freePort } from '../../src/testing/free-port.ts';
 import { forkWorker } from '../lib/ipc-worker.ts';
@@ -76,7 +76,7 @@ export async function processConvergence(
     const rng = new SimRandom(o.seed);
     for (let i = 0; i < o.writes; i++) {
       const writer = procs[i % procs.length]!;
-      const key = `w${i}-${rng.int(0, 1e9)}`;
+      const key = `w${i}-${rng.int(0, 1e9 + 1)}`;
       const answer = await writer.call('put', { key, value: heroRecord(rng, key) });
       const w = {
         t0: answer['t'] as number,

@@ -3,6 +3,8 @@
  * score wins. When a node leaves, only its keys move; when one joins, it takes about 1/n of them.
  * Pure and deterministic: every node computes the same owner from the same member list.
  */
+import { fnv1a32 } from '../util/hash.ts';
+
 export function rendezvous(key: string, nodes: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestScore = -1;
@@ -16,13 +18,13 @@ export function rendezvous(key: string, nodes: readonly string[]): string | unde
   return best;
 }
 
-/** 32-bit FNV-1a with a final avalanche, enough spread for placement. */
+/**
+ * A node's score for a key: FNV-1a, then the first three steps of murmur3's finaliser (not the
+ * whole `fmix32`). Every node must compute the same owner from the same members, whatever its
+ * version, so this score must not change: a different one would move heroes.
+ */
 export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = fnv1a32(s);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

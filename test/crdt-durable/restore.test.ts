@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { DurableRecord, DurableState } from '../../src/crdt/core/durable.ts';
 import type { ReplicaMessage } from '../../src/crdt/core/messages.ts';
 import { converged, Replicator, type ReplicatorInput } from '../../src/crdt/core/replicator.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { seededRandom } from '../../src/testing/sim/index.ts';
 
 interface Disk {
   state: DurableState<number> | undefined;

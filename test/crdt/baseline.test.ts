@@ -2,8 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BaselineMap, mergeBaseline, type BaselineData } from '../../src/crdt/baseline/lww-map.ts';
 import { BaselineDispatcher, BaselineReplica } from '../../src/crdt/baseline/gossip.ts';
-import { CrdtSim } from '../../src/testing/crdt-sim.ts';
-import { baselineProtocol } from '../../src/testing/crdt-sim-adapters.ts';
+import { baselineProtocol, CrdtSim } from '../../src/testing/crdt-sim/index.ts';
 
 // Characterisation of the seeds' algorithm, kept as a baseline: these tests pin its known flaws
 // (seed-systems §3) so that benchmarks compare against the real thing.

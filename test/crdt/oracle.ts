@@ -6,8 +6,7 @@
 // - once a replica has seen a write that removed a value, that value never shows there again.
 import assert from 'node:assert/strict';
 import type { Dot } from '../../src/crdt/core/replica-id.ts';
-import type { CrdtSim } from '../../src/testing/crdt-sim.ts';
-import type { DeltaSimReplica } from '../../src/testing/crdt-sim-adapters.ts';
+import type { CrdtSim, DeltaSimReplica } from '../../src/testing/crdt-sim/index.ts';
 
 interface Op {
   readonly kind: 'put' | 'delete';

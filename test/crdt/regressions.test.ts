@@ -5,8 +5,7 @@ import { CausalContext } from '../../src/crdt/core/causal-context.ts';
 import { cutSnapshot } from '../../src/crdt/core/snapshot.ts';
 import { unpackEntries } from '../../src/crdt/core/compact.ts';
 import { converged } from '../../src/crdt/core/replicator.ts';
-import { CrdtSim, seedFromEnv } from '../../src/testing/crdt-sim.ts';
-import { deltaProtocol } from '../../src/testing/crdt-sim-adapters.ts';
+import { CrdtSim, deltaProtocol, seedFromEnv } from '../../src/testing/crdt-sim/index.ts';
 import { Harness } from './helpers.ts';
 import { WriteOracle } from './oracle.ts';
 

@@ -36,7 +36,7 @@ import type {
 import { DispatchError } from '../../src/dispatch/service.ts';
 import type { DispatchService, NodeAction, WriteRequest } from '../../src/dispatch/service.ts';
 import { heroIdFor } from '../../src/dispatch/hero-record.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { seededRandom } from '../../src/testing/sim/index.ts';
 
 type Method = Exclude<keyof DispatchService, 'nodeName'>;
 const WRITES: ReadonlySet<Method> = new Set([

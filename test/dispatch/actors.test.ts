@@ -13,7 +13,7 @@ import { isTombstone, toTombstone } from '../../src/dispatch/hero-record.ts';
 import { newHero } from '../../src/dispatch/rules.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { seededRandom } from '../../src/testing/sim/index.ts';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 

@@ -8,7 +8,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import type { DispatchApp, DispatchAppOptions } from '../../src/dispatch/app.ts';
 import { startDispatchApp } from '../../src/dispatch/app.ts';
 import type { Store } from '../../src/store/types.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { seededRandom } from '../../src/testing/sim/index.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
 
 export interface City<S extends Store> {

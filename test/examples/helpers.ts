@@ -44,4 +44,4 @@ export class ManualClock {
   }
 }
 
-export { seededRandom } from '../../src/testing/seeded-random.ts';
+export { seededRandom } from '../../src/testing/sim/index.ts';

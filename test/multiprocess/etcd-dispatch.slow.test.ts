@@ -11,8 +11,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { etcdBinary, ETCD_INSTALL_HINT, startEtcdCluster } from '../../src/testing/etcd-cluster.ts';
-import { startTcpProxy } from '../../src/testing/etcd-proxy.ts';
+import {
+  ETCD_INSTALL_HINT,
+  etcdBinary,
+  startEtcdCluster,
+  startTcpProxy,
+} from '../../src/testing/etcd/index.ts';
 import { api, heroes } from './dispatch-cluster.ts';
 import type { HeroJson } from './dispatch-cluster.ts';
 import type { NodeProc } from './procs.ts';

@@ -12,7 +12,7 @@
  */
 import { heroIdFor } from '../../src/dispatch/hero-record.ts';
 import { HttpNoAnswerError, request } from '../../src/testing/conformance/dispatch-http-client.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { seededRandom } from '../../src/testing/sim/index.ts';
 import type { DispatchCluster } from './dispatch-cluster.ts';
 import { startDispatchCluster } from './dispatch-cluster.ts';
 import type { FinalAnswer, HeroInput, HeroOp, HeroOutput } from './nemesis-history.ts';

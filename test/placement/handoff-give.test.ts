@@ -12,7 +12,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import { startDistributedSupervisor } from '../../src/placement/index.ts';
 import type { PlacementRecord } from '../../src/placement/index.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { seededRandom } from '../../src/testing/sim/index.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
 import { counter, runningOn, shutdown } from './members.ts';
 import type { Member } from './members.ts';

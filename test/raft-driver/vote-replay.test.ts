@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VoteReplay } from '../../src/raft/driver/vote-replay.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim-script.ts';
+import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
 
 function scenario(replay: boolean): string[] {
   const c = new ScriptedCluster(['a', 'b', 'c']);

@@ -2,9 +2,8 @@
 // sequence of ticks, proposals, lossy deliveries, partitions, crashes, restarts and compactions,
 // feeding the SafetyMonitor after every step. Each property test asserts its own invariant.
 import type { Entry } from '../../src/raft/core/types.ts';
-import { SafetyMonitor } from '../../src/testing/raft-sim-invariants.ts';
-import { SimRandom } from '../../src/testing/raft-sim-rng.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim-script.ts';
+import { SafetyMonitor, ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 
 export interface ChaosRun {
   readonly cluster: ScriptedCluster;

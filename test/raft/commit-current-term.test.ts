@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Message } from '../../src/raft/core/types.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim-script.ts';
+import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
 
 const ids = ['s1', 's2', 's3', 's4', 's5'];
 

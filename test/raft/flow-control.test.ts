@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Message } from '../../src/raft/core/types.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim-script.ts';
+import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
 
 const appsTo = (c: ScriptedCluster, to: string): Message[] =>
   c.inflight.filter((m) => m.type === 'app' && m.to === to);

@@ -3,7 +3,7 @@
  */
 import { test } from 'node:test';
 import { storeConformance } from '../../src/testing/conformance/store.ts';
-import { sharedEtcd } from '../../src/testing/etcd-fixture.ts';
+import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
 
 const etcd = sharedEtcd();
 

@@ -9,7 +9,7 @@ import {
   ETCD_INSTALL_HINT,
   memberStatus,
   startEtcdCluster,
-} from '../../src/testing/etcd-cluster.ts';
+} from '../../src/testing/etcd/index.ts';
 import { settlesWithin } from '../../src/testing/hang-guard.ts';
 
 const binary = etcdBinary();

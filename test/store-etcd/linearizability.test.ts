@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreError } from '../../src/store/types.ts';
 import type { EtcdStore } from '../../src/store/etcd/index.ts';
-import { sharedEtcd } from '../../src/testing/etcd-fixture.ts';
+import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
 import { checkOperations, kvModel } from '../../src/testing/linearizability/index.ts';
 import type { KvInput, KvOutput, Operation } from '../../src/testing/linearizability/index.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import { seededRandom } from '../../src/testing/sim/index.ts';
 
 const etcd = sharedEtcd();
 const CLIENTS = 4;

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import type { Behaviour, CallResult } from '../../src/actor/index.ts';
 import type { FencedWriter, PlacedInit, PlacementRecord } from '../../src/placement/index.ts';
 import { PlacementError, startDistributedSupervisor } from '../../src/placement/index.ts';
-import { sharedEtcd } from '../../src/testing/etcd-fixture.ts';
-import { startTcpProxy } from '../../src/testing/etcd-proxy.ts';
+import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
+import { startTcpProxy } from '../../src/testing/etcd/index.ts';
 import { startCluster, waitFor } from '../cluster/helpers.ts';
 
 const etcd = sharedEtcd();

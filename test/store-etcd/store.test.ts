@@ -9,7 +9,7 @@ import { Etcd3 } from 'etcd3';
 import { StoreError } from '../../src/store/types.ts';
 import { EtcdCompactedError, EtcdConflictError } from '../../src/store/etcd/index.ts';
 import type { EtcdChange } from '../../src/store/etcd/index.ts';
-import { sharedEtcd } from '../../src/testing/etcd-fixture.ts';
+import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
 import { settlesWithin } from '../../src/testing/hang-guard.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
 

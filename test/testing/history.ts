@@ -6,7 +6,7 @@ import type { KvInput, KvOutput, Model, Operation } from '../../src/testing/line
 export type Rng = () => number;
 
 /** A seeded PRNG with values in [0, 1). */
-export { seededRandom as rng } from '../../src/testing/seeded-random.ts';
+export { seededRandom as rng } from '../../src/testing/sim/index.ts';
 
 export function int(r: Rng, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));

@@ -17,6 +17,7 @@
  *
  * When not to use: anything adversarial (an attacker can craft collisions) or security related.
  */
+import { fmix32, fnv1a32 } from '../../util/hash.ts';
 
 /** Two independent uint32 lanes. */
 export type Hash64 = readonly [number, number];
@@ -26,19 +27,9 @@ export const ZERO_HASH: Hash64 = [0, 0];
 const SEED_A = 0x811c9dc5;
 const SEED_B = 0x9747b28c;
 
+/** FNV-1a seeded with `seed`, then murmur3's finaliser (`util/hash.ts`). */
 export function hash32(text: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // murmur3 fmix32: spreads the low-entropy FNV state over all bits.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(fnv1a32(text, seed));
 }
 
 export function hash64(text: string): Hash64 {

@@ -28,7 +28,7 @@ import type { TransportOptions } from '../../cluster/transport/options.ts';
 import type { Connection, FaultInjectable, Transport } from '../../cluster/transport/types.ts';
 import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../wire/message-types.ts';
 import { waitFor } from '../wait-for.ts';
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '../sim/index.ts';
 
 export interface TransportHarness {
   /** A new, not yet listening transport. */

@@ -26,6 +26,7 @@
  * budget. Worst case is exponential in the number of concurrent operations.
  */
 import type { Model, Operation } from './types.ts';
+import { fmix32, fnv1a32 } from '../../util/hash.ts';
 
 /** The outcome for one partition, with the witness or the best attempt (operation indexes). */
 export type PartitionVerdict =
@@ -197,7 +198,7 @@ function remember(
   bitsHash: number,
   key: string,
 ): boolean {
-  const hash = (Math.imul(hashString(key), 0x01000193) ^ bitsHash) >>> 0;
+  const hash = (Math.imul(fnv1a32(key), 0x01000193) ^ bitsHash) >>> 0;
   const bucket = cache.get(hash);
   if (bucket === undefined) {
     cache.set(hash, [{ bits: bits.slice(), key }]);
@@ -215,23 +216,7 @@ function sameBits(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
-/** FNV-1a over UTF-16 code units. */
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** A well-mixed 32-bit value per operation index (murmur3 finaliser), for incremental set hashing. */
 function mix32(i: number): number {
-  let h = (i + 0x9e3779b9) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((i + 0x9e3779b9) | 0);
 }

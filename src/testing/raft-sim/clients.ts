@@ -10,13 +10,12 @@
  *
  * When not to use: load generation against real clusters.
  */
-import type { KvInput, KvOutput, Operation } from './linearizability/index.ts';
-import type { ClientReply, ClientRequest } from './raft-sim-node.ts';
-import type { EventQueue } from './raft-sim-queue.ts';
-import type { SimRandom } from './raft-sim-rng.ts';
+import type { KvInput, KvOutput, Operation } from '../linearizability/index.ts';
+import type { ClientReply, ClientRequest } from './node.ts';
+import type { SimRandom, SimScheduler } from '../sim/index.ts';
 
 export interface ClientEnv {
-  readonly queue: EventQueue;
+  readonly queue: SimScheduler;
   readonly rng: SimRandom;
   /** Members a client may contact. */
   members(): readonly string[];

@@ -19,6 +19,12 @@
  *
  * API: `runRaftSimulation(options) → RaftSimResult`. Same seed, same run, byte for byte.
  *
+ * The folder (`raft-sim/`, public surface in `index.ts`): this file drives the run; `node.ts` is
+ * one member (a `RawNode` and its Ready loop), `disk.ts` its simulated disk, `kv.ts` the replicated
+ * key-value machine, `clients.ts` the workload that records the history, `invariants.ts` the
+ * `SafetyMonitor`; `script.ts` is `ScriptedCluster`, the same core driven step by step for
+ * scenario tests. Randomness and the clock come from `../sim/`.
+ *
  * When not to use: performance measurements (time is virtual) or testing real I/O.
  */
 import {
@@ -27,14 +33,13 @@ import {
   type KvInput,
   type KvOutput,
   type Operation,
-} from './linearizability/index.ts';
-import { SimClients } from './raft-sim-clients.ts';
-import { SimDisk } from './raft-sim-disk.ts';
-import { SafetyMonitor } from './raft-sim-invariants.ts';
-import { SimNode, type ClientReply, type ClientRequest } from './raft-sim-node.ts';
-import { EventQueue } from './raft-sim-queue.ts';
-import { SimRandom } from './raft-sim-rng.ts';
-import type { Message, Ready } from '../raft/core/types.ts';
+} from '../linearizability/index.ts';
+import { SimClients } from './clients.ts';
+import { SimDisk } from './disk.ts';
+import { SafetyMonitor } from './invariants.ts';
+import { SimNode, type ClientReply, type ClientRequest } from './node.ts';
+import { SimRandom, SimScheduler } from '../sim/index.ts';
+import type { Message, Ready } from '../../raft/core/types.ts';
 
 export interface RaftSimOptions {
   readonly seed: number;
@@ -128,7 +133,7 @@ function drawProfile(rng: SimRandom, nodes: number | undefined): FaultProfile {
 }
 
 class World {
-  readonly queue = new EventQueue();
+  readonly queue = new SimScheduler();
   readonly monitor = new SafetyMonitor();
   readonly nodes = new Map<string, SimNode>();
   readonly profile: FaultProfile;

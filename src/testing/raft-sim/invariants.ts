@@ -20,8 +20,8 @@
  *
  * When not to use: histories of client operations; those go to the linearizability checker.
  */
-import type { RawNode } from '../raft/core/raw-node.ts';
-import type { Entry } from '../raft/core/types.ts';
+import type { RawNode } from '../../raft/core/raw-node.ts';
+import type { Entry } from '../../raft/core/types.ts';
 
 interface Observed {
   readonly term: number;

@@ -13,10 +13,10 @@
  */
 import { after } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { startEtcdStore } from '../store/etcd/index.ts';
-import type { EtcdStore, EtcdStoreOptions } from '../store/etcd/index.ts';
-import { etcdBinary, ETCD_INSTALL_HINT, startEtcdCluster } from './etcd-cluster.ts';
-import type { EtcdCluster } from './etcd-cluster.ts';
+import { startEtcdStore } from '../../store/etcd/index.ts';
+import type { EtcdStore, EtcdStoreOptions } from '../../store/etcd/index.ts';
+import { etcdBinary, ETCD_INSTALL_HINT, startEtcdCluster } from './cluster.ts';
+import type { EtcdCluster } from './cluster.ts';
 
 export interface SharedEtcd {
   readonly skip: string | false;

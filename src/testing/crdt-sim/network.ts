@@ -17,7 +17,7 @@
  *
  * When not to use: it models loss and delay, not bandwidth or congestion.
  */
-import type { SimRandom } from './crdt-sim-rng.ts';
+import type { SimRandom } from '../sim/index.ts';
 
 export interface NetworkOptions {
   /** One-way latency, uniform in [min, max] ms. Default [0.2, 2]: a LAN or loopback under load. */

@@ -23,21 +23,18 @@
  * Every randomized test should print `CRDT_SIM_SEED=<seed>` when it fails; `seedFromEnv` reads it
  * back so the failing run replays exactly.
  *
+ * The folder (`crdt-sim/`, public surface in `index.ts`): this file is the simulator; `network.ts`
+ * the lossy network, `adapters.ts` the protocols it can run (the delta replicator and the seeds'
+ * gossip baseline), `measure.ts` the convergence and byte measurements `docs/crdt.md` reports.
+ * Randomness and the event queue come from `../sim/`.
+ *
  * When not to use: it runs protocols in one process on simulated time; it says nothing about
  * CPU cost or real sockets.
  */
 import { Packr } from 'msgpackr';
-import type {
-  SimController,
-  SimEffect,
-  SimInput,
-  SimProtocol,
-  SimReplica,
-  SimWrite,
-} from './crdt-sim-adapters.ts';
-import { SimNetwork, type NetworkOptions } from './crdt-sim-network.ts';
-import { EventQueue } from './crdt-sim-queue.ts';
-import { SimRandom } from './crdt-sim-rng.ts';
+import type { SimController, SimEffect, SimInput, SimProtocol, SimReplica, SimWrite } from './adapters.ts';
+import { SimNetwork, type NetworkOptions } from './network.ts';
+import { EventQueue, SimRandom } from '../sim/index.ts';
 
 export interface CrdtSimOptions {
   readonly seed: number;

@@ -14,10 +14,9 @@
  *
  * When not to use: real persistence; this only models what a crash may keep.
  */
-import type { StorageBatch } from '../raft/storage/log-storage.ts';
-import { MemoryLogStorage } from '../raft/storage/memory-log-storage.ts';
-import type { EventQueue } from './raft-sim-queue.ts';
-import type { SimRandom } from './raft-sim-rng.ts';
+import type { StorageBatch } from '../../raft/storage/log-storage.ts';
+import { MemoryLogStorage } from '../../raft/storage/memory-log-storage.ts';
+import type { SimRandom, SimScheduler } from '../sim/index.ts';
 
 type Write = { readonly batch: StorageBatch; readonly done: () => void } | { readonly compact: number };
 
@@ -27,11 +26,11 @@ export class SimDisk {
   private pending: Write[] = [];
   private epoch = 0;
   private lastDue = 0;
-  private readonly queue: EventQueue;
+  private readonly queue: SimScheduler;
   private readonly latency: () => number;
 
   /** `latency()` gives the virtual milliseconds one write takes to become durable. */
-  constructor(queue: EventQueue, latency: () => number) {
+  constructor(queue: SimScheduler, latency: () => number) {
     this.queue = queue;
     this.latency = latency;
   }

@@ -9,15 +9,14 @@
  *
  * When not to use: real clusters; the real driver lives in `src/raft/`.
  */
-import type { RaftOptions } from '../raft/core/config.ts';
-import { RawNode } from '../raft/core/raw-node.ts';
-import type { Message, Ready } from '../raft/core/types.ts';
-import type { KvOutput } from './linearizability/index.ts';
-import type { SimDisk } from './raft-sim-disk.ts';
-import type { SafetyMonitor } from './raft-sim-invariants.ts';
-import { decodeCommand, encodeCommand, SimKv, type KvCommand } from './raft-sim-kv.ts';
-import type { EventQueue } from './raft-sim-queue.ts';
-import type { SimRandom } from './raft-sim-rng.ts';
+import type { RaftOptions } from '../../raft/core/config.ts';
+import { RawNode } from '../../raft/core/raw-node.ts';
+import type { Message, Ready } from '../../raft/core/types.ts';
+import type { KvOutput } from '../linearizability/index.ts';
+import type { SimDisk } from './disk.ts';
+import type { SafetyMonitor } from './invariants.ts';
+import { decodeCommand, encodeCommand, SimKv, type KvCommand } from './kv.ts';
+import type { SimRandom, SimScheduler } from '../sim/index.ts';
 
 export interface ClientRequest {
   readonly reqId: number;
@@ -31,7 +30,7 @@ export type ClientReply =
   | { readonly reqId: number; readonly kind: 'retry' };
 
 export interface NodeEnv {
-  readonly queue: EventQueue;
+  readonly queue: SimScheduler;
   readonly monitor: SafetyMonitor;
   send(m: Message): void;
   reply(req: ClientRequest, r: ClientReply): void;

@@ -13,7 +13,7 @@
  *
  * When not to use: outside simulations; the real table machine lives in `src/raft/tables/`.
  */
-import type { KvInput, KvOutput } from './linearizability/index.ts';
+import type { KvInput, KvOutput } from '../linearizability/index.ts';
 
 export interface KvCommand extends KvInput {
   readonly client: number;

@@ -1,15 +1,18 @@
 /**
- * Time-ordered event queue for the CRDT simulator: a binary min-heap on (time, insertion order),
- * so events at the same instant run in the order they were scheduled and runs are deterministic.
+ * The one event queue of the simulators: items ordered by virtual time, ties broken by insertion
+ * order (first scheduled, first out). That total order is what makes a seed replay the same
+ * interleaving, whatever the heap's shape: two events never compare equal.
  *
  * Example:
  * ```ts
  * const q = new EventQueue<string>();
- * q.push(5, 'b'); q.push(1, 'a');
- * q.pop(); // { at: 1, item: 'a' }
+ * q.push(5, 'b'); q.push(1, 'a'); q.push(5, 'c');
+ * q.pop(); // { at: 1, item: 'a' }, then 'b' at 5, then 'c' at 5
  * ```
  *
- * API: `EventQueue` (`push`, `pop`, `peekTime`, `size`).
+ * API: `EventQueue` (`push`, `pop`, `peekTime`, `size`), a binary min-heap on (time, sequence).
+ * The CRDT simulator queues its events as data; the Raft simulation schedules callbacks through
+ * `SimScheduler` (`scheduler.ts`), which keeps its virtual clock on top of this queue.
  *
  * When not to use: for real timers; this only orders simulated time.
  */
@@ -27,6 +30,7 @@ export class EventQueue<T> {
     return this.#heap.length;
   }
 
+  /** Queues `item` at virtual time `at`; after every item already queued at the same time. */
   push(at: number, item: T): void {
     const heap = this.#heap;
     heap.push({ at, seq: this.#seq++, item });
@@ -39,10 +43,12 @@ export class EventQueue<T> {
     }
   }
 
+  /** Time of the next item, or undefined when the queue is empty. */
   peekTime(): number | undefined {
     return this.#heap[0]?.at;
   }
 
+  /** Removes and returns the next item: earliest time, then earliest pushed. */
   pop(): { at: number; item: T } | undefined {
     const heap = this.#heap;
     const top = heap[0];

@@ -16,6 +16,10 @@
  * shorter timeout causes needless elections). `start` waits until every member answers `/health`
  * with a leader, at most `readyTimeoutMs` (default 60 s, a hang guard).
  *
+ * The folder (`etcd/`, public surface in `index.ts`): this file; `proxy.ts`, a TCP proxy that cuts
+ * a client off from etcd; `fixture.ts`, one cluster shared by a test file's tests, for test files
+ * only (it registers `node:test` hooks), so it is imported by its path and not from `index.ts`.
+ *
  * When not to use: production. The members share one machine and one disk; use a managed or
  * separately operated etcd and pass its endpoints with `--etcd-endpoints`.
  */
@@ -24,7 +28,7 @@ import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort } from './free-port.ts';
+import { freePort } from '../free-port.ts';
 
 /** How to install etcd where it is missing (Debian/Ubuntu). */
 export const ETCD_INSTALL_HINT = 'install etcd (Debian/Ubuntu: apt-get install etcd-server)';

@@ -18,29 +18,29 @@
  * When not to use: these do not measure CPU time or real network latency; the simulated
  * latency is an input (`network.latencyMs`).
  */
-import type { SimProtocol } from './crdt-sim-adapters.ts';
-import { CrdtSim } from './crdt-sim.ts';
-import type { NetworkOptions } from './crdt-sim-network.ts';
-import { SimRandom } from './crdt-sim-rng.ts';
+import type { SimProtocol } from './adapters.ts';
+import { CrdtSim } from './simulator.ts';
+import type { NetworkOptions } from './network.ts';
+import { SimRandom } from '../sim/index.ts';
 
 /** A record shaped like the app's hero (~150 B as JSON). */
 export function heroRecord(rng: SimRandom, id: string): Record<string, unknown> {
   return {
     id,
-    name: `Captain ${['Nova', 'Bolt', 'Echo', 'Flux', 'Onyx'][rng.int(0, 4)]}`,
-    location: ['home', 'gotham', 'metropolis', 'capitol'][rng.int(0, 3)],
-    node: `n${rng.int(0, 49)}`,
+    name: `Captain ${rng.pick(['Nova', 'Bolt', 'Echo', 'Flux', 'Onyx'])}`,
+    location: rng.pick(['home', 'gotham', 'metropolis', 'capitol']),
+    node: `n${rng.int(0, 50)}`,
     isPatrolling: rng.chance(0.5),
-    health: rng.int(1, 100),
-    fightsWon: rng.int(0, 500),
-    fightsLost: rng.int(0, 500),
-    updatedAt: 1_700_000_000_000 + rng.int(0, 1e9),
+    health: rng.int(1, 101),
+    fightsWon: rng.int(0, 501),
+    fightsLost: rng.int(0, 501),
+    updatedAt: 1_700_000_000_000 + rng.int(0, 1e9 + 1),
   };
 }
 
 function uuid(rng: SimRandom): string {
   const hex = (n: number): string =>
-    Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
+    Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 16)]).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 }
 

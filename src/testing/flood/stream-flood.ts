@@ -16,6 +16,10 @@
  * Hang guard: an attempt with no answer within `answerTimeoutMs` is cut and counted as
  * `no answer`. Source addresses `127.0.<subnet>.1` to `.<clients>` need Linux's loopback /8.
  *
+ * The folder (`flood/`, public surface in `index.ts`): this file; `stream-flood-worker.ts`, the
+ * process entry that runs it (spawned by its path, not exported); `probe-sampler.ts`, the liveness
+ * probes timed while a flood runs.
+ *
  * When not to use: for a benchmark of normal traffic (`bench/dispatch`).
  */
 import { request } from 'node:http';

@@ -17,11 +17,11 @@
  *
  * When not to use: outside simulations; real drivers call the replicator directly.
  */
-import { BaselineDispatcher, BaselineReplica, type BaselineMessage } from '../crdt/baseline/gossip.ts';
-import type { Dot } from '../crdt/core/replica-id.ts';
-import type { ReplicaMessage } from '../crdt/core/messages.ts';
-import type { ReplicatorOptions } from '../crdt/core/options.ts';
-import { Replicator, type ReplicatorEffect } from '../crdt/core/replicator.ts';
+import { BaselineDispatcher, BaselineReplica, type BaselineMessage } from '../../crdt/baseline/gossip.ts';
+import type { Dot } from '../../crdt/core/replica-id.ts';
+import type { ReplicaMessage } from '../../crdt/core/messages.ts';
+import type { ReplicatorOptions } from '../../crdt/core/options.ts';
+import { Replicator, type ReplicatorEffect } from '../../crdt/core/replicator.ts';
 
 export type SimInput =
   | { readonly type: 'tick'; readonly nowMs: number; readonly random: number }

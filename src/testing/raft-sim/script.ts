@@ -21,13 +21,13 @@
  * `elect(id)`, `propose(id, text)`, `cut(a, b)`, `isolate(id)`, `heal()`, `ignore(type)`,
  * `crash(id)`, `restart(id)`, `addNode(id)`, `leaders()`, `sent` (every message sent).
  *
- * When not to use: randomized fault schedules; `runRaftSimulation` (raft-sim.ts) does those.
+ * When not to use: randomized fault schedules; `runRaftSimulation` (simulation.ts) does those.
  */
-import type { RaftOptions } from '../raft/core/config.ts';
-import { RawNode } from '../raft/core/raw-node.ts';
-import type { Entry, Message, MessageType, ReadState, Snapshot } from '../raft/core/types.ts';
-import { MemoryLogStorage } from '../raft/storage/memory-log-storage.ts';
-import { SimRandom } from './raft-sim-rng.ts';
+import type { RaftOptions } from '../../raft/core/config.ts';
+import { RawNode } from '../../raft/core/raw-node.ts';
+import type { Entry, Message, MessageType, ReadState, Snapshot } from '../../raft/core/types.ts';
+import { MemoryLogStorage } from '../../raft/storage/memory-log-storage.ts';
+import { SimRandom } from '../sim/index.ts';
 
 type Tuning = Partial<Omit<RaftOptions, 'id' | 'rng'>>;
 
