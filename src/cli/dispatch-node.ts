@@ -9,7 +9,8 @@ import { startNode } from '../cluster/node.ts';
 import type { ClusterNode } from '../cluster/node.ts';
 import { startDispatchApp } from '../dispatch/app.ts';
 import type { DispatchApp } from '../dispatch/app.ts';
-import type { NodeAction } from '../dispatch/service.ts';
+import type { NodeAction, SelfAppliedAction } from '../dispatch/node-actions.ts';
+import { selfApplied } from '../dispatch/node-actions.ts';
 import { DispatchError } from '../dispatch/service.ts';
 import { startWebServer } from '../dispatch/web/index.ts';
 import type { Store } from '../store/types.ts';
@@ -92,11 +93,11 @@ export async function runDispatchNode(
         'chaos controls for other nodes need the local launcher (npm start)',
       );
     }
-    if (action === 'restart')
-      throw new DispatchError('unavailable', 'restart needs the local launcher (npm start)');
+    if (!selfApplied(action))
+      throw new DispatchError('unavailable', `${action} needs the local launcher (npm start)`);
     apply(action);
   };
-  const apply = (action: 'shutdown' | 'partition' | 'heal'): void => {
+  const apply = (action: SelfAppliedAction): void => {
     if (action === 'partition') {
       partitioned = true;
       node.faults.isolate(node.name);
@@ -192,7 +193,7 @@ export async function runDispatchNode(
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('message', (msg) => {
-    if (isControlCommand(msg) && msg.type !== 'destroy-city') apply(msg.type);
+    if (isControlCommand(msg)) apply(msg.type);
   });
 }
 

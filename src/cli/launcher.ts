@@ -21,6 +21,7 @@ import { isLoopbackHost } from '../dispatch/web/index.ts';
 import type { StartOptions } from './config.ts';
 import type { ControlCommand } from './control.ts';
 import { isControlRequest } from './control.ts';
+import { selfApplied } from '../dispatch/node-actions.ts';
 import { ensureSecretFile, readSecretFile } from './secrets.ts';
 import { etcdForLauncher, etcdNodeArgs } from './local-etcd.ts';
 
@@ -91,14 +92,15 @@ export async function runLauncher(options: StartOptions): Promise<void> {
       if (!isControlRequest(msg)) return;
       const target = byName.get(msg.node);
       if (!target) return;
-      if (msg.action === 'restart') {
+      if (!selfApplied(msg.action)) {
+        // restart, the one control a node cannot carry out on itself.
         console.log(`[launcher] restarting ${target.name}`);
         if (target.child && target.child.exitCode === null) {
           target.stopping = true; // an exit on the way to its restart
           send(target, { type: 'shutdown' });
           target.child.once('exit', () => start(target));
         } else start(target);
-      } else send(target, { type: msg.action } as ControlCommand);
+      } else send(target, { type: msg.action });
     });
     child.on('exit', (code, signal) => {
       if (m.child === child) m.child = undefined;

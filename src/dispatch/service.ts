@@ -12,6 +12,7 @@
  * still take effect; a retry with the same idempotency key applies it at most once.
  */
 import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
+import type { NodeAction } from './node-actions.ts';
 
 export type DispatchErrorCode =
   | 'bad_request'
@@ -48,7 +49,8 @@ export class DispatchError extends Error {
   }
 }
 
-export type NodeAction = 'shutdown' | 'restart' | 'partition' | 'heal';
+/** The chaos controls (`node-actions.ts`, the one table of them). */
+export type { NodeAction };
 
 export interface DispatchService {
   /** This node's short name (gotham, …) and its page title ("Gotham Dispatcher"). */

@@ -25,7 +25,8 @@
  * When not to use: the page and the event stream are registered by their own modules.
  */
 import type { FastifyInstance } from 'fastify';
-import type { DispatchService, NodeAction } from '../service.ts';
+import { NODE_ACTION_NAMES } from '../node-actions.ts';
+import type { DispatchService } from '../service.ts';
 import { CapacityError, ChaosDisabledError } from './errors.ts';
 import { idempotencyOf } from './idempotency-key.ts';
 import {
@@ -37,8 +38,6 @@ import {
   nodeParams,
   parseInput,
 } from './validation.ts';
-
-const NODE_ACTIONS: readonly NodeAction[] = ['shutdown', 'restart', 'partition', 'heal'];
 
 export interface ApiRouteOptions {
   /** Chaos routes on. */
@@ -101,7 +100,7 @@ export function registerApiRoutes(
     return { city: await service.destroyCity(city) };
   });
 
-  for (const action of NODE_ACTIONS) {
+  for (const action of NODE_ACTION_NAMES) {
     app.post(`/api/nodes/:node/${action}`, async (request, reply) => {
       chaos();
       const { node } = parseInput(nodeParams, request.params, 'path');

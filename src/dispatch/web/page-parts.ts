@@ -15,32 +15,25 @@
  * When not to use: programs read `GET /api/cluster` and `GET /api/events`.
  */
 import type { ClusterView, NodeView } from '../model.ts';
-import type { NodeAction } from '../service.ts';
+import type { NodeAction } from '../node-actions.ts';
+import { NODE_ACTION_NAMES, NODE_ACTIONS } from '../node-actions.ts';
 import { html, isHttpUrl } from './html.ts';
 import type { SafeHtml } from './html.ts';
 import type { LogEntry, LogLine } from './page-feed.ts';
 
-const NODE_ACTIONS: readonly { action: NodeAction; label: string; ok: string; fail: string }[] = [
-  {
-    action: 'shutdown',
-    label: 'Shutdown',
-    ok: 'Shutdown of {node} requested',
-    fail: 'Failed to shut down {node}',
-  },
-  {
-    action: 'restart',
-    label: 'Restart',
-    ok: 'Restart of {node} requested',
-    fail: 'Failed to restart {node}',
-  },
-  {
-    action: 'partition',
-    label: 'Partition',
-    ok: '{node} is being cut off',
-    fail: 'Failed to partition {node}',
-  },
-  { action: 'heal', label: 'Heal', ok: '{node} is being reconnected', fail: 'Failed to heal {node}' },
-];
+function nodeButton(node: string, action: NodeAction): SafeHtml {
+  const a = NODE_ACTIONS[action];
+  return html`<button
+    data-testid="node-${action}"
+    data-post="/api/nodes/${node}/${action}"
+    data-node="${node}"
+    data-ok="${a.ok}"
+    data-fail="${a.fail}"
+    ${a.warn ? html` class="warn"` : null}
+  >
+    ${a.label}
+  </button>`;
+}
 
 function renderNodeRow(node: NodeView, self: string): SafeHtml {
   const name = isHttpUrl(node.url) ? html`<a href="${node.url}">${node.name}</a>` : html`${node.name}`;
@@ -57,9 +50,7 @@ function renderNodeRow(node: NodeView, self: string): SafeHtml {
       ${node.storeRole}${node.raftMember === undefined ? null : html` <span class="muted">(${node.raftMember})</span>`}
     </td>
     <td class="num" data-testid="node-heroes">${node.heroesHosted}</td>
-    <td class="actions">
-      ${NODE_ACTIONS.map((a) => html`<button data-testid="node-${a.action}" data-post="/api/nodes/${node.name}/${a.action}" data-node="${node.name}" data-ok="${a.ok}" data-fail="${a.fail}" ${a.action === 'shutdown' || a.action === 'partition' ? html` class="warn"` : null}>${a.label}</button>`)}
-    </td>
+    <td class="actions">${NODE_ACTION_NAMES.map((action) => nodeButton(node.name, action))}</td>
   </tr>`;
 }
 
