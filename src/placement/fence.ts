@@ -12,10 +12,10 @@
  * ```
  *
  * How: the child's placement record (owner, epoch) is written through the store; every fenced
- * write is one store transaction (`Store.transaction`, see `store/ops.ts`) whose conditions include "the placement record is at version V",
- * where V is a version at which the record names this node as owner at this epoch. The condition is
- * checked atomically with the write at the point the entry is applied, on every member alike. A
- * record rewrite that keeps owner and epoch (the pid being filled in, `updateChild`) makes the
+ * write is one store transaction (`Store.transaction`, see `store/ops.ts`) whose conditions
+ * include "the placement record is at version V", where V is a version at which the record names
+ * this node as owner at this epoch. The condition is checked atomically with the write (Raft: at
+ * the point the entry is applied, on every member alike; etcd: in its `Txn`). A record rewrite that keeps owner and epoch (the pid being filled in, `updateChild`) makes the
  * condition fail too; the writer then reads the record linearizably and retries while owner and
  * epoch still match, and rejects with `PlacementError('stale_epoch')` once they do not. A new owner
  * always bumps the epoch, so after a takeover no stale write can commit.

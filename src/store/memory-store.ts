@@ -8,7 +8,10 @@
  * const store = new MemoryStore({ ttlMs: 60_000 });
  * await store.table<string>('cache').put('k', 'v');
  * const txn = new MemoryStore({ transactions: true });              // with `transaction` (`ops.ts`)
- * await txn.transaction?.([{ op: 'put', table: 't', key: 'a', value: 1 }], [{ table: 't', key: 'a', version: 0 }]);
+ * await txn.transaction?.(
+ *   [{ op: 'put', table: 't', key: 'a', value: 1 }],
+ *   [{ table: 't', key: 'a', version: 0 }],                          // 'a' must be absent
+ * );
  * ```
  *
  * Transactions (`transactions: true`): checked and applied in one turn of the event loop, so they

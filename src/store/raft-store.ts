@@ -38,8 +38,9 @@
  * in reach, for longer than an election timeout — and nothing diverges.
  *
  * Errors (`StoreError.code`): `conflict` (a condition failed: `RaftConflictError`, a
- * `ConflictError` whose `current` has the versions), `no_quorum`, `timeout` (a quorum seemed reachable but the request did not finish in
- * `requestTimeoutMs`), `invalid` (bad key, value or command), `unavailable` (closed).
+ * `ConflictError` whose `current` has the versions), `no_quorum`, `timeout` (a quorum seemed
+ * reachable but the request did not finish in `requestTimeoutMs`), `invalid` (bad key, value or
+ * command), `unavailable` (closed).
  *
  * When not to use: state that must stay writable during a partition (use the CRDT store), large
  * blobs (the whole state lives in memory on every member and in every snapshot).
@@ -334,7 +335,10 @@ export class RaftStore implements Store {
     return this.admission?.notReady() ?? null;
   }
 
-  /** Stops admission, hands off leadership if leader, fails pending requests with `unavailable`, closes the log. */
+  /**
+   * Stops admission, hands off leadership if leader, fails pending requests with `unavailable`,
+   * closes the log.
+   */
   async close(): Promise<void> {
     this.admission?.stop();
     this.closed = true;
