@@ -14,13 +14,13 @@
  * When not to use: for the 4th crash within 5 s — that takes the node down (`onGiveUp`).
  */
 import type { Logger } from 'pino';
-import { CrdtStore } from '../store/crdt-store.ts';
 import type { Store } from '../store/types.ts';
 
 export function cityRestartHook(store: Store, logger: Logger, count: () => void): () => void {
   return () => {
     count();
-    if (store instanceof CrdtStore) {
+    // Only a store whose replica can be rebuilt from its peers (crdt) has `restartEmpty`.
+    if (store.restartEmpty) {
       const replica = store.restartEmpty();
       logger.warn(
         { replica },

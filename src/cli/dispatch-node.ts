@@ -20,9 +20,7 @@ import { isControlCommand } from './control.ts';
 import { cityRestartHook } from './city-fate.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
-import { RaftStore } from '../store/raft-store.ts';
-import { EtcdStore, pollStatus } from '../store/etcd/index.ts';
-import { startRaftMembership } from '../raft/formation/membership-driver.ts';
+import { pollStatus } from '../store/etcd/index.ts';
 import { networkInterfaces } from 'node:os';
 import { chooseAdvertiseHost } from './advertise.ts';
 import type { NodeSecurity } from './node-security.ts';
@@ -64,20 +62,16 @@ export async function runDispatchNode(
     dataDir: options.dataDir,
     logger,
     etcd: options,
+    // Raft: the member forms the group and admits new nodes as learners by itself.
+    admission: {
+      expect: options.expect ?? null,
+      founder: options.role === 'city',
+      named,
+      graceMs: options.deadMemberGrace * 1000,
+    },
   });
-  const membership =
-    store instanceof RaftStore
-      ? startRaftMembership({
-          node,
-          member: store,
-          expect: options.expect ?? null,
-          founder: options.role === 'city',
-          named,
-          graceMs: options.deadMemberGrace * 1000,
-          logger,
-        })
-      : undefined;
-  const etcdStatus = store instanceof EtcdStore ? pollStatus(() => store.status()) : undefined;
+  const backendStatus = store.backendStatus?.bind(store);
+  const etcdStatus = backendStatus === undefined ? undefined : pollStatus(backendStatus);
   let partitioned = false;
   const viaLauncher = typeof process.send === 'function';
   // Filled in below; the control channel and hooks created first refer to them.
@@ -123,19 +117,16 @@ export async function runDispatchNode(
     role: options.role,
     url,
     cities: citiesOf(options),
-    ...(membership ? { notReady: () => membership.notReady() } : {}),
-    ...(store instanceof RaftStore ? { raftStatus: () => store.status() } : {}),
+    ...(store.notReady ? { notReady: store.notReady.bind(store) } : {}),
+    ...(store.consensusGroup ? { raftStatus: store.consensusGroup.bind(store) } : {}),
     ...(etcdStatus === undefined ? {} : { etcdStatus: () => etcdStatus.last() }),
     control,
     partitioned: () => partitioned,
     observeWriteMs: (ms) => late.metrics?.storeWriteSeconds.observe(ms / 1000),
     onUnchanged: () => late.metrics?.heroUnchanged.inc(),
-    // Raft mode: the heroes' writes of this node share log entries (group commit); see write-batcher.ts.
-    ...(store instanceof RaftStore || store instanceof EtcdStore
-      ? { heroTransactions: (ops, conditions) => store.transaction(ops, conditions) }
-      : {}),
-    // etcd refuses a Txn of more than --max-txn-ops (default 128) compares: a hero write has two.
-    ...(store instanceof EtcdStore ? { heroBatchMaxOps: 64 } : {}),
+    // Stores with transactions (raft, etcd): the heroes' writes of this node share log entries or
+    // etcd Txns, within the store's own limits (store/group-commit.ts).
+    groupCommit: true,
     // In crdt mode the replica shares the City's fate: it restarts empty and refills from peers.
     onCityRestart: cityRestartHook(store, logger, () => late.metrics?.cityRestarts.inc()),
     onGiveUp: () => {
@@ -146,7 +137,7 @@ export async function runDispatchNode(
   const dispatch = late.app;
   const metrics = createNodeMetrics({
     heroes: () => dispatch.directory.size,
-    batches: () => dispatch.batcher?.stats.batches ?? 0,
+    batches: () => dispatch.groupCommit?.stats.batches ?? 0,
     hosted: () => dispatch.placement.localKeys().length,
     sweepRepairs: () => dispatch.placement.stats().sweepRepairs,
     peersUp: () => node.nodes().length,
@@ -179,7 +170,6 @@ export async function runDispatchNode(
     const force = setTimeout(() => process.exit(code || 1), 15_000);
     force.unref();
     try {
-      membership?.stop();
       etcdStatus?.stop();
       await web.app.close();
       if (handOff) await dispatch.stop();

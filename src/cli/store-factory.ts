@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClusterNode } from '../cluster/node.ts';
 import { startRaftStore } from '../store/raft-store.ts';
+import type { RaftAdmission } from '../store/raft-store.ts';
 import type { Store } from '../store/types.ts';
 import { startCrdtStore } from '../store/crdt-store.ts';
 import { FileCrdtStorage } from '../crdt/driver/storage/index.ts';
@@ -25,6 +26,8 @@ export interface OpenStoreOptions {
   readonly logger: Logger;
   /** etcd mode: endpoints, TLS, auth, prefix (see `etcd-options.ts`). */
   readonly etcd?: EtcdCliOptions;
+  /** Raft mode: formation and learner admission by the member itself. Default none. */
+  readonly admission?: RaftAdmission;
 }
 
 export async function openStore(mode: 'raft' | 'etcd' | 'crdt', o: OpenStoreOptions): Promise<Store> {
@@ -39,6 +42,7 @@ export async function openStore(mode: 'raft' | 'etcd' | 'crdt', o: OpenStoreOpti
       voters: o.voters,
       dataDir: join(o.dataDir, o.node.shortName, 'raft'),
       logger: o.logger,
+      ...(o.admission === undefined ? {} : { admission: o.admission }),
       // The node's event loop also runs thousands of hero actors, the page and the API: the log's
       // flushes go to the thread pool rather than hold the loop (inline, a flush stalls every hero;
       // at 10,000 heroes the store write p99 was 305 ms inline against 96 ms this way).

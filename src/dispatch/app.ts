@@ -10,6 +10,8 @@ import type { ClusterNode } from '../cluster/node.ts';
 import { shortName } from '../cluster/protocol.ts';
 import type { DistributedSupervisor } from '../placement/index.ts';
 import { rendezvous, startDistributedSupervisor } from '../placement/index.ts';
+import type { GroupCommit } from '../store/group-commit.ts';
+import { groupCommit } from '../store/group-commit.ts';
 import type { Store } from '../store/types.ts';
 import { cityBehaviour } from './city-actor.ts';
 import { ClusterDispatchService } from './cluster-service.ts';
@@ -22,8 +24,6 @@ import type { PlacementSweep, PlacementSweepOptions } from './placement-sweep.ts
 import { startPlacementSweep } from './placement-sweep.ts';
 import type { Rng } from './rules.ts';
 import type { NodeAction } from './service.ts';
-import type { TransactionFn } from './write-batcher.ts';
-import { WriteBatcher } from './write-batcher.ts';
 
 export interface DispatchAppOptions {
   readonly node: ClusterNode;
@@ -50,17 +50,16 @@ export interface DispatchAppOptions {
   readonly raftStatus?: () => RaftStatusLike;
   /** etcd mode: the etcd members and leader for the cluster view. */
   readonly etcdStatus?: () => EtcdView | undefined;
-  /** Most writes per hero transaction (group commit). Default the batcher's, 256. */
-  readonly heroBatchMaxOps?: number;
   /** Latency of each hero write, ms (metrics). */
   readonly observeWriteMs?: (ms: number) => void;
   /** Each hero step that changed nothing and so was not written (metrics). */
   readonly onUnchanged?: () => void;
   /**
-   * The store's multi-key transaction (raft mode): hero writes of this node are then grouped into
-   * one transaction per batch (`write-batcher.ts`). Default: one store write per hero change.
+   * Group the hero writes of this node into one store transaction per batch
+   * (`store/group-commit.ts`), when the store has transactions (raft, etcd). Default false: one
+   * store write per hero change.
    */
-  readonly heroTransactions?: TransactionFn;
+  readonly groupCommit?: boolean;
   /** Each restart of the City by its supervisor (metrics). */
   readonly onCityRestart?: () => void;
   /** Whether this node is cut off by the chaos controls (for the nodes table). */
@@ -73,8 +72,8 @@ export interface DispatchApp {
   readonly service: ClusterDispatchService;
   readonly placement: DistributedSupervisor;
   readonly directory: HeroDirectory;
-  /** Groups hero writes (raft mode); undefined when each write goes alone. */
-  readonly batcher: WriteBatcher | undefined;
+  /** Groups hero writes (raft and etcd mode); undefined when each write goes alone. */
+  readonly groupCommit: GroupCommit | undefined;
   readonly sweep: PlacementSweep;
   /** Graceful: hand heroes off to the other nodes, stop the city. */
   stop(): Promise<void>;
@@ -93,15 +92,10 @@ const PLACEMENT_TABLE = 'placement';
 
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;
-  const batcher = o.heroTransactions
-    ? new WriteBatcher({
-        transaction: o.heroTransactions,
-        ...(o.heroBatchMaxOps === undefined ? {} : { maxOps: o.heroBatchMaxOps }),
-      })
-    : undefined;
+  const commits = o.groupCommit === true ? groupCommit(o.store) : undefined;
   const heroes = new HeroStore(o.store, {
     ...(o.observeWriteMs ? { observeWriteMs: o.observeWriteMs } : {}),
-    ...(batcher ? { batcher } : {}),
+    ...(commits ? { groupCommit: commits } : {}),
   });
   const directory = await HeroDirectory.load(heroes);
   // A live value beside a tombstone (a duplicate's write from the other side of a partition): write
@@ -235,7 +229,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
     service,
     placement,
     directory,
-    batcher,
+    groupCommit: commits,
     sweep,
     async stop() {
       sweep.stop();

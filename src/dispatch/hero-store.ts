@@ -17,14 +17,14 @@
  * between them. A live value written on the other side of a partition before the tombstone arrived
  * stays concurrent with it until someone buries it again; readers treat the key as dead meanwhile.
  *
- * With a `WriteBatcher` (raft mode), the writes of all hero actors on this node are grouped into
- * multi-key transactions; each write still commits before it resolves.
+ * With `groupCommit` (raft and etcd mode, `store/group-commit.ts`), the writes of all hero actors on
+ * this node are grouped into multi-key transactions; each write still commits before it resolves.
  */
+import type { GroupCommit } from '../store/group-commit.ts';
 import type { Store, Table, Versioned, WriteResult } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { HeroRecord, LiveRecord, Tombstone } from './hero-record.ts';
 import { isTombstone, resolveRecord } from './hero-record.ts';
-import type { WriteBatcher } from './write-batcher.ts';
 
 export const HEROES_TABLE = 'heroes';
 
@@ -44,19 +44,19 @@ export interface HeroStoreOptions {
   /** Receives the latency of each successful write, ms (metrics). */
   readonly observeWriteMs?: (ms: number) => void;
   /** Groups writes into transactions; without it each write is its own. */
-  readonly batcher?: WriteBatcher;
+  readonly groupCommit?: GroupCommit;
 }
 
 export class HeroStore {
   readonly table: Table<HeroRecord>;
 
   private readonly observe: ((ms: number) => void) | undefined;
-  private readonly batcher: WriteBatcher | undefined;
+  private readonly batcher: GroupCommit | undefined;
 
   constructor(store: Store, options: HeroStoreOptions = {}) {
     this.table = store.table<HeroRecord>(HEROES_TABLE);
     this.observe = options.observeWriteMs;
-    this.batcher = options.batcher;
+    this.batcher = options.groupCommit;
   }
 
   /** A live record over `expectVersion`; refused (`dead`) once the key holds any tombstone. */

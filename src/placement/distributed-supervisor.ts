@@ -44,7 +44,7 @@ import type { AnyBehaviour, NameResolver, Pid } from '../actor/index.ts';
 import { isExit, isNormalExit, pidKey, samePid } from '../actor/index.ts';
 import type { Behaviour } from '../actor/index.ts';
 import type { ClusterNode } from '../cluster/node.ts';
-import type { Condition } from '../raft/tables/index.ts';
+import type { Condition } from '../store/ops.ts';
 import type { Store, Table } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import { runningCopyAction } from './adopt.ts';
@@ -280,7 +280,7 @@ export class DistributedSupervisor implements NameResolver {
   }
 
   /**
-   * The condition to add to a transaction of one's own (`RaftStore.transaction`) so that it commits
+   * The condition to add to a transaction of one's own (`Store.transaction`) so that it commits
    * only while this node owns `key` at `epoch`. From this node's copy of the record: a rewrite of
    * the record that kept owner and epoch fails it as a `conflict` too (then ask again, or use
    * `fenced`, which retries). Throws `PlacementError('stale_epoch')` when the copy already names

@@ -11,11 +11,11 @@
  * await state.fenced.transaction(ops, [{ table, key, version }]);
  * ```
  *
- * How: the child's placement record (owner, epoch) is written through the Raft log; every fenced
- * write is one Raft transaction whose conditions include "the placement record is at version V",
- * where V is a version at which the record names this node as owner at this epoch. The condition is
- * checked atomically with the write at the point the entry is applied, on every member alike. A
- * record rewrite that keeps owner and epoch (the pid being filled in, `updateChild`) makes the
+ * How: the child's placement record (owner, epoch) is written through the store; every fenced
+ * write is one store transaction (`Store.transaction`, see `store/ops.ts`) whose conditions
+ * include "the placement record is at version V", where V is a version at which the record names
+ * this node as owner at this epoch. The condition is checked atomically with the write (Raft: at
+ * the point the entry is applied, on every member alike; etcd: in its `Txn`). A record rewrite that keeps owner and epoch (the pid being filled in, `updateChild`) makes the
  * condition fail too; the writer then reads the record linearizably and retries while owner and
  * epoch still match, and rejects with `PlacementError('stale_epoch')` once they do not. A new owner
  * always bumps the epoch, so after a takeover no stale write can commit.
@@ -27,22 +27,18 @@
  * When not to use: AP mode. The CRDT store has no transactions, and both sides of a partition are
  * meant to write; there the merge callback reconciles. `fenced` is undefined there.
  */
-import type { Condition, Op } from '../raft/tables/index.ts';
+import type { Condition, Op, Transaction, TxnResult } from '../store/ops.ts';
+import { ConflictError } from '../store/ops.ts';
 import type { Store, Table, Versioned } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import { PlacementError } from './errors.ts';
 import type { PlacementRecord } from './types.ts';
 
-/** A store whose writes can be grouped in one atomic transaction with version conditions (Raft). */
-export interface TransactionalStore extends Store {
-  transaction(
-    ops: Op[],
-    conditions?: Condition[],
-  ): Promise<{ readonly index: number; readonly versions: readonly { readonly version: number }[] }>;
-}
+/** A store with the `transaction` capability (Raft, etcd; not the CRDT store). */
+export type TransactionalStore = Store & { readonly transaction: Transaction };
 
 export function isTransactional(store: Store): store is TransactionalStore {
-  return typeof (store as Partial<TransactionalStore>).transaction === 'function';
+  return typeof store.transaction === 'function';
 }
 
 /** Writes of one placed child, fenced by its epoch. Versions are the store's (Raft log indexes). */
@@ -53,7 +49,7 @@ export interface FencedWriter {
   put(table: string, key: string, value: unknown, options?: { expectVersion?: number }): Promise<number>;
   delete(table: string, key: string, options?: { expectVersion?: number }): Promise<void>;
   /** `ops` atomically if `conditions` hold and this child still owns its key at its epoch. */
-  transaction(ops: Op[], conditions?: Condition[]): Promise<{ readonly index: number }>;
+  readonly transaction: Transaction;
 }
 
 /** What the fence needs from the supervisor. */
@@ -98,9 +94,9 @@ export async function fencedTransaction(
   host: FenceHost,
   key: string,
   epoch: number,
-  ops: Op[],
-  conditions: Condition[] = [],
-): Promise<{ readonly index: number; readonly versions: readonly { readonly version: number }[] }> {
+  ops: readonly Op[],
+  conditions: readonly Condition[] = [],
+): Promise<TxnResult> {
   let seen = host.local(key);
   for (let attempt = 1; ; attempt++) {
     const fence: Condition = { table: host.table.name, key, version: current(host, key, epoch, seen) };
@@ -120,13 +116,12 @@ export async function fencedTransaction(
 
 /** Whether a conflict names the fence (rather than only the caller's own conditions). */
 function fenceFailed(err: StoreError, fence: Condition): boolean {
-  const failed = (err as StoreError & { current?: readonly Condition[] }).current;
-  if (!Array.isArray(failed)) return true;
-  return failed.some((c) => c.table === fence.table && c.key === fence.key);
+  if (!(err instanceof ConflictError) || err.current.length === 0) return true; // the store did not say
+  return err.current.some((c) => c.table === fence.table && c.key === fence.key);
 }
 
 export function fencedWriter(host: FenceHost, key: string, epoch: number): FencedWriter {
-  const run = (ops: Op[], conditions: Condition[]): ReturnType<typeof fencedTransaction> =>
+  const run = (ops: readonly Op[], conditions: readonly Condition[]): Promise<TxnResult> =>
     fencedTransaction(host, key, epoch, ops, conditions);
   const expect = (table: string, k: string, options?: { expectVersion?: number }): Condition[] =>
     options?.expectVersion === undefined ? [] : [{ table, key: k, version: options.expectVersion }];

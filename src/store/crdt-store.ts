@@ -32,6 +32,10 @@
  * change feed does not report the drop, only differences once the refill is in (see
  * `src/crdt/driver/feed.ts`).
  *
+ * Transactions: none — the store has no `transaction` (`Store.transaction`, `ops.ts`). Replicas
+ * accept concurrent writes, so a multi-key condition has no single state to be checked against;
+ * the placement layer runs without epoch fences here, and group commit is not used.
+ *
  * Errors (`StoreError.code`): `conflict` (`expectVersion` did not match the local replica),
  * `invalid` (bad table name, key or an undefined value), `unavailable` (closed). A value MessagePack
  * cannot encode is kept locally but cannot be replicated; it is logged. Send plain data.

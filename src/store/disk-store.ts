@@ -49,7 +49,8 @@ import type { WriteOptions } from './types.ts';
 
 export { StoreCorruptError } from './disk-log.ts';
 
-export interface DiskStoreOptions extends MemoryStoreOptions {
+/** No `transactions`: a transaction's writes would be several log records, not crash-atomic. */
+export interface DiskStoreOptions extends Omit<MemoryStoreOptions, 'transactions'> {
   /**
    * Told when a compaction fails (the store goes on with the uncompacted log). Default:
    * `process.emitWarning`, which prints to stderr.
@@ -111,7 +112,7 @@ export class DiskStore extends MemoryStore {
   private broken: Error | undefined;
 
   private constructor(dir: string, options: DiskStoreOptions) {
-    super(options);
+    super({ ...options, transactions: false });
     this.dir = dir;
     this.path = join(dir, 'store.log');
     this.onCompactionError = options.onCompactionError ?? ((err) => process.emitWarning(err));

@@ -7,8 +7,18 @@
  * ```ts
  * const store = new MemoryStore({ ttlMs: 60_000 });
  * await store.table<string>('cache').put('k', 'v');
+ * const txn = new MemoryStore({ transactions: true });              // with `transaction` (`ops.ts`)
+ * await txn.transaction?.(
+ *   [{ op: 'put', table: 't', key: 'a', value: 1 }],
+ *   [{ table: 't', key: 'a', version: 0 }],                          // 'a' must be absent
+ * );
  * ```
+ *
+ * Transactions (`transactions: true`): checked and applied in one turn of the event loop, so they
+ * are exact; every write of one transaction gets the same version (its `index`), as in Raft.
  */
+import type { Condition, KeyVersion, Op, Transaction } from './ops.ts';
+import { ConflictError } from './ops.ts';
 import type { Change, Store, Table, Versioned, WriteOptions } from './types.ts';
 import { StoreError } from './types.ts';
 
@@ -19,6 +29,12 @@ export interface MemoryStoreOptions {
   readonly now?: () => number;
   /** Name written as the origin of changes. Default `local`. */
   readonly origin?: string;
+  /**
+   * Whether the store has `transaction`. Default false: a memory store stands in for the AP store
+   * as often as for a CP one, and the placement layer treats a store with transactions as CP (it
+   * fences children by epoch and stops copies it does not own).
+   */
+  readonly transactions?: boolean;
 }
 
 interface Entry<V> {
@@ -80,7 +96,11 @@ export class MemoryTable<V> implements Table<V> {
   putSync(key: string, value: V, options: WriteOptions = {}): number {
     validateKey(key);
     this.check(key, options);
-    const version = this.store.nextVersion();
+    return this.commitPut(key, value, this.store.nextVersion());
+  }
+
+  /** Writes `value` at `version` (checks done by the caller). */
+  commitPut(key: string, value: V, version: number): number {
     this.beforeCommit(key, value, version, false);
     this.entries.set(key, { value, version, expiresAt: this.store.expiry() });
     this.emit({ table: this.name, key, value, version, origin: this.store.origin });
@@ -106,15 +126,25 @@ export class MemoryTable<V> implements Table<V> {
     validateKey(key);
     this.check(key, options);
     if (!this.entries.has(key)) return;
-    const version = this.store.nextVersion();
+    this.commitDelete(key, this.store.nextVersion());
+  }
+
+  /** Deletes `key` at `version` if present (checks done by the caller). */
+  commitDelete(key: string, version: number): void {
+    if (!this.entries.has(key)) return;
     this.beforeCommit(key, undefined, version, true);
     this.entries.delete(key);
     this.emit({ table: this.name, key, value: undefined, version, origin: this.store.origin });
   }
 
+  /** The key's version now; 0 when absent (or expired). */
+  currentVersion(key: string): number {
+    return this.live(key)?.version ?? 0;
+  }
+
   private check(key: string, options: WriteOptions): void {
     if (options.expectVersion === undefined) return;
-    const current = this.live(key)?.version ?? 0;
+    const current = this.currentVersion(key);
     if (current !== options.expectVersion) {
       throw new StoreError(
         'conflict',
@@ -149,11 +179,57 @@ export class MemoryStore implements Store {
   private readonly ttlMs: number;
   readonly now: () => number;
   private version = 0;
+  /** Present with `transactions: true`; see the module comment. */
+  readonly transaction?: Transaction;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.ttlMs = options.ttlMs ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? Date.now;
     this.origin = options.origin ?? 'local';
+    if (options.transactions === true) {
+      this.transaction = (ops, conditions = []) => {
+        try {
+          return Promise.resolve(this.transactSync(ops, conditions));
+        } catch (err) {
+          return Promise.reject(err as Error);
+        }
+      };
+    }
+  }
+
+  /** Checks every condition, then applies every op at one new version; all or nothing. */
+  private transactSync(
+    ops: readonly Op[],
+    conditions: readonly Condition[],
+  ): {
+    index: number;
+    versions: KeyVersion[];
+  } {
+    for (const c of conditions) {
+      validateKey(c.key);
+      if (!Number.isSafeInteger(c.version) || c.version < 0) {
+        throw new StoreError('invalid', `condition versions are integers >= 0, got ${String(c.version)}`);
+      }
+    }
+    for (const op of ops) validateKey(op.key);
+    const failed: KeyVersion[] = [];
+    const parts: string[] = [];
+    for (const c of conditions) {
+      const version = this.table(c.table).currentVersion(c.key);
+      if (version === c.version) continue;
+      failed.push({ table: c.table, key: c.key, version });
+      parts.push(`${c.table}/${c.key}: expected version ${c.version}, found ${version}`);
+    }
+    if (failed.length > 0) throw new ConflictError(failed, `conflict: ${parts.join('; ')}`);
+    const index = this.nextVersion();
+    const versions = ops.map((op): KeyVersion => {
+      const t = this.table(op.table);
+      if (op.op === 'put')
+        return { table: op.table, key: op.key, version: t.commitPut(op.key, op.value, index) };
+      t.commitDelete(op.key, index);
+      return { table: op.table, key: op.key, version: 0 };
+    });
+    return { index, versions };
   }
 
   table<V>(name: string): MemoryTable<V> {

@@ -6,10 +6,13 @@
  * Example:
  * ```ts
  * try { await heroes.put(id, hero, { expectVersion: 12 }); }
- * catch (e) { if (e instanceof RaftConflictError) console.log(e.current); }
+ * catch (e) { if (e instanceof ConflictError) console.log(e.current); }   // any store's conflict
  * ```
  *
- * When not to use: other stores raise plain `StoreError`s; only this one adds `RaftConflictError`.
+ * `RaftConflictError` is the Raft store's `ConflictError` (`ops.ts`): callers test for
+ * `ConflictError` (or `StoreError` code `conflict`), which every store with conditions raises.
+ *
+ * When not to use: outside the Raft store; each store maps its own errors.
  */
 import {
   CommandTooLargeError,
@@ -19,26 +22,21 @@ import {
   RequestTimeoutError,
 } from '../raft/driver/index.ts';
 import { InvalidCommandError } from '../raft/tables/index.ts';
-import type { KeyVersion } from '../raft/tables/index.ts';
+import type { KeyVersion } from './ops.ts';
+import { conditionKey, ConflictError } from './ops.ts';
 import { StoreError } from './types.ts';
 
 /** A condition of a transaction failed; `current` holds the actual versions (0: absent). */
-export class RaftConflictError extends StoreError {
-  readonly current: readonly KeyVersion[];
+export class RaftConflictError extends ConflictError {
   constructor(current: readonly KeyVersion[], expected: ReadonlyMap<string, number>) {
     const parts = current.map((c) => {
       const want = expected.get(conditionKey(c.table, c.key));
       const found = c.version === 0 ? '0 (absent)' : String(c.version);
       return `${c.table}/${c.key}: expected version ${want ?? '?'}, current version ${found}`;
     });
-    super('conflict', `conflict: ${parts.join('; ')}`);
+    super(current, `conflict: ${parts.join('; ')}`);
     this.name = 'RaftConflictError';
-    this.current = current;
   }
-}
-
-export function conditionKey(table: string, key: string): string {
-  return `${table}\u0000${key}`;
 }
 
 /** The store's view of a driver or codec error. */

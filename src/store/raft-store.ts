@@ -20,9 +20,15 @@
  * ```
  *
  * API: `startRaftStore(options)` → `RaftStore` (`Store`): `table(name)`, `transaction(ops,
- * conditions)`, `subscribe`/`subscribeFrom` (all tables), `role()`, `writable()`, `leader()`,
- * `waitForLeader(ms)`, `barrier()`, membership (`addMember`, `promote`, `removeMember`,
- * `members()`), `status()`, `close()`.
+ * conditions)` (`ops.ts`), `subscribe`/`subscribeFrom` (all tables), `role()`, `writable()`,
+ * `leader()`, `waitForLeader(ms)`, `barrier()`, membership (`addMember`, `promote`,
+ * `removeMember`, `members()`), `consensusGroup()`, `notReady()`, `status()`, `close()`.
+ *
+ * Admission (`admission` option): the member forms the group and admits new nodes by itself —
+ * founders agree at run time (`expect`) or are named (`named`); while it leads, a node that
+ * appears joins as a learner and is promoted once caught up, and a voter unreachable for
+ * `graceMs` is replaced (`raft/formation/`). `notReady()` says why this node cannot be written
+ * through yet. Without the option, membership changes only by `addMember`/`promote`/`removeMember`.
  *
  * Guarantees: writes commit on a majority of voters before they resolve; `get`/`list` are
  * linearizable (ReadIndex) unless `{ stale: true }`; a transaction's conditions are checked and its
@@ -31,9 +37,10 @@
  * fail with `StoreError('no_quorum')` — at once when this member has had no leader, or no majority
  * in reach, for longer than an election timeout — and nothing diverges.
  *
- * Errors (`StoreError.code`): `conflict` (a condition failed; `RaftConflictError.current` has the
- * versions), `no_quorum`, `timeout` (a quorum seemed reachable but the request did not finish in
- * `requestTimeoutMs`), `invalid` (bad key, value or command), `unavailable` (closed).
+ * Errors (`StoreError.code`): `conflict` (a condition failed: `RaftConflictError`, a
+ * `ConflictError` whose `current` has the versions), `no_quorum`, `timeout` (a quorum seemed
+ * reachable but the request did not finish in `requestTimeoutMs`), `invalid` (bad key, value or
+ * command), `unavailable` (closed).
  *
  * When not to use: state that must stay writable during a partition (use the CRDT store), large
  * blobs (the whole state lives in memory on every member and in every snapshot).
@@ -43,23 +50,26 @@ import pino from 'pino';
 import type { ClusterNode } from '../cluster/node.ts';
 import { RaftDriver } from '../raft/driver/index.ts';
 import type { DriverOptions, DriverStatus, RaftDriverOptions } from '../raft/driver/index.ts';
+import { startRaftMembership } from '../raft/formation/membership-driver.ts';
+import type { RaftMembership, RaftMembershipOptions } from '../raft/formation/membership-driver.ts';
 import { encodeCommand, TableMachine } from '../raft/tables/index.ts';
 import type {
   ApplyOutcome,
   ApplyResult,
   Change as MachineChange,
-  Condition,
-  KeyVersion,
-  Op,
   TableMachineOptions,
   TableRecord,
 } from '../raft/tables/index.ts';
+import { conditionKey } from './ops.ts';
+import type { Transaction } from './ops.ts';
 import { ChangeFeed, type RaftChange } from './raft-feed.ts';
-import { conditionKey, RaftConflictError, toStoreError } from './raft-errors.ts';
+import { RaftConflictError, toStoreError } from './raft-errors.ts';
 import { SessionLanes } from './raft-sessions.ts';
 import { RaftTable } from './raft-table.ts';
-import type { Store, Versioned } from './types.ts';
+import type { ConsensusGroup, Store, Versioned } from './types.ts';
 import { StoreError } from './types.ts';
+
+export type { Condition, Op, TxnResult } from './ops.ts';
 
 export interface RaftStoreOptions extends DriverOptions {
   readonly node: ClusterNode;
@@ -84,14 +94,15 @@ export interface RaftStoreOptions extends DriverOptions {
    * exits here, so it does not linger as a dead voter.
    */
   readonly onFatal?: (err: Error) => void;
+  /**
+   * Formation and learner admission run by the member itself (see the module comment). Default
+   * none: the group is `voters`, changed only by calls to `addMember`/`promote`/`removeMember`.
+   */
+  readonly admission?: RaftAdmission;
 }
 
-export interface TxnResult {
-  /** Log index of the transaction; the version of every record it wrote. */
-  readonly index: number;
-  /** Per op, in op order: the new version (the index) for a put, 0 for a delete. */
-  readonly versions: readonly KeyVersion[];
-}
+/** How this member forms the group and admits nodes; see `raft/formation/membership-driver.ts`. */
+export type RaftAdmission = Pick<RaftMembershipOptions, 'expect' | 'founder' | 'named' | 'graceMs'>;
 
 export type RaftStoreRole = 'leader' | 'follower' | 'candidate' | 'learner' | 'none';
 
@@ -115,7 +126,11 @@ export async function startRaftStore(options: RaftStoreOptions): Promise<RaftSto
     onApplied: (index, outcome) => later((s) => s.applied(index, outcome)),
     onRestore: (phase, index) => later((s) => s.restoring(phase, index)),
   });
-  store = new RaftStore(driver, machine, options.node, log, retain);
+  const admission =
+    options.admission === undefined
+      ? undefined
+      : { ...options.admission, logger: options.logger ?? pino({ level: 'silent' }) };
+  store = new RaftStore(driver, machine, options.node, log, retain, admission);
   for (const fn of early) fn(store);
   return store;
 }
@@ -129,6 +144,7 @@ export class RaftStore implements Store {
   private readonly tables = new Map<string, RaftTable<unknown>>();
   private beforeRestore: Map<string, Map<string, TableRecord>> | null = null;
   private closed = false;
+  private readonly admission: RaftMembership | undefined;
 
   /** Use `startRaftStore`. */
   constructor(
@@ -137,11 +153,13 @@ export class RaftStore implements Store {
     node: ClusterNode,
     log: Logger,
     retain: number,
+    admission?: RaftAdmission & { readonly logger: Logger },
   ) {
     this.driver = driver;
     this.machine = machine;
     this.feed = new ChangeFeed({ retain, startIndex: driver.status().snapshotIndex, log });
     this.lanes = new SessionLanes(node.shortName);
+    this.admission = admission && startRaftMembership({ ...admission, node, member: this });
   }
 
   table<V>(name: string): RaftTable<V> {
@@ -151,7 +169,7 @@ export class RaftStore implements Store {
     let t = this.tables.get(name);
     if (t === undefined) {
       t = new RaftTable<unknown>(name, {
-        transaction: (ops, conditions) => this.transaction(ops, conditions),
+        transaction: this.transaction,
         read: (stale, fn) => this.read(stale, fn),
         getLocal: (table, key) => versioned(key, this.machine.get(table, key)),
         listLocal: (table) =>
@@ -165,11 +183,12 @@ export class RaftStore implements Store {
   }
 
   /**
-   * Applies `ops` atomically if every condition holds (each names a key and the version it must
-   * have; 0 = absent). Resolves with the transaction's index and the new versions; rejects with
-   * `RaftConflictError` (code `conflict`) naming the current versions when a condition fails.
+   * Applies `ops` atomically, in one log entry, if every condition holds (each names a key and the
+   * version it must have; 0 = absent). Resolves with the transaction's index and the new versions
+   * (the index for a put, 0 for a delete); rejects with `RaftConflictError` (a `ConflictError`)
+   * naming the current versions when a condition fails.
    */
-  async transaction(ops: Op[], conditions: Condition[] = []): Promise<TxnResult> {
+  readonly transaction: Transaction = async (ops, conditions = []) => {
     if (this.closed) throw new StoreError('unavailable', 'raft store is closed');
     const deadline = performance.now() + this.driver.options.requestTimeoutMs;
     const lane = this.lanes.acquire();
@@ -181,8 +200,8 @@ export class RaftStore implements Store {
           bytes = encodeCommand({
             kind: 'txn',
             session: { client: lane.client, seq: lane.seq },
-            ops,
-            conditions,
+            ops: [...ops],
+            conditions: [...conditions],
           });
         } catch (err) {
           lane.seq--;
@@ -211,7 +230,7 @@ export class RaftStore implements Store {
     } finally {
       this.lanes.release(lane);
     }
-  }
+  };
 
   /** Every table's changes applied on this member from now on, in commit order, each once. */
   subscribe(listener: (change: RaftChange) => void): () => void {
@@ -305,8 +324,23 @@ export class RaftStore implements Store {
     return this.driver.status();
   }
 
-  /** Hands off leadership if leader, fails pending requests with `unavailable`, closes the log. */
+  /** The group as this member sees it now: term, leader, voters, learners. */
+  consensusGroup(): ConsensusGroup {
+    const { term, leader, voters, learners } = this.driver.status();
+    return { term, leader, voters, learners };
+  }
+
+  /** Why this node cannot be written through yet (formation, waiting to be admitted); null when it can. */
+  notReady(): string | null {
+    return this.admission?.notReady() ?? null;
+  }
+
+  /**
+   * Stops admission, hands off leadership if leader, fails pending requests with `unavailable`,
+   * closes the log.
+   */
   async close(): Promise<void> {
+    this.admission?.stop();
     this.closed = true;
     await this.driver.close();
   }

@@ -15,19 +15,16 @@
  * be absent"; a positive expectation on an absent (never written or deleted) key fails, so a late
  * writer cannot bring a deleted record back. Values come back frozen; treat them as read-only.
  *
- * When not to use: several keys that must change together; use `store.transaction`.
+ * When not to use: several keys that must change together; use `store.transaction` (`ops.ts`).
  */
-import type { Condition, Op } from '../raft/tables/index.ts';
 import { validateKey } from './memory-store.ts';
+import type { Condition, Transaction } from './ops.ts';
 import type { RaftChange } from './raft-feed.ts';
 import type { Change, ReadOptions, Table, Versioned, WriteOptions } from './types.ts';
 
 /** What a table needs from its store. */
 export interface TableHost {
-  transaction(
-    ops: Op[],
-    conditions: Condition[],
-  ): Promise<{ readonly index: number; readonly versions: readonly { readonly version: number }[] }>;
+  readonly transaction: Transaction;
   read<T>(stale: boolean, fn: () => T): Promise<T>;
   getLocal(table: string, key: string): Versioned<unknown> | undefined;
   listLocal(table: string): Versioned<unknown>[];

@@ -16,7 +16,14 @@
  * - `crdt`: always writable, reads are local, replicas converge; `expectVersion` is checked against
  *   the local replica only (a best effort — concurrent writes on two sides are merged by the CRDT).
  * - `memory` / `disk`: one node; conditions are exact.
+ *
+ * Capabilities beyond tables are optional members of `Store`, present where the store has them
+ * (test for the member, never for the class): `transaction` (multi-key, conditional; `ops.ts`),
+ * `maxTransactionOps`, `consensusGroup`, `backendStatus`, `notReady`, `restartEmpty`.
+ *
+ * When not to use: state one actor owns alone and need not survive it (keep it in the actor).
  */
+import type { Transaction } from './ops.ts';
 
 export type StoreMode = 'raft' | 'etcd' | 'crdt' | 'memory' | 'disk';
 
@@ -107,6 +114,68 @@ export interface Store {
    */
   writable(): boolean;
   close(): Promise<void>;
+  /**
+   * Optional: a multi-key transaction with version conditions (`ops.ts`). Raft, etcd and the memory
+   * store (when asked) have it; the CRDT store has none (replicas accept concurrent writes, so a
+   * condition has no single state to be checked against). The placement layer fences by epoch, and
+   * `groupCommit` groups writes, only where it is present.
+   */
+  readonly transaction?: Transaction;
+  /**
+   * Optional, with `transaction`: the most ops one transaction should carry, each with up to two
+   * conditions (its own key's version and a fence). Absent: no limit below the store's command size.
+   */
+  readonly maxTransactionOps?: number;
+  /**
+   * Optional, for a store whose nodes are the members of its own consensus group (Raft): the group
+   * as this member sees it now — term, leader, voters and learners (full node names).
+   */
+  consensusGroup?(): ConsensusGroup;
+  /**
+   * Optional, for a store that is a client of a cluster it does not run (etcd): that cluster's
+   * members, leader, term and revision, as one of its members answers. Never rejects: a cluster
+   * that did not answer gives an empty status with `error`.
+   */
+  backendStatus?(): Promise<BackendStatus>;
+  /**
+   * Optional, for a store whose node must first be admitted (Raft formation and learner
+   * admission): why this node cannot be written through yet; null once it can.
+   */
+  notReady?(): string | null;
+  /**
+   * Optional, for a store whose replica can be rebuilt from its peers (CRDT): drops this node's
+   * replica, disk included, and starts an empty one under a new id that refills from its peers.
+   * Returns the new replica id. What a City's crash does to its node's replica in crdt mode.
+   */
+  restartEmpty?(): string;
+}
+
+/** A consensus group as one member sees it (`Store.consensusGroup`). */
+export interface ConsensusGroup {
+  readonly term: number;
+  /** Full name of the leader; null when none is known. */
+  readonly leader: string | null;
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
+}
+
+/** An external cluster behind the store (`Store.backendStatus`), e.g. etcd's members. */
+export interface BackendStatus {
+  readonly endpoints: readonly string[];
+  readonly members: readonly BackendMember[];
+  /** Name of the leader; null when the answering member knows none (or none answered). */
+  readonly leader: string | null;
+  readonly term: number;
+  readonly revision: number;
+  /** Why the status is empty, when no member answered. */
+  readonly error?: string;
+}
+
+export interface BackendMember {
+  readonly id: string;
+  readonly name: string;
+  readonly clientUrls: readonly string[];
+  readonly leader: boolean;
 }
 
 export type StoreErrorCode = 'conflict' | 'no_quorum' | 'timeout' | 'unavailable' | 'invalid';

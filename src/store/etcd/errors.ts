@@ -5,7 +5,7 @@
  *
  * | etcd / client                                              | `StoreError.code` |
  * | ---------------------------------------------------------- | ----------------- |
- * | a `Txn` compare failed                                     | `conflict` (`EtcdConflictError`, `current` versions) |
+ * | a `Txn` compare failed                                     | `conflict` (`EtcdConflictError`, a `ConflictError` with the `current` versions) |
  * | no leader, no endpoint reachable, lease lapsed             | `no_quorum`       |
  * | deadline passed, "request timed out", "leader changed"     | `timeout` (outcome unknown) |
  * | invalid argument, request too large, duplicate key in txn  | `invalid`         |
@@ -25,19 +25,18 @@ import {
   GRPCUnavailableError,
   GRPCResourceExhastedError,
 } from 'etcd3';
-import type { KeyVersion } from '../../raft/tables/index.ts';
+import type { KeyVersion } from '../ops.ts';
+import { ConflictError } from '../ops.ts';
 import { StoreError } from '../types.ts';
 
 /** A condition of a transaction failed; `current` holds the actual versions (0: absent). */
-export class EtcdConflictError extends StoreError {
-  readonly current: readonly KeyVersion[];
+export class EtcdConflictError extends ConflictError {
   constructor(current: readonly KeyVersion[]) {
     const parts = current.map(
       (c) => `${c.table}/${c.key}: current version ${c.version === 0 ? '0 (absent)' : c.version}`,
     );
-    super('conflict', `conflict: ${parts.join('; ')}`);
+    super(current, `conflict: ${parts.join('; ')}`);
     this.name = 'EtcdConflictError';
-    this.current = current;
   }
 }
 

@@ -10,24 +10,11 @@
  * When not to use: health checks of etcd itself; use etcd's `/health` or `etcdctl endpoint status`.
  */
 import type { Etcd3 } from 'etcd3';
+import type { BackendMember, BackendStatus } from '../types.ts';
 
-export interface EtcdMemberView {
-  readonly id: string;
-  readonly name: string;
-  readonly clientUrls: readonly string[];
-  readonly leader: boolean;
-}
-
-export interface EtcdStatus {
-  readonly endpoints: readonly string[];
-  readonly members: readonly EtcdMemberView[];
-  /** Name of the leader; null when the answering member knows none (or none answered). */
-  readonly leader: string | null;
-  readonly term: number;
-  readonly revision: number;
-  /** Why the status is empty, when no member answered. */
-  readonly error?: string;
-}
+/** The etcd cluster's status: the store interface's `BackendStatus` (`Store.backendStatus`). */
+export type EtcdStatus = BackendStatus;
+export type EtcdMemberView = BackendMember;
 
 export async function readStatus(
   client: Etcd3,

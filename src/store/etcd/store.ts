@@ -1,6 +1,6 @@
 /**
- * The CP store on an existing etcd cluster: the store interface (`Store`) and the Raft store's
- * `transaction`, with every record an etcd key, every version an etcd revision and the change feed
+ * The CP store on an existing etcd cluster: the store interface (`Store`) with `transaction`
+ * (`ops.ts`), with every record an etcd key, every version an etcd revision and the change feed
  * an etcd watch. For teams that already operate etcd (every Kubernetes cluster has one) and would
  * rather keep state there than in the embedded Raft store, or scale application nodes apart from
  * the quorum. See docs/etcd.md.
@@ -17,8 +17,9 @@
  * ```
  *
  * API: `startEtcdStore(options)` → `EtcdStore`: `table(name)`, `transaction(ops, conditions)`,
- * `snapshot()`, `subscribe`/`subscribeFrom` (every table), `role()` ('client'), `writable()` (this
- * node's lease is alive), `status()` (etcd members and leader), `close()`.
+ * `maxTransactionOps` (64), `snapshot()`, `subscribe`/`subscribeFrom` (every table), `role()`
+ * ('client'), `writable()` (this node's lease is alive), `backendStatus()` (etcd members and
+ * leader), `close()`.
  *
  * Guarantees: a write resolves once etcd committed it; `get`/`list` are linearizable unless
  * `{ stale: true }`; a transaction's conditions and ops are one etcd `Txn`, checked and applied
@@ -42,7 +43,7 @@ import pino from 'pino';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import type { IOptions, IRangeResponse, IRequestOp, ICompare } from 'etcd3';
-import type { Condition, KeyVersion, Op } from '../../raft/tables/index.ts';
+import type { Transaction } from '../ops.ts';
 import type { ReadOptions, Store, Versioned } from '../types.ts';
 import { StoreError } from '../types.ts';
 import { EtcdConflictError, EtcdNotSentError, toStoreError } from './errors.ts';
@@ -70,12 +71,7 @@ export interface EtcdStoreOptions {
   readonly logger?: Logger;
 }
 
-export interface TxnResult {
-  /** The transaction's etcd revision: the version of every record it wrote. */
-  readonly index: number;
-  /** Per op, in op order: the new version for a put, 0 for a delete. */
-  readonly versions: readonly KeyVersion[];
-}
+export type { TxnResult } from '../ops.ts';
 
 /** Records per range request when listing (stays far below gRPC's 4 MiB message limit). */
 const PAGE = 500;
@@ -117,6 +113,12 @@ export async function startEtcdStore(options: EtcdStoreOptions): Promise<EtcdSto
 
 export class EtcdStore implements Store {
   readonly mode = 'etcd' as const;
+  /**
+   * etcd refuses a `Txn` with more than `--max-txn-ops` (default 128) entries in any of its
+   * branches: compares, ops, or the failure branch's reads (one per condition). Half of it lets
+   * every op carry two conditions — its own version and a fence — within etcd's default.
+   */
+  readonly maxTransactionOps = 64;
   readonly prefix: string;
   private readonly client: Etcd3;
   private readonly options: EtcdStoreOptions;
@@ -164,7 +166,7 @@ export class EtcdStore implements Store {
     let t = this.tables.get(name);
     if (t === undefined) {
       t = new EtcdTable<unknown>(name, {
-        transaction: (ops, conditions) => this.transaction(ops, conditions),
+        transaction: this.transaction,
         get: (table, key, stale) => this.get(table, key, stale),
         list: (table, stale) => this.list(tableRange(this.prefix, table), { stale }).then((r) => r.records),
         subscribe: (table, fn) => this.requireFeed().subscribe(table, fn),
@@ -178,10 +180,10 @@ export class EtcdStore implements Store {
 
   /**
    * Applies `ops` atomically if every condition holds (each names a key and the version it must
-   * have; 0 = absent): one etcd `Txn`. Rejects with `EtcdConflictError` (code `conflict`) naming
-   * the current versions of the conditioned keys when a condition fails.
+   * have; 0 = absent): one etcd `Txn`. Rejects with `EtcdConflictError` (a `ConflictError`) naming
+   * the current versions of the keys whose conditions failed.
    */
-  async transaction(ops: Op[], conditions: Condition[] = []): Promise<TxnResult> {
+  readonly transaction: Transaction = async (ops, conditions = []) => {
     this.usable(true);
     const compare: ICompare[] = conditions.map((c) => {
       if (!Number.isSafeInteger(c.version) || c.version < 0) {
@@ -207,7 +209,7 @@ export class EtcdStore implements Store {
       });
     if (!res.succeeded) {
       // The failure branch read every conditioned key at the transaction's revision: name the ones
-      // that did not hold (a write batcher rejects only the writes they belong to).
+      // that did not hold (group commit rejects only the writes they belong to).
       const current = conditions.map((c, i) => {
         const kv = res.responses[i]?.response_range.kvs[0];
         return { table: c.table, key: c.key, version: kv === undefined ? 0 : Number(kv.mod_revision) };
@@ -219,7 +221,7 @@ export class EtcdStore implements Store {
       index,
       versions: ops.map((op) => ({ table: op.table, key: op.key, version: op.op === 'put' ? index : 0 })),
     };
-  }
+  };
 
   /** Every record of every table at one revision (linearizable). */
   async snapshot(): Promise<StoreImage> {
@@ -252,7 +254,7 @@ export class EtcdStore implements Store {
   }
 
   /** The etcd cluster as this node sees it: members, leader, revision. */
-  status(): Promise<EtcdStatus> {
+  backendStatus(): Promise<EtcdStatus> {
     return readStatus(this.client, this.options.endpoints, Math.min(this.timeoutMs, 2000));
   }
 

@@ -15,20 +15,17 @@
  * fails, so a late writer cannot bring a deleted record back (etcd compares a missing key's
  * `mod_revision` as 0).
  *
- * When not to use: several keys that must change together; use `store.transaction`.
+ * When not to use: several keys that must change together; use `store.transaction` (`ops.ts`).
  */
-import type { Condition, Op } from '../../raft/tables/index.ts';
 import { validateKey } from '../memory-store.ts';
+import type { Condition, Transaction } from '../ops.ts';
 import type { Change, ReadOptions, Table, Versioned, WriteOptions } from '../types.ts';
 import type { StoreError } from '../types.ts';
 import type { EtcdChange } from './feed.ts';
 
 /** What a table needs from its store. */
 export interface EtcdTableHost {
-  transaction(
-    ops: Op[],
-    conditions: Condition[],
-  ): Promise<{ readonly versions: readonly { readonly version: number }[] }>;
+  readonly transaction: Transaction;
   get(table: string, key: string, stale: boolean): Promise<Versioned<unknown> | undefined>;
   list(table: string, stale: boolean): Promise<Versioned<unknown>[]>;
   subscribe(table: string, fn: (c: EtcdChange) => void): () => void;

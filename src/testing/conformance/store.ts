@@ -8,9 +8,15 @@
  *
  * `exactConditions: false` is for stores whose compare-and-set is local only (CRDT): the tests that
  * need cluster-wide exactness are then skipped with a note.
+ *
+ * Transactions (`Store.transaction`, `store/ops.ts`): a store that has one must honour its
+ * conditions — all ops or none, a failed condition a `ConflictError` naming the key — and the
+ * tests say so; a store without one gets a skipped test saying it has none. A store that
+ * must have none (the CRDT store) is checked with `assertNoTransactions`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConflictError } from '../../store/ops.ts';
 import type { Change, Store } from '../../store/types.ts';
 import { StoreError } from '../../store/types.ts';
 
@@ -31,6 +37,25 @@ async function withStore(factory: StoreFactory, fn: (store: Store) => Promise<vo
 }
 
 const isConflict = (e: unknown): boolean => e instanceof StoreError && e.code === 'conflict';
+
+/** For stores whose replicas accept concurrent writes (CRDT): no `transaction`, no transaction limit. */
+export function assertNoTransactions(store: Store): void {
+  assert.equal(store.transaction, undefined, `the ${store.mode} store has no transactions`);
+  assert.equal(store.maxTransactionOps, undefined);
+}
+
+/** Runs `fn` with the store's transaction, or skips the test when the store has none. */
+async function withTransaction(
+  t: { skip: (message: string) => void },
+  store: Store,
+  fn: (txn: NonNullable<Store['transaction']>) => Promise<void>,
+): Promise<void> {
+  if (store.transaction === undefined) {
+    t.skip(`the ${store.mode} store has no transactions`);
+    return;
+  }
+  await fn(store.transaction.bind(store));
+}
 
 export function storeConformance(label: string, factory: StoreFactory): void {
   test(`${label} store: put then get returns the value with its version`, () =>
@@ -113,6 +138,88 @@ export function storeConformance(label: string, factory: StoreFactory): void {
       );
       assert.ok(seen[0]!.version < seen[1]!.version);
     }));
+
+  test(`${label} store: a transaction applies every op, in order, with one version per op`, (t) =>
+    withStore(factory, (store) =>
+      withTransaction(t, store, async (transaction) => {
+        const tbl = store.table<number>('t');
+        const va = await tbl.put('a', 1);
+        const r = await transaction(
+          [
+            { op: 'put', table: 't', key: 'b', value: 2 },
+            { op: 'delete', table: 't', key: 'a' },
+            { op: 'put', table: 'u', key: 'c', value: 3 },
+          ],
+          [
+            { table: 't', key: 'a', version: va },
+            { table: 't', key: 'b', version: 0 },
+          ],
+        );
+        assert.equal(r.versions.length, 3);
+        assert.equal(r.versions[1]!.version, 0, 'a delete reports version 0');
+        assert.ok(r.versions[0]!.version > va && r.versions[2]!.version > va, 'puts get new versions');
+        assert.deepEqual(await tbl.get('b'), { key: 'b', value: 2, version: r.versions[0]!.version });
+        assert.equal(await tbl.get('a'), undefined);
+        assert.equal((await store.table<number>('u').get('c'))?.version, r.versions[2]!.version);
+      }),
+    ));
+
+  test(`${label} store: a transaction whose condition fails applies nothing and names the key`, (t) =>
+    withStore(factory, (store) =>
+      withTransaction(t, store, async (transaction) => {
+        const tbl = store.table<number>('t');
+        const v1 = await tbl.put('a', 1);
+        const v2 = await tbl.put('a', 2);
+        const vb = await tbl.put('b', 1);
+        const attempt = transaction(
+          [
+            { op: 'put', table: 't', key: 'a', value: 3 },
+            { op: 'delete', table: 't', key: 'b' },
+            { op: 'put', table: 't', key: 'c', value: 3 },
+          ],
+          [
+            { table: 't', key: 'a', version: v1 }, // stale
+            { table: 't', key: 'b', version: vb },
+          ],
+        );
+        await assert.rejects(attempt, (e: unknown) => {
+          assert.ok(e instanceof ConflictError, `a ConflictError, got ${String(e)}`);
+          assert.equal(e.code, 'conflict');
+          assert.deepEqual(
+            e.current.map((c) => [c.table, c.key, c.version]),
+            [['t', 'a', v2]],
+            'only the failed condition is named, with the current version',
+          );
+          return true;
+        });
+        assert.deepEqual(
+          (await tbl.list()).map((e) => [e.key, e.value, e.version]),
+          [
+            ['a', 2, v2],
+            ['b', 1, vb],
+          ],
+          'nothing of the transaction applied',
+        );
+        // A condition that a key be absent fails once it exists, and one on a deleted key fails too.
+        await assert.rejects(
+          transaction(
+            [{ op: 'put', table: 't', key: 'x', value: 1 }],
+            [{ table: 't', key: 'b', version: 0 }],
+          ),
+          isConflict,
+        );
+        await tbl.delete('b');
+        await assert.rejects(
+          transaction(
+            [{ op: 'put', table: 't', key: 'b', value: 9 }],
+            [{ table: 't', key: 'b', version: vb }],
+          ),
+          isConflict,
+        );
+        assert.equal(await tbl.get('b'), undefined, 'no resurrection through a transaction');
+        assert.equal(await tbl.get('x'), undefined);
+      }),
+    ));
 
   test(`${label} store: bad keys are refused with invalid and nothing is written`, () =>
     withStore(factory, async (store) => {

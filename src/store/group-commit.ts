@@ -1,65 +1,61 @@
 /**
- * WriteBatcher: group commit for hero records. Writes submitted by many hero actors while the
- * previous batch commits go to the store as one multi-key transaction (one Raft log entry) instead
- * of one each, so the per-entry costs of consensus — encoding, the log write, replication messages,
- * applying, sessions, and snapshots taken every N entries — are paid once per batch. Every write still
- * commits before its caller resolves: a hero's change is persisted before the actor adopts it.
+ * Group commit: single-key writes submitted by many callers while the previous batch commits go
+ * to the store as one multi-key transaction (one Raft log entry, one etcd `Txn`) instead of one
+ * each, so the per-entry costs of consensus — encoding, the log write, replication messages,
+ * applying, sessions, and snapshots taken every N entries — are paid once per batch. Every write
+ * still commits before its caller resolves: a hero's change is persisted before the actor adopts it.
  *
  * ```ts
- * const batcher = new WriteBatcher({ transaction: (ops, conds) => raftStore.transaction(ops, conds) });
- * const version = await batcher.submit({ op: 'put', table: 'heroes', key: id, value: hero }, 12);
- * await batcher.submit({ op: 'delete', table: 'heroes', key: id }); // unconditional
+ * const commits = groupCommit(store);            // undefined for a store without transactions (crdt)
+ * const version = await commits!.submit({ op: 'put', table: 'heroes', key: id, value: hero }, 12);
+ * await commits!.submit({ op: 'delete', table: 'heroes', key: id }); // unconditional
  * ```
+ *
+ * API: `groupCommit(store, options?)` → `GroupCommit | undefined`; `new GroupCommit({ transaction,
+ * … })` for a transaction function of one's own; `submit(op, expectVersion?, also?)`, `pending`,
+ * `stats`.
  *
  * Semantics, per write: the same as a single conditional put or delete. A write whose condition
  * fails rejects with `StoreError('conflict')` and does not hold up the others of its batch: they are
- * sent again at once without it (a transaction is all-or-nothing, and the store names the failed
- * conditions). Any other failure of a batch (`no_quorum`, `timeout`, `unavailable`) rejects every
- * write in it with that error — for a timeout the outcome is unknown, as for a single write.
+ * sent again at once without it (a transaction is all-or-nothing, and the store's `ConflictError`
+ * names the failed conditions; when a store does not say which, each write of the batch is sent
+ * alone). Any other failure of a batch (`no_quorum`, `timeout`, `unavailable`) rejects every write
+ * in it with that error — for a timeout the outcome is unknown, as for a single write.
  *
- * Batching (group commit): with no batch in flight, the writes queued in one turn of the event loop
- * leave together at once; while a batch commits, new writes queue and leave together when it is
- * done, or after `lingerMs` as a second batch in flight (at most `maxInFlight`). A batch holds at
- * most `maxOps` writes, and two writes of the same key never share one (the second waits for the
- * next batch, so order per key is kept). Under light load a write leaves at once; under heavy load
- * batches grow with the commit latency instead of the number of log entries.
+ * Batching: with no batch in flight, the writes queued in one turn of the event loop leave
+ * together at once; while a batch commits, new writes queue and leave together when it is done,
+ * or after `lingerMs` as a second batch in flight (at most `maxInFlight`). A batch holds at most
+ * `maxOps` writes (and never more than the store's `maxTransactionOps`), and two writes of the same
+ * key never share one (the second waits for the next batch, so order per key is kept). Under light
+ * load a write leaves at once; under heavy load batches grow with the commit latency instead of the
+ * number of log entries.
+ *
+ * Timeouts: none of its own; a batch takes as long as the store's transaction (its request timeout).
  *
  * When not to use: for writes that must be atomic together (use the store's transaction directly),
- * or with a store whose writes are local and cheap (the CRDT map): batching only adds latency there.
+ * or with a store without transactions (the CRDT map, whose writes are local and cheap: batching
+ * would only add latency there).
  */
-import { RaftConflictError } from '../store/raft-errors.ts';
-import { StoreError } from '../store/types.ts';
+import type { Condition, Op, Transaction } from './ops.ts';
+import { ConflictError, conditionKey as keyOf } from './ops.ts';
+import type { Store } from './types.ts';
+import { StoreError } from './types.ts';
 
-export type BatchOp =
-  | { readonly op: 'put'; readonly table: string; readonly key: string; readonly value: unknown }
-  | { readonly op: 'delete'; readonly table: string; readonly key: string };
+/** Writes per batch by default: ~80 KB of hero records, far below the Raft command limit. */
+const DEFAULT_MAX_OPS = 256;
 
-export interface BatchCondition {
-  readonly table: string;
-  readonly key: string;
-  /** The version the key must have (0: absent). */
-  readonly version: number;
-}
-
-/**
- * Applies `ops` atomically if every condition holds; resolves with one version per op, in op order
- * (a put's new version; 0 for a delete). On a failed condition it rejects with a `StoreError` whose
- * code is `conflict` — a `RaftConflictError` names the failed keys.
- */
-export type TransactionFn = (
-  ops: BatchOp[],
-  conditions: BatchCondition[],
-) => Promise<{ readonly versions: readonly { readonly version: number }[] }>;
-
-export interface WriteBatcherOptions {
-  readonly transaction: TransactionFn;
+export interface GroupCommitOptions {
+  readonly transaction: Transaction;
   /**
    * How long writes queued behind a batch in flight wait before a second batch leaves, ms.
    * Default 10: against a 4-second game loop it is invisible, and while commits are slow it caps
    * a node at ~100 extra batches/s however many heroes it hosts.
    */
   readonly lingerMs?: number;
-  /** Writes per batch at most. Default 256: ~80 KB of hero records, far below the command limit. */
+  /**
+   * Writes per batch at most. Default 256 (~80 KB of hero records, far below the Raft command
+   * limit), or the store's `maxTransactionOps` when lower (`groupCommit`).
+   */
   readonly maxOps?: number;
   /** Batches outstanding at once. Default 2: one replicating while the next fills. */
   readonly maxInFlight?: number;
@@ -68,17 +64,28 @@ export interface WriteBatcherOptions {
 }
 
 interface Pending {
-  readonly op: BatchOp;
+  readonly op: Op;
   /** The write's own conditions: its expected version, and any the caller added (a fence). */
-  readonly conditions: readonly BatchCondition[];
+  readonly conditions: readonly Condition[];
   readonly resolve: (version: number) => void;
   readonly reject: (err: unknown) => void;
 }
 
-const keyOf = (table: string, key: string): string => `${table}\u0000${key}`;
+/**
+ * Group commit over `store.transaction`, or undefined when the store has none (crdt). A batch
+ * holds at most `options.maxOps` (default 256) and the store's `maxTransactionOps`.
+ */
+export function groupCommit(
+  store: Store,
+  options: Omit<GroupCommitOptions, 'transaction'> = {},
+): GroupCommit | undefined {
+  if (store.transaction === undefined) return undefined;
+  const maxOps = Math.min(options.maxOps ?? DEFAULT_MAX_OPS, store.maxTransactionOps ?? Infinity);
+  return new GroupCommit({ ...options, transaction: store.transaction.bind(store), maxOps });
+}
 
-export class WriteBatcher {
-  readonly #transaction: TransactionFn;
+export class GroupCommit {
+  readonly #transaction: Transaction;
   readonly #lingerMs: number;
   readonly #maxOps: number;
   readonly #maxInFlight: number;
@@ -90,10 +97,10 @@ export class WriteBatcher {
   /** Batches sent and writes in them, since the start (for metrics and tests). */
   readonly stats = { batches: 0, writes: 0 };
 
-  constructor(options: WriteBatcherOptions) {
+  constructor(options: GroupCommitOptions) {
     this.#transaction = options.transaction;
     this.#lingerMs = Math.max(0, options.lingerMs ?? 10);
-    this.#maxOps = Math.max(1, Math.floor(options.maxOps ?? 256));
+    this.#maxOps = Math.max(1, Math.floor(options.maxOps ?? DEFAULT_MAX_OPS));
     this.#maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 2));
     this.#setTimer =
       options.setTimer ??
@@ -108,7 +115,7 @@ export class WriteBatcher {
    * `expectVersion` makes it conditional (0: the key must be absent); `also` adds conditions on
    * other keys (e.g. a placement fence) that must hold for this write, and only for it.
    */
-  submit(op: BatchOp, expectVersion?: number, also: readonly BatchCondition[] = []): Promise<number> {
+  submit(op: Op, expectVersion?: number, also: readonly Condition[] = []): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const conditions =
         expectVersion === undefined
@@ -181,7 +188,7 @@ export class WriteBatcher {
     this.stats.batches++;
     this.stats.writes += batch.length;
     const ops = batch.map((p) => p.op);
-    const conditions: BatchCondition[] = [];
+    const conditions: Condition[] = [];
     for (const p of batch) for (const c of p.conditions) conditions.push(c);
     let versions: readonly { readonly version: number }[];
     try {
@@ -203,7 +210,7 @@ export class WriteBatcher {
       return;
     }
     // Reject the writes whose condition failed; send the others again, ahead of newer writes.
-    const named = err instanceof RaftConflictError ? err.current.map((c) => keyOf(c.table, c.key)) : [];
+    const named = err instanceof ConflictError ? err.current.map((c) => keyOf(c.table, c.key)) : [];
     const failed = new Set(named);
     const hit = batch.filter((p) => p.conditions.some((c) => failed.has(keyOf(c.table, c.key))));
     if (hit.length === 0) {

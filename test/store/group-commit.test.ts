@@ -1,19 +1,23 @@
-/** Group commit of hero writes: batching, per-write conflicts, failures, order per key. */
+/** Group commit: batching, per-write conflicts, failures, order per key, the store's limits. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BatchCondition, BatchOp } from '../../src/dispatch/write-batcher.ts';
-import { WriteBatcher } from '../../src/dispatch/write-batcher.ts';
-import { RaftConflictError } from '../../src/store/raft-errors.ts';
+import { GroupCommit as WriteBatcher, groupCommit } from '../../src/store/group-commit.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { Condition as BatchCondition, Op as BatchOp } from '../../src/store/ops.ts';
+import { ConflictError } from '../../src/store/ops.ts';
 import { StoreError } from '../../src/store/types.ts';
 
-/** A store of versions with transactions, like the Raft store's: all-or-nothing, failed keys named. */
+/**
+ * A store of versions with transactions, like the Raft store's: all-or-nothing, failed keys named;
+ * it records every call (the batches) and can be told to fail.
+ */
 class FakeStore {
   readonly versions = new Map<string, number>();
-  readonly calls: { ops: BatchOp[]; conditions: BatchCondition[] }[] = [];
+  readonly calls: { ops: readonly BatchOp[]; conditions: readonly BatchCondition[] }[] = [];
   index = 0;
   failWith: Error | undefined;
 
-  transaction = async (ops: BatchOp[], conditions: BatchCondition[]) => {
+  transaction = async (ops: readonly BatchOp[], conditions: readonly BatchCondition[] = []) => {
     this.calls.push({ ops, conditions });
     await Promise.resolve();
     if (this.failWith) throw this.failWith;
@@ -21,20 +25,21 @@ class FakeStore {
       .map((c) => ({ ...c, actual: this.versions.get(`${c.table}/${c.key}`) ?? 0 }))
       .filter((c) => c.actual !== c.version);
     if (failed.length > 0) {
-      throw new RaftConflictError(
+      throw new ConflictError(
         failed.map((c) => ({ table: c.table, key: c.key, version: c.actual })),
-        new Map(),
+        'conflict',
       );
     }
     const index = ++this.index;
     return {
+      index,
       versions: ops.map((op) => {
         if (op.op === 'delete') {
           this.versions.delete(`${op.table}/${op.key}`);
-          return { version: 0 };
+          return { table: op.table, key: op.key, version: 0 };
         }
         this.versions.set(`${op.table}/${op.key}`, index);
-        return { version: index };
+        return { table: op.table, key: op.key, version: index };
       }),
     };
   };
@@ -136,7 +141,7 @@ test('batches hold at most maxOps writes, and at most maxInFlight are outstandin
   let outstanding = 0;
   let most = 0;
   const release: (() => void)[] = [];
-  const slow = async (ops: BatchOp[], conditions: BatchCondition[]) => {
+  const slow = async (ops: readonly BatchOp[], conditions: readonly BatchCondition[] = []) => {
     outstanding++;
     most = Math.max(most, outstanding);
     await new Promise<void>((r) => release.push(r));
@@ -181,7 +186,7 @@ test('deletes go through the batch too, conditional or not', async () => {
 test('group commit: writes arriving while a batch commits leave together when it is done', async () => {
   const store = new FakeStore();
   const release: (() => void)[] = [];
-  const slow = async (ops: BatchOp[], conditions: BatchCondition[]) => {
+  const slow = async (ops: readonly BatchOp[], conditions: readonly BatchCondition[] = []) => {
     await new Promise<void>((r) => release.push(r));
     return store.transaction(ops, conditions);
   };
@@ -203,4 +208,35 @@ test('group commit: writes arriving while a batch commits leave together when it
     store.calls.map((c) => c.ops.map((op) => op.key)),
     [['a'], ['b', 'c', 'd']],
   );
+});
+
+test('groupCommit over a real store: a batch commits atomically, a stale write alone is refused', async () => {
+  const store = new MemoryStore({ transactions: true });
+  const heroes = store.table<string>('heroes');
+  const stale = await heroes.put('b', 'old');
+  await heroes.put('b', 'newer');
+  const commits = groupCommit(store);
+  assert.ok(commits, 'a store with transactions gets group commit');
+  const a = commits.submit(put('a'), 0);
+  const b = commits.submit(put('b'), stale);
+  const c = commits.submit(put('c'), 0);
+  await assert.rejects(b, (e: unknown) => e instanceof StoreError && e.code === 'conflict');
+  const [va, vc] = await Promise.all([a, c]);
+  assert.equal((await heroes.get('a'))?.version, va);
+  assert.equal((await heroes.get('c'))?.version, vc);
+  assert.equal((await heroes.get('b'))?.value, 'newer', 'the refused write changed nothing');
+});
+
+test("groupCommit keeps batches within the store's maxTransactionOps", async () => {
+  class CappedStore extends MemoryStore {
+    readonly maxTransactionOps = 2;
+  }
+  const commits = groupCommit(new CappedStore({ transactions: true }));
+  assert.ok(commits);
+  await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => commits.submit(put(k), 0)));
+  assert.deepEqual(commits.stats, { batches: 3, writes: 5 });
+});
+
+test('groupCommit: a store without transactions (as the CRDT store) gets none', () => {
+  assert.equal(groupCommit(new MemoryStore()), undefined);
 });

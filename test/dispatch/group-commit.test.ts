@@ -1,0 +1,51 @@
+/**
+ * The dispatch application asks the store layer for group commit (`groupCommit: true`): over a
+ * store with transactions (here a one-member Raft store) every hero write goes through it and
+ * commits before it resolves; over a store without transactions (as the CRDT store) each write
+ * goes alone.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { RaftStore } from '../../src/store/raft-store.ts';
+import { startRaftStore } from '../../src/store/raft-store.ts';
+import { startCities, stopCities } from './cities.ts';
+
+test('raft mode: hero writes go through group commit and are committed when they resolve', async () => {
+  const [gotham] = await startCities<RaftStore>(['gotham'], {
+    storeMode: 'raft',
+    store: async (node) => {
+      const store = await startRaftStore({ node, voters: [node.name] });
+      await store.waitForLeader(10_000);
+      return store;
+    },
+    extra: () => ({ groupCommit: true }),
+  });
+  try {
+    const commits = gotham!.app.groupCommit;
+    assert.ok(commits, 'a store with transactions gets group commit');
+    const hero = await gotham!.app.service.createHero({ name: 'Lady Nova' });
+    const assigned = await gotham!.app.service.assignHero(hero.id, 'gotham');
+    assert.ok(commits.stats.writes >= 2, `create and assign went through it (${commits.stats.writes})`);
+    assert.ok(commits.stats.batches >= 1 && commits.stats.batches <= commits.stats.writes);
+    const stored = await gotham!.store.table<{ location: string }>('heroes').get(hero.id);
+    assert.equal(stored?.value.location, assigned.location, 'the assignment was committed');
+  } finally {
+    await stopCities([gotham!], true);
+  }
+});
+
+test('a store without transactions gets no group commit: each hero write goes alone', async () => {
+  const [gotham] = await startCities<MemoryStore>(['gotham'], {
+    storeMode: 'crdt',
+    store: () => new MemoryStore(),
+    extra: () => ({ groupCommit: true }),
+  });
+  try {
+    assert.equal(gotham!.app.groupCommit, undefined);
+    const hero = await gotham!.app.service.createHero({ name: 'Iron Comet' });
+    assert.equal((await gotham!.store.table('heroes').get(hero.id))?.key, hero.id);
+  } finally {
+    await stopCities([gotham!], true);
+  }
+});
