@@ -17,12 +17,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { CITY_NAMES } from '../../src/dispatch/model.ts';
+import { freePortRun } from '../../src/testing/free-port.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -38,29 +38,6 @@ export interface LauncherCluster {
   pidOf(node: string): number | undefined;
   /** SIGKILL to the node process named `node`. */
   kill(node: string): void;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * The first of `n` consecutive free ports (the launcher numbers its nodes' ports from a base),
- * chosen below the kernel's ephemeral range (32768 and up): a port the kernel hands out meanwhile
- * to another test's listener or to an outgoing connection cannot then take a node's port.
- */
-export async function freePortRun(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (12_000 - n));
-    let free = true;
-    for (let i = 0; i < n && free; i++) free = await portFree(base + i);
-    if (free) return base;
-  }
-  throw new Error(`no run of ${n} free ports found`);
 }
 
 export async function startLauncher(t: TestContext, args: string[]): Promise<LauncherCluster> {

@@ -162,11 +162,23 @@ test(
       60_000,
       `gotham sees metropolis up over TLS: ${gotham.output}`,
     );
-    assert.equal(
-      (await getJson(ip, metropolis.webPort, '/livez', ca)).status,
-      200,
-      'HTTPS with the node certificate',
-    );
+    // metropolis joins the mesh before its web server listens: wait for the listener.
+    let status = 0;
+    let lastError = '';
+    await waitFor(
+      async () => {
+        status = await getJson(ip, metropolis.webPort, '/livez', ca).then(
+          (r) => r.status,
+          (err: unknown) => ((lastError = String(err)), 0),
+        );
+        return status !== 0;
+      },
+      60_000,
+      'metropolis serves HTTPS',
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${lastError}; its output: ${metropolis.output}`, { cause: err });
+    });
+    assert.equal(status, 200, 'HTTPS with the node certificate');
     await waitFor(
       () => /ERR_PEER_IDENTITY/.test(gotham.output + metropolis.output),
       30_000,
