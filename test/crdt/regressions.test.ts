@@ -4,9 +4,9 @@ import { DeltaMap } from '../../src/crdt/core/delta-map.ts';
 import { CausalContext } from '../../src/crdt/core/causal-context.ts';
 import { cutSnapshot } from '../../src/crdt/core/snapshot.ts';
 import { unpackEntries } from '../../src/crdt/core/compact.ts';
-import { converged } from '../../src/crdt/core/replicator.ts';
+import { converged, type Replicator } from '../../src/crdt/core/replicator.ts';
 import { CrdtSim, deltaProtocol, seedFromEnv } from '../../src/testing/crdt-sim/index.ts';
-import { Harness } from './helpers.ts';
+import { Harness, type InFlight } from './helpers.ts';
 import { WriteOracle } from './oracle.ts';
 
 // delta_crdt_ex #45 ("Lost additions?") and #65 ("appears to lose data when running on more than
@@ -153,5 +153,114 @@ describe('Regression: delta_crdt_ex #65 (partial sync with the full context dele
     assert.equal(written, 900);
     for (const node of sim.nodes) assert.equal(sim.replica(node)!.size, 900, `${where}: ${node} lost keys`);
     oracle.checkFinal(where, false);
+  });
+});
+
+// The seeded 50-replica simulation (CRDT_SIM_SEED=5001): a replica restarted empty pulls a
+// snapshot and, at the same time, catches up from a peer's delta log. The log's deltas travel in
+// several messages; the one with an old put arrives, the one with the write that removed it is late.
+// The snapshot skips the put's bucket, which was equal (empty on both sides) when the replica sent
+// its hashes, yet it carries the sender's whole context and received writes. Adopting them as they
+// are made the replica claim the removing write while it still showed the value that write removed.
+describe('Regression: a replica catching up adopts a snapshot context over entries joined since its pull', () => {
+  /** `a` has put `k` and then removed it (`finish`); `c` starts empty and connects to `a`. */
+  function setup(finish: (h: Harness<string>, a: Replicator<string>) => void): {
+    h: Harness<string>;
+    a: Replicator<string>;
+    c: Replicator<string>;
+  } {
+    const h = new Harness<string>();
+    const opts = { maxDeltasPerMessage: 1 };
+    const a = h.add('a', 1, opts);
+    h.put(a, 'k', 'old');
+    h.advance(10);
+    finish(h, a);
+    h.advance(10);
+    h.dropAll();
+    const c = h.add('c', 1, opts);
+    h.step(c, { type: 'peerUp', peer: a.id, nowMs: h.now });
+    assert.deepEqual(h.types(), ['hashes', 'digest']);
+    // a answers both: a snapshot of the differing buckets (none: both are empty) and, from its
+    // log, one deltas message per write.
+    for (const m of h.inFlight.splice(0))
+      h.step(a, { type: 'receive', from: m.from, message: m.message, nowMs: h.now });
+    return { h, a, c };
+  }
+
+  /** Deliver to `c`: the old put's delta, then the snapshot; the later writes' deltas stay late. */
+  function catchUp(h: Harness<string>, c: Replicator<string>): InFlight<string>[] {
+    const [put, ...late] = h.inFlight.filter((m) => m.message.type === 'deltas');
+    const snapshot = h.inFlight.filter((m) => m.message.type === 'snapshot');
+    assert.ok(put !== undefined && late.length > 0, 'one deltas message per write');
+    h.inFlight.length = 0;
+    const receive = (m: InFlight<string>): void => {
+      h.step(c, { type: 'receive', from: m.from, message: m.message, nowMs: h.now });
+    };
+    receive(put);
+    assert.equal(c.get('k'), 'old', 'c joined the old put: it has not seen its removal yet');
+    for (const m of snapshot) receive(m);
+    return late;
+  }
+
+  for (const [what, finish] of [
+    ['deleted', (h: Harness<string>, a: Replicator<string>) => h.del(a, 'k')],
+    [
+      'overwritten and then deleted by another replica',
+      (h: Harness<string>, a: Replicator<string>) => {
+        const b = h.add('b');
+        h.connect(a, b);
+        h.deliverAll();
+        h.put(b, 'k', 'newer');
+        h.advance(10);
+        h.deliverAll();
+        h.del(a, 'k');
+        h.advance(10);
+        h.deliverAll();
+        h.replicas.delete(b.id);
+      },
+    ],
+  ] as const) {
+    it(`a value ${what} does not show once the snapshot is adopted, before the late delta arrives`, () => {
+      const { h, a, c } = setup(finish);
+      const late = catchUp(h, c);
+      assert.ok(c.bootstrapped, 'c adopted the snapshot');
+      const removal = a.map.context.max(a.id);
+      assert.ok(c.hasApplied(a.id, removal), 'c counts the removing write as received');
+      assert.equal(c.get('k'), undefined, 'c shows a value that a write it counts as received removed');
+      assert.deepEqual(c.map.entriesOf('k'), []);
+      h.inFlight.push(...late);
+      h.deliverAll();
+      assert.equal(c.get('k'), undefined);
+      assert.ok(converged(a, c), 'converged(a, c)');
+    });
+  }
+
+  it('a deleted value joined after the chunk of its own bucket, before the last chunk, does not show either', () => {
+    const h = new Harness<string>();
+    const opts = { maxDeltasPerMessage: 1, maxSnapshotKeys: 1, buckets: 2 };
+    const a = h.add('a', 1, opts);
+    h.put(a, 'k', 'old');
+    h.advance(10);
+    h.del(a, 'k');
+    for (let i = 0; i < 8; i++) h.put(a, `j${i}`, 'v'); // both buckets hold keys: both differ
+    h.advance(10);
+    h.dropAll();
+    const c = h.add('c', 1, opts);
+    h.step(c, { type: 'peerUp', peer: a.id, nowMs: h.now });
+    for (const m of h.inFlight.splice(0))
+      h.step(a, { type: 'receive', from: m.from, message: m.message, nowMs: h.now });
+    const chunks = h.inFlight.filter((m) => m.message.type === 'snapshot');
+    const [put] = h.inFlight.filter((m) => m.message.type === 'deltas');
+    const bucket = c.map.buckets.bucketOf('k');
+    const own = chunks.find((m) => m.message.type === 'snapshot' && m.message.buckets.includes(bucket));
+    assert.equal(chunks.length, 2);
+    assert.ok(own !== undefined && put !== undefined, 'a chunk for k`s bucket and the put`s delta');
+    h.inFlight.length = 0;
+    for (const m of [own, put, ...chunks.filter((x) => x !== own)])
+      h.step(c, { type: 'receive', from: m.from, message: m.message, nowMs: h.now });
+    assert.ok(c.bootstrapped, 'c adopted the snapshot');
+    assert.ok(c.hasApplied(a.id, 2), 'c counts the delete as received');
+    assert.equal(c.get('k'), undefined, 'c shows a value that a write it counts as received removed');
+    assert.equal(c.size, 8);
   });
 });

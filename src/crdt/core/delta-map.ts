@@ -23,7 +23,7 @@
  * ```
  *
  * API: `DeltaMap` (`put`, `delete`, `get`, `has`, `winner`, `entriesOf`, `entries`, `keys`, `size`,
- * `applyDelta`, `applyScoped`, `joinState`, `adoptContext`, `inBuckets`, `toState`, `fromState`,
+ * `applyDelta`, `applyScoped`, `joinState`, `unheldSince`, `adoptContext`, `inBuckets`, `toState`, `fromState`,
  * `retire`, `entryCountOf`, `context`, `buckets`), `MapState`, `KeyChange`.
  *
  * When not to use: values are whole registers (no field merging); a read-modify-write on two
@@ -176,9 +176,42 @@ export class DeltaMap<V> {
     return changes;
   }
 
-  /** Merge a remote context; only sound once every entry of that remote state has been joined. */
+  /**
+   * Merge a remote context; only sound once every entry of that remote state has been joined and
+   * every entry it removed is gone here (see `unheldSince`).
+   */
   adoptContext(remote: WireContext): void {
     this.context.joinWire(remote);
+  }
+
+  /**
+   * The removals a full join with a remote state would still make here, before its context is
+   * adopted: one delta (no entries, no ops) per key, removing the entries that joined since
+   * `since` (this context when the remote state was compared with ours), that `remote` has seen,
+   * and that the remote state did not hold (`held`).
+   *
+   * Why: a snapshot speaks for the buckets it names; for the others it relies on their being
+   * equal to ours when we sent our hashes. An entry that joined here after that (a late or
+   * catch-up delta, a local write) is in no chunk, so no chunk judged it, and the remote state
+   * did not hold it: where `remote` covers it, the remote state had removed it. Adopting `remote`
+   * over it would leave a value shown that a write the context claims removed. An entry known
+   * at `since` was judged by its chunk or is one the remote state held; it is never touched.
+   */
+  unheldSince(
+    since: CausalContext,
+    remote: CausalContext,
+    held: (rep: ReplicaId, seq: number) => boolean,
+  ): KeyDelta<V>[] {
+    const out: KeyDelta<V>[] = [];
+    for (const [key, list] of this.#keys) {
+      const removed: Dot[] = [];
+      for (const e of list) {
+        if (since.has(e.rep, e.seq) || !remote.has(e.rep, e.seq) || held(e.rep, e.seq)) continue;
+        removed.push([e.rep, e.seq]);
+      }
+      if (removed.length > 0) out.push({ key, entries: [], removed, ops: [] });
+    }
+    return out;
   }
 
   /** Full-state join. */

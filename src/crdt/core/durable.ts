@@ -8,6 +8,7 @@
  * | record   | written when                                            | replayed as                                 |
  * | -------- | ------------------------------------------------------- | ------------------------------------------- |
  * | `delta`  | a local write; a received key delta that added anything | `applyDelta`, its ops received in full      |
+ * |          | (also the removals made just before an `adopt`: no ops) |                                             |
  * | `chunk`  | a snapshot chunk was joined within its buckets          | `applyScoped` within those buckets          |
  * | `adopt`  | the last chunk of a snapshot arrived                    | the sender's context and received writes joined; filled |
  * | `retire` | a departed replica was pruned                           | its dots covered forever                    |

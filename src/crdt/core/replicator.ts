@@ -55,7 +55,7 @@ import {
   type ResolvedReplicatorOptions,
 } from './options.ts';
 import { prunable, type PeerReport } from './prune.ts';
-import { nodeOf, replicaId, type ReplicaId } from './replica-id.ts';
+import { nodeOf, replicaId, type Dot, type ReplicaId } from './replica-id.ts';
 import { cutSnapshot, SnapshotAssembly } from './snapshot.ts';
 
 export type ReplicatorInput<V> =
@@ -147,6 +147,14 @@ export class Replicator<V> {
   readonly #assembly = new SnapshotAssembly();
   /** Peers we sent our bucket hashes to and await a snapshot from, with the time we asked. */
   readonly #pulling = new Map<ReplicaId, number>();
+  /**
+   * Our causal context when we last sent our bucket hashes to a peer: what its snapshot is
+   * judged against when adopted (`DeltaMap.unheldSince`). Kept past the pull's timeout and the
+   * peer's going down, so a late snapshot can still be adopted, until it is adopted or the peer
+   * departs; replaced by a later pull to the same peer, whose context can only be larger: for an
+   * earlier snapshot that may miss a removal, never remove an entry the sender held.
+   */
+  readonly #hashedAt = new Map<ReplicaId, CausalContext>();
   #lastFlushMs = -Infinity;
   #flushDueMs: number | undefined;
   #nextAntiEntropyMs: number;
@@ -338,6 +346,7 @@ export class Replicator<V> {
 
   #pull(peer: ReplicaId, nowMs: number, effects: Effects<V>): void {
     this.#pulling.set(peer, nowMs);
+    this.#hashedAt.set(peer, this.map.context.clone());
     effects.push({ type: 'send', to: peer, message: { type: 'hashes', hashes: this.map.buckets.toBytes() } });
   }
 
@@ -490,7 +499,22 @@ export class Replicator<V> {
       });
     for (const change of changes) this.#emit(from, change, effects);
     for (const [key, list] of unseen) this.#emitHidden(key, list, effects);
-    if (!this.#assembly.add(from, chunk, nowMs)) return;
+    const hashedAt = this.#hashedAt.get(from);
+    // Only entries that joined after we hashed are ever asked about (`unheldSince`).
+    const held: Dot[] = [];
+    if (hashedAt !== undefined)
+      for (const [, list] of entries)
+        for (const e of list) if (!hashedAt.has(e.rep, e.seq)) held.push([e.rep, e.seq]);
+    const done = this.#assembly.add(from, chunk, nowMs, held);
+    if (done === undefined) return;
+    // A snapshot we never sent hashes for cannot be judged: its chunks are joined, its context
+    // is not adopted; a later pull fetches another.
+    if (hashedAt === undefined) return;
+    this.#hashedAt.delete(from);
+    for (const removal of this.map.unheldSince(hashedAt, remote, done.held)) {
+      if (this.#durable) effects.push({ type: 'persist', record: { type: 'delta', delta: removal } });
+      this.#emit(from, this.map.applyDelta(removal), effects);
+    }
     this.map.adoptContext(chunk.ctx);
     this.#applied.joinWire(chunk.applied);
     if (this.#durable)
@@ -549,6 +573,7 @@ export class Replicator<V> {
     this.#live.delete(rep);
     this.#reports.delete(rep);
     this.#pulling.delete(rep);
+    this.#hashedAt.delete(rep);
     this.#assembly.drop(rep);
   }
 
