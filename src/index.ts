@@ -3,3 +3,4 @@
  * paths (`superhero-dispatch/actor`, `superhero-dispatch/cluster`, …).
  */
 export * from './actor/index.ts';
+export { CodedError, isCoded } from './util/errors.ts';

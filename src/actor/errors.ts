@@ -13,6 +13,7 @@
  * | `unhandled_call` | the behaviour has no `handleCall` |
  * | `bad_spec` | a child spec or supervisor option is invalid |
  */
+import { CodedError } from '../util/errors.ts';
 export type ActorErrorCode =
   | 'noproc'
   | 'timeout'
@@ -23,14 +24,7 @@ export type ActorErrorCode =
   | 'unhandled_call'
   | 'bad_spec';
 
-export class ActorError extends Error {
-  readonly code: ActorErrorCode;
-  constructor(code: ActorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+export class ActorError extends CodedError<ActorErrorCode> {}
 
 export class NoProcError extends ActorError {
   constructor(dest: string) {

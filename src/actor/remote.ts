@@ -8,6 +8,7 @@
  *
  * Envelopes are plain data: only pids, names, refs, tags and user messages cross — never code.
  */
+import { CodedError } from '../util/errors.ts';
 import type { Pid, Ref } from './pid.ts';
 import type { From } from './types.ts';
 
@@ -42,13 +43,15 @@ export function toWireReason(reason: unknown): unknown {
 }
 
 /** A remote error reply, rebuilt as an Error that keeps the original name, message and code. */
-export class RemoteError extends Error {
-  readonly code: string | undefined;
+export class RemoteError extends CodedError {
   readonly remoteName: string;
+  /** `code` is the remote error's own, or `remote_error` when it had none. */
   constructor(wire: { error?: unknown; message?: unknown; code?: unknown }) {
-    super(typeof wire.message === 'string' ? wire.message : 'remote error');
+    super(
+      typeof wire.code === 'string' ? wire.code : 'remote_error',
+      typeof wire.message === 'string' ? wire.message : 'remote error',
+    );
     this.remoteName = typeof wire.error === 'string' ? wire.error : 'Error';
     this.name = this.remoteName;
-    this.code = typeof wire.code === 'string' ? wire.code : undefined;
   }
 }

@@ -15,13 +15,12 @@
  * // { host: '10.0.0.2', picked: true }
  * ```
  */
+import { CodedError } from '../util/errors.ts';
 import type { NetworkInterfaceInfo } from 'node:os';
 
-export class AdvertiseHostError extends Error {
-  readonly code = 'advertise_host';
+export class AdvertiseHostError extends CodedError<'advertise_host'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'AdvertiseHostError';
+    super('advertise_host', message);
   }
 }
 

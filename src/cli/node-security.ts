@@ -21,6 +21,7 @@
  * When not to use: flag validation is `security-options.ts`; enforcement is the transport's and the
  * web server's.
  */
+import { CodedError } from '../util/errors.ts';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,12 +67,11 @@ export interface NodeSecurityInput {
 }
 
 /** A node refused to start for a security reason; `code` is stable. */
-export class NodeSecurityError extends Error {
-  readonly code: 'cookie_required' | 'unreadable_tls_file' | 'tls_incomplete';
+export class NodeSecurityError extends CodedError<
+  'cookie_required' | 'unreadable_tls_file' | 'tls_incomplete'
+> {
   constructor(code: NodeSecurityError['code'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'NodeSecurityError';
-    this.code = code;
+    super(code, message, options);
   }
 }
 

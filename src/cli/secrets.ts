@@ -18,6 +18,7 @@
  * When not to use: secrets given by flag or environment need no file; this module only reads and
  * writes files.
  */
+import { CodedError } from '../util/errors.ts';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -28,13 +29,10 @@ export const SECRET_BYTES = 32;
 export type SecretFileErrorCode = 'insecure_secret_file' | 'empty_secret_file' | 'unreadable_secret_file';
 
 /** A secret file that must not be used; the message names the file and the fix. */
-export class SecretFileError extends Error {
-  readonly code: SecretFileErrorCode;
+export class SecretFileError extends CodedError<SecretFileErrorCode> {
   readonly path: string;
   constructor(code: SecretFileErrorCode, path: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SecretFileError';
-    this.code = code;
+    super(code, message, options);
     this.path = path;
   }
 }

@@ -11,6 +11,7 @@
  * `outcome_unknown` (and `timeout`, on a write) left no trace. `outcome_unknown` means the write may
  * still take effect; a retry with the same idempotency key applies it at most once.
  */
+import { CodedError } from '../util/errors.ts';
 import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
 import type { NodeAction } from './node-actions.ts';
 
@@ -40,11 +41,9 @@ export interface WriteRequest {
  */
 export type CreatedHero = Hero & { readonly durability?: 'local' };
 
-export class DispatchError extends Error {
-  readonly code: DispatchErrorCode;
+export class DispatchError extends CodedError<DispatchErrorCode> {
   constructor(code: DispatchErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.name = 'DispatchError';
   }
 }
@@ -73,10 +72,16 @@ export interface DispatchService {
   notReadyReason?(): string | null;
 }
 
-/** Map a lower-layer failure to the error the API reports. */
+/**
+ * Map a lower-layer failure to the error the API reports. Every layer's errors are `CodedError`s
+ * sharing one vocabulary for the outcomes that matter here (`no_quorum`, `timeout`, `not_found`,
+ * `unavailable`, the actor runtime's `noproc`/`exit`/`noconnection`); an error raised on another
+ * node arrives as a `RemoteError` carrying its code, so the code, not the class, is what crosses
+ * the wire. Anything else, foreign errors included, is `unavailable`.
+ */
 export function toDispatchError(err: unknown): DispatchError {
   if (err instanceof DispatchError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = err instanceof CodedError ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'no_quorum')
     return new DispatchError(

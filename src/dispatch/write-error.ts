@@ -11,6 +11,7 @@
  * committing). Everything else is a definite failure that left no trace: `toDispatchError`'s codes.
  */
 import { StoreError } from '../store/types.ts';
+import { CodedError } from '../util/errors.ts';
 import { mayHaveApplied } from './hero-store.ts';
 import { DispatchError, toDispatchError } from './service.ts';
 
@@ -25,7 +26,7 @@ export function toWriteError(err: unknown): DispatchError {
       );
     return toDispatchError(err);
   }
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = err instanceof CodedError ? err.code : undefined;
   if (code === 'timeout' || code === 'noconnection')
     return new DispatchError(
       'outcome_unknown',

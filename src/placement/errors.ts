@@ -3,14 +3,13 @@
  * longer owns its key at its epoch (CP mode); `unsupported`: fencing asked of a store without
  * transactions (AP mode).
  */
+import { CodedError } from '../util/errors.ts';
 export type PlacementErrorCode =
   'bad_spec' | 'already_started' | 'not_found' | 'unavailable' | 'timeout' | 'stale_epoch' | 'unsupported';
 
-export class PlacementError extends Error {
-  readonly code: PlacementErrorCode;
+export class PlacementError extends CodedError<PlacementErrorCode> {
   constructor(code: PlacementErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.name = 'PlacementError';
   }
 }

@@ -14,9 +14,12 @@
  * API: the returned class takes `(message, options?: { cause })`; a subclass may declare its own
  * constructor (extra fields, a built message) and call `super(message, options)`.
  *
+ * The class returned extends `CodedError` (`src/util/errors.ts`), the base of every layer's errors.
+ *
  * When not to use: store callers see `StoreError` (`src/store/types.ts`), which has one class and
  * many codes; use that shape when callers branch on `code` rather than on the class.
  */
+import { CodedError } from '../util/errors.ts';
 
 /** Options every Raft-layer error takes. */
 export interface CodedErrorOptions {
@@ -25,11 +28,9 @@ export interface CodedErrorOptions {
 
 /** A base class whose instances carry `code`; `name` is the concrete subclass's name. */
 export function codedError<C extends string>(code: C) {
-  return class CodedError extends Error {
-    readonly code: C = code;
+  return class RaftCodedError extends CodedError<C> {
     constructor(message: string, options?: CodedErrorOptions) {
-      super(message, options);
-      this.name = new.target.name;
+      super(code, message, options);
     }
   };
 }

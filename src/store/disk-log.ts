@@ -18,6 +18,7 @@
  *
  * Not for: the Raft log (`raft/storage/wal-codec.ts` has its own format, same rule).
  */
+import { CodedError } from '../util/errors.ts';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
 
@@ -27,16 +28,15 @@ const packr = new Packr({ useRecords: false });
 const HEADER = 8;
 
 /** The store's log is damaged somewhere other than its tail; `file` and `offset` say where. */
-export class StoreCorruptError extends Error {
-  readonly code = 'store_corrupt' as const;
+export class StoreCorruptError extends CodedError<'store_corrupt'> {
   readonly file: string;
   readonly offset: number;
   constructor(file: string, offset: number) {
     super(
+      'store_corrupt',
       `${file} is damaged at byte ${offset} and valid records follow: refusing to open the store ` +
         'rather than drop acknowledged writes (restore the file from a backup, or move it away to start empty)',
     );
-    this.name = 'StoreCorruptError';
     this.file = file;
     this.offset = offset;
   }

@@ -23,6 +23,7 @@
  *
  * When not to use: state one actor owns alone and need not survive it (keep it in the actor).
  */
+import { CodedError } from '../util/errors.ts';
 import type { Transaction } from './ops.ts';
 
 export type StoreMode = 'raft' | 'etcd' | 'crdt' | 'memory' | 'disk';
@@ -180,11 +181,9 @@ export interface BackendMember {
 
 export type StoreErrorCode = 'conflict' | 'no_quorum' | 'timeout' | 'unavailable' | 'invalid';
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+export class StoreError extends CodedError<StoreErrorCode> {
   constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.name = 'StoreError';
   }
 }

@@ -11,11 +11,10 @@
  * The guard's timer holds the process open while it waits, so a test whose only pending work is
  * an unref'd timer in the code under test still runs to its end.
  */
-export class HangGuardError extends Error {
-  readonly code = 'hang_guard';
+import { CodedError } from '../util/errors.ts';
+export class HangGuardError extends CodedError<'hang_guard'> {
   constructor(what: string, timeoutMs: number) {
-    super(`${what} did not happen within ${timeoutMs} ms`);
-    this.name = 'HangGuardError';
+    super('hang_guard', `${what} did not happen within ${timeoutMs} ms`);
   }
 }
 

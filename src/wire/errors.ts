@@ -10,16 +10,10 @@
  * try { decoder.next(); } catch (err) { if (err instanceof WireError) log.warn({ code: err.code }); }
  * ```
  */
+import { CodedError } from '../util/errors.ts';
 
 /** Base of every error in the wire and transport layers: a stable `code` plus the usual `cause`. */
-export class WireError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class WireError extends CodedError {}
 
 /** A frame's length field announces more than the configured maximum frame size. */
 export class FrameTooLargeError extends WireError {

@@ -31,30 +31,29 @@
  * When not to use: the service itself throws `DispatchError` (see `../service.ts`); these classes are
  * only for failures the HTTP edge detects before the service is asked.
  */
+import { CodedError } from '../../util/errors.ts';
 import { DispatchError } from '../service.ts';
 
 /** A request the HTTP edge refuses before the service is asked. */
-export abstract class HttpRefusal extends Error {
-  abstract readonly code: string;
+export abstract class HttpRefusal<C extends string = string> extends CodedError<C> {
   abstract readonly status: number;
 }
 
 /** The request is malformed; nothing reached the service. */
-export class InvalidRequestError extends HttpRefusal {
-  readonly code = 'bad_request';
+export class InvalidRequestError extends HttpRefusal<'bad_request'> {
   readonly status = 400;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('bad_request', message, options);
     this.name = 'InvalidRequestError';
   }
 }
 
 /** A bearer token is required (a non-loopback web host) and the request has none or a wrong one. */
-export class UnauthorizedError extends HttpRefusal {
-  readonly code = 'unauthorized';
+export class UnauthorizedError extends HttpRefusal<'unauthorized'> {
   readonly status = 401;
   constructor(missing: boolean) {
     super(
+      'unauthorized',
       missing
         ? 'this node requires a bearer token: send "Authorization: Bearer <token>" (see the node\'s web-token file)'
         : 'the bearer token is wrong',
@@ -64,23 +63,25 @@ export class UnauthorizedError extends HttpRefusal {
 }
 
 /** A browser page of another origin tried a state-changing request (cross-site request forgery). */
-export class ForbiddenOriginError extends HttpRefusal {
-  readonly code = 'forbidden_origin';
+export class ForbiddenOriginError extends HttpRefusal<'forbidden_origin'> {
   readonly status = 403;
   readonly origin: string;
   constructor(origin: string) {
-    super(`requests from origin ${JSON.stringify(origin)} are not allowed; use this node's own page`);
+    super(
+      'forbidden_origin',
+      `requests from origin ${JSON.stringify(origin)} are not allowed; use this node's own page`,
+    );
     this.name = 'ForbiddenOriginError';
     this.origin = origin;
   }
 }
 
 /** A `Host` header this node does not answer to: a DNS-rebinding page, or a name not in `--web-origin`. */
-export class ForbiddenHostError extends HttpRefusal {
-  readonly code = 'forbidden_host';
+export class ForbiddenHostError extends HttpRefusal<'forbidden_host'> {
   readonly status = 403;
   constructor(host: string | undefined) {
     super(
+      'forbidden_host',
       host === undefined
         ? 'requests must carry a Host header'
         : `host ${JSON.stringify(host.slice(0, 100))} is not allowed; reach this node by IP address, localhost or a name given with --web-origin`,
@@ -90,50 +91,48 @@ export class ForbiddenHostError extends HttpRefusal {
 }
 
 /** A chaos route (destroy, shutdown, restart, partition, heal) on a node where they are off. */
-export class ChaosDisabledError extends HttpRefusal {
-  readonly code = 'chaos_disabled';
+export class ChaosDisabledError extends HttpRefusal<'chaos_disabled'> {
   readonly status = 403;
   constructor() {
-    super('chaos controls are off on this node; start it with --chaos to enable them');
+    super('chaos_disabled', 'chaos controls are off on this node; start it with --chaos to enable them');
     this.name = 'ChaosDisabledError';
   }
 }
 
 /** This client already holds its share (connections or event streams); others are not affected. */
-export class TooManyError extends HttpRefusal {
-  readonly code: 'too_many_connections' | 'too_many_streams';
+export class TooManyError extends HttpRefusal<'too_many_connections' | 'too_many_streams'> {
   readonly status = 429;
   constructor(what: 'connections' | 'streams', limit: number) {
     super(
+      what === 'streams' ? 'too_many_streams' : 'too_many_connections',
       `too many open ${what === 'streams' ? 'event streams' : 'connections'} from this client (limit ${limit}); close some and retry`,
     );
     this.name = 'TooManyError';
-    this.code = what === 'streams' ? 'too_many_streams' : 'too_many_connections';
   }
 }
 
 /** This client sent state-changing requests faster than its rate allows; it may retry after `retryAfterSec`. */
-export class RateLimitedError extends HttpRefusal {
-  readonly code = 'rate_limited';
+export class RateLimitedError extends HttpRefusal<'rate_limited'> {
   readonly status = 429;
   /** Whole seconds until the client has a request again (at least 1), for `Retry-After`. */
   readonly retryAfterSec: number;
   constructor(ratePerSec: number, retryAfterMs: number) {
     const retryAfterSec = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    super(`too many requests from this client (limit ${ratePerSec} per second); retry in ${retryAfterSec} s`);
+    super(
+      'rate_limited',
+      `too many requests from this client (limit ${ratePerSec} per second); retry in ${retryAfterSec} s`,
+    );
     this.name = 'RateLimitedError';
     this.retryAfterSec = retryAfterSec;
   }
 }
 
 /** A limit of the whole node: every connection or stream slot is taken, or the hero cap is reached. */
-export class CapacityError extends HttpRefusal {
-  readonly code: 'server_busy' | 'hero_limit';
+export class CapacityError extends HttpRefusal<'server_busy' | 'hero_limit'> {
   readonly status = 503;
   constructor(code: 'server_busy' | 'hero_limit', message: string) {
-    super(message);
+    super(code, message);
     this.name = 'CapacityError';
-    this.code = code;
   }
 }
 

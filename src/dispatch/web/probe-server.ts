@@ -36,6 +36,7 @@
  *
  * When not to use: for metrics or state, use the web port (`/metrics`, `/api/cluster`).
  */
+import { CodedError } from '../../util/errors.ts';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -113,12 +114,9 @@ export function routeProbe(method: string | undefined, url: string | undefined):
 export const HEARTBEAT_MS = 100;
 
 /** The probe listener could not listen (`code` is the listen error's, e.g. `EADDRINUSE`). */
-export class ProbeListenError extends Error {
-  readonly code: string;
+export class ProbeListenError extends CodedError {
   constructor(code: string | undefined, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProbeListenError';
-    this.code = code ?? 'probe_listen_failed';
+    super(code ?? 'probe_listen_failed', message, options);
   }
 }
 

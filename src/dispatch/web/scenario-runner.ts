@@ -59,11 +59,10 @@ export interface ScenarioRunnerOptions {
 }
 
 /** Another scenario is running: one at a time, since their chaos steps would mix. */
-export class ScenarioBusyError extends HttpRefusal {
-  readonly code = 'scenario_running';
+export class ScenarioBusyError extends HttpRefusal<'scenario_running'> {
   readonly status = 409;
   constructor(running: string) {
-    super(`"${running}" is still running; wait for its report`);
+    super('scenario_running', `"${running}" is still running; wait for its report`);
     this.name = 'ScenarioBusyError';
   }
 }

@@ -36,6 +36,7 @@
  *
  * When not to use: this serves one node; cluster-wide routing belongs to the service behind it.
  */
+import { CodedError } from '../../util/errors.ts';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AccessOptions } from './access.ts';
@@ -284,11 +285,12 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
 }
 
 /** Listening beyond loopback without a token: anyone on the network could drive the node. */
-export class ExposedWebServerError extends Error {
-  readonly code = 'web_token_required';
+export class ExposedWebServerError extends CodedError<'web_token_required'> {
   constructor(host: string) {
-    super(`the web server would listen on ${host}, beyond loopback, without a bearer token`);
-    this.name = 'ExposedWebServerError';
+    super(
+      'web_token_required',
+      `the web server would listen on ${host}, beyond loopback, without a bearer token`,
+    );
   }
 }
 

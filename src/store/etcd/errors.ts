@@ -16,6 +16,7 @@
  *
  * When not to use: the other stores have their own mapping (`raft-errors.ts`).
  */
+import { CodedError } from '../../util/errors.ts';
 import {
   ClientClosedError,
   EtcdPermissionDeniedError,
@@ -59,11 +60,10 @@ export class EtcdCompactedError extends StoreError {
  * The cause of a `no_quorum` for a request that never reached an etcd leader: nothing was applied
  * (`maybeApplied: false`, as the Raft driver reports it), so a caller may answer "not written".
  */
-export class EtcdNotSentError extends Error {
+export class EtcdNotSentError extends CodedError<'not_sent'> {
   readonly maybeApplied = false;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'EtcdNotSentError';
+    super('not_sent', message, options);
   }
 }
 

@@ -14,16 +14,15 @@
  *
  * When not to use: the page and the event stream (`subscribe` is not served over this client).
  */
+import { CodedError } from '../../util/errors.ts';
 import type { ClusterView, Hero, Location } from '../../dispatch/model.ts';
 import type { DispatchErrorCode, DispatchService, NodeAction, WriteRequest } from '../../dispatch/service.ts';
 import { DispatchError } from '../../dispatch/service.ts';
 
 /** The request got no HTTP answer; whether it took effect is unknown. */
-export class HttpNoAnswerError extends Error {
-  readonly code = 'no_answer';
+export class HttpNoAnswerError extends CodedError<'no_answer'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'HttpNoAnswerError';
+    super('no_answer', message, options);
   }
 }
 

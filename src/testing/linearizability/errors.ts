@@ -2,12 +2,11 @@
  * Errors of the linearizability checker. A malformed history is a bug in the recording harness, so
  * it throws rather than producing a verdict.
  */
+import { CodedError } from '../../util/errors.ts';
 
 /** A history that cannot be checked: a call time that is not finite, or a return before its call. */
-export class InvalidHistoryError extends Error {
-  readonly code = 'invalid-history';
-  override readonly name = 'InvalidHistoryError';
+export class InvalidHistoryError extends CodedError<'invalid-history'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('invalid-history', message, options);
   }
 }

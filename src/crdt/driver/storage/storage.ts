@@ -28,6 +28,7 @@
  *
  * When not to use: this is one replica's copy; replication is the replicator's job.
  */
+import { CodedError } from '../../../util/errors.ts';
 import type { DurableImage, DurableRecord, DurableState } from '../../core/durable.ts';
 import { emptyImage } from '../../core/durable.ts';
 
@@ -142,10 +143,9 @@ export class MemoryCrdtStorage<V = unknown> implements CrdtStorage<V> {
 }
 
 /** The storage was used after `close()`. */
-export class CrdtStorageClosedError extends Error {
-  readonly code = 'CRDT_STORAGE_CLOSED';
+export class CrdtStorageClosedError extends CodedError<'CRDT_STORAGE_CLOSED'> {
   constructor(message = 'the CRDT storage is closed', options?: { cause?: unknown }) {
-    super(message, options);
+    super('CRDT_STORAGE_CLOSED', message, options);
     this.name = 'CrdtStorageClosedError';
   }
 }
@@ -156,12 +156,11 @@ export class CrdtStorageClosedError extends Error {
  * state that silently lost what it had applied. Move the directory away to start empty and refill
  * from the peers.
  */
-export class CrdtStorageCorruptError extends Error {
-  readonly code = 'CRDT_STORAGE_CORRUPT';
+export class CrdtStorageCorruptError extends CodedError<'CRDT_STORAGE_CORRUPT'> {
   readonly file: string;
   readonly offset: number;
   constructor(file: string, offset: number, why: string, options?: { cause?: unknown }) {
-    super(`${file} is damaged at byte ${offset}: ${why}`, options);
+    super('CRDT_STORAGE_CORRUPT', `${file} is damaged at byte ${offset}: ${why}`, options);
     this.name = 'CrdtStorageCorruptError';
     this.file = file;
     this.offset = offset;
