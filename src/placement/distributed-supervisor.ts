@@ -41,13 +41,13 @@
  * `PlacementError('stale_epoch')` instead of overwriting its successor's state. See `fence.ts`.
  */
 import type { AnyBehaviour, NameResolver, Pid } from '../actor/index.ts';
-import { isExit, isNormalExit, pidKey, samePid } from '../actor/index.ts';
+import { isExit, isNormalExit, pidKey } from '../actor/index.ts';
 import type { Behaviour } from '../actor/index.ts';
 import type { ClusterNode } from '../cluster/node.ts';
 import type { Condition } from '../store/ops.ts';
 import type { Store, Table } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
-import { runningCopyAction } from './adopt.ts';
+import { changes, decide } from './decide.ts';
 import { PlacementError } from './errors.ts';
 import type { FenceHost, FencedWriter } from './fence.ts';
 import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
@@ -525,83 +525,87 @@ export class DistributedSupervisor implements NameResolver {
    * stopped, claimed, released or rewrote the record), false when there was nothing to do here or
    * the work waits for a writable store.
    */
+  /** Gathers one key's inputs, asks `decide` (the pure core) and carries the decision out. */
   private async reconcile(key: string): Promise<boolean> {
     const self = this.node.name;
     const rec = this.records.get(key);
     const running = this.local.get(key);
     const waitingSince = this.waiting.get(key);
     this.waiting.delete(key);
-    if (!rec) {
-      if (!running) return false;
-      await this.stopLocal(key, running);
-      return true;
-    }
     const version = this.versions.get(key) ?? 0;
-    const live = this.liveNodes();
-    const desired = (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, live);
-    if (rec.owner === self) {
-      if (running && running.epoch === rec.epoch) {
-        if (rec.pid === undefined || !samePid(rec.pid, running.pid)) {
-          await this.table.put(key, { ...rec, pid: running.pid }, { expectVersion: version });
-          return true;
-        }
-        if (desired === undefined || desired === self || !live.includes(desired)) return false;
-        await this.handOff(rec, version, running, desired);
-        return true;
-      }
-      if (running && this.fenceHost === undefined) {
+    const live = rec === undefined ? [] : this.liveNodes();
+    const now = Date.now();
+    const since = waitingSince ?? now;
+    const d = decide({
+      self,
+      record: rec,
+      running,
+      desired:
+        rec === undefined
+          ? undefined
+          : (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, live),
+      live,
+      ap: this.fenceHost === undefined,
+      writable: this.store.writable(),
+      leaving: this.leaving,
+      ownerGone: rec !== undefined && (rec.owner === '' || this.isGone(rec.owner)),
+      waitedMs: now - since,
+      maxWaitMs: this.options.adoptWaitMs ?? 3000,
+    });
+    switch (d.kind) {
+      case 'idle':
+        break;
+      case 'stop':
+        await this.stopLocal(key, running!);
+        break;
+      case 'record-pid':
+        await this.table.put(key, { ...rec!, pid: running!.pid }, { expectVersion: version });
+        break;
+      case 'hand-off':
+        await this.handOff(rec!, version, running!, d.to);
+        break;
+      case 'keep-given':
         // AP: a copy of ours already runs (through a partition or a pause) and the record was given
         // to us: keep it, with the state handed over, rather than stop and start it again.
-        await this.keepGiven(rec, version, running);
-        return true;
-      }
-      if (running) await this.stopLocal(key, running);
-      if (!this.store.writable()) {
+        await this.keepGiven(rec!, version, running!);
+        break;
+      case 'start':
+        if (d.stopFirst) await this.stopLocal(key, running!);
+        // The store may have stopped taking writes while the old copy stopped.
+        if (!this.store.writable()) {
+          this.deferred.add(key);
+          break;
+        }
+        await this.startLocal(rec!, version);
+        break;
+      case 'defer':
+        if (d.stopFirst) await this.stopLocal(key, running!);
         this.deferred.add(key);
-        return running !== undefined;
-      }
-      await this.startLocal(rec, version);
-      return true;
-    }
-    if (running) {
-      // Someone else owns it, or no one (a healed partition, a resume, or we lost a race).
-      const now = Date.now();
-      const since = waitingSince ?? now;
-      const action = runningCopyAction({
-        ap: this.fenceHost === undefined,
-        self,
-        desired,
-        owner: rec.owner,
-        ownerLive: live.includes(rec.owner),
-        ownerGone: rec.owner === '' || this.isGone(rec.owner),
-        leaving: this.leaving,
-        waitedMs: now - since,
-        maxWaitMs: this.options.adoptWaitMs ?? 3000,
-      });
-      if (action === 'wait') {
+        break;
+      case 'wait':
         this.waiting.set(key, since);
         this.retry.add(key); // looked at again each tick, until released or the wait is over
-        return false;
+        break;
+      case 'adopt':
+        await this.adopt(rec!, version, running!);
+        break;
+      case 'merge-away':
+        await this.mergeAway(rec!, running!);
+        // No event follows: a record that names no owner (released while we ran an outdated copy)
+        // may be ours to claim; decide on the current copy of it.
+        this.rerun.set(key, false);
+        break;
+      case 'claim': {
+        const { pid: _pid, ...rest } = rec!;
+        await this.table.put(
+          key,
+          { ...rest, owner: self, epoch: rec!.epoch + 1 },
+          { expectVersion: version },
+        );
+        break;
       }
-      if (action === 'adopt') {
-        await this.adopt(rec, version, running);
-        return true;
-      }
-      await this.mergeAway(rec, running);
-      // No event follows: a record that names no owner (released while we ran an outdated copy)
-      // may be ours to claim; decide on the current copy of it.
-      this.rerun.set(key, false);
-      return true;
     }
-    const ownerGone = rec.owner === '' || (!live.includes(rec.owner) && this.isGone(rec.owner));
-    if (desired !== self || !ownerGone || this.leaving) return false;
-    if (!this.store.writable()) {
-      this.deferred.add(key);
-      return false;
-    }
-    const { pid: _pid, ...rest } = rec;
-    await this.table.put(key, { ...rest, owner: self, epoch: rec.epoch + 1 }, { expectVersion: version });
-    return true;
+    return changes(d);
   }
 
   private async startLocal(rec: PlacementRecord, version: number): Promise<void> {
