@@ -19,7 +19,7 @@ import { ClusterStatus } from './cluster-status.ts';
 import { heroBehaviour } from './hero-actor.ts';
 import { HeroDirectory } from './hero-directory.ts';
 import { HeroStore } from './hero-store.ts';
-import type { EtcdView, NodeRole, StoreMode } from './model.ts';
+import type { EtcdView, NodeRole, StoreMode, RaftStatusLike } from './model.ts';
 import type { PlacementSweep, PlacementSweepOptions } from './placement-sweep.ts';
 import { startPlacementSweep } from './placement-sweep.ts';
 import type { Rng } from './rules.ts';
@@ -79,16 +79,10 @@ export interface DispatchApp {
   stop(): Promise<void>;
 }
 
-/** What the cluster view needs of the Raft member's status. */
-export interface RaftStatusLike {
-  readonly term: number;
-  readonly leader: string | null;
-  readonly voters: readonly string[];
-  readonly learners: readonly string[];
-}
-
 /** The store table of the heroes' placement records (the one truth of where each hero runs). */
 const PLACEMENT_TABLE = 'placement';
+
+export type { RaftStatusLike };
 
 export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchApp> {
   const rng = o.rng ?? Math.random;

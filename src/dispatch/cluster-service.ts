@@ -28,7 +28,7 @@ import { applied, heroIdFor, isTombstone, toApiHero, toTombstone, withRequest } 
 import type { HeroStore } from './hero-store.ts';
 import type { ClusterView, DispatchEvent, EtcdView, Hero, Location, StoreMode } from './model.ts';
 import { CITY_NAMES } from './model.ts';
-import type { RaftStatusLike } from './app.ts';
+import type { RaftStatusLike } from './model.ts';
 import { heroName, newHero, pick } from './rules.ts';
 import type { Rng } from './rules.ts';
 import type { CreatedHero, DispatchService, NodeAction, WriteRequest } from './service.ts';

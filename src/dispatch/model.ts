@@ -85,3 +85,11 @@ export type DispatchEvent =
       readonly message: string;
       readonly at: number;
     };
+
+/** What the cluster view needs of the Raft member's status. */
+export interface RaftStatusLike {
+  readonly term: number;
+  readonly leader: string | null;
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
+}

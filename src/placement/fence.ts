@@ -32,24 +32,15 @@ import { ConflictError } from '../store/ops.ts';
 import type { Store, Table, Versioned } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import { PlacementError } from './errors.ts';
-import type { PlacementRecord } from './types.ts';
+import type { FencedWriter, PlacementRecord } from './types.ts';
+
+export type { FencedWriter };
 
 /** A store with the `transaction` capability (Raft, etcd; not the CRDT store). */
 export type TransactionalStore = Store & { readonly transaction: Transaction };
 
 export function isTransactional(store: Store): store is TransactionalStore {
   return typeof store.transaction === 'function';
-}
-
-/** Writes of one placed child, fenced by its epoch. Versions are the store's (Raft log indexes). */
-export interface FencedWriter {
-  readonly key: string;
-  readonly epoch: number;
-  /** Resolves with the new version; `expectVersion` as in `Table.put`. */
-  put(table: string, key: string, value: unknown, options?: { expectVersion?: number }): Promise<number>;
-  delete(table: string, key: string, options?: { expectVersion?: number }): Promise<void>;
-  /** `ops` atomically if `conditions` hold and this child still owns its key at its epoch. */
-  readonly transaction: Transaction;
 }
 
 /** What the fence needs from the supervisor. */

@@ -3,7 +3,7 @@
  * record kept for it in the store.
  */
 import type { Pid } from '../actor/index.ts';
-import type { FencedWriter } from './fence.ts';
+import type { Transaction } from '../store/ops.ts';
 
 /** A child to place. Only data: the behaviour is looked up by `kind` on the node that runs it. */
 export interface PlacedChildSpec {
@@ -64,4 +64,15 @@ export type PlacementCall =
 
 export function isPlacementCall(msg: unknown): msg is PlacementCall {
   return typeof msg === 'object' && msg !== null && '$placement' in msg;
+}
+
+/** Writes of one placed child, fenced by its epoch. Versions are the store's (Raft log indexes). */
+export interface FencedWriter {
+  readonly key: string;
+  readonly epoch: number;
+  /** Resolves with the new version; `expectVersion` as in `Table.put`. */
+  put(table: string, key: string, value: unknown, options?: { expectVersion?: number }): Promise<number>;
+  delete(table: string, key: string, options?: { expectVersion?: number }): Promise<void>;
+  /** `ops` atomically if `conditions` hold and this child still owns its key at its epoch. */
+  readonly transaction: Transaction;
 }

@@ -25,7 +25,7 @@
  *
  * When not to use: for one key, `Table.put`/`delete` with `expectVersion` say the same with less.
  */
-import { StoreError } from './types.ts';
+import { StoreError } from './errors.ts';
 
 export type Op =
   | { readonly op: 'put'; readonly table: string; readonly key: string; readonly value: unknown }

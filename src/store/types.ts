@@ -23,7 +23,6 @@
  *
  * When not to use: state one actor owns alone and need not survive it (keep it in the actor).
  */
-import { CodedError } from '../util/errors.ts';
 import type { Transaction } from './ops.ts';
 
 export type StoreMode = 'raft' | 'etcd' | 'crdt' | 'memory' | 'disk';
@@ -179,11 +178,5 @@ export interface BackendMember {
   readonly leader: boolean;
 }
 
-export type StoreErrorCode = 'conflict' | 'no_quorum' | 'timeout' | 'unavailable' | 'invalid';
-
-export class StoreError extends CodedError<StoreErrorCode> {
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.name = 'StoreError';
-  }
-}
+export type { StoreErrorCode } from './errors.ts';
+export { StoreError } from './errors.ts';
