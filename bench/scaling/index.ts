@@ -1,0 +1,289 @@
+/**
+ * bench/scaling: what the full mesh costs as the cluster grows. For N in-process nodes on the
+ * memory transport (3, 10, 25, 50, 100; `--quick`: 3, 10, 25), with real timers and the real
+ * framing, handshake and failure detector:
+ * - steady state: heartbeat, membership and total bytes and frames each node sends per second
+ *   (counted at the transport, `counting-transport.ts`), the CPU time per node, the loop's delay;
+ * - membership: ms from starting a node until it and every member see each other, and the bytes
+ *   that join made the cluster send; ms until every survivor declares a node down after it is
+ *   killed (`crash`: its links reset, as a killed process's kernel does) and after it falls
+ *   silent (`silent`: cut off, only the failure detector can tell);
+ * - CRDT: one store per node, a fixed write rate spread over the nodes: CRDT bytes per node per
+ *   second while writing and while idle (anti-entropy), ms from the last write to convergence.
+ * Then the heartbeat bytes and CPU between 3 (and 10) OS processes on loopback TCP, and the model
+ * of `model.ts` fed with the measured constants: where a full-mesh node crosses 1 Mbit/s or 1 %
+ * of a core, and what a partial view costs instead. Writes docs/images/scaling.svg.
+ *
+ * Bounded: a size whose mesh does not form in 90 s ends the growth, and no new size starts once
+ * the in-process part has run its budget (quick 30 s, full 7 min); the output says which sizes
+ * were skipped. Everything runs in one process, so at large N the nodes share one core: the
+ * loop-delay rows tell when it no longer keeps up.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FAILURE_DETECTOR_DEFAULTS } from '../../src/cluster/failure-detector/detector.ts';
+import { median } from '../lib/stats.ts';
+import type { BenchResult, Suite } from '../lib/types.ts';
+import { lineChart, type Series } from './chart.ts';
+import { crdtCost, type CrdtCost } from './crdt.ts';
+import { sleep, startMemoryMesh } from './mesh.ts';
+import {
+  crossing,
+  fitPerPeer,
+  fullMeshCost,
+  linearBytes,
+  partialViewCost,
+  simulatePartialView,
+  type MeshConstants,
+} from './model.ts';
+import { processCost, type ProcessCost } from './processes.ts';
+import { processCpu, steadyCost, type SteadyCost } from './steady.ts';
+
+const SEED = 1;
+const CHART = fileURLToPath(new URL('../../docs/images/scaling.svg', import.meta.url));
+/** Budgets a node's membership traffic should stay under. */
+export const BYTES_BUDGET = 125_000; // 1 Mbit/s
+export const CPU_BUDGET = 0.01; // 1 % of a core
+const MODEL_SIZES = [3, 10, 25, 50, 100, 250, 1000];
+
+interface SizeRow {
+  readonly n: number;
+  readonly formMs: number;
+  readonly steady: SteadyCost;
+  readonly joinMs: number;
+  readonly joinBytes: number;
+  readonly crashMs: number;
+  readonly silentMs: number;
+  readonly crdt: CrdtCost;
+}
+
+const suite: Suite = async ({ quick, log: print }) => {
+  const started = performance.now();
+  const log = (line: string): void =>
+    print(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${line}`);
+  const sizes = quick ? [3, 10, 25] : [3, 10, 25, 50, 100];
+  const budgetMs = quick ? 30_000 : 420_000;
+  const windowMs = quick ? 1500 : 5000;
+  const trials = quick ? 1 : 3;
+  const writesPerSec = 100;
+  const results: BenchResult[] = [];
+  const row = (name: string, value: number, unit: string): void => void results.push({ name, value, unit });
+  const rows: SizeRow[] = [];
+  const idleCpu = await processCpu(windowMs);
+  log(
+    `this process with no node: ${(idleCpu * 100).toFixed(2)} % of a core (subtracted from the per-node CPU)`,
+  );
+  row('the bench process with no node running, CPU', idleCpu * 100, '% core');
+
+  for (const n of sizes) {
+    if (performance.now() - started > budgetMs) {
+      log(`N=${n} and larger skipped: the in-process part has used its ${budgetMs / 1000} s`);
+      break;
+    }
+    log(`N=${n}: forming the mesh`);
+    const t0 = performance.now();
+    let mesh;
+    try {
+      mesh = await startMemoryMesh(n, 90_000);
+    } catch (err) {
+      log(`N=${n}: ${(err as Error).message}; not growing further`);
+      break;
+    }
+    try {
+      const formMs = performance.now() - t0;
+      await sleep(2500); // the spare connections of simultaneous dials close after 2 s
+      log(`N=${n}: formed in ${formMs.toFixed(0)} ms; steady state`);
+      const steady = await steadyCost(mesh.counters(), windowMs, idleCpu);
+      log(`N=${n}: joins and kills (${trials} each)`);
+      const joins: number[] = [];
+      const joinBytes: number[] = [];
+      const crashes: number[] = [];
+      const silences: number[] = [];
+      for (let t = 0; t < trials; t++) {
+        for (const how of ['crash', 'silent'] as const) {
+          const joined = await mesh.join(30_000);
+          joins.push(joined.ms);
+          joinBytes.push(joined.bytes);
+          await sleep(1000); // the newcomer's detectors have samples
+          (how === 'crash' ? crashes : silences).push(await mesh.kill(joined.member, how, 30_000));
+        }
+      }
+      log(`N=${n}: CRDT stores, ${writesPerSec} writes/s`);
+      const crdt = await crdtCost(mesh.members, {
+        writesPerSec,
+        windowMs,
+        idleMs: quick ? 1500 : 3000,
+        keys: 1000,
+        seed: SEED,
+      });
+      rows.push({
+        n,
+        formMs,
+        steady,
+        joinMs: median(joins),
+        joinBytes: median(joinBytes),
+        crashMs: median(crashes),
+        silentMs: median(silences),
+        crdt,
+      });
+      const r = rows[rows.length - 1]!;
+      log(
+        `N=${n}: heartbeats ${steady.heartbeatBytesPerSec.toFixed(0)} B/s, ${steady.heartbeatFramesPerSec.toFixed(0)} frames/s per node; ` +
+          `CPU ${(steady.cpuPerNode * 100).toFixed(3)} % per node (${(steady.cpuProcess * 100).toFixed(0)} % for the process, loop delay p50 ${steady.loopDelayP50Ms.toFixed(1)} ms); ` +
+          `join ${r.joinMs.toFixed(0)} ms, crash ${r.crashMs.toFixed(0)} ms, silent ${r.silentMs.toFixed(0)} ms; ` +
+          `CRDT ${crdt.writingBytesPerSec.toFixed(0)} B/s writing, ${crdt.idleBytesPerSec.toFixed(0)} B/s idle, converged ${crdt.convergeMs.toFixed(0)} ms after the last write (step ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
+      if (steady.cpuProcess > 0.9)
+        log(`N=${n}: the process is near a full core; larger N measures a saturated loop`);
+    } finally {
+      await mesh.close();
+    }
+  }
+
+  for (const r of rows) {
+    const at = `N=${r.n}`;
+    row(`${at}: heartbeat bytes sent per node`, r.steady.heartbeatBytesPerSec, 'B/s');
+    row(`${at}: heartbeat frames sent per node`, r.steady.heartbeatFramesPerSec, '/s');
+    row(`${at}: membership gossip sent per node, steady`, r.steady.membershipBytesPerSec, 'B/s');
+    row(`${at}: all frames sent per node, steady`, r.steady.totalBytesPerSec, 'B/s');
+    row(`${at}: CPU per node (memory transport)`, r.steady.cpuPerNode * 100, '% core');
+    row(`${at}: event loop delay p50 (all nodes in one process)`, r.steady.loopDelayP50Ms, 'ms');
+    row(`${at}: mesh formed from cold`, r.formMs, 'ms');
+    row(`${at}: join seen by every node, median of ${trials * 2}`, r.joinMs, 'ms');
+    row(`${at}: bytes sent by the cluster for one join`, r.joinBytes, 'B');
+    row(`${at}: crash declared down by every survivor, median`, r.crashMs, 'ms');
+    row(`${at}: silent node declared down by every survivor, median`, r.silentMs, 'ms');
+    row(`${at}: CRDT bytes sent per node at ${writesPerSec} writes/s`, r.crdt.writingBytesPerSec, 'B/s');
+    row(`${at}: CRDT anti-entropy per node, idle`, r.crdt.idleBytesPerSec, 'B/s');
+    row(`${at}: CRDT converged after the last write`, r.crdt.convergeMs, 'ms');
+  }
+
+  const procs: ProcessCost[] = [];
+  for (const p of quick ? [3] : [3, 10]) {
+    log(`${p} node processes on loopback TCP`);
+    try {
+      const cost = await processCost(p, windowMs);
+      procs.push(cost);
+      row(`${p} processes (TCP): heartbeat bytes sent per node`, cost.heartbeatBytesPerSec, 'B/s');
+      row(`${p} processes (TCP): heartbeat frames sent per node`, cost.heartbeatFramesPerSec, '/s');
+      row(`${p} processes (TCP): CPU per node process`, cost.cpu * 100, '% core');
+    } catch (err) {
+      log(`${p} processes: ${(err as Error).message}; skipped`);
+    }
+  }
+  log('larger process counts not run: each process needs its own core share on this machine');
+
+  // The model, fed with what was measured.
+  const frameBytes = median(rows.map((r) => r.steady.heartbeatFrameBytes));
+  const memCpu = fitPerPeer(rows.map((r) => ({ n: r.n, y: r.steady.cpuPerNode })));
+  const tcpCpu = procs.length >= 2 ? fitPerPeer(procs.map((p) => ({ n: p.processes, y: p.cpu }))) : undefined;
+  const constants: MeshConstants = {
+    heartbeatIntervalMs: FAILURE_DETECTOR_DEFAULTS.heartbeatIntervalMs,
+    heartbeatFrameBytes: frameBytes,
+    cpu: tcpCpu ?? memCpu,
+  };
+  log(
+    `model: heartbeat every ${constants.heartbeatIntervalMs} ms (failureDetector.heartbeatIntervalMs), ${frameBytes.toFixed(1)} B a frame; ` +
+      `CPU per peer ${(memCpu.perPeer * 100).toFixed(4)} % core in memory` +
+      (tcpCpu
+        ? `, ${(tcpCpu.perPeer * 100).toFixed(4)} % core on TCP (base ${(tcpCpu.base * 100).toFixed(3)} %)`
+        : ''),
+  );
+  row('model: heartbeat frame on the wire', frameBytes, 'B');
+  row('model: CPU per connected peer, memory transport (fit)', memCpu.perPeer * 100, '% core');
+  if (tcpCpu)
+    row('model: CPU per connected peer, TCP processes (fit of 3 and 10)', tcpCpu.perPeer * 100, '% core');
+  const bytesAt = crossing(linearBytes(constants), BYTES_BUDGET);
+  const cpuMemAt = crossing(memCpu, CPU_BUDGET);
+  const cpuTcpAt = tcpCpu ? crossing(tcpCpu, CPU_BUDGET) : undefined;
+  row('model: full mesh passes 1 Mbit/s of heartbeats per node at N', bytesAt ?? Number.NaN, 'nodes');
+  row(
+    'model: full mesh passes 1 % of a core per node at N (memory transport)',
+    cpuMemAt ?? Number.NaN,
+    'nodes',
+  );
+  if (tcpCpu)
+    row('model: full mesh passes 1 % of a core per node at N (TCP)', cpuTcpAt ?? Number.NaN, 'nodes');
+  for (const n of [100, 1000, 10_000]) {
+    const full = fullMeshCost(n, constants);
+    const partial = partialViewCost(n, constants);
+    const overlay = simulatePartialView(n, { seed: SEED });
+    row(`model N=${n}: full mesh heartbeat bytes per node`, full.bytesPerSec, 'B/s');
+    row(`model N=${n}: partial view (active ${overlay.active}) bytes per node`, partial.bytesPerSec, 'B/s');
+    row(
+      `model N=${n}: partial view broadcast hops (seed ${SEED}, connected: ${overlay.connected})`,
+      overlay.hops,
+      'hops',
+    );
+  }
+
+  writeChart(rows, procs, constants, memCpu);
+  log(`chart written to docs/images/scaling.svg`);
+  return results;
+};
+
+function writeChart(
+  rows: SizeRow[],
+  procs: ProcessCost[],
+  c: MeshConstants,
+  memCpu: MeshConstants['cpu'],
+): void {
+  const measured = (name: string, y: (r: SizeRow) => number): Series => ({
+    name,
+    points: rows.map((r) => ({ x: r.n, y: y(r) })),
+  });
+  const model = (name: string, y: (n: number) => number): Series => ({
+    name,
+    dashed: true,
+    points: MODEL_SIZES.map((n) => ({ x: n, y: y(n) })),
+  });
+  const svg = lineChart({
+    title: 'Full mesh cost per node as the cluster grows (measured: solid; model: dashed)',
+    xLabel: 'nodes (N)',
+    panels: [
+      {
+        title: 'Bytes sent per node per second',
+        yLabel: 'B/s',
+        series: [
+          measured('heartbeats (memory transport)', (r) => r.steady.heartbeatBytesPerSec),
+          measured('CRDT at 100 writes/s', (r) => r.crdt.writingBytesPerSec),
+          measured('CRDT anti-entropy, idle', (r) => r.crdt.idleBytesPerSec),
+          model('model: full-mesh heartbeats', (n) => fullMeshCost(n, c).bytesPerSec),
+          model('model: partial view (HyParView)', (n) => partialViewCost(n, c).bytesPerSec),
+          model('budget 1 Mbit/s', () => BYTES_BUDGET),
+        ],
+      },
+      {
+        title: 'CPU per node, % of a core',
+        yLabel: '% core',
+        series: [
+          measured('memory transport, in one process', (r) => r.steady.cpuPerNode * 100),
+          {
+            name: 'TCP, one process per node',
+            points: procs.map((p) => ({ x: p.processes, y: p.cpu * 100 })),
+          },
+          model('model: full mesh', (n) => fullMeshCost(n, c).cpu * 100),
+          model(
+            'model: full mesh, memory-transport fit',
+            (n) => (memCpu.base + memCpu.perPeer * (n - 1)) * 100,
+          ),
+          model('model: partial view', (n) => partialViewCost(n, c).cpu * 100),
+          model('budget 1 % of a core', () => CPU_BUDGET * 100),
+        ],
+      },
+      {
+        title: 'Convergence',
+        yLabel: 'ms',
+        series: [
+          measured('join seen by every node', (r) => r.joinMs),
+          measured('crash: every survivor says down', (r) => r.crashMs),
+          measured('silent: every survivor says down', (r) => r.silentMs),
+          measured('CRDT replicas equal after last write', (r) => r.crdt.convergeMs),
+        ],
+      },
+    ],
+  });
+  writeFileSync(CHART, svg);
+}
+
+export default suite;
