@@ -22,7 +22,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FAILURE_DETECTOR_DEFAULTS } from '../../src/cluster/failure-detector/detector.ts';
-import { median } from '../lib/stats.ts';
+import { gc, median } from '../lib/stats.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import { lineChart, type Series } from './chart.ts';
 import { crdtCost, type CrdtCost } from './crdt.ts';
@@ -45,6 +45,8 @@ const CHART = fileURLToPath(new URL('../../docs/images/scaling.svg', import.meta
 export const BYTES_BUDGET = 125_000; // 1 Mbit/s
 export const CPU_BUDGET = 0.01; // 1 % of a core
 const MODEL_SIZES = [3, 10, 25, 50, 100, 250, 1000];
+/** A kill not seen by every survivor by then counts as not converged (NaN): detection takes ~1.2 s. */
+const KILL_TIMEOUT_MS = 15_000;
 
 interface SizeRow {
   readonly n: number;
@@ -54,6 +56,8 @@ interface SizeRow {
   readonly joinBytes: number;
   readonly crashMs: number;
   readonly silentMs: number;
+  /** Kills some survivor had not noticed after `KILL_TIMEOUT_MS`. */
+  readonly killsUnseen: number;
   readonly crdt: CrdtCost;
 }
 
@@ -69,6 +73,17 @@ const suite: Suite = async ({ quick, log: print }) => {
   const results: BenchResult[] = [];
   const row = (name: string, value: number, unit: string): void => void results.push({ name, value, unit });
   const rows: SizeRow[] = [];
+  log('warm-up: a mesh of 10 with a join, a kill and CRDT writes (not measured)');
+  const warm = await startMemoryMesh(10, 90_000);
+  try {
+    await sleep(windowMs);
+    const joined = await warm.join(30_000);
+    await warm.kill(joined.member, 'crash', 30_000);
+    await crdtCost(warm.members, { writesPerSec, windowMs: 1000, idleMs: 100, keys: 1000, seed: SEED });
+  } finally {
+    await warm.close();
+  }
+  gc();
   const idleCpu = await processCpu(windowMs);
   log(
     `this process with no node: ${(idleCpu * 100).toFixed(2)} % of a core (subtracted from the per-node CPU)`,
@@ -94,6 +109,13 @@ const suite: Suite = async ({ quick, log: print }) => {
       await sleep(2500); // the spare connections of simultaneous dials close after 2 s
       log(`N=${n}: formed in ${formMs.toFixed(0)} ms; steady state`);
       const steady = await steadyCost(mesh.counters(), windowMs, idleCpu);
+      log(
+        `N=${n}: heartbeats ${steady.heartbeatBytesPerSec.toFixed(0)} B/s, ${steady.heartbeatFramesPerSec.toFixed(0)} frames/s per node; ` +
+          `CPU ${(steady.cpuPerNode * 100).toFixed(3)} % per node (${(steady.cpuProcess * 100).toFixed(0)} % for the process, ` +
+          `loop delay p50 ${steady.loopDelayP50Ms.toFixed(1)} ms, max ${steady.loopDelayMaxMs.toFixed(0)} ms)`,
+      );
+      if (steady.cpuProcess > 0.9)
+        log(`N=${n}: the process is near a full core; larger N measures a saturated loop`);
       log(`N=${n}: joins and kills (${trials} each)`);
       const joins: number[] = [];
       const joinBytes: number[] = [];
@@ -105,7 +127,12 @@ const suite: Suite = async ({ quick, log: print }) => {
           joins.push(joined.ms);
           joinBytes.push(joined.bytes);
           await sleep(1000); // the newcomer's detectors have samples
-          (how === 'crash' ? crashes : silences).push(await mesh.kill(joined.member, how, 30_000));
+          const killed = await mesh.kill(joined.member, how, KILL_TIMEOUT_MS);
+          (how === 'crash' ? crashes : silences).push(killed.ms);
+          if (killed.holdouts > 0)
+            log(
+              `N=${n}: ${killed.holdouts} of ${mesh.members.length} survivors still counted the ${how} node as a member after ${KILL_TIMEOUT_MS / 1000} s`,
+            );
         }
       }
       log(`N=${n}: CRDT stores, ${writesPerSec} writes/s`);
@@ -122,19 +149,17 @@ const suite: Suite = async ({ quick, log: print }) => {
         steady,
         joinMs: median(joins),
         joinBytes: median(joinBytes),
-        crashMs: median(crashes),
-        silentMs: median(silences),
+        crashMs: median(crashes.filter(Number.isFinite)),
+        silentMs: median(silences.filter(Number.isFinite)),
+        killsUnseen: [...crashes, ...silences].filter((ms) => !Number.isFinite(ms)).length,
         crdt,
       });
       const r = rows[rows.length - 1]!;
       log(
-        `N=${n}: heartbeats ${steady.heartbeatBytesPerSec.toFixed(0)} B/s, ${steady.heartbeatFramesPerSec.toFixed(0)} frames/s per node; ` +
-          `CPU ${(steady.cpuPerNode * 100).toFixed(3)} % per node (${(steady.cpuProcess * 100).toFixed(0)} % for the process, loop delay p50 ${steady.loopDelayP50Ms.toFixed(1)} ms); ` +
-          `join ${r.joinMs.toFixed(0)} ms, crash ${r.crashMs.toFixed(0)} ms, silent ${r.silentMs.toFixed(0)} ms; ` +
-          `CRDT ${crdt.writingBytesPerSec.toFixed(0)} B/s writing, ${crdt.idleBytesPerSec.toFixed(0)} B/s idle, converged ${crdt.convergeMs.toFixed(0)} ms after the last write (step ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+        `N=${n}: join ${r.joinMs.toFixed(0)} ms, crash ${r.crashMs.toFixed(0)} ms, silent ${r.silentMs.toFixed(0)} ms; ` +
+          `CRDT ${crdt.writingBytesPerSec.toFixed(0)} B/s writing, ${crdt.idleBytesPerSec.toFixed(0)} B/s idle, ` +
+          `converged ${crdt.convergeMs.toFixed(0)} ms after the last write (step ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
       );
-      if (steady.cpuProcess > 0.9)
-        log(`N=${n}: the process is near a full core; larger N measures a saturated loop`);
     } finally {
       await mesh.close();
     }
@@ -153,6 +178,7 @@ const suite: Suite = async ({ quick, log: print }) => {
     row(`${at}: bytes sent by the cluster for one join`, r.joinBytes, 'B');
     row(`${at}: crash declared down by every survivor, median`, r.crashMs, 'ms');
     row(`${at}: silent node declared down by every survivor, median`, r.silentMs, 'ms');
+    row(`${at}: kills not seen by every survivor within ${KILL_TIMEOUT_MS / 1000} s`, r.killsUnseen, 'kills');
     row(`${at}: CRDT bytes sent per node at ${writesPerSec} writes/s`, r.crdt.writingBytesPerSec, 'B/s');
     row(`${at}: CRDT anti-entropy per node, idle`, r.crdt.idleBytesPerSec, 'B/s');
     row(`${at}: CRDT converged after the last write`, r.crdt.convergeMs, 'ms');

@@ -88,25 +88,27 @@ export class MemoryMesh {
 
   /**
    * Takes `victim` away — `crash` resets its links as a killed process's kernel would, `silent`
-   * cuts it off so only the failure detector can tell — and resolves with the ms until every
-   * survivor has declared it down. The victim leaves the mesh and is stopped in the background
+   * cuts it off so only the failure detector can tell — and resolves with the ms until no
+   * survivor counts it as a member any more (`ms` is NaN if some still do after `timeoutMs`;
+   * `holdouts` says how many). The victim leaves the mesh and is stopped in the background
    * (`close` waits for it).
    */
-  async kill(victim: MeshMember, how: 'crash' | 'silent', timeoutMs: number): Promise<number> {
+  async kill(
+    victim: MeshMember,
+    how: 'crash' | 'silent',
+    timeoutMs: number,
+  ): Promise<{ ms: number; holdouts: number }> {
     const survivors = this.members.filter((m) => m !== victim);
-    const down = new Set<ClusterNode>();
-    const offs = survivors.map((m) =>
-      m.node.onNodeDown((peer) => {
-        if (peer === victim.node.name) down.add(m.node);
-      }),
-    );
+    const name = victim.node.name;
+    const holdouts = (): number => survivors.filter((m) => m.node.isConnected(name)).length;
     const t0 = performance.now();
     if (how === 'crash') victim.transport.crash();
-    else this.faults.isolate(victim.node.name);
+    else this.faults.isolate(name);
     try {
-      return await until(() => down.size === survivors.length, t0, timeoutMs, `${how} kill`);
+      return { ms: await until(() => holdouts() === 0, t0, timeoutMs, `${how} kill`), holdouts: 0 };
+    } catch {
+      return { ms: Number.NaN, holdouts: holdouts() };
     } finally {
-      for (const off of offs) off();
       this.members.splice(this.members.indexOf(victim), 1);
       // A silenced node stays cut off: it is stopped and its name is never used again.
       this.stopping.push(victim.node.stop());
