@@ -33,6 +33,8 @@ export class MemoryMesh {
   readonly faults = new FaultController();
   readonly members: MeshMember[] = [];
   private nextId = 0;
+  /** Node-down events seen by members since the last reset (of any peer, for any reason). */
+  downs = 0;
   /** Stops of killed nodes still under way (a cut node's links linger before they close). */
   private readonly stopping: Promise<void>[] = [];
 
@@ -50,6 +52,7 @@ export class MemoryMesh {
         return counter.wrap(transport);
       },
     });
+    node.onNodeDown(() => void this.downs++);
     const member = { node, counter, transport: transport! };
     this.members.push(member);
     return member;

@@ -24,7 +24,7 @@
  * many hops as the overlay is deep instead of one.
  *
  * API: `fullMeshCost`, `partialViewCost`, `linearBytes`, `linearCpu`, `crossing`,
- * `crossingFormula`, `fitPerPeer`, `activeViewSize`, `simulatePartialView`.
+ * `crossingFormula`, `fitLine`, `cpuPerPeer`, `activeViewSize`, `simulatePartialView`.
  *
  * When not to use: it has no queueing — past a budget a real node does not just pay more, its
  * event loop falls behind and its failure detector starts to doubt (the bench reports the loop's
@@ -123,20 +123,34 @@ export function crossingFormula(cost: Linear, budget: number): number {
   return Math.max(2, Math.floor((budget - cost.base) / cost.perPeer) + 2);
 }
 
-/** Least-squares line through `(N, y)` points as `base + perPeer × (N − 1)`. */
-export function fitPerPeer(points: readonly { n: number; y: number }[]): Linear {
-  const xs = points.map((p) => p.n - 1);
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Least-squares line `y = intercept + slope × x`. */
+export function fitLine(points: readonly { x: number; y: number }[]): { intercept: number; slope: number } {
+  const mx = points.reduce((a, p) => a + p.x, 0) / points.length;
   const my = points.reduce((a, p) => a + p.y, 0) / points.length;
   let sxy = 0;
   let sxx = 0;
-  points.forEach((p, i) => {
-    const dx = xs[i]! - mx;
-    sxy += dx * (p.y - my);
-    sxx += dx * dx;
-  });
-  const perPeer = sxx === 0 ? 0 : sxy / sxx;
-  return { base: my - perPeer * mx, perPeer };
+  for (const p of points) {
+    sxy += (p.x - mx) * (p.y - my);
+    sxx += (p.x - mx) ** 2;
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  return { intercept: my - slope * mx, slope };
+}
+
+/**
+ * A node's CPU as `base + perPeer × peers` from measured `(heartbeats sent per second, CPU)`
+ * points: the slope is the CPU of one heartbeat (its sending and, on the peer, its receiving,
+ * which the peer pays back in kind), a peer costs `1000 / heartbeatIntervalMs` of them, and the
+ * intercept is what a node costs with no peer (its timers). Fitting against the heartbeats
+ * actually sent, not against N, keeps a loaded run whose heartbeats fell behind from reading as
+ * cheap peers.
+ */
+export function cpuPerPeer(
+  points: readonly { heartbeatsPerSec: number; cpu: number }[],
+  heartbeatIntervalMs: number,
+): Linear {
+  const { intercept, slope } = fitLine(points.map((p) => ({ x: p.heartbeatsPerSec, y: p.cpu })));
+  return { base: intercept, perPeer: (slope * 1000) / heartbeatIntervalMs };
 }
 
 export interface Overlay {

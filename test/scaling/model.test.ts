@@ -8,7 +8,8 @@ import {
   activeViewSize,
   crossing,
   crossingFormula,
-  fitPerPeer,
+  cpuPerPeer,
+  fitLine,
   fullMeshCost,
   linearBytes,
   partialViewCost,
@@ -79,9 +80,25 @@ test('heartbeat bytes cross 1 Mbit/s where 140 B/s per peer says', () => {
 });
 
 test('a least-squares fit recovers the line it was given', () => {
-  const fit = fitPerPeer([3, 10, 25, 50, 100].map((n) => ({ n, y: 0.002 + 0.00015 * (n - 1) })));
-  assert.ok(Math.abs(fit.base - 0.002) < 1e-12);
-  assert.ok(Math.abs(fit.perPeer - 0.00015) < 1e-12);
+  const fit = fitLine([3, 10, 25, 50, 100].map((x) => ({ x, y: 0.002 + 0.00015 * x })));
+  assert.ok(Math.abs(fit.intercept - 0.002) < 1e-12);
+  assert.ok(Math.abs(fit.slope - 0.00015) < 1e-12);
+});
+
+test('CPU per peer is the CPU of the heartbeats one peer costs, whatever share of them was sent', () => {
+  const perHeartbeat = 10e-6; // 10 µs of a core-second
+  // A loaded run: each node sent only part of its 10 heartbeats per peer per second.
+  const points = [
+    { n: 3, share: 1 },
+    { n: 25, share: 0.9 },
+    { n: 100, share: 0.25 },
+  ].map(({ n, share }) => {
+    const heartbeatsPerSec = (n - 1) * 10 * share;
+    return { heartbeatsPerSec, cpu: 0.001 + perHeartbeat * heartbeatsPerSec };
+  });
+  const cpu = cpuPerPeer(points, 100);
+  assert.ok(Math.abs(cpu.base - 0.001) < 1e-12);
+  assert.ok(Math.abs(cpu.perPeer - perHeartbeat * 10) < 1e-12);
 });
 
 test('the partial-view overlay is connected, within its view size, and shallow', () => {
