@@ -215,13 +215,17 @@ const suite: Suite = async ({ quick, log: print }) => {
   const frameBytes = median(rows.map((r) => r.steady.heartbeatFrameBytes));
   const interval = FAILURE_DETECTOR_DEFAULTS.heartbeatIntervalMs;
   const memCpu = cpuPerPeer(
-    rows.map((r) => ({ heartbeatsPerSec: r.steady.heartbeatFramesPerSec, cpu: r.steady.cpuPerNode })),
+    rows.map((r) => ({
+      nodes: r.n,
+      heartbeatsPerSec: r.steady.heartbeatFramesPerSec * r.n,
+      cpu: r.steady.cpuPerNode * r.n,
+    })),
     interval,
   );
   const tcpCpu =
     procs.length >= 2
       ? cpuPerPeer(
-          procs.map((p) => ({ heartbeatsPerSec: p.heartbeatFramesPerSec, cpu: p.cpu })),
+          procs.map((p) => ({ nodes: 1, heartbeatsPerSec: p.heartbeatFramesPerSec, cpu: p.cpu })),
           interval,
         )
       : undefined;

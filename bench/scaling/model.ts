@@ -138,19 +138,37 @@ export function fitLine(points: readonly { x: number; y: number }[]): { intercep
 }
 
 /**
- * A node's CPU as `base + perPeer × peers` from measured `(heartbeats sent per second, CPU)`
- * points: the slope is the CPU of one heartbeat (its sending and, on the peer, its receiving,
- * which the peer pays back in kind), a peer costs `1000 / heartbeatIntervalMs` of them, and the
- * intercept is what a node costs with no peer (its timers). Fitting against the heartbeats
- * actually sent, not against N, keeps a loaded run whose heartbeats fell behind from reading as
- * cheap peers.
+ * A node's CPU as `base + perPeer × peers`, fitted (least squares, through the origin) to
+ * measured processes: `cpu = base × nodes + perHeartbeat × heartbeatsPerSec`, where `cpu` is
+ * what the process spent beyond its idle self (fraction of a core), `nodes` how many nodes it
+ * ran and `heartbeatsPerSec` how many heartbeats they sent in all. A heartbeat's cost covers its
+ * sending and its receiving (in one process both sides are counted; across processes each node
+ * receives as many as it sends). A peer costs `1000 / heartbeatIntervalMs` heartbeats a second.
+ * Fitting against the heartbeats actually sent, not against N, keeps a loaded run whose
+ * heartbeats fell behind from reading as cheap peers. Needs two points that are not
+ * proportional; returns NaNs otherwise.
  */
 export function cpuPerPeer(
-  points: readonly { heartbeatsPerSec: number; cpu: number }[],
+  points: readonly { nodes: number; heartbeatsPerSec: number; cpu: number }[],
   heartbeatIntervalMs: number,
 ): Linear {
-  const { intercept, slope } = fitLine(points.map((p) => ({ x: p.heartbeatsPerSec, y: p.cpu })));
-  return { base: intercept, perPeer: (slope * 1000) / heartbeatIntervalMs };
+  let aa = 0;
+  let ab = 0;
+  let bb = 0;
+  let ay = 0;
+  let by = 0;
+  for (const p of points) {
+    aa += p.nodes * p.nodes;
+    ab += p.nodes * p.heartbeatsPerSec;
+    bb += p.heartbeatsPerSec * p.heartbeatsPerSec;
+    ay += p.nodes * p.cpu;
+    by += p.heartbeatsPerSec * p.cpu;
+  }
+  const det = aa * bb - ab * ab;
+  if (det === 0) return { base: Number.NaN, perPeer: Number.NaN };
+  const base = (ay * bb - ab * by) / det;
+  const perHeartbeat = (aa * by - ab * ay) / det;
+  return { base, perPeer: (perHeartbeat * 1000) / heartbeatIntervalMs };
 }
 
 export interface Overlay {

@@ -87,18 +87,30 @@ test('a least-squares fit recovers the line it was given', () => {
 
 test('CPU per peer is the CPU of the heartbeats one peer costs, whatever share of them was sent', () => {
   const perHeartbeat = 10e-6; // 10 µs of a core-second
-  // A loaded run: each node sent only part of its 10 heartbeats per peer per second.
+  const perNode = 0.002;
+  // One process running n nodes, in a loaded run: each node sent only part of its heartbeats.
   const points = [
     { n: 3, share: 1 },
     { n: 25, share: 0.9 },
     { n: 100, share: 0.25 },
   ].map(({ n, share }) => {
-    const heartbeatsPerSec = (n - 1) * 10 * share;
-    return { heartbeatsPerSec, cpu: 0.001 + perHeartbeat * heartbeatsPerSec };
+    const heartbeatsPerSec = n * (n - 1) * 10 * share;
+    return { nodes: n, heartbeatsPerSec, cpu: perNode * n + perHeartbeat * heartbeatsPerSec };
   });
   const cpu = cpuPerPeer(points, 100);
-  assert.ok(Math.abs(cpu.base - 0.001) < 1e-12);
+  assert.ok(Math.abs(cpu.base - perNode) < 1e-12);
   assert.ok(Math.abs(cpu.perPeer - perHeartbeat * 10) < 1e-12);
+  // One node per process (TCP): two sizes determine both figures.
+  const tcp = cpuPerPeer(
+    [2, 9].map((peers) => ({
+      nodes: 1,
+      heartbeatsPerSec: peers * 10,
+      cpu: perNode + perHeartbeat * peers * 10,
+    })),
+    100,
+  );
+  assert.ok(Math.abs(tcp.base - perNode) < 1e-12 && Math.abs(tcp.perPeer - perHeartbeat * 10) < 1e-12);
+  assert.ok(Number.isNaN(cpuPerPeer([{ nodes: 1, heartbeatsPerSec: 20, cpu: 0.01 }], 100).perPeer));
 });
 
 test('the partial-view overlay is connected, within its view size, and shallow', () => {
