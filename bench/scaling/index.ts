@@ -187,7 +187,7 @@ const suite: Suite = async ({ quick, log: print }) => {
     );
     row(`${at}: mesh formed from cold`, r.formMs, 'ms');
     row(`${at}: join seen by every node, median of ${trials * 2}`, r.joinMs, 'ms');
-    row(`${at}: bytes sent by the cluster for one join`, r.joinBytes, 'B');
+    row(`${at}: membership bytes sent by the cluster for one join`, r.joinBytes, 'B');
     row(`${at}: crash declared down by every survivor, median`, r.crashMs, 'ms');
     row(`${at}: silent node declared down by every survivor, median`, r.silentMs, 'ms');
     row(`${at}: kills not seen by every survivor within ${KILL_TIMEOUT_MS / 1000} s`, r.killsUnseen, 'kills');

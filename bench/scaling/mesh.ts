@@ -13,6 +13,7 @@
  * The memory transport measures the code above the socket only (no syscalls, no kernel copies):
  * its CPU figures are a lower bound of a TCP deployment's.
  */
+import { ClusterMessageType } from '../../src/cluster/message-types.ts';
 import { startNode } from '../../src/cluster/node.ts';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { FaultController } from '../../src/cluster/transport/faults.ts';
@@ -21,6 +22,9 @@ import type { MemoryTransport } from '../../src/cluster/transport/memory-network
 import { TrafficCounter } from './counting-transport.ts';
 
 const COOKIE = 'bench-scaling-cookie';
+
+/** What the mesh's membership sends: member lists and global-name syncs, on every new connection. */
+export const MEMBERSHIP_TYPES = [ClusterMessageType.Members, ClusterMessageType.NamesSync];
 
 export interface MeshMember {
   readonly node: ClusterNode;
@@ -70,7 +74,8 @@ export class MemoryMesh {
 
   /**
    * Starts a node seeded with a member and resolves with the ms until every member and the
-   * newcomer see each other, and the membership bytes (all types) the cluster sent meanwhile.
+   * newcomer see each other, and the membership bytes (member lists and name syncs, sent on
+   * every new connection) the cluster sent meanwhile.
    */
   async join(timeoutMs: number): Promise<{ ms: number; bytes: number; member: MeshMember }> {
     const old = [...this.members];
@@ -84,8 +89,7 @@ export class MemoryMesh {
       timeoutMs,
       'join',
     );
-    let bytes = 0;
-    for (const c of this.counters()) for (const b of c.bytes.values()) bytes += b;
+    const bytes = this.counters().reduce((sum, c) => sum + c.bytesOf(...MEMBERSHIP_TYPES), 0);
     return { ms, bytes, member };
   }
 

@@ -6,10 +6,9 @@
  * kept up.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ClusterMessageType } from '../../src/cluster/message-types.ts';
 import { MessageType } from '../../src/wire/message-types.ts';
 import type { TrafficCounter } from './counting-transport.ts';
-import { sleep } from './mesh.ts';
+import { MEMBERSHIP_TYPES, sleep } from './mesh.ts';
 
 export interface SteadyCost {
   /** Heartbeat bytes and frames sent per node per second. */
@@ -30,8 +29,6 @@ export interface SteadyCost {
   readonly loopDelayP50Ms: number;
   readonly loopDelayMaxMs: number;
 }
-
-export const MEMBERSHIP_TYPES = [ClusterMessageType.Members, ClusterMessageType.NamesSync];
 
 /** CPU of this process, as a fraction of one core, over `windowMs` of wall time. */
 export async function processCpu(windowMs: number): Promise<number> {
