@@ -18,10 +18,9 @@
  * N(N−1). A join costs every member a connection, a handshake and a member list of N entries.
  * Partial view: a node heartbeats only its active view, `ceil(ln N) + c` peers (HyParView, Leitão
  * et al. 2007, sizes its views on log N + c, the fanout at which gossip reaches every node with
- * high probability; with c = 1 that is 6 at 100 nodes, Partisan's default active view, and 11 at
- * 10 000), and keeps a passive view of `k` times that,
- * refreshed by a shuffle with one active peer every `shuffleMs`; news reaches every node after as
- * many hops as the overlay is deep instead of one.
+ * high probability; with c = 1 that is 6 at 100 nodes and 11 at 10 000), and keeps a passive
+ * view of `k` times that, refreshed by a shuffle with one active peer every `shuffleMs`; news
+ * reaches every node after as many hops as the overlay is deep instead of one.
  *
  * API: `fullMeshCost`, `partialViewCost`, `linearBytes`, `linearCpu`, `crossing`,
  * `crossingFormula`, `fitLine`, `cpuPerPeer`, `activeViewSize`, `simulatePartialView`.
@@ -80,7 +79,7 @@ export interface PartialViewOptions {
   readonly c?: number;
   /** Passive view = `k` × active view. Default 6 (the paper's). */
   readonly k?: number;
-  /** Shuffle period, ms. Default 10 000 (Partisan's). */
+  /** Shuffle period, ms. Default 10 000: an assumption (the paper leaves the period open). */
   readonly shuffleMs?: number;
   /** Bytes of one node entry in a shuffle (name, host, port). Default 45. */
   readonly entryBytes?: number;
