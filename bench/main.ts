@@ -20,6 +20,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   placement: async () => (await import('./placement/index.ts')).default,
   'placement-recovery': async () => (await import('./placement/recovery-suite.ts')).default,
   page: async () => (await import('./page/index.ts')).default,
+  scaling: async () => (await import('./scaling/index.ts')).default,
 };
 
 const { values, positionals } = parseArgs({
