@@ -7,8 +7,8 @@
 import { ClusterMessageType } from '../../src/cluster/message-types.ts';
 import { awaitConverged } from '../../src/crdt/driver/index.ts';
 import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim-measure.ts';
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 import type { MeshMember } from './mesh.ts';
 import { sleep, until } from './mesh.ts';
 
@@ -52,7 +52,7 @@ export async function crdtCost(members: readonly MeshMember[], w: CrdtWorkload):
     while (performance.now() - t0 < w.windowMs) {
       const due = Math.floor(((performance.now() - t0) / 1000) * w.writesPerSec);
       for (; writes < due; writes++) {
-        const key = `hero-${rng.int(0, w.keys - 1)}`;
+        const key = `hero-${rng.int(0, w.keys)}`;
         const table = tables[writes % n]!;
         table.put(key, heroRecord(rng, key)).catch((err: unknown) => {
           failures.push(err);

@@ -29,7 +29,7 @@
  * event loop falls behind and its failure detector starts to doubt (the bench reports the loop's
  * delay for that).
  */
-import { SimRandom } from '../../src/testing/crdt-sim-rng.ts';
+import { SimRandom } from '../../src/testing/sim/index.ts';
 
 /** A cost that is `base + perPeer × (peers)`. */
 export interface Linear {
@@ -205,7 +205,7 @@ export function simulatePartialView(n: number, o: { seed: number; c?: number }):
   for (let i = 1; i < n; i++) {
     let tries = 0;
     while (views[i]!.size < target && views[i]!.size < i && tries++ < 20 * target) {
-      const peer = rng.int(0, i - 1);
+      const peer = rng.int(0, i);
       if (views[i]!.has(peer)) continue;
       const pv = views[peer]!;
       if (pv.size >= target) {
@@ -220,7 +220,7 @@ export function simulatePartialView(n: number, o: { seed: number; c?: number }):
   for (let i = 0; i < n; i++) {
     let tries = 0;
     while (views[i]!.size < target && tries++ < 20 * target) {
-      const peer = rng.int(0, n - 1);
+      const peer = rng.int(0, n);
       if (peer !== i && !views[i]!.has(peer) && views[peer]!.size < target) link(i, peer);
     }
   }
