@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test in one node:test invocation, so the runner's own summary closes the output.
-# Installs what the browser test needs (Debian's chromium) when it is missing and we may.
+# Installs what the tests need when it is missing and we may (root with apt-get): Debian's chromium
+# for the browser tests and etcd-server for the etcd store tests (without them those tests skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing chromium for the browser test (Debian package)"
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing ${missing[*]} for the tests (Debian packages)"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 npx tsc --noEmit -p .
