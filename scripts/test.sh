@@ -15,8 +15,26 @@ fi
 
 npx tsc --noEmit -p .
 
-files=$(find test -name '*.test.ts' | sort)
+files=${TEST_FILES:-$(find test -name '*.test.ts' | sort)}
 if [ -n "${SKIP_SLOW:-}" ]; then files=$(printf '%s\n' $files | grep -v '\.slow\.test\.ts$'); fi
+
+# The runner leads a process group of its own, which every process a test starts joins (unless it
+# asks for a group of its own). A test file the runner stops at its timeout cannot end what it
+# started; whatever is left when the run ends is ended here, so that nothing carries its load into
+# the next run. Ctrl-C and SIGTERM reach the whole group.
 # shellcheck disable=SC2086
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=900000 \
-  --test-reporter=spec $files
+setsid node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=900000 \
+  --test-reporter=spec $files &
+runner=$!
+trap 'kill -TERM -- "-$runner" 2>/dev/null' INT TERM
+rc=0
+wait "$runner" || rc=$?
+left=$(pgrep -a -g "$runner" || true)
+if [ -n "$left" ]; then
+  echo "ending what the tests left running:"
+  echo "$left" | cut -c1-200
+  pkill -TERM -g "$runner" 2>/dev/null || true
+  sleep 2
+  pkill -KILL -g "$runner" 2>/dev/null || true
+fi
+exit "$rc"
