@@ -95,7 +95,7 @@ export class ActorSystem {
     this.timeouts = new CallTimeouts(this.scheduler, (tag, ms) => this.expireCall(tag, ms));
   }
 
-  /** Connect this system to the cluster layer. */
+  /** Connect this system to the cluster layer. @internal */
   attachBridge(bridge: RemoteBridge | undefined): void {
     this.bridge = bridge;
   }
@@ -221,7 +221,7 @@ export class ActorSystem {
     if (p) this.settle(tag, false, new CallTimeoutError(destString(p.dest), timeoutMs));
   }
 
-  /** Fail a message that reached an actor after it exited. */
+  /** Fail a message that reached an actor after it exited. @internal */
   rejectEnvelope(env: Envelope, pid: Pid): void {
     if (env.k === CALL && env.from) this.replyError(env.from, new NoProcError(pidKey(pid)));
   }
@@ -284,6 +284,7 @@ export class ActorSystem {
     return this.cells.get(pid.id);
   }
 
+  /** @internal */
   nextTimerId(): number {
     return ++this.nextTimer;
   }
@@ -425,7 +426,7 @@ export class ActorSystem {
 
   private readonly exitWaiters = new Map<Cell, (() => void)[]>();
 
-  /** Resolves when the actor has exited. */
+  /** Resolves when the actor has exited. @internal */
   awaitExit(cell: Cell): Promise<void> {
     if (!this.cells.has(cell.self.id)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -441,7 +442,7 @@ export class ActorSystem {
     return cell ? this.awaitExit(cell) : Promise.resolve();
   }
 
-  /** Called by a cell once it has exited: frees it and notifies everyone who needs to know. */
+  /** Called by a cell once it has exited: frees it and notifies everyone who needs to know. @internal */
   cleanup(cell: Cell, reason: ExitReason, mailbox: Envelope[]): void {
     const pid = cell.self;
     this.cells.delete(pid.id);
@@ -474,7 +475,7 @@ export class ActorSystem {
 
   // ---- remote side --------------------------------------------------------------------------
 
-  /** Deliver an envelope that arrived from another node. */
+  /** Deliver an envelope that arrived from another node. @internal */
   receiveRemote(env: RemoteEnvelope): void {
     switch (env.t) {
       case 'call': {
@@ -539,6 +540,7 @@ export class ActorSystem {
   /**
    * `node` is gone (connection lost or declared down): calls to it fail with `noconnection`, remote
    * monitors on it fire `DOWN` with `noconnection`, links to its actors deliver exit signals.
+   * @internal
    */
   nodeDown(node: string): void {
     for (const [tag, p] of this.pending) {
