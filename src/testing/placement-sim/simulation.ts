@@ -402,9 +402,17 @@ class Simulation {
 
   #restart(node: SimNode): void {
     this.#faults++;
-    this.#trace(`restart ${node.name}`);
     const { name, pids, inc } = node;
+    // A lost disk only while another running replica holds every record: losing them all would
+    // lose the children, which no placement can bring back.
+    const store = this.#store;
+    const empty =
+      this.#rng.chance(0.5) &&
+      store instanceof ApModel &&
+      this.#nodes.some((x) => x !== node && x.up && !x.left && store.holds(x.name) === this.#keys.length);
+    this.#trace(`restart ${node.name}${empty && this.#store.ap ? ' with an empty replica' : ''}`);
     Object.assign(node, this.#fresh(name), { pids, inc: inc + 1, side: node.side });
+    this.#store.restarted(name, empty);
     this.#boot(node);
     this.#topologyChanged();
   }

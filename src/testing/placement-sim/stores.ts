@@ -60,6 +60,8 @@ export interface ModelStore {
   topologyChanged(): void;
   /** A node's periodic store work (AP anti-entropy). */
   tick(node: string): void;
+  /** `node` restarted; `empty`: with a lost disk (AP: an empty replica that refills from peers). */
+  restarted(node: string, empty: boolean): void;
 }
 
 /** Delay of one change or message on its way to a node, ms. */
@@ -116,6 +118,9 @@ export class CpModel implements ModelStore {
 
   tick(): void {}
 
+  /** The Raft log is on disk: the node's records and feed position survive. */
+  restarted(): void {}
+
   #commit(key: string, rec: PlacementRecord): void {
     const v = { rec, version: ++this.#version };
     this.#table.set(key, v);
@@ -150,7 +155,9 @@ interface KeyState {
 }
 
 interface Replica {
-  readonly keys: Map<string, KeyState>;
+  /** The replica id: a restarted node writes under a new one, as the CRDT store does. */
+  id: string;
+  keys: Map<string, KeyState>;
   ms: number;
   lc: number;
   seq: number;
@@ -184,7 +191,14 @@ export class ApModel implements ModelStore {
   constructor(host: StoreHost, initial: readonly PlacementRecord[]) {
     this.#host = host;
     for (const n of host.names) {
-      this.#replicas.set(n, { keys: new Map(), ms: 0, lc: 0, seq: 0, skew: host.rng.int(0, 25) });
+      this.#replicas.set(n, {
+        id: `${n}#0`,
+        keys: new Map(),
+        ms: 0,
+        lc: 0,
+        seq: 0,
+        skew: host.rng.int(0, 25),
+      });
     }
     // The children were started before the run: every replica holds the first node's writes.
     const first = host.names[0]!;
@@ -218,7 +232,7 @@ export class ApModel implements ModelStore {
       r.ms = wall;
       r.lc = 0;
     } else r.lc += 1;
-    const e: Entry = { rep: node, seq: ++r.seq, ms: r.ms, lc: r.lc, value: rec };
+    const e: Entry = { rep: r.id, seq: ++r.seq, ms: r.ms, lc: r.lc, value: rec };
     s.ctx.add(dot(e));
     s.entries = [e];
     r.keys.set(key, s);
@@ -232,6 +246,25 @@ export class ApModel implements ModelStore {
   }
 
   topologyChanged(): void {}
+
+  /**
+   * A restarted replica writes under a new id (dots stay unique); with `empty` its state is gone
+   * (a memory store, or a lost disk) and comes back by anti-entropy, its clock from its wall clock.
+   */
+  restarted(node: string, empty: boolean): void {
+    const r = this.#replicas.get(node)!;
+    r.id = `${node}#${Number(r.id.split('#')[1]) + 1}`;
+    r.seq = 0;
+    if (!empty) return;
+    r.keys = new Map();
+    r.ms = 0;
+    r.lc = 0;
+  }
+
+  /** How many keys `node`'s replica holds. */
+  holds(node: string): number {
+    return this.#replicas.get(node)!.keys.size;
+  }
 
   /** Anti-entropy: the whole replica to every node in reach. */
   tick(node: string): void {
