@@ -3,7 +3,8 @@
 // (see src/testing/placement-sim/simulation.ts).
 //
 //   PLACEMENT_SIM_SCHEDULES=N            run N schedules instead of 1000 (half CP, half AP)
-//   PLACEMENT_SIM_SEED=n [PLACEMENT_SIM_MODE=cp|ap]   replay one seed with its trace
+//   PLACEMENT_SIM_SEED=n [PLACEMENT_SIM_MODE=cp|ap] [PLACEMENT_SIM_HARSH=1]
+//                                        replay one seed with its trace (HARSH: the harsher profile)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision, DecideInput } from '../../src/placement/decide.ts';
@@ -15,7 +16,14 @@ import {
 } from '../../src/testing/placement-sim/index.ts';
 
 /** Seeds that once failed, each with what it found; they must keep passing. */
-const KEPT_SEEDS: readonly { seed: number; mode: PlacementSimMode; found: string }[] = [];
+const KEPT_SEEDS: readonly { seed: number; mode: PlacementSimMode; found: string }[] = [
+  {
+    seed: 200_395,
+    mode: 'ap',
+    found:
+      'the model itself: every replica restarted empty, so the records were lost and nothing ran; an empty restart now needs another running replica that holds every record',
+  },
+];
 
 /** Seeds that fail for a reason not fixed yet: reported, not run. */
 const TODO_SEEDS: readonly { seed: number; mode: PlacementSimMode; found: string }[] = [];
@@ -30,16 +38,20 @@ function describeFailure(r: PlacementSimResult): string {
   ].join('\n');
 }
 
+/** Longer faults and pauses than the default schedules: 25 s of faults, pauses up to 8 s. */
+const HARSH = { faultsMs: 25_000, maxPauseMs: 8000 } as const;
+
 function runSeeds(
   mode: PlacementSimMode,
   seeds: Iterable<number>,
   decideFn?: (i: DecideInput) => Decision,
+  profile: { faultsMs?: number; maxPauseMs?: number } = {},
 ): { runs: number; failed: string[]; writes: number } {
   const failed: string[] = [];
   let runs = 0;
   let writes = 0;
   for (const seed of seeds) {
-    const r = runPlacementSimulation({ seed, mode, ...(decideFn ? { decide: decideFn } : {}) });
+    const r = runPlacementSimulation({ seed, mode, ...profile, ...(decideFn ? { decide: decideFn } : {}) });
     runs++;
     writes += r.stats.writes;
     if (!r.ok) failed.push(describeFailure(r));
@@ -57,7 +69,13 @@ if (replay !== undefined) {
   const modes = process.env.PLACEMENT_SIM_MODE ? [process.env.PLACEMENT_SIM_MODE as PlacementSimMode] : MODES;
   for (const mode of modes) {
     test(`replays PLACEMENT_SIM_SEED=${replay} mode=${mode}`, () => {
-      const r = runPlacementSimulation({ seed: Number(replay), mode, trace: (line) => console.log(line) });
+      const profile = process.env.PLACEMENT_SIM_HARSH ? HARSH : {};
+      const r = runPlacementSimulation({
+        seed: Number(replay),
+        mode,
+        ...profile,
+        trace: (line) => console.log(line),
+      });
       assert.ok(r.ok, describeFailure(r));
     });
   }
@@ -122,4 +140,13 @@ if (replay !== undefined) {
       assert.deepEqual(r.failed, [], r.failed.join('\n'));
     });
   }
+
+  test('harsher schedules (25 s of faults, pauses up to 8 s) settle too', () => {
+    for (const mode of MODES) {
+      const first = mode === 'cp' ? 300_001 : 400_001;
+      console.log(`placement simulation, harsh: ${mode} seeds ${first}..${first + 49}`);
+      const r = runSeeds(mode, range(first, 50), undefined, HARSH);
+      assert.deepEqual(r.failed, [], `PLACEMENT_SIM_HARSH=1\n${r.failed.join('\n')}`);
+    }
+  });
 }

@@ -15,9 +15,11 @@
  * and has not declared down; declaring down takes 1.1–1.3 s after a crash, cut or pause, coming up
  * 0.1–0.3 s after a heal), `seenUp`/`seenDown`, the unknown-owner grace, the resume hold, its
  * records (the store model's copy for it), the copies it runs (key → epoch, pid), `waiting`,
- * `retry`, `deferred`, the quorum-loss stop (CP: 1 500 ms unwritable), `leaving`. A reconcile is
- * atomic: gather the inputs, decide, write, spawn, stop — at one instant (the real one awaits its
- * writes; interleavings inside one reconcile are not modelled). Keys are reconciled when their
+ * `retry`, `deferred`, the quorum-loss stop (CP: 1 500 ms unwritable), `leaving`. A reconcile
+ * gathers its inputs, decides, spawns and stops at one instant; in CP its write commits 2–15 ms
+ * later (its condition checked then), the key busy meanwhile while other keys and events go on; in
+ * AP the write applies locally at once. The actor calls of a hand-off or merge take no time. Keys
+ * are reconciled when their
  * record changes, on membership changes (the keys `membershipChanged` picks), on the 1 s retry tick,
  * when the store is writable again, and on the 15 s full sweep.
  *
@@ -50,6 +52,16 @@ export interface PlacementSimOptions {
   readonly nodes?: number;
   /** Children; default 20. */
   readonly keys?: number;
+  /**
+   * How long faults go on, ms. Default 12 000: room for a dozen faults, each long enough for the
+   * failure detector (1.1–1.3 s) and the quorum-loss stop (1.5 s) to act.
+   */
+  readonly faultsMs?: number;
+  /**
+   * The longest pause, ms. Default 3 500: past the failure detector and the resume hold's stall
+   * (1 s), so paused nodes are declared down and resume with a stale view.
+   */
+  readonly maxPauseMs?: number;
   /** The decision under test; default the real `decide` (a test swaps in a broken one). */
   readonly decide?: (input: DecideInput) => Decision;
   readonly trace?: (line: string) => void;
@@ -80,8 +92,7 @@ const QUORUM_CHECK_MS = 100;
 const QUORUM_LOSS_STOP_MS = 1500;
 const ADOPT_WAIT_MS = 3000;
 const FENCED_WRITE_MS = 250;
-/** Faults happen in [0, FAULTS_MS); then everything heals and the cluster gets SETTLE_MS. */
-const FAULTS_MS = 12_000;
+/** After the faults everything heals and the cluster gets this long to settle, ms. */
 const SETTLE_MS = 40_000;
 
 interface Copy {
@@ -110,6 +121,9 @@ interface SimNode {
   waiting: Map<string, number>;
   retry: Set<string>;
   deferred: Set<string>;
+  /** Keys whose reconcile awaits its write; those asked for meanwhile run once more after. */
+  busy: Set<string>;
+  rerun: Set<string>;
   /** Keys with a reconcile queued; the value: only the sweep asked. */
   queued: Map<string, boolean>;
   unwritableSince: number | undefined;
@@ -133,6 +147,7 @@ class Simulation {
   readonly #failures: string[] = [];
   /** CP: the greatest epoch a fenced write of each key committed at. */
   readonly #fencedEpoch = new Map<string, number>();
+  readonly #faultsMs: number;
   #started = false;
   #events = 0;
   #faults = 0;
@@ -146,6 +161,7 @@ class Simulation {
     this.#net = this.#rng.fork();
     const n = opts.nodes ?? this.#rng.int(3, 6);
     this.#decide = opts.decide ?? realDecide;
+    this.#faultsMs = opts.faultsMs ?? 12_000;
     this.#nodes = Array.from({ length: n }, (_, i) => this.#fresh(`n${i}@sim`));
     for (const node of this.#nodes) this.#byName.set(node.name, node);
     this.#keys = Array.from({ length: opts.keys ?? 20 }, (_, i) => `k${i}`);
@@ -179,7 +195,7 @@ class Simulation {
       this.#boot(node);
     }
     this.#planFaults();
-    const end = FAULTS_MS + SETTLE_MS;
+    const end = this.#faultsMs + SETTLE_MS;
     while (this.#failures.length === 0 && this.#sched.runNext(end)) this.#events++;
     if (this.#failures.length === 0) this.#checkSettled();
     return {
@@ -221,6 +237,8 @@ class Simulation {
       retry: new Set(),
       deferred: new Set(),
       queued: new Map(),
+      busy: new Set(),
+      rerun: new Set(),
       unwritableSince: undefined,
       pids: 0,
     };
@@ -354,7 +372,7 @@ class Simulation {
   #planFaults(): void {
     const rng = this.#rng;
     let left = false;
-    for (let t = rng.int(200, 1500); t < FAULTS_MS; t += rng.int(300, 2000)) {
+    for (let t = rng.int(200, 1500); t < this.#faultsMs; t += rng.int(300, 2000)) {
       const roll = rng.next();
       const pick = rng.next();
       const extra = rng.next();
@@ -373,7 +391,8 @@ class Simulation {
           this.#heal();
         } else if (roll < 0.9) {
           const victim = choose(up);
-          if (victim) this.#pause(victim, 500 + Math.floor(extra * 3000));
+          const longest = this.#opts.maxPauseMs ?? 3500;
+          if (victim) this.#pause(victim, 500 + Math.floor(extra * (longest - 500)));
         } else if (!left && up.length > 2) {
           left = true;
           const victim = choose(up);
@@ -381,7 +400,7 @@ class Simulation {
         }
       });
     }
-    this.#sched.at(FAULTS_MS, () => {
+    this.#sched.at(this.#faultsMs, () => {
       this.#trace('final heal');
       for (const node of this.#nodes) if (node.pausedUntil !== undefined) this.#resume(node);
       this.#heal();
@@ -465,10 +484,10 @@ class Simulation {
     this.#trace(`leave ${node.name}`);
     node.leaving = true;
     const live = this.#liveNodes(node);
-    for (const [key, copy] of [...node.local]) {
+    for (const key of [...node.local.keys()]) {
       const v = this.#store.read(node.name, key);
       const next = v && rendezvous(key, live);
-      if (v && next !== undefined && live.includes(next)) this.#handOff(node, key, v, copy, next);
+      if (v && next !== undefined && live.includes(next)) this.#handOff(node, key, v, next, true);
     }
     node.up = false;
     node.left = true;
@@ -489,6 +508,10 @@ class Simulation {
   }
 
   #schedule(node: SimNode, key: string, sweep = false): void {
+    if (node.busy.has(key)) {
+      node.rerun.add(key);
+      return;
+    }
     const queued = node.queued.get(key);
     if (queued !== undefined) {
       node.queued.set(key, queued && sweep);
@@ -581,12 +604,12 @@ class Simulation {
         this.#write(node, key, { ...rec!, pid: running!.pid }, version);
         break;
       case 'hand-off':
-        this.#handOff(node, key, v!, running!, d.to);
+        this.#handOff(node, key, v!, d.to);
         break;
       case 'keep-given': {
         const { handoff: _h, ...rest } = rec!;
         node.local.set(key, { pid: running!.pid, epoch: rec!.epoch });
-        if (!this.#write(node, key, { ...rest, pid: running!.pid }, version)) node.local.set(key, running!);
+        this.#write(node, key, { ...rest, pid: running!.pid }, version, () => node.local.set(key, running!));
         break;
       }
       case 'start':
@@ -607,7 +630,7 @@ class Simulation {
         const epoch = rec!.epoch + 1;
         this.#run(node, key, { pid: running!.pid, epoch });
         const rewritten = { ...rest, owner: self, epoch, pid: running!.pid };
-        if (!this.#write(node, key, rewritten, version)) node.local.set(key, running!);
+        this.#write(node, key, rewritten, version, () => node.local.set(key, running!));
         break;
       }
       case 'merge-away':
@@ -623,30 +646,51 @@ class Simulation {
     return changes(d);
   }
 
-  /** A compare-and-set write; a failed one puts the key on the retry tick (a `StoreError`). */
-  #write(node: SimNode, key: string, rec: PlacementRecord, version: number): boolean {
-    const r = this.#store.put(node.name, key, rec, version);
-    if (r === 'ok') {
-      this.#writes++;
-      return true;
-    }
-    this.#trace(`${node.name} ${key}: write ${r}`);
-    node.retry.add(key);
-    return false;
+  /**
+   * A compare-and-set write; a failed one runs `onFail` and puts the key on the retry tick (a
+   * `StoreError`). CP: the write commits 2–15 ms later (a Raft round), the condition checked then;
+   * the key is busy meanwhile (a reconcile asked for it runs once more after), while other keys and
+   * events go on. AP: the write applies to the local replica at once.
+   */
+  #write(
+    node: SimNode,
+    key: string,
+    rec: PlacementRecord,
+    version: number,
+    onFail?: () => void,
+    now = false,
+  ): void {
+    const commit = (): void => {
+      const r = this.#store.put(node.name, key, rec, version);
+      if (r === 'ok') this.#writes++;
+      else {
+        this.#trace(`${node.name} ${key}: write ${r}`);
+        onFail?.();
+        node.retry.add(key);
+      }
+    };
+    if (this.#store.ap || now) return commit();
+    node.busy.add(key);
+    this.#io(node, this.#net.int(2, 16), () => {
+      node.busy.delete(key);
+      commit();
+      if (node.rerun.delete(key)) this.#schedule(node, key);
+    });
   }
 
   #startLocal(node: SimNode, key: string, rec: PlacementRecord, version: number): void {
     const pid: Pid = { node: node.name, inc: node.inc, id: ++node.pids };
     this.#run(node, key, { pid, epoch: rec.epoch });
     const { handoff: _h, ...rest } = rec;
-    if (!this.#write(node, key, { ...rest, pid }, version)) this.#schedule(node, key);
+    this.#write(node, key, { ...rest, pid }, version, () => this.#schedule(node, key));
   }
 
-  #handOff(node: SimNode, key: string, v: Versioned, copy: Copy, to: string): void {
-    void copy;
+  /** `now`: the write commits at once (a leaving node's hand-offs, which it awaits before going). */
+  #handOff(node: SimNode, key: string, v: Versioned, to: string, now = false): void {
     node.local.delete(key);
     const { pid: _p, ...rest } = v.rec;
-    this.#write(node, key, { ...rest, owner: to, epoch: v.rec.epoch + 1, handoff: 'state' }, v.version);
+    const given = { ...rest, owner: to, epoch: v.rec.epoch + 1, handoff: 'state' };
+    this.#write(node, key, given, v.version, undefined, now);
   }
 
   /** A copy starts (or is re-labelled) at an epoch: CP allows no other copy at that epoch. */
