@@ -149,6 +149,10 @@ class Simulation {
   readonly #fencedEpoch = new Map<string, number>();
   readonly #faultsMs: number;
   #started = false;
+  /** The reconcile running now was asked for by the sweep alone (and counts if it acts). */
+  #sweeping = false;
+  /** The reconcile running now wrote (it counts when the write commits). */
+  #wrote = false;
   #events = 0;
   #faults = 0;
   #writes = 0;
@@ -521,9 +525,20 @@ class Simulation {
     this.#io(node, this.#net.int(0, 3), () => {
       const bySweep = node.queued.get(key) ?? false;
       node.queued.delete(key);
-      const counted = bySweep && !node.retry.has(key) && !node.deferred.has(key);
-      if (this.#reconcile(node, key) && counted) this.#sweepRepairs++;
+      this.#sweeping = bySweep && !node.retry.has(key) && !node.deferred.has(key);
+      this.#wrote = false;
+      if (this.#reconcile(node, key) && this.#sweeping && !this.#wrote) this.#repaired(node, key);
+      this.#sweeping = false;
     });
+  }
+
+  /**
+   * The sweep found work the events missed: a reconcile it asked for acted, as the supervisor
+   * counts it — a decision that writes counts once its write commits (a failed one rejects).
+   */
+  #repaired(node: SimNode, key: string): void {
+    this.#sweepRepairs++;
+    this.#trace(`${node.name} ${key}: the full sweep found work the events missed`);
   }
 
   #reconcileAll(node: SimNode, sweep: boolean): void {
@@ -660,10 +675,14 @@ class Simulation {
     onFail?: () => void,
     now = false,
   ): void {
+    const counted = this.#sweeping;
+    this.#wrote = true;
     const commit = (): void => {
       const r = this.#store.put(node.name, key, rec, version);
-      if (r === 'ok') this.#writes++;
-      else {
+      if (r === 'ok') {
+        this.#writes++;
+        if (counted) this.#repaired(node, key);
+      } else {
         this.#trace(`${node.name} ${key}: write ${r}`);
         onFail?.();
         node.retry.add(key);
