@@ -117,24 +117,20 @@ export class ScriptedCluster {
   deliver(): number {
     const batch = this.inflight;
     this.inflight = [];
-    let n = 0;
-    for (const m of batch) {
-      if (!this.passes(m)) continue;
-      const to = this.nodes.get(m.to);
-      if (to === undefined || !to.alive) continue;
-      to.raw.step(m);
-      n++;
-      this.process(m.to);
-    }
-    return n;
+    return this.stepAll(batch);
   }
 
   /** Delivers only the in-flight messages matching `pred` (in order); the rest stay in flight. */
   deliverOnly(pred: (m: Message) => boolean): number {
     const chosen = this.inflight.filter(pred);
     this.inflight = this.inflight.filter((m) => !pred(m));
+    return this.stepAll(chosen);
+  }
+
+  /** Steps each message into its live recipient (unless blocked) and handles its Ready. */
+  private stepAll(batch: readonly Message[]): number {
     let n = 0;
-    for (const m of chosen) {
+    for (const m of batch) {
       if (!this.passes(m)) continue;
       const to = this.nodes.get(m.to);
       if (to === undefined || !to.alive) continue;
