@@ -7,7 +7,7 @@
  *
  * ```ts
  * const sampler = new ChartSampler(service, registry);
- * sampler.start(); // the first sample after intervalMs; again: no-op
+ * sampler.start(); // the first sample now, then one every intervalMs; again: no-op
  * sampler.view(); // { samples, markers } for GET /api/page/charts
  * sampler.stop(); // unsubscribes and stops the timer
  * ```
@@ -84,6 +84,11 @@ export class ChartSampler {
     this.#unsubscribe = this.#service.subscribe((event) => this.#onEvent(event));
     this.#timer = setInterval(() => void this.#sample(), this.#intervalMs);
     this.#timer.unref();
+    // The first sample now: it is the view the first change is compared with, and the start of
+    // the charts' window (markers before the oldest sample are not shown). Taken only after
+    // intervalMs, a change made meanwhile (a partition right after the page opened, or while the
+    // timer ran late on a busy loop) never showed its marker.
+    void this.#sample();
   }
 
   stop(): void {
