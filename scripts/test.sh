@@ -29,7 +29,7 @@ runner=$!
 trap 'kill -TERM -- "-$runner" 2>/dev/null' INT TERM
 rc=0
 wait "$runner" || rc=$?
-left=$(pgrep -a -g "$runner" || true)
+left=$(pgrep -a -r D,R,S,T,t,I -g "$runner" || true) # zombies need no ending
 if [ -n "$left" ]; then
   echo "ending what the tests left running:"
   echo "$left" | cut -c1-200
