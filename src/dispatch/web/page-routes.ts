@@ -112,7 +112,6 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): v
 
   const vendorStyle = loadVendorStyle();
   app.get('/', async (request, reply) => {
-    sampler.start();
     let clusterView: ClusterView | undefined;
     let clusterError: string | undefined;
     try {
@@ -122,6 +121,8 @@ export function registerPageRoutes(app: FastifyInstance, deps: PageRouteDeps): v
       if (failure.internal) request.log.error({ err }, 'page: reading the cluster failed');
       clusterError = failure.message;
     }
+    // After the page's own read: the sampler's first sample reads the cluster view too.
+    sampler.start();
     const nonce = randomBytes(16).toString('base64');
     const page = renderPage({
       nodeName: deps.service.nodeName,
