@@ -95,6 +95,12 @@ test('a whole cluster stopped at once and started on the same disks has every wr
   }
   await members[1]!.store.table('heroes').delete('h3');
   written.delete('h3');
+  // An acknowledged write is on its writer and one peer (write concern); every replica holds it
+  // once they converge, and then what each has is on its disk.
+  await awaitConverged(
+    members.map((m) => m.store),
+    10_000,
+  );
   const ports = members.map((m) => m.node.address.port);
   await stopAll(members);
 
