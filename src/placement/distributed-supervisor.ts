@@ -48,6 +48,7 @@ import type { Condition } from '../store/ops.ts';
 import type { Store, Table } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import { changes, decide } from './decide.ts';
+import { PLACEMENT_DEFAULTS } from './defaults.ts';
 import { PlacementError } from './errors.ts';
 import type { FenceHost, FencedWriter } from './fence.ts';
 import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
@@ -93,7 +94,6 @@ export interface DistributedSupervisorOptions {
 }
 
 /** How often writability is checked for the quorum-loss stop, ms. */
-const QUORUM_CHECK_MS = 100;
 
 export class DistributedSupervisor implements NameResolver {
   private readonly node: ClusterNode;
@@ -198,16 +198,22 @@ export class DistributedSupervisor implements NameResolver {
       this.seenDown.add(peer);
       this.membershipChanged();
     });
-    this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs ?? 1000);
+    this.timer = setInterval(
+      () => this.tick(),
+      this.options.reconcileIntervalMs ?? PLACEMENT_DEFAULTS.reconcileIntervalMs,
+    );
     this.timer.unref();
-    this.sweepTimer = setInterval(() => this.sweep(), this.options.fullSweepIntervalMs ?? 15_000);
+    this.sweepTimer = setInterval(
+      () => this.sweep(),
+      this.options.fullSweepIntervalMs ?? PLACEMENT_DEFAULTS.fullSweepIntervalMs,
+    );
     this.sweepTimer.unref();
     // Owners never seen become replaceable once the grace has passed: no event says so.
     this.graceTimer = setTimeout(() => this.membershipChanged(), this.graceMs() + 10);
     this.graceTimer.unref();
     // Checked apart from the (heavier) reconcile, so the stop follows quorum loss within ~100 ms.
     this.hold.beat(Date.now());
-    this.quorumTimer = setInterval(() => this.checkQuorum(), QUORUM_CHECK_MS);
+    this.quorumTimer = setInterval(() => this.checkQuorum(), PLACEMENT_DEFAULTS.quorumCheckMs);
     this.quorumTimer.unref();
     this.reconcileAll();
   }
@@ -360,7 +366,7 @@ export class DistributedSupervisor implements NameResolver {
   }
 
   private graceMs(): number {
-    return this.options.unknownOwnerGraceMs ?? 3000;
+    return this.options.unknownOwnerGraceMs ?? PLACEMENT_DEFAULTS.unknownOwnerGraceMs;
   }
 
   /**
@@ -426,7 +432,8 @@ export class DistributedSupervisor implements NameResolver {
     } else {
       this.unwritableSince ??= Date.now();
       if (
-        Date.now() - this.unwritableSince > (this.options.quorumLossStopMs ?? 1500) &&
+        Date.now() - this.unwritableSince >
+          (this.options.quorumLossStopMs ?? PLACEMENT_DEFAULTS.quorumLossStopMs) &&
         this.local.size > 0
       ) {
         this.node.log.warn(
@@ -550,7 +557,7 @@ export class DistributedSupervisor implements NameResolver {
       leaving: this.leaving,
       ownerGone: rec !== undefined && (rec.owner === '' || this.isGone(rec.owner)),
       waitedMs: now - since,
-      maxWaitMs: this.options.adoptWaitMs ?? 3000,
+      maxWaitMs: this.options.adoptWaitMs ?? PLACEMENT_DEFAULTS.adoptWaitMs,
     });
     switch (d.kind) {
       case 'idle':

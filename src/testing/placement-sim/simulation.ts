@@ -37,6 +37,7 @@ import type { Pid } from '../../actor/pid.ts';
 import { samePid } from '../../actor/pid.ts';
 import type { Decision, DecideInput } from '../../placement/decide.ts';
 import { changes, decide as realDecide } from '../../placement/decide.ts';
+import { PLACEMENT_DEFAULTS } from '../../placement/defaults.ts';
 import { rendezvous } from '../../placement/rendezvous.ts';
 import { ResumeHold } from '../../placement/resume-hold.ts';
 import type { PlacementRecord } from '../../placement/types.ts';
@@ -85,12 +86,13 @@ export interface PlacementSimResult {
 }
 
 /** The supervisor's defaults, ms. */
-const TICK_MS = 1000;
-const SWEEP_MS = 15_000;
-const GRACE_MS = 3000;
-const QUORUM_CHECK_MS = 100;
-const QUORUM_LOSS_STOP_MS = 1500;
-const ADOPT_WAIT_MS = 3000;
+// The supervisor's own defaults, so the model cannot drift from it.
+const TICK_MS = PLACEMENT_DEFAULTS.reconcileIntervalMs;
+const SWEEP_MS = PLACEMENT_DEFAULTS.fullSweepIntervalMs;
+const GRACE_MS = PLACEMENT_DEFAULTS.unknownOwnerGraceMs;
+const QUORUM_CHECK_MS = PLACEMENT_DEFAULTS.quorumCheckMs;
+const QUORUM_LOSS_STOP_MS = PLACEMENT_DEFAULTS.quorumLossStopMs;
+const ADOPT_WAIT_MS = PLACEMENT_DEFAULTS.adoptWaitMs;
 const FENCED_WRITE_MS = 250;
 /** After the faults everything heals and the cluster gets this long to settle, ms. */
 const SETTLE_MS = 40_000;
