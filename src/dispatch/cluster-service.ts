@@ -34,6 +34,7 @@ import type { Rng } from './rules.ts';
 import type { CreatedHero, DispatchService, NodeAction, WriteRequest } from './service.ts';
 import type { Durability } from '../store/types.ts';
 import { DispatchError, toDispatchError } from './service.ts';
+import { CodedError } from '../util/errors.ts';
 import { toWriteError } from './write-error.ts';
 
 export interface ClusterServiceDeps {
@@ -186,7 +187,7 @@ export class ClusterDispatchService implements DispatchService {
     try {
       await terminateHeroActor(this.d.node.system, this.dest(id), key);
     } catch (err) {
-      if ((err as { code?: string }).code !== 'noproc') throw toWriteError(err);
+      if (!isNoProc(err)) throw toWriteError(err);
       // Not running anywhere reachable: bury the record here; the placement record follows, and a
       // copy running out of reach stops at its next write (the tombstone wins).
       await this.buryHere(stored, key);
@@ -283,7 +284,7 @@ export class ClusterDispatchService implements DispatchService {
       try {
         return await assignHeroTo(this.d.node.system, this.dest(id), location, key);
       } catch (err) {
-        if ((err as { code?: string }).code !== 'noproc') throw toWriteError(err);
+        if (!isNoProc(err)) throw toWriteError(err);
         if (Date.now() + pause > giveUpAt)
           throw new DispatchError(
             'unavailable',
@@ -375,4 +376,9 @@ export class ClusterDispatchService implements DispatchService {
 function order(name: string): number {
   const i = (CITY_NAMES as readonly string[]).indexOf(name);
   return i < 0 ? 99 : i;
+}
+
+/** The actor asked for does not run (locally, or on the node its name resolved to). */
+function isNoProc(err: unknown): boolean {
+  return err instanceof CodedError && err.code === 'noproc';
 }
