@@ -2,6 +2,7 @@
  * The dispatch application's data: heroes, cities, nodes, and the events the page shows live.
  * Plain data only, so every shape crosses the wire, the store and the HTTP API unchanged.
  */
+import type { ConsensusGroup } from '../store/types.ts';
 
 /**
  * The city nodes `npm start` runs, in the order of their web ports (4900, 4901, …). Any node name
@@ -86,10 +87,5 @@ export type DispatchEvent =
       readonly at: number;
     };
 
-/** What the cluster view needs of the Raft member's status. */
-export interface RaftStatusLike {
-  readonly term: number;
-  readonly leader: string | null;
-  readonly voters: readonly string[];
-  readonly learners: readonly string[];
-}
+/** What the cluster view needs of the Raft member's status: the store's view of its group. */
+export type RaftStatusLike = ConsensusGroup;
