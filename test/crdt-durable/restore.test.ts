@@ -156,3 +156,59 @@ test('new writes after a restore are stamped after every restored write', () => 
   assert.equal(e.rep, b.id);
   assert.equal(e.seq, 1, 'a new replica id starts its own seqs');
 });
+
+test('a replica restored from disk pulls from the first peer it reaches and counts as caught up only then', () => {
+  type Msg = { to: string; from: string; message: ReplicaMessage<string> };
+  const wire: Msg[] = [];
+  const disk: DurableRecord<string>[] = [];
+  let now = 7_000_000;
+  const run = (
+    r: Replicator<string>,
+    input: ReplicatorInput<string>,
+    keep?: DurableRecord<string>[],
+  ): void => {
+    for (const e of r.step(input)) {
+      if (e.type === 'send') wire.push({ to: e.to, from: r.id, message: e.message });
+      if (e.type === 'persist') keep?.push(e.record);
+    }
+  };
+  const deliver = (byId: Map<string, Replicator<string>>): void => {
+    while (wire.length > 0) {
+      const m = wire.shift()!;
+      const to = byId.get(m.to);
+      if (to !== undefined) run(to, { type: 'receive', from: m.from, message: m.message, nowMs: now });
+    }
+  };
+  const a = new Replicator<string>({ node: 'a', incarnation: 1, nowMs: now, random: 0, durable: true });
+  const b = new Replicator<string>({ node: 'b', incarnation: 1, nowMs: now, random: 0 });
+  run(a, { type: 'peerUp', peer: b.id, nowMs: now }, disk);
+  run(b, { type: 'peerUp', peer: a.id, nowMs: now });
+  deliver(new Map([a, b].map((r) => [r.id, r])));
+  run(a, { type: 'put', key: 'hero', value: 'owned by a', nowMs: ++now }, disk);
+  deliver(new Map([a, b].map((r) => [r.id, r])));
+  assert.ok(a.caughtUp, 'a was refilled from b when they met');
+  // a dies; b goes on writing while a is down.
+  run(b, { type: 'peerDown', peer: a.id, nowMs: ++now });
+  run(b, { type: 'put', key: 'hero', value: 'taken over by b', nowMs: ++now });
+  now += 5000;
+  const a2 = new Replicator<string>({
+    node: 'a',
+    incarnation: 2,
+    nowMs: now,
+    random: 0,
+    durable: true,
+    restore: { state: undefined, records: disk },
+  });
+  assert.equal(a2.get('hero'), 'owned by a', 'the disk holds what a knew');
+  assert.equal(a2.caughtUp, false, 'a restored replica is not caught up before it hears from a peer');
+  const sent = wire.length;
+  run(a2, { type: 'peerUp', peer: b.id, nowMs: now });
+  assert.ok(
+    wire.slice(sent).some((m) => m.to === b.id && m.message.type === 'hashes'),
+    'the restored replica pulls a snapshot from the first peer',
+  );
+  run(b, { type: 'peerUp', peer: a2.id, nowMs: now });
+  deliver(new Map([a2, b].map((r) => [r.id, r])));
+  assert.equal(a2.get('hero'), 'taken over by b');
+  assert.ok(a2.caughtUp, 'caught up once the snapshot is in');
+});

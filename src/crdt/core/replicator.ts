@@ -161,6 +161,12 @@ export class Replicator<V> {
   #lastPeerUpDigestMs = -Infinity;
   #snapshotIds = 0;
   #bootstrapped = false;
+  /**
+   * Restored from disk and not yet refreshed from a peer: what the disk held may be long outdated
+   * (the node was down while the others wrote), so the first peer reached is pulled from, as a
+   * fresh replica does, before the replica counts as caught up (`caughtUp`).
+   */
+  #refreshing = false;
   readonly #durable: boolean;
 
   constructor(init: ReplicatorInit<V>) {
@@ -176,7 +182,10 @@ export class Replicator<V> {
     this.#clock = new HybridLogicalClock(this.id, { maxDriftMs: this.options.maxDriftMs });
     this.#log = new DeltaLog<V>(this.options.logPerOrigin);
     this.#nextAntiEntropyMs = init.nowMs + init.random * this.options.antiEntropyMs;
-    if (init.restore !== undefined) this.#restore(init.restore, init.nowMs);
+    if (init.restore !== undefined) {
+      this.#restore(init.restore, init.nowMs);
+      this.#refreshing = this.#bootstrapped;
+    }
   }
 
   /** Rebuilds the state an earlier replica of this node wrote down (see `durable.ts`). */
@@ -273,6 +282,19 @@ export class Replicator<V> {
     return this.#bootstrapped;
   }
 
+  /**
+   * True once this replica holds what a peer held when it was last pulled from: a fresh replica
+   * once refilled, a replica restored from disk once refreshed from the first peer it reached.
+   */
+  get caughtUp(): boolean {
+    return this.#bootstrapped && !this.#refreshing;
+  }
+
+  /** A snapshot is still wanted: not bootstrapped, or restored and not refreshed yet. */
+  get #wantsSnapshot(): boolean {
+    return !this.#bootstrapped || this.#refreshing;
+  }
+
   livePeers(): ReplicaId[] {
     return [...this.#live].sort();
   }
@@ -339,7 +361,7 @@ export class Replicator<V> {
     const peers = this.livePeers();
     const peer = peers[Math.min(peers.length - 1, Math.floor(random * peers.length))];
     if (peer === undefined) return effects;
-    if (!this.#bootstrapped && this.#pulling.size === 0) this.#pull(peer, nowMs, effects);
+    if (this.#wantsSnapshot && this.#pulling.size === 0) this.#pull(peer, nowMs, effects);
     else effects.push({ type: 'send', to: peer, message: this.summary() });
     return effects;
   }
@@ -366,7 +388,7 @@ export class Replicator<V> {
     this.#live.add(peer);
     this.#noteSuperseded(nowMs);
     const effects: Effects<V> = [];
-    if (!this.#bootstrapped && this.#pulling.size === 0) this.#pull(peer, nowMs, effects);
+    if (this.#wantsSnapshot && this.#pulling.size === 0) this.#pull(peer, nowMs, effects);
     // One digest per burst of peerUps (a healed partition): exchanging with one peer of the
     // other side fetches everything it has; asking each of them would fetch it N times.
     if (nowMs - this.#lastPeerUpDigestMs >= this.options.antiEntropyMs / 4) {
@@ -470,7 +492,7 @@ export class Replicator<V> {
           !ours.isRetired(rep) &&
           (theirs.max(rep) > ours.max(rep) || theirs.cloudOf(rep).some((seq) => !ours.has(rep, seq))),
       );
-    const awaitingSnapshot = !this.#bootstrapped && this.#pulling.size > 0;
+    const awaitingSnapshot = this.#wantsSnapshot && this.#pulling.size > 0;
     if (weLack && !message.reply && !awaitingSnapshot) {
       effects.push({ type: 'send', to: from, message: this.#digest(true) });
     }
@@ -521,6 +543,7 @@ export class Replicator<V> {
       effects.push({ type: 'persist', record: { type: 'adopt', ctx: chunk.ctx, applied: chunk.applied } });
     this.#pulling.delete(from);
     this.#bootstrapped = true;
+    this.#refreshing = false;
     effects.push({ type: 'snapshotApplied', from, keys: this.map.size });
   }
 

@@ -257,11 +257,12 @@ export class CrdtDriver<V = unknown> {
   }
 
   /**
-   * Resolves true once the replica has been filled from a peer (at once if it already was), false
+   * Resolves true once the replica has been filled from a peer (at once if it already was) — a
+   * replica restored from disk once it has been refreshed from the first peer it reached — false
    * after `timeoutMs` (default 5000) or when the driver closes. A replica alone never is.
    */
   refilled(timeoutMs = 5000): Promise<boolean> {
-    if (this.#replicator.bootstrapped) return Promise.resolve(true);
+    if (this.#replicator.caughtUp) return Promise.resolve(true);
     if (this.#closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const done = (ok: boolean): void => {
