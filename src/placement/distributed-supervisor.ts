@@ -27,6 +27,11 @@
  * by which time the peers are connected again. Its own outdated copies stop when the newer records
  * arrive, and a record released meanwhile is claimed at once (a merge away is followed by a rerun).
  *
+ * A node takes children only once it is ready (`readiness.ts`): its store open and, for a store
+ * whose local reads can lag the cluster (Raft: `Store.barrier`), caught up with it. Until then it
+ * starts nothing from its own outdated records, and its peers keep what they run instead of handing
+ * it over to be left unhosted while the node catches up; it announces itself when ready.
+ *
  * Work is incremental: a key is reconciled when something that can change its placement happens —
  * its record changed (the store's change feed), its local child exited, or the membership changed
  * (then only the keys a membership change can move: those owned by this node, by no node, or by a
@@ -54,6 +59,7 @@ import type { FenceHost, FencedWriter } from './fence.ts';
 import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
 import type { Local } from './indexes.ts';
 import { KeysByOwner, LocalChildren } from './indexes.ts';
+import { isReadyMessage, PeerReadiness, type ReadyMessage } from './readiness.ts';
 import { rendezvous } from './rendezvous.ts';
 import { ResumeHold } from './resume-hold.ts';
 import type { PlacedChildSpec, PlacedInit, PlacementRecord, PlacementStrategy } from './types.ts';
@@ -140,6 +146,10 @@ export class DistributedSupervisor implements NameResolver {
   private sweepRepairs = 0;
   /** AP: local copies kept while their record's owner should hand them over, since when (ms). */
   private readonly waiting = new Map<string, number>();
+  /** This node can host children: store open and caught up (`readiness.ts`). */
+  private ready = false;
+  private readonly readiness = new PeerReadiness();
+  private readonly readyTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -171,6 +181,7 @@ export class DistributedSupervisor implements NameResolver {
       init: (_a, ctx) => (ctx.trapExits(true), null),
       handleInfo: (msg, state) => {
         if (isExit(msg)) this.childExited(msg.from, msg.reason);
+        else if (isReadyMessage(msg) && msg.$placementReady === this.table.name) this.peerReady(msg);
         return state;
       },
     };
@@ -183,9 +194,15 @@ export class DistributedSupervisor implements NameResolver {
     });
     for (const v of await this.table.list({ stale: true })) this.remember(v.key, v.value, v.version);
     this.startedAt = Date.now();
-    for (const peer of this.node.nodes()) this.seenUp.add(peer);
+    for (const peer of this.node.nodes()) {
+      this.seenUp.add(peer);
+      this.readiness.up(peer, this.startedAt);
+    }
     this.node.onNodeUp((peer) => {
       this.seenUp.add(peer);
+      this.readiness.up(peer, Date.now());
+      if (this.ready) this.announce(peer, false);
+      this.afterGrace(); // a peer that never announces itself counts as ready then
       this.seenDown.delete(peer);
       this.hold.peerUp(peer);
       this.membershipChanged();
@@ -196,6 +213,7 @@ export class DistributedSupervisor implements NameResolver {
       this.beat();
       this.hold.peerDown(peer, Date.now());
       this.seenDown.add(peer);
+      this.readiness.down(peer);
       this.membershipChanged();
     });
     this.timer = setInterval(
@@ -216,6 +234,81 @@ export class DistributedSupervisor implements NameResolver {
     this.quorumTimer = setInterval(() => this.checkQuorum(), PLACEMENT_DEFAULTS.quorumCheckMs);
     this.quorumTimer.unref();
     this.reconcileAll();
+    if (this.store.barrier === undefined) this.becomeReady();
+    else void this.catchUp();
+  }
+
+  /** Whether this node can host children now (store open and caught up with the cluster). */
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /**
+   * The nodes this node places children on now: live, eligible and ready (this one once it is
+   * ready; a peer once it announced itself, or `unknownOwnerGraceMs` after it came up).
+   */
+  hosts(): string[] {
+    return this.hostNodes();
+  }
+
+  /**
+   * Raft: waits until this node's copy of the records includes every write acknowledged before
+   * (a read barrier), retrying each tick while there is no quorum, then becomes ready.
+   */
+  private async catchUp(): Promise<void> {
+    const tick = this.options.reconcileIntervalMs ?? PLACEMENT_DEFAULTS.reconcileIntervalMs;
+    while (!this.stopped) {
+      try {
+        await this.store.barrier!(Math.max(tick, 2000));
+        break;
+      } catch (err) {
+        if (!(err instanceof StoreError))
+          this.node.log.warn({ err }, 'placement: catching up with the store failed');
+        await new Promise((resolve) => setTimeout(resolve, tick).unref());
+      }
+    }
+    this.becomeReady();
+  }
+
+  private becomeReady(): void {
+    if (this.stopped || this.ready) return;
+    this.ready = true;
+    for (const peer of this.node.nodes()) this.announce(peer, true);
+    this.reconcileAll();
+  }
+
+  private announce(peer: string, reply: boolean): void {
+    const msg: ReadyMessage = { $placementReady: this.table.name, node: this.node.name, reply };
+    this.node.system.send({ name: `placement_${this.table.name}`, node: peer }, msg);
+  }
+
+  private peerReady(msg: ReadyMessage): void {
+    if (this.stopped || !this.node.isConnected(msg.node)) return;
+    if (msg.reply && this.ready) this.announce(msg.node, false);
+    if (this.readiness.announced(msg.node)) this.membershipChanged();
+  }
+
+  private afterGrace(): void {
+    const timer = setTimeout(() => {
+      this.readyTimers.delete(timer);
+      this.membershipChanged();
+    }, this.graceMs() + 10);
+    timer.unref();
+    this.readyTimers.add(timer);
+  }
+
+  /** The nodes children may be placed on: live, eligible, and ready to host (`readiness.ts`). */
+  private hostNodes(): string[] {
+    const now = Date.now();
+    const grace = this.graceMs();
+    return this.liveNodes().filter((n) =>
+      n === this.node.name ? this.ready : this.readiness.ready(n, now, grace),
+    );
+  }
+
+  /** The store takes writes and this node is caught up with it. */
+  private writable(): boolean {
+    return this.ready && this.store.writable();
   }
 
   /** Start a child somewhere in the cluster; resolves with its pid once it runs. */
@@ -424,7 +517,7 @@ export class DistributedSupervisor implements NameResolver {
     this.beat();
     if (this.store.writable()) {
       this.unwritableSince = undefined;
-      if (this.deferred.size > 0) {
+      if (this.ready && this.deferred.size > 0) {
         const keys = [...this.deferred];
         this.deferred.clear();
         for (const key of keys) this.schedule(key);
@@ -541,6 +634,7 @@ export class DistributedSupervisor implements NameResolver {
     this.waiting.delete(key);
     const version = this.versions.get(key) ?? 0;
     const live = rec === undefined ? [] : this.liveNodes();
+    const hosts = rec === undefined ? [] : this.hostNodes();
     const now = Date.now();
     const since = waitingSince ?? now;
     const d = decide({
@@ -550,10 +644,10 @@ export class DistributedSupervisor implements NameResolver {
       desired:
         rec === undefined
           ? undefined
-          : (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, live),
+          : (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, hosts),
       live,
       ap: this.fenceHost === undefined,
-      writable: this.store.writable(),
+      writable: this.writable(),
       leaving: this.leaving,
       ownerGone: rec !== undefined && (rec.owner === '' || this.isGone(rec.owner)),
       waitedMs: now - since,
@@ -579,7 +673,7 @@ export class DistributedSupervisor implements NameResolver {
       case 'start':
         if (d.stopFirst) await this.stopLocal(key, running!);
         // The store may have stopped taking writes while the old copy stopped.
-        if (!this.store.writable()) {
+        if (!this.writable()) {
           this.deferred.add(key);
           break;
         }
@@ -761,7 +855,7 @@ export class DistributedSupervisor implements NameResolver {
   async stop(options: { handOff?: boolean } = {}): Promise<void> {
     this.leaving = true;
     if (options.handOff) {
-      const live = this.liveNodes(); // without this node, now that it is leaving
+      const live = this.hostNodes(); // without this node, now that it is leaving
       const moves = [...this.local.entries()].flatMap(([key, l]) => {
         const rec = this.records.get(key);
         const next = rec && (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, live);
@@ -782,6 +876,8 @@ export class DistributedSupervisor implements NameResolver {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.holdTimer) clearTimeout(this.holdTimer);
     if (this.quorumTimer) clearInterval(this.quorumTimer);
+    for (const t of this.readyTimers) clearTimeout(t);
+    this.readyTimers.clear();
     await Promise.all([...this.busy.values()]);
   }
 }

@@ -132,6 +132,13 @@ export interface Store {
    */
   consensusGroup?(): ConsensusGroup;
   /**
+   * Optional, for a store whose local (stale) reads and change feed can lag the cluster (Raft: a
+   * member restarted from its log, or a follower behind): resolves once this node's state includes
+   * every write acknowledged before the call; rejects with a `StoreError` (`no_quorum`, `timeout`)
+   * when that cannot be known. Absent where local state needs no catching up.
+   */
+  barrier?(timeoutMs?: number): Promise<void>;
+  /**
    * Optional, for a store that is a client of a cluster it does not run (etcd): that cluster's
    * members, leader, term and revision, as one of its members answers. Never rejects: a cluster
    * that did not answer gives an empty status with `error`.

@@ -14,7 +14,7 @@ import type { PlacementRecord } from '../../src/placement/index.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { seededRandom } from '../../src/testing/sim/index.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import { counter, runningOn, shutdown } from './members.ts';
+import { counter, runningOn, shutdown, waitForHosts } from './members.ts';
 import type { Member } from './members.ts';
 
 async function member(name: string, store: MemoryStore, seeds: readonly Member[]): Promise<Member> {
@@ -50,6 +50,7 @@ test('a graceful leave gives each child to its next owner in one write, never re
   const a = await member('ga', store, []);
   const b = await member('gb', store, [a]);
   await waitFor(() => a.node.nodes().length === 1 && b.node.nodes().length === 1, 10_000);
+  await waitForHosts([a, b]);
   const keys = Array.from({ length: n }, (_, i) => `give-${seed}-${i}`);
   await Promise.all(keys.map((key) => a.sup.startChild({ key, kind: 'counter' })));
   await waitFor(

@@ -5,7 +5,7 @@ import { startNode } from '../../src/cluster/node.ts';
 import { startDistributedSupervisor } from '../../src/placement/index.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import type { CrdtStore } from '../../src/store/crdt-store.ts';
-import { COOKIE } from '../cluster/helpers.ts';
+import { COOKIE, waitFor } from '../cluster/helpers.ts';
 import type { DistributedSupervisor, PlacedInit, PlacementCall } from '../../src/placement/index.ts';
 import { isPlacementCall } from '../../src/placement/index.ts';
 
@@ -65,4 +65,13 @@ export async function apMember(
     fullSweepIntervalMs: sweepMs,
   });
   return { node, sup, store };
+}
+
+/**
+ * Waits until each of `members` places children on every one of them: connected, and ready in
+ * each other's eyes (`DistributedSupervisor.hosts`).
+ */
+export async function waitForHosts(members: readonly Member[], timeoutMs = 10_000): Promise<void> {
+  const names = members.map((m) => m.node.name);
+  await waitFor(() => members.every((m) => names.every((n) => m.sup.hosts().includes(n))), timeoutMs);
 }
