@@ -1,3 +1,4 @@
+import pino from 'pino';
 import type { Behaviour, CallResult, ExitReason, Pid } from '../../src/actor/index.ts';
 import { ActorSystem } from '../../src/actor/index.ts';
 
@@ -38,9 +39,16 @@ export const recorder: Behaviour<unknown[], { trap?: boolean } | void, { type: '
   handleInfo: (msg, state) => [...state, msg],
 };
 
+/**
+ * A system for the runtime's tests. Its logger is silent: these tests crash actors by the hundred
+ * on purpose and assert what follows; the default logger's own lines are tested in
+ * `test/cluster/default-logging.test.ts`.
+ */
 export function newSystem(): ActorSystem {
-  return new ActorSystem({ node: 'test@local' });
+  return new ActorSystem({ node: 'test@local', logger: quiet });
 }
+
+export const quiet = pino({ level: 'silent' });
 
 export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
   const start = Date.now();
