@@ -1,6 +1,6 @@
-import pino from 'pino';
 import type { Behaviour, CallResult, ExitReason, Pid } from '../../src/actor/index.ts';
 import { ActorSystem } from '../../src/actor/index.ts';
+import { testLogger } from '../test-logger.ts';
 
 export type CounterCall =
   { type: 'get' } | { type: 'inc_sync'; by: number } | { type: 'crash' } | { type: 'slow'; ms: number };
@@ -39,16 +39,10 @@ export const recorder: Behaviour<unknown[], { trap?: boolean } | void, { type: '
   handleInfo: (msg, state) => [...state, msg],
 };
 
-/**
- * A system for the runtime's tests. Its logger is silent: these tests crash actors by the hundred
- * on purpose and assert what follows; the default logger's own lines are tested in
- * `test/cluster/default-logging.test.ts`.
- */
+/** A system for the runtime's tests, which crash actors by the hundred on purpose (see `testLogger`). */
 export function newSystem(): ActorSystem {
-  return new ActorSystem({ node: 'test@local', logger: quiet });
+  return new ActorSystem({ node: 'test@local', logger: testLogger });
 }
-
-export const quiet = pino({ level: 'silent' });
 
 export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
   const start = Date.now();

@@ -13,7 +13,8 @@ import {
   worker,
 } from '../../src/actor/index.ts';
 import { settlesWithin } from '../../src/testing/hang-guard.ts';
-import { counter, exitsWith, newSystem, quiet, until } from './helpers.ts';
+import { counter, exitsWith, newSystem, until } from './helpers.ts';
+import { testLogger } from '../test-logger.ts';
 
 function logged(log: string[], name: string): Behaviour<null, void> {
   return {
@@ -239,7 +240,7 @@ test('restart intensity under a random crash schedule matches the model', async 
       async (maxRestarts, periodMs, schedule) => {
         const scheduler = new SimScheduler();
         // Hundreds of crashes on purpose: only the restart count matters here.
-        const system = new ActorSystem({ scheduler, logger: quiet });
+        const system = new ActorSystem({ scheduler, logger: testLogger });
         let restarts = 0;
         const sup = await startSupervisor(system, {
           intensity: { maxRestarts, periodMs },
