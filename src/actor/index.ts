@@ -18,6 +18,23 @@ export type {
   TimerRef,
 } from './types.ts';
 export { isDown, isExit, isNormalExit } from './types.ts';
+export type {
+  ActorName,
+  Branded,
+  CallOf,
+  CastOf,
+  InfoOf,
+  Protocol,
+  ReplyOf,
+  ReplyTo,
+  SpawnedPid,
+  TypedBehaviour,
+  TypedDest,
+  TypedPid,
+  TypedResolver,
+} from './protocol.ts';
+export { actorName, assumeProtocol, typedResolver } from './protocol.ts';
+export type { ActorRef } from './actor-ref.ts';
 export * from './errors.ts';
 export type { ChildSpec, RestartType, Shutdown } from './child-spec.ts';
 export { worker } from './child-spec.ts';

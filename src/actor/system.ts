@@ -9,6 +9,14 @@
  * await system.call('counter', { type: 'get' }); // 1
  * ```
  *
+ * Typed references: `system.ref(dest)` gives an `ActorRef<P>` whose `call`/`cast`/`send` are
+ * checked against the actor's protocol (see `protocol.ts`); `call`, `cast` and `send` on the system
+ * are the untyped layer underneath, for destinations whose protocol is not known.
+ *
+ * Logging: without `logger`, warnings and errors (crashes with their reason, restarts) go to
+ * standard error (`defaultLogger`); pass a logger to send them elsewhere, or a silent one to drop
+ * them.
+ *
  * Timeouts: `call` defaults to 5 000 ms (`defaultCallTimeoutMs`), as OTP's `gen_server:call/2`.
  * A call to a dead or unknown actor fails at once with `NoProcError`; a callee that exits before
  * replying fails the call with `CalleeExitError`; a call to an unreachable node fails with
@@ -16,8 +24,10 @@
  *
  * When not to use: plain computation does not need an actor; call a function.
  */
-import pino from 'pino';
 import type { Logger } from 'pino';
+import { defaultLogger } from '../util/default-logger.ts';
+import type { ActorRef } from './actor-ref.ts';
+import { BoundActorRef } from './actor-ref.ts';
 import { Cell, CALL, CAST, INFO } from './cell.ts';
 import type { Envelope } from './cell.ts';
 import { CallTimeouts } from './call-timeouts.ts';
@@ -35,6 +45,7 @@ import type { RemoteBridge, RemoteEnvelope, RemoteTarget } from './remote.ts';
 import { RemoteError, toWireReason } from './remote.ts';
 import type { Scheduler } from './scheduler.ts';
 import { realScheduler } from './scheduler.ts';
+import type { ActorName, MayCarryProtocol, Protocol, SpawnedPid, TypedDest, TypedPid } from './protocol.ts';
 import type { AnyBehaviour, Behaviour, Dest, ExitReason, From, SpawnOptions } from './types.ts';
 import { isNormalExit } from './types.ts';
 
@@ -45,7 +56,10 @@ export interface ActorSystemOptions {
   readonly incarnation?: number;
   /** Default call timeout in ms. Default 5 000, as OTP. */
   readonly defaultCallTimeoutMs?: number;
-  /** Logger. Default: silent. */
+  /**
+   * Logger. Default: `defaultLogger()`, warnings and errors to standard error, so a crash is seen
+   * without configuration. Pass `pino({ level: 'silent' })` to drop them.
+   */
   readonly logger?: Logger;
   /** Time source. Default: the real clock; tests pass a `SimScheduler`. */
   readonly scheduler?: Scheduler;
@@ -89,7 +103,7 @@ export class ActorSystem {
   constructor(options: ActorSystemOptions = {}) {
     this.node = options.node ?? 'nonode@nohost';
     this.incarnation = options.incarnation ?? Date.now() * 1000 + Math.floor(Math.random() * 1000);
-    this.log = options.logger ?? pino({ level: 'silent' });
+    this.log = options.logger ?? defaultLogger();
     this.scheduler = options.scheduler ?? realScheduler;
     this.defaultCallTimeoutMs = options.defaultCallTimeoutMs ?? 5000;
     this.timeouts = new CallTimeouts(this.scheduler, (tag, ms) => this.expireCall(tag, ms));
@@ -103,14 +117,25 @@ export class ActorSystem {
   // ---- spawning -----------------------------------------------------------------------------
 
   /**
-   * Start an actor. Resolves with its pid once `init` has returned; rejects with `InitFailedError`
-   * if `init` throws, or `NameTakenError` if `options.name` is registered.
+   * Start an actor. Resolves with its pid once `init` has returned — a `TypedPid<P>` when the
+   * behaviour is a `TypedBehaviour<P, …>`, so `system.ref(pid)` is typed; rejects with
+   * `InitFailedError` if `init` throws, or `NameTakenError` if `options.name` is registered.
    */
-  spawn<S, A>(
+  spawn<S, A, P = never>(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any message types
+    behaviour: Behaviour<S, A, any, any, any, any> & MayCarryProtocol<P>,
+    args: A,
+    options: SpawnOptions = {},
+  ): Promise<SpawnedPid<P>> {
+    // The protocol exists in the type only: the pid is the same value either way.
+    return this.spawnPid(behaviour, args, options) as Promise<SpawnedPid<P>>;
+  }
+
+  private spawnPid<S, A>(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any message types
     behaviour: Behaviour<S, A, any, any, any, any>,
     args: A,
-    options: SpawnOptions = {},
+    options: SpawnOptions,
   ): Promise<Pid> {
     if (options.name !== undefined && this.names.has(options.name)) {
       return Promise.reject(new NameTakenError(options.name));
@@ -161,7 +186,20 @@ export class ActorSystem {
 
   // ---- messaging ----------------------------------------------------------------------------
 
-  /** Request/response. Rejects with `NoProcError`, `CallTimeoutError`, `CalleeExitError`, `NoConnectionError`. */
+  /**
+   * A typed reference to `dest`: a `TypedPid<P>` (from `spawn` or `whereis`), an
+   * `ActorName<P>`, `{ name, node }` or `{ global }` with one, `{ via: typedResolver<P>(r), key }`,
+   * or `assumeProtocol<P>(dest)`. Its messages and replies are checked against `P`.
+   */
+  ref<P extends Protocol>(dest: TypedDest<P>): ActorRef<P> {
+    return new BoundActorRef<P>(this, dest);
+  }
+
+  /**
+   * Request/response, untyped: neither `msg` nor `R` is checked against the callee (prefer
+   * `ref(dest).call`). Rejects with `NoProcError`, `CallTimeoutError`, `CalleeExitError`,
+   * `NoConnectionError`.
+   */
   call<R = unknown>(dest: Dest, msg: unknown, timeoutMs: number = this.defaultCallTimeoutMs): Promise<R> {
     const target = this.resolve(dest);
     if (target === undefined) return Promise.reject(new NoProcError(destString(dest)));
@@ -179,7 +217,7 @@ export class ActorSystem {
     });
   }
 
-  /** Fire-and-forget request to `handleCast`. Dropped if the destination does not exist. */
+  /** Fire-and-forget request to `handleCast`, untyped. Dropped if the destination does not exist. */
   cast(dest: Dest, msg: unknown): void {
     const target = this.resolve(dest);
     if (target === undefined) return;
@@ -187,7 +225,7 @@ export class ActorSystem {
     else this.bridge?.send(target.node, { t: 'cast', to: target, msg });
   }
 
-  /** A plain message to `handleInfo`. Dropped if the destination does not exist. */
+  /** A plain message to `handleInfo`, untyped. Dropped if the destination does not exist. */
   send(dest: Dest, msg: unknown): void {
     const target = this.resolve(dest);
     if (target === undefined) return;
@@ -262,6 +300,9 @@ export class ActorSystem {
     cell.name = undefined;
   }
 
+  /** The pid registered as `name` here; typed when the name is an `ActorName<P>`. */
+  whereis<P extends Protocol>(name: ActorName<P>): TypedPid<P> | undefined;
+  whereis(name: string): Pid | undefined;
   whereis(name: string): Pid | undefined {
     return this.names.get(name)?.self;
   }

@@ -39,6 +39,8 @@ export interface DialerOptions {
   isConnected(peer: string): boolean;
   /** Called with every connection a dial produced (the node adopts or closes it). */
   onConnected(conn: Connection): void;
+  /** Called with every failed dial but those that reached this node itself. Default: nothing. */
+  onFailed?(address: PeerAddress, err: unknown): void;
   /** Our own address and full name: never dialled. */
   readonly self: PeerAddress;
   readonly selfName: string;
@@ -191,6 +193,7 @@ export class Dialer {
         state.nextAt = this.now() + state.delay;
         state.delay = Math.min(state.delay * 2, this.options.maxDelayMs);
         this.options.log.debug({ address: addressKey(state.address), err: String(err) }, 'dial failed');
+        this.options.onFailed?.(state.address, err);
       },
     );
   }

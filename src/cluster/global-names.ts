@@ -12,7 +12,7 @@
  * the smaller pid id. Unlike `:global`'s default (smallest node name, survivor possibly stale),
  * the loser is told whom it lost to, so it can merge its state into the winner.
  */
-import type { ActorSystem, Pid } from '../actor/index.ts';
+import type { ActorName, ActorSystem, Pid, Protocol, TypedPid } from '../actor/index.ts';
 import { NameTakenError, samePid } from '../actor/index.ts';
 import type { NameClaimPayload } from './protocol.ts';
 
@@ -50,6 +50,9 @@ export class GlobalNames {
     this.resolver = resolver;
   }
 
+  /** The pid holding global `name`; typed when the name is an `ActorName<P>`. */
+  whereis<P extends Protocol>(name: ActorName<P>): TypedPid<P> | undefined;
+  whereis(name: string): Pid | undefined;
   whereis(name: string): Pid | undefined {
     return this.table.get(name)?.pid;
   }

@@ -51,7 +51,11 @@ export interface NodeOptions {
     logger: Logger;
     messageTypes: ReadonlySet<number>;
   }) => Transport & FaultInjectable;
-  /** Default: silent. */
+  /**
+   * Where the node and its actors log. Default `defaultLogger()`: warnings and errors (crashes,
+   * restarts, handshake refusals, node up and down) to standard error. `pino({ level: 'silent' })`
+   * drops them.
+   */
   readonly logger?: Logger;
   /** Fault injection shared with other nodes (simulations). Default: one controller per node. */
   readonly faults?: FaultController;

@@ -24,13 +24,20 @@
  * loop (GC, a long handler, CPU starvation) is recognised as ours and accuses nobody. See
  * `docs/decisions/0001-failure-detection.md`.
  *
+ * Logging: without `NodeOptions.logger`, warnings go to standard error (`defaultLogger`): actor
+ * crashes and restarts, handshake refusals with their reason (a wrong cookie is named as such, on
+ * both sides, never printing the cookie), node up and node down. `waitForPeer` rejects with
+ * `CookieMismatchError` (`cookie_mismatch`) when the peer refuses our cookie.
+ *
  * When not to use: inside one process, an `ActorSystem` alone is enough.
  */
-import pino from 'pino';
 import type { Logger } from 'pino';
+import { defaultLogger } from '../util/default-logger.ts';
+import { HandshakeAuthError } from '../wire/errors.ts';
 import { ActorSystem } from '../actor/index.ts';
 import type { Pid } from '../actor/index.ts';
-import { Dialer } from './dialer.ts';
+import { Dialer, addressKey } from './dialer.ts';
+import { CookieMismatchError, PeerTimeoutError } from './errors.ts';
 import { TrafficSpin } from './traffic-spin.ts';
 import { decodeEnvelope, encodeEnvelope } from './envelope-codec.ts';
 import { combineDiscovery } from './discovery/combine.ts';
@@ -85,6 +92,12 @@ export class ClusterNode {
   private readonly handlers = new Map<number, (peer: string, payload: unknown) => void>();
   private readonly upListeners: ((peer: string) => void)[] = [];
   private readonly downListeners: ((peer: string, reason: NodeDownReason) => void)[] = [];
+  /**
+   * The latest cookie refusal from each peer we dialled, by full name and by `host:port`; cleared
+   * when the peer connects. `waitForPeer` reports it instead of waiting out its timeout.
+   */
+  private readonly cookieRefusals = new Map<string, HandshakeAuthError>();
+  private readonly refusalListeners: ((keys: readonly string[], err: HandshakeAuthError) => void)[] = [];
   private readonly options: NodeOptions;
   private readonly selfAddress: PeerAddress;
   private discovery: Discovery | undefined;
@@ -114,6 +127,9 @@ export class ClusterNode {
       connect: (address) => this.transport.connect(address),
       isConnected: (peer) => this.members.has(peer),
       onConnected: (conn) => this.adopt(conn, true),
+      onFailed: (address, err) => {
+        if (err instanceof HandshakeAuthError) this.cookieRefused(address, err);
+      },
       self: selfAddress,
       selfName: system.node,
       log: this.log,
@@ -212,21 +228,44 @@ export class ClusterNode {
     this.dialer.add(address, knownPeer);
   }
 
-  /** Resolves once `peer` (full name) is connected, or rejects after `timeoutMs`. */
+  /**
+   * Resolves once `peer` (full name) is connected. Rejects with `CookieMismatchError`
+   * (`cookie_mismatch`) as soon as our latest dial to it was refused for a cookie mismatch, and
+   * with `PeerTimeoutError` (`peer_timeout`) after `timeoutMs` (default 10 000).
+   */
   async waitForPeer(peer: string, timeoutMs = 10_000): Promise<void> {
     if (this.members.has(peer)) return;
+    const keys = peerKeys(peer);
+    const refused = keys.map((k) => this.cookieRefusals.get(k)).find((e) => e !== undefined);
+    if (refused) throw new CookieMismatchError(peer, refused);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error(`${peer} did not connect within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const off = this.onNodeUp((p) => {
-        if (p !== peer) return;
+      const done = (): void => {
         clearTimeout(timer);
-        off();
+        offUp();
+        remove(this.refusalListeners, onRefusal);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new PeerTimeoutError(peer, timeoutMs));
+      }, timeoutMs);
+      const offUp = this.onNodeUp((p) => {
+        if (p !== peer) return;
+        done();
         resolve();
       });
+      const onRefusal = (refusedKeys: readonly string[], err: HandshakeAuthError): void => {
+        if (!refusedKeys.some((k) => keys.includes(k))) return;
+        done();
+        reject(new CookieMismatchError(peer, err));
+      };
+      this.refusalListeners.push(onRefusal);
     });
+  }
+
+  private cookieRefused(address: PeerAddress, err: HandshakeAuthError): void {
+    const keys = err.peer === undefined ? [addressKey(address)] : [addressKey(address), err.peer];
+    for (const k of keys) this.cookieRefusals.set(k, err);
+    for (const l of [...this.refusalListeners]) l(keys, err);
   }
 
   /** Start the failure detector, the redial loop and the seeds; called by `startNode`. */
@@ -297,7 +336,9 @@ export class ClusterNode {
     this.listen(peer, member, conn);
     this.monitor.watch(conn);
     this.dialer.add(address, peer, 'member');
-    this.log.info({ peer }, 'node up');
+    for (const k of peerKeys(peer)) this.cookieRefusals.delete(k);
+    // Warn level, as node down: membership changes are what an operator needs to see by default.
+    this.log.warn({ peer }, 'node up');
     conn.send(ClusterMessageType.Members, { members: this.memberAddresses() } satisfies MembersPayload);
     conn.send(ClusterMessageType.NamesSync, {
       claims: this.globals.localClaims(),
@@ -331,7 +372,9 @@ export class ClusterNode {
     if (reason === 'left') this.dialer.forget(member.address);
     this.system.nodeDown(peer);
     this.globals.nodeDown(peer);
-    this.log.warn({ peer, reason }, 'node down');
+    // Our own stop is not news; every other reason is.
+    if (reason === 'stopped') this.log.info({ peer, reason }, 'node down');
+    else this.log.warn({ peer, reason }, 'node down');
     for (const l of [...this.downListeners]) l(peer, reason);
   }
 
@@ -420,7 +463,10 @@ export class ClusterNode {
  * with `DiscoveryStartError` if a discovery source cannot start (the node is stopped again).
  */
 export async function startNode(options: NodeOptions): Promise<ClusterNode> {
-  const logger = options.logger ?? pino({ level: 'silent' });
+  const given = options.logger ?? defaultLogger();
+  // Every line names its node (several nodes may share one logger, e.g. the default one); a
+  // logger that already names it (the CLI binds it) is not bound twice.
+  const logger = 'node' in given.bindings() ? given : given.child({ node: options.name });
   const messageTypes = new Set<number>([...Object.values(MessageType), ...CLUSTER_MESSAGE_TYPES]);
   const transport =
     options.transport?.({ name: options.name, cookie: options.cookie, logger, messageTypes }) ??
@@ -440,8 +486,7 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   const selfAddress = parseNodeName(transport.localName) ?? { name: transport.localName, ...bound };
   const system = new ActorSystem({
     node: transport.localName,
-    // A logger that already names the node (the CLI binds it) is not bound twice.
-    logger: 'node' in logger.bindings() ? logger : logger.child({ node: options.name }),
+    logger,
     ...(options.defaultCallTimeoutMs ? { defaultCallTimeoutMs: options.defaultCallTimeoutMs } : {}),
   });
   const watch = await startWatcher(system);
@@ -461,6 +506,12 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
     throw err;
   }
   return node;
+}
+
+/** The keys a peer's cookie refusal is kept under: its full name and its `host:port`. */
+function peerKeys(peer: string): string[] {
+  const address = parseNodeName(peer);
+  return address ? [peer, addressKey(address)] : [peer];
 }
 
 function remove<T>(list: T[], item: T): void {

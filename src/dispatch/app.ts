@@ -13,10 +13,10 @@ import { rendezvous, startDistributedSupervisor } from '../placement/index.ts';
 import type { GroupCommit } from '../store/group-commit.ts';
 import { groupCommit } from '../store/group-commit.ts';
 import type { Store } from '../store/types.ts';
-import { cityBehaviour } from './city-actor.ts';
+import { CITY, cityBehaviour } from './city-actor.ts';
 import { ClusterDispatchService } from './cluster-service.ts';
 import { ClusterStatus } from './cluster-status.ts';
-import { heroBehaviour } from './hero-actor.ts';
+import { heroBehaviour, heroIn } from './hero-actor.ts';
 import { HeroDirectory } from './hero-directory.ts';
 import { HeroStore } from './hero-store.ts';
 import type { EtcdView, NodeRole, StoreMode, RaftStatusLike } from './model.ts';
@@ -187,12 +187,12 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
               city,
               system: o.node.system,
               directory,
-              heroDest: (id) => ({ via: placement, key: id }),
+              heroDest: (id) => heroIn(placement, id),
               rng,
               ...(o.cityTickMs ? { patrolMs: o.cityTickMs, fightMs: o.cityTickMs } : {}),
             }),
             undefined,
-            { spawn: { name: 'city' } },
+            { spawn: { name: CITY } },
           ),
         ],
         onRestart: () => {

@@ -4,8 +4,10 @@
  * it never writes hero state itself. `destroy` crashes it on purpose; its supervisor restarts it at
  * most 3 times in 5 s, and the 4th crash takes the node down (the seeds' bombing).
  */
-import type { Behaviour, Dest } from '../actor/index.ts';
+import type { TypedBehaviour } from '../actor/index.ts';
+import { actorName } from '../actor/index.ts';
 import type { HeroDirectory } from './hero-directory.ts';
+import type { HeroDest } from './hero-actor.ts';
 import { patrol, villain } from './hero-actor.ts';
 import type { ActorSystem } from '../actor/index.ts';
 import { CITY_FIGHT_MS, CITY_PATROL_MS, pick } from './rules.ts';
@@ -16,7 +18,7 @@ export interface CityEnv {
   readonly system: ActorSystem;
   readonly directory: HeroDirectory;
   /** Where a hero's actor is reached. */
-  readonly heroDest: (id: string) => Dest;
+  readonly heroDest: (id: string) => HeroDest;
   readonly rng: Rng;
   readonly patrolMs?: number;
   readonly fightMs?: number;
@@ -26,9 +28,13 @@ export interface CityEnv {
 type CityInfo = { readonly type: 'patrol' } | { readonly type: 'fight' };
 export type CityCast = { readonly type: 'destroy' };
 
-export function cityBehaviour(
-  env: CityEnv,
-): Behaviour<{ city: string }, void, never, unknown, CityCast, CityInfo> {
+/** What a City actor accepts: no calls; `destroy` from the chaos controls, its own timers. */
+export type CityProtocol = { casts: CityCast; infos: CityInfo };
+
+/** The name each city node registers its City actor under (`{ name: CITY, node }` reaches it). */
+export const CITY = actorName<CityProtocol>('city');
+
+export function cityBehaviour(env: CityEnv): TypedBehaviour<CityProtocol, { city: string }> {
   return {
     name: 'city',
     init(_a, ctx) {

@@ -13,7 +13,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Dest } from '../actor/index.ts';
 import type { ClusterNode } from '../cluster/node.ts';
 import { shortName } from '../cluster/protocol.ts';
 import type { DistributedSupervisor, PlacedChildSpec } from '../placement/index.ts';
@@ -21,7 +20,9 @@ import { PlacementError } from '../placement/index.ts';
 import type { Store, Versioned } from '../store/types.ts';
 import { StoreError } from '../store/types.ts';
 import type { ClusterStatus } from './cluster-status.ts';
-import { assignHeroTo, terminateHeroActor } from './hero-actor.ts';
+import { CITY } from './city-actor.ts';
+import type { HeroDest } from './hero-actor.ts';
+import { assignHeroTo, heroIn, terminateHeroActor } from './hero-actor.ts';
 import type { HeroDirectory } from './hero-directory.ts';
 import type { HeroRecord, LiveRecord } from './hero-record.ts';
 import { applied, heroIdFor, isTombstone, toApiHero, toTombstone, withRequest } from './hero-record.ts';
@@ -115,8 +116,8 @@ export class ClusterDispatchService implements DispatchService {
     for (const l of this.listeners) l(event);
   }
 
-  private dest(id: string): Dest {
-    return { via: this.d.placement, key: id };
+  private dest(id: string): HeroDest {
+    return heroIn(this.d.placement, id);
   }
 
   /** The API's hero: `node` from the placement record (where the actor runs now), '' while it does not. */
@@ -341,7 +342,7 @@ export class ClusterDispatchService implements DispatchService {
     }
     const full = this.d.status.fullNameOf(target);
     if (!full) throw new DispatchError('unavailable', `${target} is down`);
-    this.d.node.system.cast({ name: 'city', node: full }, { type: 'destroy' });
+    this.d.node.system.ref({ name: CITY, node: full }).cast({ type: 'destroy' });
     this.log('warn', `${target} has been destroyed`);
     return target;
   }

@@ -16,9 +16,20 @@
  * An assign or terminate carrying an idempotency key already in the record is answered without
  * being applied again. Errors write nothing, except `outcome_unknown` (the write may still apply).
  *
- * Client API: `getHero`, `assignHero`, `terminateHero` (calls), `patrol`, `villain` (casts).
+ * Client API: `getHero`, `assignHeroTo`, `terminateHeroActor` (calls), `patrol`, `villain`
+ * (casts), all through a typed reference to the hero (`HeroProtocol`); `heroIn(registry, id)`
+ * names a hero in the placement registry whose `hero` kind is this behaviour.
  */
-import type { ActorContext, ActorSystem, Behaviour, CallResult, Dest } from '../actor/index.ts';
+import type {
+  ActorContext,
+  ActorSystem,
+  CallOf,
+  CallResult,
+  NameResolver,
+  TypedBehaviour,
+  TypedDest,
+} from '../actor/index.ts';
+import { typedResolver } from '../actor/index.ts';
 import type { PlacedInit, PlacementCall } from '../placement/index.ts';
 import { isPlacementCall } from '../placement/index.ts';
 import type { LiveRecord } from './hero-record.ts';
@@ -42,14 +53,33 @@ export interface HeroEnv {
   readonly onUnchanged?: () => void;
 }
 
-export type HeroCall =
-  | { readonly type: 'get' }
-  | { readonly type: 'assign'; readonly location: Location; readonly key?: string }
-  | { readonly type: 'terminate'; readonly key?: string }
-  | PlacementCall;
-
 export type HeroCast = { readonly type: 'patrol' } | { readonly type: 'villain' };
-type HeroInfo = { readonly type: 'tick' } | { readonly type: 'load' };
+export type HeroInfo = { readonly type: 'tick' } | { readonly type: 'load' };
+
+/** What a hero actor accepts, and what each call answers. */
+export type HeroProtocol = {
+  calls:
+    | [msg: { readonly type: 'get' }, reply: LiveRecord]
+    | [
+        msg: { readonly type: 'assign'; readonly location: Location; readonly key?: string },
+        reply: LiveRecord,
+      ]
+    | [msg: { readonly type: 'terminate'; readonly key?: string }, reply: boolean]
+    | [msg: PlacementCall, reply: unknown];
+  casts: HeroCast;
+  infos: HeroInfo;
+};
+
+export type HeroCall = CallOf<HeroProtocol>;
+
+/** Where a hero actor is reached, typed by its protocol. */
+export type HeroDest = TypedDest<HeroProtocol>;
+
+/** The hero `id` in a placement registry whose `hero` kind runs `heroBehaviour`. */
+export const heroIn = (registry: NameResolver, id: string): HeroDest => ({
+  via: typedResolver<HeroProtocol>(registry),
+  key: id,
+});
 
 interface State {
   readonly id: string;
@@ -65,9 +95,7 @@ interface State {
 /** Attempts of an assign or terminate that lost a compare-and-set race to another write. */
 const CONFLICT_RETRIES = 3;
 
-export function heroBehaviour(
-  env: HeroEnv,
-): Behaviour<State, PlacedInit, HeroCall, unknown, HeroCast, HeroInfo> {
+export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State, PlacedInit> {
   const tickMs = env.tickMs ?? HERO_TICK_MS;
 
   /** Terminated (a tombstone stands): stop without writing again. */
@@ -314,19 +342,18 @@ export function sameButTime(a: LiveRecord, b: LiveRecord): boolean {
   return true;
 }
 
-export const getHero = (system: ActorSystem, dest: Dest): Promise<LiveRecord> =>
-  system.call<LiveRecord>(dest, { type: 'get' });
+export const getHero = (system: ActorSystem, hero: HeroDest): Promise<LiveRecord> =>
+  system.ref(hero).call({ type: 'get' });
 export const assignHeroTo = (
   system: ActorSystem,
-  dest: Dest,
+  hero: HeroDest,
   location: Location,
   key?: string,
 ): Promise<LiveRecord> =>
-  system.call<LiveRecord>(
-    dest,
-    key === undefined ? { type: 'assign', location } : { type: 'assign', location, key },
-  );
-export const terminateHeroActor = (system: ActorSystem, dest: Dest, key?: string): Promise<boolean> =>
-  system.call<boolean>(dest, key === undefined ? { type: 'terminate' } : { type: 'terminate', key });
-export const patrol = (system: ActorSystem, dest: Dest): void => system.cast(dest, { type: 'patrol' });
-export const villain = (system: ActorSystem, dest: Dest): void => system.cast(dest, { type: 'villain' });
+  system.ref(hero).call(key === undefined ? { type: 'assign', location } : { type: 'assign', location, key });
+export const terminateHeroActor = (system: ActorSystem, hero: HeroDest, key?: string): Promise<boolean> =>
+  system.ref(hero).call(key === undefined ? { type: 'terminate' } : { type: 'terminate', key });
+export const patrol = (system: ActorSystem, hero: HeroDest): void =>
+  system.ref(hero).cast({ type: 'patrol' });
+export const villain = (system: ActorSystem, hero: HeroDest): void =>
+  system.ref(hero).cast({ type: 'villain' });

@@ -98,10 +98,15 @@ export class CookieTooShortError extends WireError {
   }
 }
 
-/** The peer does not know our cookie (its proof did not verify), or it answered with a bad proof. */
+/**
+ * The peer does not know our cookie (its proof did not verify), or it answered with a bad proof.
+ * `peer` is the name the peer announced, if it got that far (not authenticated, for messages only).
+ */
 export class HandshakeAuthError extends WireError {
-  constructor(message: string) {
+  readonly peer: string | undefined;
+  constructor(message: string, peer?: string) {
     super('ERR_HANDSHAKE_AUTH', message);
+    this.peer = peer;
   }
 }
 

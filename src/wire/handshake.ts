@@ -185,6 +185,7 @@ export class Handshake {
       return this.refuse(
         new HandshakeAuthError(
           `${transcript.initiatorName} failed to prove it knows the cookie (cookie mismatch)`,
+          transcript.initiatorName,
         ),
       );
     }
@@ -203,6 +204,7 @@ export class Handshake {
       return this.fail(
         new HandshakeAuthError(
           `${transcript.responderName} failed to prove it knows the cookie (cookie mismatch)`,
+          transcript.responderName,
         ),
       );
     }
@@ -219,7 +221,9 @@ export class Handshake {
     const message =
       isRecord(payload) && typeof payload['message'] === 'string' ? payload['message'].slice(0, 256) : '';
     if (code === 'ERR_HANDSHAKE_AUTH') {
-      return this.fail(new HandshakeAuthError(`peer refused our proof (cookie mismatch): ${message}`));
+      return this.fail(
+        new HandshakeAuthError(`peer refused our proof (cookie mismatch): ${message}`, this.claimed),
+      );
     }
     if (code === 'ERR_HANDSHAKE_SELF') return this.fail(new HandshakeSelfError(this.options.local.name));
     return this.fail(new HandshakeRefusedError(code, message));

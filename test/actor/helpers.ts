@@ -1,5 +1,6 @@
 import type { Behaviour, CallResult, ExitReason, Pid } from '../../src/actor/index.ts';
 import { ActorSystem } from '../../src/actor/index.ts';
+import { testLogger } from '../test-logger.ts';
 
 export type CounterCall =
   { type: 'get' } | { type: 'inc_sync'; by: number } | { type: 'crash' } | { type: 'slow'; ms: number };
@@ -38,8 +39,9 @@ export const recorder: Behaviour<unknown[], { trap?: boolean } | void, { type: '
   handleInfo: (msg, state) => [...state, msg],
 };
 
+/** A system for the runtime's tests, which crash actors by the hundred on purpose (see `testLogger`). */
 export function newSystem(): ActorSystem {
-  return new ActorSystem({ node: 'test@local' });
+  return new ActorSystem({ node: 'test@local', logger: testLogger });
 }
 
 export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ClusterNode, NodeDownReason, NodeOptions } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
+import { testLogger } from '../test-logger.ts';
 
 export const COOKIE = 'cluster-test-cookie';
 
@@ -9,9 +10,13 @@ export async function startCluster(
   names: string[],
   extra: Partial<NodeOptions> = {},
 ): Promise<ClusterNode[]> {
-  const first = await startNode({ name: names[0] as string, cookie: COOKIE, ...extra });
+  const first = await startNode({ name: names[0] as string, cookie: COOKIE, logger: testLogger, ...extra });
   const rest = await Promise.all(
-    names.slice(1).map((name) => startNode({ name, cookie: COOKIE, seeds: [first.address], ...extra })),
+    names
+      .slice(1)
+      .map((name) =>
+        startNode({ name, cookie: COOKIE, seeds: [first.address], logger: testLogger, ...extra }),
+      ),
   );
   const all = [first, ...rest];
   await waitFor(() => all.every((n) => n.nodes().length === all.length - 1), 10_000);

@@ -4,6 +4,7 @@
  */
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
+import { testLogger } from '../test-logger.ts';
 import { awaitConverged } from '../../src/crdt/driver/index.ts';
 import type { CrdtStore, CrdtStoreOptions } from '../../src/store/crdt-store.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
@@ -43,9 +44,11 @@ export async function startCrdtCluster(
   names: readonly string[],
   extras: StoreExtras = {},
 ): Promise<TestCluster> {
-  const first = await startNode({ name: names[0]!, cookie: COOKIE });
+  const first = await startNode({ name: names[0]!, cookie: COOKIE, logger: testLogger });
   const rest = await Promise.all(
-    names.slice(1).map((name) => startNode({ name, cookie: COOKIE, seeds: [first.address] })),
+    names
+      .slice(1)
+      .map((name) => startNode({ name, cookie: COOKIE, logger: testLogger, seeds: [first.address] })),
   );
   const members: Member[] = await Promise.all(
     [first, ...rest].map(async (node) => ({
@@ -73,7 +76,7 @@ export async function startCrdtCluster(
     async restart(short) {
       const m = cluster.member(short);
       const seeds = members.filter((x) => x !== m).map((x) => ({ host: '127.0.0.1', port: x.port }));
-      m.node = await startNode({ name: short, cookie: COOKIE, port: m.port, seeds });
+      m.node = await startNode({ name: short, cookie: COOKIE, logger: testLogger, port: m.port, seeds });
       m.store = await startCrdtStore({ node: m.node, ...extras });
       m.running = true;
       return m;

@@ -1,10 +1,11 @@
 /** Hero and City actors on a simulated clock over the in-memory store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActorSystem, SimScheduler } from '../../src/actor/index.ts';
+import { ActorSystem, SimScheduler, assumeProtocol } from '../../src/actor/index.ts';
 import type { Pid } from '../../src/actor/index.ts';
 import { cityBehaviour } from '../../src/dispatch/city-actor.ts';
 import { heroBehaviour } from '../../src/dispatch/hero-actor.ts';
+import type { HeroProtocol } from '../../src/dispatch/hero-actor.ts';
 import { HeroDirectory } from '../../src/dispatch/hero-directory.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
@@ -156,7 +157,14 @@ test('the city sends a random hero in the city on patrol every 5 s, and fights a
     undefined,
   );
   await system.spawn(
-    cityBehaviour({ city: 'gotham', system, directory, heroDest: () => fake, rng: seededRandom(3) }),
+    cityBehaviour({
+      city: 'gotham',
+      system,
+      directory,
+      // A recorder stands in for the hero: it takes whatever the city casts to a hero.
+      heroDest: () => assumeProtocol<HeroProtocol>(fake),
+      rng: seededRandom(3),
+    }),
     undefined,
   );
   await scheduler.advance(4999);

@@ -5,6 +5,7 @@
  */
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
+import { testLogger } from '../test-logger.ts';
 import type { DispatchApp, DispatchAppOptions } from '../../src/dispatch/app.ts';
 import { startDispatchApp } from '../../src/dispatch/app.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -33,7 +34,12 @@ export interface CitiesOptions<S extends Store> {
 export async function startCities<S extends Store>(names: string[], o: CitiesOptions<S>): Promise<City<S>[]> {
   const cities: City<S>[] = [];
   for (const [i, name] of names.entries()) {
-    const node = await startNode({ name, cookie: COOKIE, seeds: cities.map((c) => c.node.address) });
+    const node = await startNode({
+      name,
+      cookie: COOKIE,
+      seeds: cities.map((c) => c.node.address),
+      logger: testLogger,
+    });
     const city = { node, store: await o.store(node), gaveUp: false, restarts: 0 } as City<S>;
     city.app = await startDispatchApp({
       node,

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { villain } from '../../src/dispatch/hero-actor.ts';
+import { heroIn, villain } from '../../src/dispatch/hero-actor.ts';
 import { isTombstone } from '../../src/dispatch/hero-record.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
@@ -62,7 +62,7 @@ test('crdt: a delete on one side of a partition wins over the duplicate writing 
   // The runner has not heard: its actor goes on and writes a live value stamped after the tombstone.
   const runnerHeroes = new HeroStore(runner.store);
   const before = (await runnerHeroes.read(hero.id))!.version;
-  villain(runner.node.system, { via: runner.app.placement, key: hero.id });
+  villain(runner.node.system, heroIn(runner.app.placement, hero.id));
   await waitFor(async () => (await runnerHeroes.read(hero.id))!.version > before, 5000, 'duplicate wrote');
   assert.equal(isTombstone((await runnerHeroes.read(hero.id))!.value), false);
 
@@ -81,7 +81,7 @@ test('crdt: a delete on one side of a partition wins over the duplicate writing 
   );
   for (const c of cities) await assert.rejects(c.app.service.assignHero(hero.id, 'home'), isDead);
   // The duplicate stops at its next write (or is merged away); no node runs the hero any more.
-  villain(runner.node.system, { via: runner.app.placement, key: hero.id });
+  villain(runner.node.system, heroIn(runner.app.placement, hero.id));
   await waitFor(
     () => cities.every((c) => !c.app.placement.localKeys().includes(hero.id)),
     20_000,

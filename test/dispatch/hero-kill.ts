@@ -3,8 +3,7 @@
  * to health 0 (compare-and-set over the stored version), then its actor is sent a villain, whose
  * write conflicts, adopts the stored record and buries the dead hero.
  */
-import type { Dest } from '../../src/actor/index.ts';
-import { villain } from '../../src/dispatch/hero-actor.ts';
+import { heroIn, villain } from '../../src/dispatch/hero-actor.ts';
 import { isTombstone } from '../../src/dispatch/hero-record.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -18,6 +17,5 @@ export async function killHero<S extends Store>(heroes: HeroStore, city: City<S>
   const stored = await heroes.read(id);
   if (!stored || isTombstone(stored.value)) throw new Error(`killHero: hero ${id} is not alive`);
   await heroes.table.put(id, { ...stored.value, health: 0 }, { expectVersion: stored.version });
-  const dest: Dest = { via: city.app.placement, key: id };
-  villain(city.node.system, dest);
+  villain(city.node.system, heroIn(city.app.placement, id));
 }

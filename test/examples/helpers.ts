@@ -1,13 +1,14 @@
 /** Shared helpers of the example tests: nodes started apart or meshed, polling, a manual clock. */
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
+import { testLogger } from '../test-logger.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
 
 export const COOKIE = 'examples-test-cookie';
 
 /** Nodes that know nothing of each other (the article's two servers before `Node.connect`). */
 export function startApart(names: readonly string[]): Promise<ClusterNode[]> {
-  return Promise.all(names.map((name) => startNode({ name, cookie: COOKIE })));
+  return Promise.all(names.map((name) => startNode({ name, cookie: COOKIE, logger: testLogger })));
 }
 
 /** Connect every node to the first and wait for the full mesh. */

@@ -2,6 +2,7 @@
 import type { Behaviour, CallResult } from '../../src/actor/index.ts';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
+import { testLogger } from '../test-logger.ts';
 import { startDistributedSupervisor } from '../../src/placement/index.ts';
 import { startCrdtStore } from '../../src/store/crdt-store.ts';
 import type { CrdtStore } from '../../src/store/crdt-store.ts';
@@ -55,7 +56,12 @@ export async function apMember(
   seeds: readonly Member[],
   sweepMs: number,
 ): Promise<Member & { store: CrdtStore }> {
-  const node = await startNode({ name, cookie: COOKIE, seeds: seeds.map((m) => m.node.address) });
+  const node = await startNode({
+    name,
+    cookie: COOKIE,
+    seeds: seeds.map((m) => m.node.address),
+    logger: testLogger,
+  });
   const store = await startCrdtStore({ node });
   const sup = await startDistributedSupervisor({
     node,

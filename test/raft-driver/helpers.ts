@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterNode } from '../../src/cluster/node.ts';
 import { startNode } from '../../src/cluster/node.ts';
+import { testLogger } from '../test-logger.ts';
 import type { RaftStore, RaftStoreOptions } from '../../src/store/raft-store.ts';
 import { startRaftStore } from '../../src/store/raft-store.ts';
 import { waitFor } from '../../src/testing/wait-for.ts';
@@ -47,9 +48,11 @@ export async function startStoreCluster(
   const root = await mkdtemp(join(tmpdir(), 'raft-driver-'));
   const durable = options.durable ?? true;
   const extras = options.extras ?? {};
-  const first = await startNode({ name: names[0]!, cookie: COOKIE });
+  const first = await startNode({ name: names[0]!, cookie: COOKIE, logger: testLogger });
   const rest = await Promise.all(
-    names.slice(1).map((name) => startNode({ name, cookie: COOKIE, seeds: [first.address] })),
+    names
+      .slice(1)
+      .map((name) => startNode({ name, cookie: COOKIE, logger: testLogger, seeds: [first.address] })),
   );
   const nodes = [first, ...rest];
   const voters = nodes.map((n) => n.name);
@@ -92,7 +95,7 @@ export async function startStoreCluster(
       const seeds = members
         .filter((x) => x.short !== short)
         .map((x) => ({ host: '127.0.0.1', port: x.port }));
-      m.node = await startNode({ name: short, cookie: COOKIE, port: m.port, seeds });
+      m.node = await startNode({ name: short, cookie: COOKIE, logger: testLogger, port: m.port, seeds });
       m.store = await startRaftStore({
         node: m.node,
         voters,
@@ -102,7 +105,12 @@ export async function startStoreCluster(
       stopped.delete(short);
     },
     async join(short) {
-      const node = await startNode({ name: short, cookie: COOKIE, seeds: [first.address] });
+      const node = await startNode({
+        name: short,
+        cookie: COOKIE,
+        logger: testLogger,
+        seeds: [first.address],
+      });
       const dataDir = durable ? join(root, short) : undefined;
       const store = await startRaftStore({ node, voters, ...(dataDir ? { dataDir } : {}), ...extras });
       const m: Member = { short, node, store, port: node.address.port, dataDir };
