@@ -14,6 +14,7 @@ import { PeerReadiness, isReadyMessage } from '../../src/placement/readiness.ts'
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
+import { testLogger } from '../test-logger.ts';
 import { counter, runningOn, shutdown } from './members.ts';
 import type { Member } from './members.ts';
 
@@ -56,7 +57,12 @@ test('a joining node gets its share only once it is ready, and then gets it', as
   const members: Member[] = [];
   try {
     for (const name of ['ra', 'rb']) {
-      const node = await startNode({ name, cookie: COOKIE, seeds: members.map((m) => m.node.address) });
+      const node = await startNode({
+        name,
+        cookie: COOKIE,
+        seeds: members.map((m) => m.node.address),
+        logger: testLogger,
+      });
       members.push({ node, sup: await startDistributedSupervisor({ node, store, ...opts }) });
     }
     const [a, b] = members as [Member, Member];
@@ -66,7 +72,12 @@ test('a joining node gets its share only once it is ready, and then gets it', as
     await waitFor(() => keys.every((k) => runningOn(members, k) === 1), 10_000);
 
     const g = gated(store);
-    const cNode = await startNode({ name: 'rc', cookie: COOKIE, seeds: [a.node.address] });
+    const cNode = await startNode({
+      name: 'rc',
+      cookie: COOKIE,
+      seeds: [a.node.address],
+      logger: testLogger,
+    });
     const c: Member = {
       node: cNode,
       sup: await startDistributedSupervisor({ node: cNode, store: g.store, ...opts }),
@@ -94,7 +105,7 @@ test('a joining node gets its share only once it is ready, and then gets it', as
 test('a node not caught up starts nothing from records that name it; once caught up it does', async () => {
   const store = new MemoryStore({ transactions: true });
   const g = gated(store);
-  const node = await startNode({ name: 'rd', cookie: COOKIE });
+  const node = await startNode({ name: 'rd', cookie: COOKIE, logger: testLogger });
   // What a restarted node's outdated log may say: this node owns a child.
   await store.table<PlacementRecord>('placement').put('stale-1', {
     key: 'stale-1',
