@@ -1,7 +1,7 @@
 /**
  * bench/http-flood: a real dispatch node (`superhero node`, crdt store, 300 heroes, its own
  * process) under 5,000 attempts to open the page's event stream, from 20 loopback addresses with
- * 500 in flight (`src/testing/flood/stream-flood-worker.ts`, a process of its own), while this process
+ * 500 in flight (`packages/runtime/src/testing/flood/stream-flood-worker.ts`, a process of its own), while this process
  * asks `/livez` on the web port and on the probe listener (`--probe-port`), each probe on a new
  * connection as kubelet does, and reads the node's RSS from `/proc`.
  *
@@ -26,11 +26,12 @@ import { percentile, sortedCopy } from '../lib/stats.ts';
 import { apiRequest } from '../dispatch/api.ts';
 import { startBenchCluster } from '../dispatch/cluster.ts';
 import { readProcStat } from '../dispatch/proc-stat.ts';
-import { freePort } from '../../src/testing/free-port.ts';
-import { sampleProbe } from '../../src/testing/flood/index.ts';
-import type { ProbeSampler, ProbeSamples, StreamFloodOptions } from '../../src/testing/flood/index.ts';
+import type { ProbeSampler, ProbeSamples, StreamFloodOptions } from '@superhero-dispatch/runtime/testing';
+import { freePort, sampleProbe } from '@superhero-dispatch/runtime/testing';
 
-const FLOOD = fileURLToPath(new URL('../../src/testing/flood/stream-flood-worker.ts', import.meta.url));
+const FLOOD = fileURLToPath(
+  new URL('../../packages/runtime/src/testing/flood/stream-flood-worker.ts', import.meta.url),
+);
 const HEROES = 300;
 const ATTEMPTS = 5000;
 const CLIENTS = 20;

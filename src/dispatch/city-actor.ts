@@ -4,10 +4,9 @@
  * it never writes hero state itself. `destroy` crashes it on purpose; its supervisor restarts it at
  * most 3 times in 5 s, and the 4th crash takes the node down (the seeds' bombing).
  */
-import type { Behaviour, Dest } from '../actor/index.ts';
+import type { Behaviour, Dest, ActorSystem } from '@superhero-dispatch/runtime/actor';
 import type { HeroDirectory } from './hero-directory.ts';
 import { patrol, villain } from './hero-actor.ts';
-import type { ActorSystem } from '../actor/index.ts';
 import { CITY_FIGHT_MS, CITY_PATROL_MS, pick } from './rules.ts';
 import type { Rng } from './rules.ts';
 

@@ -3,11 +3,11 @@
  * to health 0 (compare-and-set over the stored version), then its actor is sent a villain, whose
  * write conflicts, adopts the stored record and buries the dead hero.
  */
-import type { Dest } from '../../src/actor/index.ts';
+import type { Dest } from '../../packages/runtime/src/actor/index.ts';
 import { villain } from '../../src/dispatch/hero-actor.ts';
 import { isTombstone } from '../../src/dispatch/hero-record.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Store } from '../../packages/runtime/src/store/types.ts';
 import type { City } from './cities.ts';
 
 export function heroesOf<S extends Store>(city: City<S>): HeroStore {

@@ -14,10 +14,10 @@
  *
  * When not to use: the page and the event stream (`subscribe` is not served over this client).
  */
-import { CodedError } from '../../util/errors.ts';
-import type { ClusterView, Hero, Location } from '../../dispatch/model.ts';
-import type { DispatchErrorCode, DispatchService, NodeAction, WriteRequest } from '../../dispatch/service.ts';
-import { DispatchError } from '../../dispatch/service.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
+import type { ClusterView, Hero, Location } from '../model.ts';
+import type { DispatchErrorCode, DispatchService, NodeAction, WriteRequest } from '../service.ts';
+import { DispatchError } from '../service.ts';
 
 /** The request got no HTTP answer; whether it took effect is unknown. */
 export class HttpNoAnswerError extends CodedError<'no_answer'> {

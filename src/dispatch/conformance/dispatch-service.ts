@@ -20,10 +20,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Hero } from '../../dispatch/model.ts';
-import type { DispatchErrorCode, DispatchService } from '../../dispatch/service.ts';
-import { DispatchError } from '../../dispatch/service.ts';
-import { waitFor } from '../wait-for.ts';
+import type { Hero } from '../model.ts';
+import type { DispatchErrorCode, DispatchService } from '../service.ts';
+import { DispatchError } from '../service.ts';
+import { waitFor } from '@superhero-dispatch/runtime/testing';
 
 export interface DispatchSubject {
   /** The service under test (one node's view). */

@@ -1,6 +1,6 @@
 /**
  * The distributed supervisor's timing defaults, in one place: the supervisor applies them where its
- * options leave a value out, and the placement simulation (`src/testing/placement-sim/`) runs with
+ * options leave a value out, and the placement simulation (`testing/placement-sim/`) runs with
  * the same ones, so the two cannot drift apart. Each option's meaning and reason are documented on
  * `DistributedSupervisorOptions`.
  */

@@ -14,9 +14,9 @@
  * API: the returned class takes `(message, options?: { cause })`; a subclass may declare its own
  * constructor (extra fields, a built message) and call `super(message, options)`.
  *
- * The class returned extends `CodedError` (`src/util/errors.ts`), the base of every layer's errors.
+ * The class returned extends `CodedError` (`util/errors.ts`), the base of every layer's errors.
  *
- * When not to use: store callers see `StoreError` (`src/store/types.ts`), which has one class and
+ * When not to use: store callers see `StoreError` (`store/types.ts`), which has one class and
  * many codes; use that shape when callers branch on `code` rather than on the class.
  */
 import { CodedError } from '../util/errors.ts';

@@ -30,7 +30,7 @@
  * id, which pulls a snapshot from the first peer it reaches (a new node on the same address does the
  * same). Until then reads return what has arrived so far and a delete finds nothing to delete; the
  * change feed does not report the drop, only differences once the refill is in (see
- * `src/crdt/driver/feed.ts`).
+ * `crdt/driver/feed.ts`).
  *
  * Transactions: none — the store has no `transaction` (`Store.transaction`, `ops.ts`). Replicas
  * accept concurrent writes, so a multi-key condition has no single state to be checked against;

@@ -11,7 +11,7 @@
  * heroes.subscribe((c) => console.log(c.key, c.version, c.origin));
  * ```
  *
- * Versions: `stampVersion` (`src/crdt/driver/version.ts`): `ms × 1024 + lc` of the value's HLC
+ * Versions: `stampVersion` (`crdt/driver/version.ts`): `ms × 1024 + lc` of the value's HLC
  * stamp, the same on every replica that holds the value, growing with every write of the key. A
  * deletion's change carries the removed value's version + 1.
  *

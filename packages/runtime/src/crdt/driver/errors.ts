@@ -10,7 +10,7 @@
  *
  * API: every class has a stable string `code` and takes an optional `cause`.
  *
- * When not to use: store callers see `StoreError` (`src/store/types.ts`), not these.
+ * When not to use: store callers see `StoreError` (`store/types.ts`), not these.
  */
 import { CodedError } from '../../util/errors.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Public surface of the CRDT driver: the AP map's replica running on a cluster node. Most code
- * uses it through the store (`startCrdtStore` in `src/store/crdt-store.ts`).
+ * uses it through the store (`startCrdtStore` in `store/crdt-store.ts`).
  *
  * Example:
  * ```ts

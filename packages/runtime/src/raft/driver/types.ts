@@ -7,7 +7,7 @@
  * const options: RaftDriverOptions<ApplyOutcome> = { node, voters, machine, dataDir };
  * ```
  *
- * When not to use: the table store's options are `RaftStoreOptions` (`src/store/raft-store.ts`).
+ * When not to use: the table store's options are `RaftStoreOptions` (`store/raft-store.ts`).
  */
 import type { Logger } from 'pino';
 import type { ClusterNode } from '../../cluster/node.ts';

@@ -2,7 +2,7 @@
  * `LogStorage`: where a Raft member keeps its log, hard state (term, vote, commit) and latest
  * snapshot so that it survives a restart. `MemoryLogStorage` is the in-memory twin for tests and
  * for `memory` durability; `FileLogStorage` is the durable one. Both pass the same conformance
- * suite (`src/testing/conformance/log-storage.ts`).
+ * suite (`testing/conformance/log-storage.ts`).
  *
  * Example:
  * ```ts

@@ -7,7 +7,7 @@
  *
  * Example:
  * ```ts
- * import { logStorageConformance } from '../../src/testing/conformance/log-storage.ts';
+ * import { logStorageConformance } from '@superhero-dispatch/runtime/testing/conformance';
  * logStorageConformance('MemoryLogStorage', { create: async () => new MemoryLogStorage() });
  * ```
  *

@@ -1,6 +1,6 @@
 /**
  * The store conformance suite: every `Store` implementation (memory, disk, Raft, CRDT) registers it
- * with a factory and must pass. It checks the `Table` contract of `src/store/types.ts`.
+ * with a factory and must pass. It checks the `Table` contract of `store/types.ts`.
  *
  * ```ts
  * storeConformance('memory', { create: async () => new MemoryStore() });

@@ -5,7 +5,7 @@
  *
  * Example (a test file):
  * ```ts
- * import { transportConformance } from 'superhero-dispatch/testing/conformance/transport';
+ * import { transportConformance } from '@superhero-dispatch/runtime/testing/conformance';
  * transportConformance('MyTransport', () => ({
  *   create: (options) => new MyTransport(options),
  *   pauseReading: (conn) => (conn as MyConnection).pause(),

@@ -1,6 +1,6 @@
 /**
  * A seeded whole-cluster simulation of placement: N nodes place K keyed children in virtual time,
- * each node deciding with the real `decide()` (`src/placement/decide.ts`), the real strategy
+ * each node deciding with the real `decide()` (`placement/decide.ts`), the real strategy
  * (`rendezvous`) and the real `ResumeHold`, and carrying the decision out as the distributed
  * supervisor's `reconcile` does, against a model of the CP (Raft) or AP (CRDT) store
  * (`stores.ts`). Crashes, restarts, partitions, heals, pauses and one graceful leave come from the

@@ -8,7 +8,7 @@
  *   in order, with a delay, while the node is in the majority side (a follower cut off catches up
  *   when it is back). A node's records survive its restart (the log is on disk).
  * - `ApModel`: the CRDT store, one replica per node. Each key is an add-wins multi-value register
- *   with a causal context, as `src/crdt/core/delta-map.ts` keeps it: a put makes one entry stamped
+ *   with a causal context, as `crdt/core/delta-map.ts` keeps it: a put makes one entry stamped
  *   with the writer's hybrid logical clock and covers every entry the replica held of the key; a
  *   join keeps the entries neither side has covered; the visible value is the entry with the
  *   greatest (ms, lc, replica, seq) and its version is `ms × 1024 + lc` (`stampVersion`).
@@ -167,7 +167,7 @@ interface Replica {
 
 const dot = (e: Entry): string => `${e.rep}:${e.seq}`;
 
-/** LWW order among concurrent entries, as `compareEntries` in `src/crdt/core/entry.ts`. */
+/** LWW order among concurrent entries, as `compareEntries` in `crdt/core/entry.ts`. */
 function greater(a: Entry, b: Entry): boolean {
   if (a.ms !== b.ms) return a.ms > b.ms;
   if (a.lc !== b.lc) return a.lc > b.lc;

@@ -11,7 +11,7 @@
  * kv.apply({ client: 1, seq: 1, op: 'put', key: 'k', value: 'v' }); // cached { ok: true }, not re-run
  * ```
  *
- * When not to use: outside simulations; the real table machine lives in `src/raft/tables/`.
+ * When not to use: outside simulations; the real table machine lives in `raft/tables/`.
  */
 import type { KvInput, KvOutput } from '../linearizability/index.ts';
 

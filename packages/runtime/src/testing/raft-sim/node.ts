@@ -7,7 +7,7 @@
  *
  * Example: created and wired by `runRaftSimulation`; not used on its own.
  *
- * When not to use: real clusters; the real driver lives in `src/raft/`.
+ * When not to use: real clusters; the real driver lives in `raft/`.
  */
 import type { RaftOptions } from '../../raft/core/config.ts';
 import { RawNode } from '../../raft/core/raw-node.ts';

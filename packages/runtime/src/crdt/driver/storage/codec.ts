@@ -5,8 +5,8 @@
  *
  *   u32 LE payload length | u32 LE CRC-32 of the payload | payload (MessagePack)
  *
- * the same framing as the Raft log (`src/raft/storage/wal-codec.ts`). Payloads are tuples in the
- * core's compact form (`src/crdt/core/compact.ts`: replica ids once per record, entries as
+ * the same framing as the Raft log (`raft/storage/wal-codec.ts`). Payloads are tuples in the
+ * core's compact form (`crdt/core/compact.ts`: replica ids once per record, entries as
  * `[rep, seq, ms, lc, value]`), so a put costs on disk about what it costs on the wire:
  *
  * | tag | record   | tuple                                          |
