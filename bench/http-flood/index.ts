@@ -20,18 +20,14 @@
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { apiRequest } from '../dispatch/api.ts';
 import { startBenchCluster } from '../dispatch/cluster.ts';
 import { readProcStat } from '../dispatch/proc-stat.ts';
 import type { ProbeSampler, ProbeSamples, StreamFloodOptions } from '@superhero-dispatch/runtime/testing';
-import { freePort, sampleProbe } from '@superhero-dispatch/runtime/testing';
+import { freePort, sampleProbe, STREAM_FLOOD_WORKER } from '@superhero-dispatch/runtime/testing';
 
-const FLOOD = fileURLToPath(
-  new URL('../../packages/runtime/src/testing/flood/stream-flood-worker.ts', import.meta.url),
-);
 const HEROES = 300;
 const ATTEMPTS = 5000;
 const CLIENTS = 20;
@@ -48,7 +44,7 @@ interface FloodResult {
 
 /** Runs one flood in its own process (`started` as it begins); resolves once every attempt is answered. */
 async function flood(options: StreamFloodOptions, started: () => void = () => {}): Promise<FloodResult> {
-  const child = fork(FLOOD, [JSON.stringify(options)], {
+  const child = fork(STREAM_FLOOD_WORKER, [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -3,7 +3,7 @@
  * benchmark that measures the node while the flood runs.
  *
  * ```ts
- * const worker = fork(WORKER, [JSON.stringify({ port, attempts: 5000, clients: 20, inFlight: 500 })], {
+ * const worker = fork(STREAM_FLOOD_WORKER, [JSON.stringify({ port, attempts: 5000, clients: 20, inFlight: 500 })], {
  *   execArgv: ['--import', 'tsx'],
  * });
  * worker.on('message', (m) => m.started);  // true as the first attempts go out

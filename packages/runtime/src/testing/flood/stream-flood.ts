@@ -17,13 +17,23 @@
  * `no answer`. Source addresses `127.0.<subnet>.1` to `.<clients>` need Linux's loopback /8.
  *
  * The folder (`flood/`, public surface in `index.ts`): this file; `stream-flood-worker.ts`, the
- * process entry that runs it (spawned by its path, not exported); `probe-sampler.ts`, the liveness
- * probes timed while a flood runs.
+ * process entry that runs it (spawned by its path, `STREAM_FLOOD_WORKER`); `probe-sampler.ts`, the
+ * liveness probes timed while a flood runs.
  *
  * When not to use: for a benchmark of normal traffic (`bench/dispatch`).
  */
 import { request } from 'node:http';
 import type { ClientRequest } from 'node:http';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Path of the worker script that runs a flood in a process of its own, for `fork` (beside this
+ * file: `stream-flood-worker.ts` from source, run with tsx; `.js` in the compiled package).
+ */
+export const STREAM_FLOOD_WORKER = fileURLToPath(
+  new URL(`./stream-flood-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url),
+);
 
 export interface StreamFloodOptions {
   readonly port: number;
