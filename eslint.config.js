@@ -6,7 +6,8 @@ import tseslint from 'typescript-eslint';
 import noTimedAssertions from './scripts/eslint-rules/no-timed-assertions.js';
 
 // The runtime's util/ holds pure helpers that pure cores import (the shared hash), so it is held
-// to the same rule. The placement decision (decide.ts and the pure parts it uses) is a pure core too.
+// to the same rule. The placement decision (decide.ts and the pure parts it uses) is a pure core
+// too.
 const pureCore = [
   'packages/runtime/src/raft/core/**/*.ts',
   'packages/runtime/src/crdt/core/**/*.ts',

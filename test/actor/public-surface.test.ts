@@ -1,6 +1,7 @@
 // What a user of the package sees of the actor system: its declarations as published (built with
 // the runtime package's tsconfig.json, stripInternal) name the client API and none of the methods
-// the runtime calls on itself (bridging to the mesh, cleaning up a cell, delivering remote envelopes).
+// the runtime calls on itself (bridging to the mesh, cleaning up a cell, delivering remote
+// envelopes).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ts from 'typescript';

@@ -1,5 +1,6 @@
 // Seeded whole-cluster simulations: every schedule checks the Raft safety invariants while it runs
-// and the client history for linearizability at the end (see packages/runtime/src/testing/raft-sim/simulation.ts).
+// and the client history for linearizability at the end (see
+// packages/runtime/src/testing/raft-sim/simulation.ts).
 //
 //   RAFT_SIM_SCHEDULES=N   run N schedules instead of 1000
 //   RAFT_SIM_SEED=n        replay one seed (and print its trace)
