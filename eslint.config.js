@@ -5,20 +5,33 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import noTimedAssertions from './scripts/eslint-rules/no-timed-assertions.js';
 
-// src/util holds pure helpers that pure cores import (the shared hash), so it is held to the same rule.
-// The placement decision (decide.ts and the pure parts it uses) is a pure core too.
+// The runtime's util/ holds pure helpers that pure cores import (the shared hash), so it is held
+// to the same rule. The placement decision (decide.ts and the pure parts it uses) is a pure core
+// too.
 const pureCore = [
-  'src/raft/core/**/*.ts',
-  'src/crdt/core/**/*.ts',
-  'src/util/**/*.ts',
-  'src/placement/decide.ts',
-  'src/placement/adopt.ts',
-  'src/placement/resume-hold.ts',
-  'src/placement/rendezvous.ts',
+  'packages/runtime/src/raft/core/**/*.ts',
+  'packages/runtime/src/crdt/core/**/*.ts',
+  'packages/runtime/src/util/**/*.ts',
+  'packages/runtime/src/placement/decide.ts',
+  'packages/runtime/src/placement/adopt.ts',
+  'packages/runtime/src/placement/resume-hold.ts',
+  'packages/runtime/src/placement/rendezvous.ts',
 ];
 
+// The two packages: the runtime (packages/runtime) imports nothing from the application, and the
+// application, its examples and benchmarks import the runtime by its package name, through the
+// entries of its exports map (tests may reach into packages/runtime/src: they test internals).
+const notFromTheApp = {
+  regex: '(^|/)(src/(dispatch|cli)|examples|bench|test)/|^superhero-dispatch',
+  message: 'The runtime imports nothing from the application.',
+};
+const runtimeByName = {
+  regex: '(^|/)packages/',
+  message: "Import the runtime by its package name ('@superhero-dispatch/runtime/<layer>').",
+};
+
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', '.tmp/**', 'eslint.config.js', 'bin/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.tmp/**', 'eslint.config.js', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -53,6 +66,15 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // A plain JavaScript program the packaging test runs against the installed package.
+    files: ['test/packaging/fixtures/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { console: 'readonly' },
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     plugins: { local: { rules: { 'no-timed-assertions': noTimedAssertions } } },
     rules: {
@@ -61,11 +83,21 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/runtime/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [notFromTheApp] }] },
+  },
+  {
+    files: ['src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [runtimeByName] }] },
+  },
+  {
     files: pureCore,
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['node:*', 'fs', 'net', 'dgram', 'timers', 'child_process'] },
+        {
+          patterns: [{ group: ['node:*', 'fs', 'net', 'dgram', 'timers', 'child_process'] }, notFromTheApp],
+        },
       ],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate'],
       'no-restricted-properties': [

@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoreMode } from '../src/dispatch/model.ts';
 import { createWebServer } from '../src/dispatch/web/index.ts';
-import { seededRandom } from '../src/testing/sim/index.ts';
+import { seededRandom } from '@superhero-dispatch/runtime/testing';
 import { launchBrowser, waitForLive } from '../test/dispatch-web/browser.ts';
 import { MemoryDispatchService } from '../test/dispatch-web/memory-service.ts';
 

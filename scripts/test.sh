@@ -15,6 +15,10 @@ fi
 
 npx tsc --noEmit -p .
 
+# tsx reads tsconfig.json from the working directory; named here, it maps the runtime's package
+# name to its sources (`paths`) in every process the tests start, whatever their working directory.
+export TSX_TSCONFIG_PATH="$PWD/tsconfig.json"
+
 files=${TEST_FILES:-$(find test -name '*.test.ts' | sort)}
 if [ -n "${SKIP_SLOW:-}" ]; then files=$(printf '%s\n' $files | grep -v '\.slow\.test\.ts$'); fi
 

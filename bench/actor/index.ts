@@ -3,8 +3,8 @@
  * and memory per idle actor at 100k and 1M actors — with the same workload on Erlang/OTP's
  * gen_server when `escript` is installed.
  */
-import type { Behaviour, CallResult, Pid } from '../../src/actor/index.ts';
-import { ActorSystem } from '../../src/actor/index.ts';
+import type { Behaviour, CallResult, Pid } from '@superhero-dispatch/runtime/actor';
+import { ActorSystem } from '@superhero-dispatch/runtime/actor';
 import { runEscript } from '../lib/erlang.ts';
 import { gc, nowNs, percentile, sortedCopy } from '../lib/stats.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';

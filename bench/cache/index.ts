@@ -10,13 +10,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode } from '../../src/cluster/node.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { DiskStore } from '../../src/store/disk-store.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import type { RaftStore } from '../../src/store/raft-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
+import type { RaftStore, Store } from '@superhero-dispatch/runtime/store';
+import { DiskStore, startCrdtStore, startRaftStore } from '@superhero-dispatch/runtime/store';
 import type { CacheBackend } from '../../examples/api-cache/backend.ts';
 import { storeBackend } from '../../examples/api-cache/backend.ts';
 import { memoryBackend } from '../../examples/api-cache/memory-backend.ts';

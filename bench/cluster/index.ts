@@ -18,8 +18,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startNode } from '../../src/cluster/node.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
 import { erlangAvailable } from '../lib/erlang.ts';
 import { median, nowNs, percentile, sortedCopy } from '../lib/stats.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
@@ -47,16 +47,29 @@ const BUILD_DIR = join(ROOT, '.tmp', 'bench-cluster');
 function buildServer(): string {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   mkdirSync(BUILD_DIR, { recursive: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  // As `npm run build`: the runtime into packages/runtime/dist, which the compiled server's
+  // imports of '@superhero-dispatch/runtime/…' reach through node_modules; then the server,
+  // against the runtime's declarations (`paths` cleared).
+  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'packages', 'runtime', 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
   writeFileSync(
     join(BUILD_DIR, 'tsconfig.json'),
     JSON.stringify({
       extends: '../../tsconfig.json',
-      compilerOptions: { noEmit: false, outDir: '.', rootDir: '../..', declaration: false, sourceMap: false },
+      compilerOptions: {
+        noEmit: false,
+        outDir: '.',
+        rootDir: '../..',
+        declaration: false,
+        sourceMap: false,
+        paths: {},
+      },
       files: ['../../bench/cluster/server.ts'],
       include: [],
     }),
   );
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(BUILD_DIR, 'tsconfig.json')], { stdio: 'inherit' });
   return join(BUILD_DIR, 'bench', 'cluster', 'server.js');
 }

@@ -1,6 +1,6 @@
 /** A node process hosting the benchmark's echo actor (registered as `echo`). Prints its node name. */
-import { startNode } from '../../src/cluster/node.ts';
-import type { Behaviour, CallResult } from '../../src/actor/index.ts';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
+import type { Behaviour, CallResult } from '@superhero-dispatch/runtime/actor';
 
 const echo: Behaviour<number, void, unknown, unknown, unknown> = {
   init: () => 0,

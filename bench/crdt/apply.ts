@@ -5,11 +5,10 @@
  * seeds' equivalent: decode and merge one gossip message (the whole map) of the same size.
  */
 import pino from 'pino';
-import type { NodeDownReason } from '../../src/cluster/node-options.ts';
-import { CrdtDriver, type CrdtNode } from '../../src/crdt/driver/index.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
+import type { NodeDownReason } from '@superhero-dispatch/runtime/cluster';
+import { CrdtDriver, type CrdtNode } from '@superhero-dispatch/runtime/crdt';
+import { heroRecord, SimRandom } from '@superhero-dispatch/runtime/testing';
+import { decodePayload, encodePayload } from '@superhero-dispatch/runtime/wire';
 import { nowNs, percentile, sortedCopy } from '../lib/stats.ts';
 
 /** A node whose sends are queued as encoded bytes for the bench to deliver by hand. */

@@ -3,15 +3,13 @@
  * (the whole map), what that costs per update and per idle second, the time to merge one, and its
  * heap after many overwrites.
  *
- * Traffic model (the seeds' gossip, `src/crdt/baseline/gossip.ts`): once a second the dispatcher
+ * Traffic model (the seeds' gossip, `packages/runtime/src/crdt/baseline/gossip.ts`): once a second the dispatcher
  * asks one random replica for its whole map and forwards it to another, so the whole map crosses
  * the wire twice per second for the whole cluster, whatever is written.
  */
-import { BaselineMap, type BaselineData } from '../../src/crdt/baseline/index.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
-import { FRAME_HEADER_BYTES } from '../../src/wire/frame.ts';
+import { BaselineMap, type BaselineData } from '@superhero-dispatch/runtime/crdt';
+import { heroRecord, SimRandom } from '@superhero-dispatch/runtime/testing';
+import { decodePayload, encodePayload, FRAME_HEADER_BYTES } from '@superhero-dispatch/runtime/wire';
 import { median, nowNs } from '../lib/stats.ts';
 import { settledHeap } from './heap.ts';
 

@@ -3,11 +3,9 @@
  * message kind (MessagePack payload plus the 6-byte frame header, exactly what the transport
  * writes), and an optional filter that drops chosen messages as a lossy network would.
  */
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import type { NodeDownReason } from '../../src/cluster/node-options.ts';
-import type { CrdtNode } from '../../src/crdt/driver/index.ts';
-import { encodePayload } from '../../src/wire/codec.ts';
-import { FRAME_HEADER_BYTES } from '../../src/wire/frame.ts';
+import type { ClusterNode, NodeDownReason } from '@superhero-dispatch/runtime/cluster';
+import type { CrdtNode } from '@superhero-dispatch/runtime/crdt';
+import { encodePayload, FRAME_HEADER_BYTES } from '@superhero-dispatch/runtime/wire';
 
 const KINDS = ['summary', 'digest', 'deltas', 'hashRequest', 'hashes', 'snapshot', 'hello', 'ack'];
 

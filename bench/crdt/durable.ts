@@ -18,12 +18,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode } from '../../src/cluster/node.ts';
-import { awaitConverged } from '../../src/crdt/driver/index.ts';
-import { FileCrdtStorage, type CrdtStorage, type FsyncPolicy } from '../../src/crdt/driver/storage/index.ts';
-import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
+import {
+  awaitConverged,
+  FileCrdtStorage,
+  type CrdtStorage,
+  type FsyncPolicy,
+} from '@superhero-dispatch/runtime/crdt';
+import { startCrdtStore, type CrdtStore } from '@superhero-dispatch/runtime/store';
+import { heroRecord, SimRandom } from '@superhero-dispatch/runtime/testing';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { CountingNode } from './counting-node.ts';
 import { sleep } from './inprocess.ts';

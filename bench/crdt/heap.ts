@@ -9,10 +9,9 @@
  * is compiled before the first reading), and each reading follows a heap snapshot, the most thorough
  * collection V8 offers (`settledHeap`). Readings still move by ±100 KiB from run to run.
  */
-import { startNode } from '../../src/cluster/node.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
+import { startCrdtStore } from '@superhero-dispatch/runtime/store';
+import { heroRecord, SimRandom } from '@superhero-dispatch/runtime/testing';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getHeapSnapshot } from 'node:v8';

@@ -1,5 +1,5 @@
 /**
- * bench/crdt: the AP store against the seeds' replication (`src/crdt/baseline/`), side by side in
+ * bench/crdt: the AP store against the seeds' replication (`packages/runtime/src/crdt/baseline/`), side by side in
  * one run — convergence after a write between 3 real node processes and among 50 simulated
  * replicas, bytes per update per peer at 1k and 10k records, idle anti-entropy bytes per node,
  * heap after many overwrites, the time to apply a received push, and the repair of a lost push.
@@ -8,7 +8,7 @@
  * Where the figures come from:
  * - processes: `processes.ts` (3 OS processes on loopback; the baseline runs the seeds' dispatcher
  *   gossip between the same processes);
- * - simulated: `src/testing/crdt-sim/measure.ts` (simulated time, 0.2–2 ms one-way latency);
+ * - simulated: `packages/runtime/src/testing/crdt-sim/measure.ts` (simulated time, 0.2–2 ms one-way latency);
  * - bytes, idle, lost push: `inprocess.ts` (a 3-node mesh over loopback TCP in this process;
  *   bytes are the frames the transport writes); the baseline's from `baseline-cost.ts`;
  * - remote apply: `apply.ts` (decode and apply of one push, warmed up; the baseline decodes and
@@ -17,7 +17,7 @@
  * - durability and write concern: `durable.ts` (the same mesh per configuration: in memory with
  *   w=1 as before, in memory with w=2, on disk with fsync every 100 ms and with fsync always).
  */
-import { baselineProtocol, deltaProtocol, measureConvergence } from '../../src/testing/crdt-sim/index.ts';
+import { baselineProtocol, deltaProtocol, measureConvergence } from '@superhero-dispatch/runtime/testing';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import {
   baselineBytesPerUpdatePerPeer,

@@ -3,12 +3,11 @@
  * node wrapped in a `CountingNode`): bytes per update per peer, idle anti-entropy bytes, and how
  * long a lost push takes to be repaired.
  */
-import { startNode } from '../../src/cluster/node.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { awaitConverged } from '../../src/crdt/driver/index.ts';
-import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
+import { awaitConverged } from '@superhero-dispatch/runtime/crdt';
+import { startCrdtStore, type CrdtStore } from '@superhero-dispatch/runtime/store';
+import { heroRecord, SimRandom } from '@superhero-dispatch/runtime/testing';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { CountingNode } from './counting-node.ts';
 

@@ -5,10 +5,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
+import { heroRecord, SimRandom, freePort } from '@superhero-dispatch/runtime/testing';
 import { percentile, sortedCopy } from '../lib/stats.ts';
-import { freePort } from '../../src/testing/free-port.ts';
 import { forkWorker } from '../lib/ipc-worker.ts';
 
 const SCRIPT = fileURLToPath(new URL('./replica.ts', import.meta.url));

@@ -9,10 +9,9 @@
  * elsewhere first becomes visible here. `t` is `process.hrtime` (CLOCK_MONOTONIC), which every
  * process on one Linux machine shares, so the bench can subtract times of different processes.
  */
-import { startNode } from '../../src/cluster/node.ts';
-import { ClusterMessageType } from '../../src/cluster/message-types.ts';
-import { BaselineDispatcher, BaselineReplica, type BaselineMessage } from '../../src/crdt/baseline/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
+import { startNode, ClusterMessageType } from '@superhero-dispatch/runtime/cluster';
+import { BaselineDispatcher, BaselineReplica, type BaselineMessage } from '@superhero-dispatch/runtime/crdt';
+import { startCrdtStore } from '@superhero-dispatch/runtime/store';
 
 const [mode = 'delta', name = 'n', port = '0', seeds = ''] = process.argv.slice(2);
 const seedList = seeds

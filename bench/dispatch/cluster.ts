@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiRequest } from './api.ts';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '@superhero-dispatch/runtime/testing';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 

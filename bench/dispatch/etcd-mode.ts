@@ -12,8 +12,8 @@
  * the nodes and the load generator; a real etcd runs on machines of its own.
  */
 import type { BenchResult } from '../lib/types.ts';
-import { etcdBinary, ETCD_INSTALL_HINT, startEtcdCluster } from '../../src/testing/etcd/index.ts';
-import type { EtcdCluster } from '../../src/testing/etcd/index.ts';
+import type { EtcdCluster } from '@superhero-dispatch/runtime/testing';
+import { etcdBinary, ETCD_INSTALL_HINT, startEtcdCluster } from '@superhero-dispatch/runtime/testing';
 import { startBenchCluster } from './cluster.ts';
 import type { BenchCluster } from './cluster.ts';
 import { readProcStat } from './proc-stat.ts';

@@ -48,7 +48,7 @@ import {
 import { describeLogs, describeStage, stageResults } from './report.ts';
 import { startEtcdForBench } from './etcd-mode.ts';
 import { summarize } from './summary.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { seededRandom } from '@superhero-dispatch/runtime/testing';
 
 const CITIES = ['gotham', 'metropolis', 'capitol'] as const;
 /** Seed of the probes' choices (which hero, which city); printed with the results. */

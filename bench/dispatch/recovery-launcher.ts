@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CITY_NAMES } from '../../src/dispatch/model.ts';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '@superhero-dispatch/runtime/testing';
 import { apiRequest, type ApiResponse } from './api.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));

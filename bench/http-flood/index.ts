@@ -1,7 +1,7 @@
 /**
  * bench/http-flood: a real dispatch node (`superhero node`, crdt store, 300 heroes, its own
  * process) under 5,000 attempts to open the page's event stream, from 20 loopback addresses with
- * 500 in flight (`src/testing/flood/stream-flood-worker.ts`, a process of its own), while this process
+ * 500 in flight (`packages/runtime/src/testing/flood/stream-flood-worker.ts`, a process of its own), while this process
  * asks `/livez` on the web port and on the probe listener (`--probe-port`), each probe on a new
  * connection as kubelet does, and reads the node's RSS from `/proc`.
  *
@@ -20,17 +20,14 @@
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import { percentile, sortedCopy } from '../lib/stats.ts';
 import { apiRequest } from '../dispatch/api.ts';
 import { startBenchCluster } from '../dispatch/cluster.ts';
 import { readProcStat } from '../dispatch/proc-stat.ts';
-import { freePort } from '../../src/testing/free-port.ts';
-import { sampleProbe } from '../../src/testing/flood/index.ts';
-import type { ProbeSampler, ProbeSamples, StreamFloodOptions } from '../../src/testing/flood/index.ts';
+import type { ProbeSampler, ProbeSamples, StreamFloodOptions } from '@superhero-dispatch/runtime/testing';
+import { freePort, sampleProbe, STREAM_FLOOD_WORKER } from '@superhero-dispatch/runtime/testing';
 
-const FLOOD = fileURLToPath(new URL('../../src/testing/flood/stream-flood-worker.ts', import.meta.url));
 const HEROES = 300;
 const ATTEMPTS = 5000;
 const CLIENTS = 20;
@@ -47,7 +44,7 @@ interface FloodResult {
 
 /** Runs one flood in its own process (`started` as it begins); resolves once every attempt is answered. */
 async function flood(options: StreamFloodOptions, started: () => void = () => {}): Promise<FloodResult> {
-  const child = fork(FLOOD, [JSON.stringify(options)], {
+  const child = fork(STREAM_FLOOD_WORKER, [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -20,7 +20,7 @@
  */
 import type { Page } from 'playwright-core';
 import { createWebServer } from '../../src/dispatch/web/index.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { seededRandom } from '@superhero-dispatch/runtime/testing';
 import { launchBrowser } from '../../test/dispatch-web/browser.ts';
 import { MemoryDispatchService } from '../../test/dispatch-web/memory-service.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';

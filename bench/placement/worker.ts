@@ -23,14 +23,12 @@
  * here. `t` is `process.hrtime` in ms (CLOCK_MONOTONIC, shared by every process on one Linux
  * machine), so the bench can subtract times taken in different processes.
  */
-import type { Behaviour, CallResult } from '../../src/actor/index.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import type { PlacedInit, PlacementCall } from '../../src/placement/index.ts';
-import { isPlacementCall, startDistributedSupervisor } from '../../src/placement/index.ts';
-import type { DistributedSupervisor } from '../../src/placement/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Behaviour, CallResult } from '@superhero-dispatch/runtime/actor';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
+import type { PlacedInit, PlacementCall, DistributedSupervisor } from '@superhero-dispatch/runtime/placement';
+import { isPlacementCall, startDistributedSupervisor } from '@superhero-dispatch/runtime/placement';
+import type { Store } from '@superhero-dispatch/runtime/store';
+import { startCrdtStore, startRaftStore } from '@superhero-dispatch/runtime/store';
 
 const [name = 'n', port = '0', seeds = ''] = process.argv.slice(2);
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;

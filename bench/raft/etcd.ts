@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '@superhero-dispatch/runtime/testing';
 import type { BenchTarget } from './workload.ts';
 import { readMessages } from '../lib/stream.ts';
 import { HttpClient } from '../lib/http-client.ts';

@@ -20,9 +20,8 @@ import type {
   LinkPolicy,
   PeerAddress,
   Transport,
-} from '../../src/cluster/transport/types.ts';
-import { encodePayload } from '../../src/wire/codec.ts';
-import { FRAME_HEADER_BYTES } from '../../src/wire/frame.ts';
+} from '@superhero-dispatch/runtime/cluster';
+import { encodePayload, FRAME_HEADER_BYTES } from '@superhero-dispatch/runtime/wire';
 
 /** Frames and bytes sent by the transports wrapped by one counter, by message type. */
 export class TrafficCounter {

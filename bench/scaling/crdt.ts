@@ -4,11 +4,10 @@
  * and while idle (anti-entropy alone), and the time from the last write until every replica
  * holds the same state.
  */
-import { ClusterMessageType } from '../../src/cluster/message-types.ts';
-import { awaitConverged } from '../../src/crdt/driver/index.ts';
-import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
-import { heroRecord } from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
+import { ClusterMessageType } from '@superhero-dispatch/runtime/cluster';
+import { awaitConverged } from '@superhero-dispatch/runtime/crdt';
+import { startCrdtStore, type CrdtStore } from '@superhero-dispatch/runtime/store';
+import { heroRecord, SimRandom } from '@superhero-dispatch/runtime/testing';
 import type { MeshMember } from './mesh.ts';
 import { sleep, until } from './mesh.ts';
 

@@ -19,7 +19,7 @@
  * were skipped. Everything runs in one process, so at large N the nodes share one core: the
  * loop-delay rows tell when it no longer keeps up.
  */
-import { FAILURE_DETECTOR_DEFAULTS } from '../../src/cluster/failure-detector/detector.ts';
+import { FAILURE_DETECTOR_DEFAULTS } from '@superhero-dispatch/runtime/cluster';
 import { gc, median } from '../lib/stats.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import { BYTES_BUDGET, CPU_BUDGETS, writeScalingChart, type SizeRow } from './figure.ts';

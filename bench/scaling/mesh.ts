@@ -13,12 +13,13 @@
  * The memory transport measures the code above the socket only (no syscalls, no kernel copies):
  * its CPU figures are a lower bound of a TCP deployment's.
  */
-import { ClusterMessageType } from '../../src/cluster/message-types.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { FaultController } from '../../src/cluster/transport/faults.ts';
-import { MemoryNetwork } from '../../src/cluster/transport/memory-network.ts';
-import type { MemoryTransport } from '../../src/cluster/transport/memory-network.ts';
+import type { ClusterNode, MemoryTransport } from '@superhero-dispatch/runtime/cluster';
+import {
+  ClusterMessageType,
+  startNode,
+  FaultController,
+  MemoryNetwork,
+} from '@superhero-dispatch/runtime/cluster';
 import { TrafficCounter } from './counting-transport.ts';
 
 const COOKIE = 'bench-scaling-cookie';

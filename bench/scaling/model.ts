@@ -29,7 +29,7 @@
  * event loop falls behind and its failure detector starts to doubt (the bench reports the loop's
  * delay for that).
  */
-import { SimRandom } from '../../src/testing/sim/index.ts';
+import { SimRandom } from '@superhero-dispatch/runtime/testing';
 
 /** A cost that is `base + perPeer × (peers)`. */
 export interface Linear {

@@ -7,9 +7,8 @@
  * process's CPU time over the same window (counted in a first window, CPU in a second one with
  * counting off, as in the in-process bench).
  */
-import { startNode } from '../../src/cluster/node.ts';
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import { MessageType } from '../../src/wire/message-types.ts';
+import { startNode, TcpTransport } from '@superhero-dispatch/runtime/cluster';
+import { MessageType } from '@superhero-dispatch/runtime/wire';
 import { TrafficCounter } from './counting-transport.ts';
 
 const [name = 'n', port = '0', seeds = ''] = process.argv.slice(2);

@@ -5,7 +5,7 @@
  * needs its own core share, and past ten the figure would measure the scheduler.
  */
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '@superhero-dispatch/runtime/testing';
 import { forkWorker, type IpcWorker } from '../lib/ipc-worker.ts';
 import { median } from '../lib/stats.ts';
 import { sleep } from './mesh.ts';

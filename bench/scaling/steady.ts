@@ -6,7 +6,7 @@
  * kept up.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { MessageType } from '../../src/wire/message-types.ts';
+import { MessageType } from '@superhero-dispatch/runtime/wire';
 import type { TrafficCounter } from './counting-transport.ts';
 import { MEMBERSHIP_TYPES, sleep } from './mesh.ts';
 

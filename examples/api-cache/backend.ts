@@ -18,7 +18,7 @@
  * `storeBackend` reads linearizably from a Raft store unless `staleReads` is set; the other stores
  * always read their local replica. Closing a backend closes the store it wraps.
  */
-import type { Store } from '../../src/store/types.ts';
+import type { Store } from '@superhero-dispatch/runtime/store';
 import type { Todo } from './todo.ts';
 
 export const CACHE_MODES = ['process', 'memory', 'disk', 'crdt', 'raft'] as const;

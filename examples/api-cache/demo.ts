@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startNode } from '../../src/cluster/node.ts';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
 import { isCacheMode } from './backend.ts';
 import type { CacheService } from './service.ts';
 import { fetchOn, startCacheService } from './service.ts';

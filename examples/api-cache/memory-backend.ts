@@ -15,8 +15,8 @@
  * When not to use: for a cache that must outlive the process or be shared between nodes; use the
  * `disk`, `crdt` or `raft` backends.
  */
-import { MemoryStore, MemoryTable } from '../../src/store/memory-store.ts';
-import type { MemoryStoreOptions } from '../../src/store/memory-store.ts';
+import type { MemoryStoreOptions } from '@superhero-dispatch/runtime/store';
+import { MemoryStore, MemoryTable } from '@superhero-dispatch/runtime/store';
 import type { CacheBackend } from './backend.ts';
 import { storeBackend } from './backend.ts';
 import type { Todo } from './todo.ts';

@@ -21,11 +21,13 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { parseCandidate } from '../../src/cluster/discovery/types.ts';
-import { discoveryFromSpecs, parseDiscoverySpecs } from '../../src/cluster/discovery/spec.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import type { DiscoverySource } from '../../src/cluster/node.ts';
-import type { PeerAddress } from '../../src/cluster/transport/types.ts';
+import type { DiscoverySource, PeerAddress } from '@superhero-dispatch/runtime/cluster';
+import {
+  parseCandidate,
+  discoveryFromSpecs,
+  parseDiscoverySpecs,
+  startNode,
+} from '@superhero-dispatch/runtime/cluster';
 import { CACHE_MODES, isCacheMode } from './backend.ts';
 import { startCacheHttp } from './http.ts';
 import { startCacheService } from './service.ts';

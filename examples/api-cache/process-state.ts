@@ -14,7 +14,7 @@
  * Its data dies with the actor (a crash or a node restart empties it): fine for a cache, which
  * refetches. The original advertised this mode but never started the actor (`store: nil` crashed).
  */
-import type { ActorSystem, Behaviour, CallResult } from '../../src/actor/index.ts';
+import type { ActorSystem, Behaviour, CallResult } from '@superhero-dispatch/runtime/actor';
 import type { CacheBackend } from './backend.ts';
 import type { Todo } from './todo.ts';
 

@@ -17,8 +17,8 @@
  * When not to use: inside one process, use `TodoCache` directly.
  */
 import type { Logger } from 'pino';
-import type { ActorSystem, Behaviour, CallResult } from '../../src/actor/index.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
+import type { ActorSystem, Behaviour, CallResult } from '@superhero-dispatch/runtime/actor';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
 import type { CacheMode } from './backend.ts';
 import type { CacheStats } from './cache.ts';
 import { TodoCache } from './cache.ts';

@@ -10,11 +10,9 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { DiskStore } from '../../src/store/disk-store.ts';
-import { FileCrdtStorage } from '../../src/crdt/driver/storage/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { DiskStore, startCrdtStore, startRaftStore } from '@superhero-dispatch/runtime/store';
+import { FileCrdtStorage } from '@superhero-dispatch/runtime/crdt';
 import type { CacheBackend, CacheMode } from './backend.ts';
 import { storeBackend } from './backend.ts';
 import { CacheOptionError } from './errors.ts';

@@ -5,12 +5,10 @@
  * CP store refuse the writes instead, on three nodes).
  */
 import { parseArgs } from 'node:util';
-import { startNode } from '../../src/cluster/node.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { startNode } from '@superhero-dispatch/runtime/cluster';
+import type { Store } from '@superhero-dispatch/runtime/store';
+import { MemoryStore, startCrdtStore, startRaftStore } from '@superhero-dispatch/runtime/store';
 import type { Entity, EntityState, EntityWorkers } from './index.ts';
 import { startEntityWorkers } from './index.ts';
 

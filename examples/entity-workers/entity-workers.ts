@@ -40,11 +40,16 @@
  * When not to use: for state that is cheap to read from the store, skip the workers and read it;
  * they only pay off when reads are expensive and frequent, as the article assumes.
  */
-import type { Pid } from '../../src/actor/index.ts';
-import { dynamicChildren, startDynamicSupervisor, startSupervisor, worker } from '../../src/actor/index.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { rendezvous } from '../../src/placement/rendezvous.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Pid } from '@superhero-dispatch/runtime/actor';
+import {
+  dynamicChildren,
+  startDynamicSupervisor,
+  startSupervisor,
+  worker,
+} from '@superhero-dispatch/runtime/actor';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { rendezvous } from '@superhero-dispatch/runtime/placement';
+import type { Store } from '@superhero-dispatch/runtime/store';
 import type { Entity, EntityRecord, EntityState, Stamp } from './entity.ts';
 import { isEntityState, nextStamp } from './entity.ts';
 import { EntityError, EntityUnavailableError, InvalidEntityStateError, checkEntityId } from './errors.ts';

@@ -16,9 +16,9 @@
  *
  * Client API: `ensureWorker(system, dest, id, timeoutMs)`.
  */
-import type { ActorSystem, Behaviour, CallResult, Dest, From, Pid } from '../../src/actor/index.ts';
-import { NameTakenError, startChild, terminateChild, worker } from '../../src/actor/index.ts';
-import type { GlobalNames } from '../../src/cluster/global-names.ts';
+import type { ActorSystem, Behaviour, CallResult, Dest, From, Pid } from '@superhero-dispatch/runtime/actor';
+import { NameTakenError, startChild, terminateChild, worker } from '@superhero-dispatch/runtime/actor';
+import type { GlobalNames } from '@superhero-dispatch/runtime/cluster';
 import { EntityUnavailableError } from './errors.ts';
 import type { WorkerArgs, WorkerEnv } from './worker.ts';
 import { entityWorker } from './worker.ts';

@@ -38,9 +38,9 @@ import type {
   Dest,
   Pid,
   TimerRef,
-} from '../../src/actor/index.ts';
-import { isExit, pidKey } from '../../src/actor/index.ts';
-import type { Table, Versioned } from '../../src/store/types.ts';
+} from '@superhero-dispatch/runtime/actor';
+import { isExit, pidKey } from '@superhero-dispatch/runtime/actor';
+import type { Table, Versioned } from '@superhero-dispatch/runtime/store';
 import type { Entity, EntityRecord, EntityState, Stamp } from './entity.ts';
 import {
   applyWrite,

@@ -15,7 +15,7 @@
  * // { host: '10.0.0.2', picked: true }
  * ```
  */
-import { CodedError } from '../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import type { NetworkInterfaceInfo } from 'node:os';
 
 export class AdvertiseHostError extends CodedError<'advertise_host'> {

@@ -14,7 +14,7 @@
  * When not to use: for the 4th crash within 5 s — that takes the node down (`onGiveUp`).
  */
 import type { Logger } from 'pino';
-import type { Store } from '../store/types.ts';
+import type { Store } from '@superhero-dispatch/runtime/store';
 
 export function cityRestartHook(store: Store, logger: Logger, count: () => void): () => void {
   return () => {

@@ -5,7 +5,7 @@
  * security flags.
  */
 import { z } from 'zod';
-import { parseDiscoverySpecs } from '../cluster/discovery/spec.ts';
+import { parseDiscoverySpecs } from '@superhero-dispatch/runtime/cluster';
 import { CITY_NAMES } from '../dispatch/model.ts';
 import { LOG_FORMATS } from './logger.ts';
 import { commaList, nodeWebFields, securityFields, tlsFields } from './security-options.ts';

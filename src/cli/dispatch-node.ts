@@ -4,23 +4,22 @@
  * shutdown on SIGTERM / SIGINT (heroes handed off, peers told).
  */
 import type { Logger } from 'pino';
-import { discoveryFromSpecs } from '../cluster/discovery/spec.ts';
-import { startNode } from '../cluster/node.ts';
-import type { ClusterNode } from '../cluster/node.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { discoveryFromSpecs, startNode } from '@superhero-dispatch/runtime/cluster';
 import { startDispatchApp } from '../dispatch/app.ts';
 import type { DispatchApp } from '../dispatch/app.ts';
 import type { NodeAction, SelfAppliedAction } from '../dispatch/node-actions.ts';
 import { selfApplied } from '../dispatch/node-actions.ts';
 import { DispatchError } from '../dispatch/service.ts';
 import { startWebServer } from '../dispatch/web/index.ts';
-import type { Store } from '../store/types.ts';
+import type { Store } from '@superhero-dispatch/runtime/store';
 import type { NodeCliOptions } from './config.ts';
 import type { ControlRequest } from './control.ts';
 import { isControlCommand } from './control.ts';
 import { cityRestartHook } from './city-fate.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { openStore } from './store-factory.ts';
-import { pollStatus } from '../store/etcd/index.ts';
+import { pollStatus } from '@superhero-dispatch/runtime/store/etcd';
 import { networkInterfaces } from 'node:os';
 import { chooseAdvertiseHost } from './advertise.ts';
 import type { NodeSecurity } from './node-security.ts';

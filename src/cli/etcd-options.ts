@@ -16,7 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { EtcdStoreOptions } from '../store/etcd/index.ts';
+import type { EtcdStoreOptions } from '@superhero-dispatch/runtime/store/etcd';
 import { commaList } from './security-options.ts';
 
 export const etcdFields = {

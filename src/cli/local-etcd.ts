@@ -11,7 +11,7 @@
  * ```
  */
 import { rmSync } from 'node:fs';
-import { etcdBinary, ETCD_INSTALL_HINT, startEtcdCluster } from '../testing/etcd/index.ts';
+import { etcdBinary, ETCD_INSTALL_HINT, startEtcdCluster } from '@superhero-dispatch/runtime/testing';
 import type { StartOptions } from './config.ts';
 
 /** The environment that points every node at the etcd cluster (empty unless `--store etcd`). */

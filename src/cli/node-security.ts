@@ -21,11 +21,11 @@
  * When not to use: flag validation is `security-options.ts`; enforcement is the transport's and the
  * web server's.
  */
-import { CodedError } from '../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TcpTlsOptions } from '../cluster/transport/index.ts';
+import type { TcpTlsOptions } from '@superhero-dispatch/runtime/cluster';
 import type { AccessOptions, WebServerOptions } from '../dispatch/web/index.ts';
 import { isLoopbackHost } from '../dispatch/web/index.ts';
 import { ensureSecretFile, readSecretFile } from './secrets.ts';

@@ -18,7 +18,7 @@
  * When not to use: secrets given by flag or environment need no file; this module only reads and
  * writes files.
  */
-import { CodedError } from '../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -8,13 +8,11 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ClusterNode } from '../cluster/node.ts';
-import { startRaftStore } from '../store/raft-store.ts';
-import type { RaftAdmission } from '../store/raft-store.ts';
-import type { Store } from '../store/types.ts';
-import { startCrdtStore } from '../store/crdt-store.ts';
-import { FileCrdtStorage } from '../crdt/driver/storage/index.ts';
-import { startEtcdStore } from '../store/etcd/index.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import type { RaftAdmission, Store } from '@superhero-dispatch/runtime/store';
+import { startRaftStore, startCrdtStore } from '@superhero-dispatch/runtime/store';
+import { FileCrdtStorage } from '@superhero-dispatch/runtime/crdt';
+import { startEtcdStore } from '@superhero-dispatch/runtime/store/etcd';
 import type { EtcdCliOptions } from './etcd-options.ts';
 import { etcdStoreOptions } from './etcd-options.ts';
 

@@ -4,15 +4,14 @@
  * up), the City actor under a supervisor with restart intensity 3 in 5 s, the status announcements
  * and the `DispatchService` the web layer serves.
  */
-import type { Application } from '../actor/index.ts';
-import { startApplication, worker } from '../actor/index.ts';
-import type { ClusterNode } from '../cluster/node.ts';
-import { shortName } from '../cluster/protocol.ts';
-import type { DistributedSupervisor } from '../placement/index.ts';
-import { rendezvous, startDistributedSupervisor } from '../placement/index.ts';
-import type { GroupCommit } from '../store/group-commit.ts';
-import { groupCommit } from '../store/group-commit.ts';
-import type { Store } from '../store/types.ts';
+import type { Application } from '@superhero-dispatch/runtime/actor';
+import { startApplication, worker } from '@superhero-dispatch/runtime/actor';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { shortName } from '@superhero-dispatch/runtime/cluster';
+import type { DistributedSupervisor } from '@superhero-dispatch/runtime/placement';
+import { rendezvous, startDistributedSupervisor } from '@superhero-dispatch/runtime/placement';
+import type { GroupCommit, Store } from '@superhero-dispatch/runtime/store';
+import { groupCommit } from '@superhero-dispatch/runtime/store';
 import { CITY, cityBehaviour } from './city-actor.ts';
 import { ClusterDispatchService } from './cluster-service.ts';
 import { ClusterStatus } from './cluster-status.ts';

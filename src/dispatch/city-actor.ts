@@ -4,12 +4,11 @@
  * it never writes hero state itself. `destroy` crashes it on purpose; its supervisor restarts it at
  * most 3 times in 5 s, and the 4th crash takes the node down (the seeds' bombing).
  */
-import type { TypedBehaviour } from '../actor/index.ts';
-import { actorName } from '../actor/index.ts';
+import type { ActorSystem, TypedBehaviour } from '@superhero-dispatch/runtime/actor';
+import { actorName } from '@superhero-dispatch/runtime/actor';
 import type { HeroDirectory } from './hero-directory.ts';
 import type { HeroDest } from './hero-actor.ts';
 import { patrol, villain } from './hero-actor.ts';
-import type { ActorSystem } from '../actor/index.ts';
 import { CITY_FIGHT_MS, CITY_PATROL_MS, pick } from './rules.ts';
 import type { Rng } from './rules.ts';
 

@@ -13,12 +13,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ClusterNode } from '../cluster/node.ts';
-import { shortName } from '../cluster/protocol.ts';
-import type { DistributedSupervisor, PlacedChildSpec } from '../placement/index.ts';
-import { PlacementError } from '../placement/index.ts';
-import type { Store, Versioned } from '../store/types.ts';
-import { StoreError } from '../store/types.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { shortName } from '@superhero-dispatch/runtime/cluster';
+import type { DistributedSupervisor, PlacedChildSpec } from '@superhero-dispatch/runtime/placement';
+import { PlacementError } from '@superhero-dispatch/runtime/placement';
+import type { Store, Versioned, Durability } from '@superhero-dispatch/runtime/store';
+import { StoreError } from '@superhero-dispatch/runtime/store';
 import type { ClusterStatus } from './cluster-status.ts';
 import { CITY } from './city-actor.ts';
 import type { HeroDest } from './hero-actor.ts';
@@ -33,9 +33,8 @@ import type { RaftStatusLike } from './model.ts';
 import { heroName, newHero, pick } from './rules.ts';
 import type { Rng } from './rules.ts';
 import type { CreatedHero, DispatchService, NodeAction, WriteRequest } from './service.ts';
-import type { Durability } from '../store/types.ts';
 import { DispatchError, toDispatchError } from './service.ts';
-import { CodedError } from '../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import { toWriteError } from './write-error.ts';
 
 export interface ClusterServiceDeps {

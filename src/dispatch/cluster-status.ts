@@ -7,8 +7,8 @@
  * the connected peers that announced it (`liveCities`). Until a peer's first announcement arrives
  * its role is unknown and it counts as a city for placement (`mayHostHeroes`), as most nodes are.
  */
-import type { ClusterNode } from '../cluster/node.ts';
-import { shortName } from '../cluster/protocol.ts';
+import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
+import { shortName } from '@superhero-dispatch/runtime/cluster';
 import type { NodeRole, NodeView } from './model.ts';
 
 export const STATUS_TOPIC = 'dispatch:status';

@@ -28,17 +28,17 @@ import type {
   NameResolver,
   TypedBehaviour,
   TypedDest,
-} from '../actor/index.ts';
-import { typedResolver } from '../actor/index.ts';
-import type { PlacedInit, PlacementCall } from '../placement/index.ts';
-import { isPlacementCall } from '../placement/index.ts';
+} from '@superhero-dispatch/runtime/actor';
+import { typedResolver } from '@superhero-dispatch/runtime/actor';
+import type { PlacedInit, PlacementCall } from '@superhero-dispatch/runtime/placement';
+import { isPlacementCall } from '@superhero-dispatch/runtime/placement';
 import type { LiveRecord } from './hero-record.ts';
 import { applied, carryOver, isTombstone, toTombstone, withRequest } from './hero-record.ts';
 import type { HeroStore } from './hero-store.ts';
 import type { Hero, Location } from './model.ts';
 import { HERO_TICK_MS, assign, heroTick, isDead, startPatrol, villainFight } from './rules.ts';
 import type { Rng } from './rules.ts';
-import { StoreError } from '../store/types.ts';
+import { StoreError } from '@superhero-dispatch/runtime/store';
 import { DispatchError } from './service.ts';
 import { toWriteError } from './write-error.ts';
 

@@ -15,7 +15,7 @@
  * shown; it is reported to the resurrection listeners, which write the tombstone over it again.
  * Only the removal of the record (tombstone collection) forgets the id.
  */
-import type { Change } from '../store/types.ts';
+import type { Change } from '@superhero-dispatch/runtime/store';
 import type { HeroRecord, LiveRecord, Tombstone } from './hero-record.ts';
 import { isTombstone } from './hero-record.ts';
 import type { HeroStore } from './hero-store.ts';

@@ -20,9 +20,8 @@
  * With `groupCommit` (raft and etcd mode, `store/group-commit.ts`), the writes of all hero actors on
  * this node are grouped into multi-key transactions; each write still commits before it resolves.
  */
-import type { GroupCommit } from '../store/group-commit.ts';
-import type { Store, Table, Versioned, WriteResult } from '../store/types.ts';
-import { StoreError } from '../store/types.ts';
+import type { GroupCommit, Store, Table, Versioned, WriteResult } from '@superhero-dispatch/runtime/store';
+import { StoreError } from '@superhero-dispatch/runtime/store';
 import type { HeroRecord, LiveRecord, Tombstone } from './hero-record.ts';
 import { isTombstone, resolveRecord } from './hero-record.ts';
 

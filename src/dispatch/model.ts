@@ -2,7 +2,7 @@
  * The dispatch application's data: heroes, cities, nodes, and the events the page shows live.
  * Plain data only, so every shape crosses the wire, the store and the HTTP API unchanged.
  */
-import type { ConsensusGroup } from '../store/types.ts';
+import type { ConsensusGroup } from '@superhero-dispatch/runtime/store';
 
 /**
  * The city nodes `npm start` runs, in the order of their web ports (4900, 4901, …). Any node name

@@ -20,9 +20,9 @@
  * still placing its hero), `retentionMs` default 1 hour (longer than any partition a duplicate may
  * outlive; see docs/crdt.md).
  */
-import type { DistributedSupervisor } from '../placement/index.ts';
-import { PlacementError } from '../placement/index.ts';
-import { StoreError } from '../store/types.ts';
+import type { DistributedSupervisor } from '@superhero-dispatch/runtime/placement';
+import { PlacementError } from '@superhero-dispatch/runtime/placement';
+import { StoreError } from '@superhero-dispatch/runtime/store';
 import { heroSpec } from './cluster-service.ts';
 import type { HeroDirectory } from './hero-directory.ts';
 import type { Tombstone } from './hero-record.ts';

@@ -11,7 +11,7 @@
  * `outcome_unknown` (and `timeout`, on a write) left no trace. `outcome_unknown` means the write may
  * still take effect; a retry with the same idempotency key applies it at most once.
  */
-import { CodedError } from '../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
 import type { NodeAction } from './node-actions.ts';
 

@@ -10,8 +10,8 @@
  * the hero's actor that timed out or lost its connection after it was sent (the actor may be
  * committing). Everything else is a definite failure that left no trace: `toDispatchError`'s codes.
  */
-import { StoreError } from '../store/types.ts';
-import { CodedError } from '../util/errors.ts';
+import { StoreError } from '@superhero-dispatch/runtime/store';
+import { CodedError } from '@superhero-dispatch/runtime';
 import { mayHaveApplied } from './hero-store.ts';
 import { DispatchError, toDispatchError } from './service.ts';
 

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Behaviour, CallResult, From } from '../../src/actor/index.ts';
+import type { Behaviour, CallResult, From } from '../../packages/runtime/src/actor/index.ts';
 import {
   ActorSystem,
   CallTimeoutError,
   CalleeExitError,
   NoProcError,
   SimScheduler,
-} from '../../src/actor/index.ts';
+} from '../../packages/runtime/src/actor/index.ts';
 import { counter, newSystem, until } from './helpers.ts';
 
 test('call returns the handler reply and updates state', async () => {

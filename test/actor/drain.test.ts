@@ -3,8 +3,8 @@
 // cannot keep timers and I/O from running.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ActorSystem } from '../../src/actor/index.ts';
-import type { Behaviour, Pid } from '../../src/actor/index.ts';
+import { ActorSystem } from '../../packages/runtime/src/actor/index.ts';
+import type { Behaviour, Pid } from '../../packages/runtime/src/actor/index.ts';
 
 test('messages from several I/O callbacks per turn are handled as they arrive, not left queued', async () => {
   const system = new ActorSystem();

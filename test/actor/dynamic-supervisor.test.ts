@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pid } from '../../src/actor/index.ts';
+import type { Pid } from '../../packages/runtime/src/actor/index.ts';
 import {
   BadSpecError,
   NoProcError,
@@ -10,7 +10,7 @@ import {
   startDynamicSupervisor,
   terminateChild,
   worker,
-} from '../../src/actor/index.ts';
+} from '../../packages/runtime/src/actor/index.ts';
 import { counter, exitsWith, newSystem, until } from './helpers.ts';
 
 test('startChild starts children at run time; terminateChild stops them for good', async () => {

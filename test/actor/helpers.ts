@@ -1,5 +1,5 @@
-import type { Behaviour, CallResult, ExitReason, Pid } from '../../src/actor/index.ts';
-import { ActorSystem } from '../../src/actor/index.ts';
+import type { Behaviour, CallResult, ExitReason, Pid } from '../../packages/runtime/src/actor/index.ts';
+import { ActorSystem } from '../../packages/runtime/src/actor/index.ts';
 import { testLogger } from '../test-logger.ts';
 
 export type CounterCall =

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DownMessage, ExitMessage } from '../../src/actor/index.ts';
+import type { DownMessage, ExitMessage } from '../../packages/runtime/src/actor/index.ts';
 import { counter, exitsWith, newSystem, recorder, until } from './helpers.ts';
 
 test('a monitor receives DOWN with the exit reason', async () => {

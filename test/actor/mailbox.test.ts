@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Mailbox } from '../../src/actor/mailbox.ts';
-import type { From } from '../../src/actor/types.ts';
+import { Mailbox } from '../../packages/runtime/src/actor/mailbox.ts';
+import type { From } from '../../packages/runtime/src/actor/types.ts';
 
 type Item = [kind: number, msg: unknown, from: From | undefined];
 

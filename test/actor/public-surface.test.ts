@@ -1,13 +1,14 @@
 // What a user of the package sees of the actor system: its declarations as published (built with
-// tsconfig.build.json's stripInternal) name the client API and none of the methods the runtime
-// calls on itself (bridging to the mesh, cleaning up a cell, delivering remote envelopes).
+// the runtime package's tsconfig.json, stripInternal) name the client API and none of the methods
+// the runtime calls on itself (bridging to the mesh, cleaning up a cell, delivering remote
+// envelopes).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ts from 'typescript';
 
 test('the published ActorSystem type shows its client API and no internals', () => {
   const build = ts.getParsedCommandLineOfConfigFile(
-    'tsconfig.build.json',
+    'packages/runtime/tsconfig.json',
     {},
     {
       ...ts.sys,
@@ -17,7 +18,7 @@ test('the published ActorSystem type shows its client API and no internals', () 
   assert.ok(build);
   assert.equal(build.options.stripInternal, true, 'the build strips @internal members');
   const emitted = new Map<string, string>();
-  const program = ts.createProgram(['src/actor/index.ts'], {
+  const program = ts.createProgram(['packages/runtime/src/actor/index.ts'], {
     ...build.options,
     noEmit: false,
     emitDeclarationOnly: true,
@@ -25,7 +26,7 @@ test('the published ActorSystem type shows its client API and no internals', () 
     outDir: 'out',
   });
   program.emit(undefined, (name, text) => emitted.set(name.replace(/\\/g, '/'), text));
-  const file = [...emitted.keys()].find((name) => name.endsWith('src/actor/system.d.ts'));
+  const file = [...emitted.keys()].find((name) => name.endsWith('/actor/system.d.ts'));
   assert.ok(file, [...emitted.keys()].join(', '));
   const dts = emitted.get(file)!;
   const member = (name: string): boolean => new RegExp(`^\\s+(?:async )?${name}[<(]`, 'm').test(dts);

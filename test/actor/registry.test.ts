@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NameTakenError, NoProcError } from '../../src/actor/index.ts';
+import { NameTakenError, NoProcError } from '../../packages/runtime/src/actor/index.ts';
 import { counter, newSystem } from './helpers.ts';
 
 test('a registered name works wherever a pid does', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Behaviour, ChildInfo, Pid } from '../../src/actor/index.ts';
+import type { Behaviour, ChildInfo, Pid } from '../../packages/runtime/src/actor/index.ts';
 import {
   ActorSystem,
   SimScheduler,
@@ -11,8 +11,8 @@ import {
   supervisor,
   whichChildren,
   worker,
-} from '../../src/actor/index.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
+} from '../../packages/runtime/src/actor/index.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
 import { counter, exitsWith, newSystem, until } from './helpers.ts';
 import { testLogger } from '../test-logger.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Behaviour, TimerRef } from '../../src/actor/index.ts';
-import { ActorSystem, SimScheduler } from '../../src/actor/index.ts';
+import type { Behaviour, TimerRef } from '../../packages/runtime/src/actor/index.ts';
+import { ActorSystem, SimScheduler } from '../../packages/runtime/src/actor/index.ts';
 
 type Msg = { type: 'schedule'; ms: number; tag: string } | { type: 'cancel' } | { type: 'get' };
 const ticker: Behaviour<{ seen: string[]; last?: TimerRef }, void, Msg, unknown> = {

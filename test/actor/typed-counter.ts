@@ -1,6 +1,6 @@
 /** A counter declared with a protocol, shared by the typed-reference tests. */
-import type { TypedBehaviour } from '../../src/actor/index.ts';
-import { actorName } from '../../src/actor/index.ts';
+import type { TypedBehaviour } from '../../packages/runtime/src/actor/index.ts';
+import { actorName } from '../../packages/runtime/src/actor/index.ts';
 
 export type CounterProtocol = {
   calls:

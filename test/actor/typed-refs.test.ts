@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { NameResolver, Pid } from '../../src/actor/index.ts';
-import { NoProcError, typedResolver } from '../../src/actor/index.ts';
+import type { NameResolver, Pid } from '../../packages/runtime/src/actor/index.ts';
+import { NoProcError, typedResolver } from '../../packages/runtime/src/actor/index.ts';
 import { startCluster, stopAll, waitFor } from '../cluster/helpers.ts';
 import { newSystem } from './helpers.ts';
 import type { CounterProtocol } from './typed-counter.ts';

@@ -10,9 +10,9 @@ import type {
   Pid,
   TypedBehaviour,
   TypedPid,
-} from '../../src/actor/index.ts';
-import { assumeProtocol, typedResolver } from '../../src/actor/index.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
+} from '../../packages/runtime/src/actor/index.ts';
+import { assumeProtocol, typedResolver } from '../../packages/runtime/src/actor/index.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
 import { counter } from './helpers.ts';
 import type { CounterProtocol, EchoProtocol } from './typed-counter.ts';
 import { COUNTER, typedCounter } from './typed-counter.ts';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { startNode } from '../../src/cluster/node.ts';
-import { CookieMismatchError, PeerTimeoutError } from '../../src/cluster/errors.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { CookieMismatchError, PeerTimeoutError } from '../../packages/runtime/src/cluster/errors.ts';
 import { COOKIE, stopAll, waitFor } from './helpers.ts';
 
 const WRONG_COOKIE = 'a-wrong-cluster-cookie';

@@ -7,10 +7,10 @@
  * process writes to stderr.
  */
 import pino from 'pino';
-import { ActorSystem, startSupervisor, worker } from '../../src/actor/index.ts';
-import type { Behaviour } from '../../src/actor/index.ts';
-import { isCoded } from '../../src/util/errors.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import { ActorSystem, startSupervisor, worker } from '../../packages/runtime/src/actor/index.ts';
+import type { Behaviour } from '../../packages/runtime/src/actor/index.ts';
+import { isCoded } from '../../packages/runtime/src/util/errors.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 
 const COOKIE = 'default-logging-right-cookie';
 const WRONG_COOKIE = 'default-logging-wrong-cookie';

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { Dialer } from '../../src/cluster/dialer.ts';
-import type { Connection, PeerAddress } from '../../src/cluster/transport/types.ts';
-import { ConnectError } from '../../src/cluster/transport/errors.ts';
-import { HandshakeSelfError } from '../../src/wire/errors.ts';
+import { Dialer } from '../../packages/runtime/src/cluster/dialer.ts';
+import type { Connection, PeerAddress } from '../../packages/runtime/src/cluster/transport/types.ts';
+import { ConnectError } from '../../packages/runtime/src/cluster/transport/errors.ts';
+import { HandshakeSelfError } from '../../packages/runtime/src/wire/errors.ts';
 
 interface Harness {
   dialer: Dialer;

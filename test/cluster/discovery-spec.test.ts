@@ -3,10 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { DnsDiscovery } from '../../src/cluster/discovery/dns.ts';
-import { GossipDiscovery } from '../../src/cluster/discovery/gossip.ts';
-import { discoveryFromSpecs, parseDiscoverySpecs } from '../../src/cluster/discovery/spec.ts';
-import type { DiscoveryContext } from '../../src/cluster/discovery/types.ts';
+import { DnsDiscovery } from '../../packages/runtime/src/cluster/discovery/dns.ts';
+import { GossipDiscovery } from '../../packages/runtime/src/cluster/discovery/gossip.ts';
+import {
+  discoveryFromSpecs,
+  parseDiscoverySpecs,
+} from '../../packages/runtime/src/cluster/discovery/spec.ts';
+import type { DiscoveryContext } from '../../packages/runtime/src/cluster/discovery/types.ts';
 import { nodeOptionsSchema } from '../../src/cli/config.ts';
 
 test('each discovery form parses; several are separated by commas', () => {

@@ -5,13 +5,16 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { test } from 'node:test';
-import { DnsDiscovery } from '../../src/cluster/discovery/dns.ts';
-import { DiscoveryStartError } from '../../src/cluster/discovery/errors.ts';
-import { GossipDiscovery } from '../../src/cluster/discovery/gossip.ts';
-import { discoveryFromSpecs, parseDiscoverySpecs } from '../../src/cluster/discovery/spec.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import type { ClusterNode, DiscoverySource } from '../../src/cluster/node.ts';
+import { DnsDiscovery } from '../../packages/runtime/src/cluster/discovery/dns.ts';
+import { DiscoveryStartError } from '../../packages/runtime/src/cluster/discovery/errors.ts';
+import { GossipDiscovery } from '../../packages/runtime/src/cluster/discovery/gossip.ts';
+import {
+  discoveryFromSpecs,
+  parseDiscoverySpecs,
+} from '../../packages/runtime/src/cluster/discovery/spec.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { TcpTransport } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type { ClusterNode, DiscoverySource } from '../../packages/runtime/src/cluster/node.ts';
 import { startDnsServer } from './dns-server.ts';
 import { COOKIE, stopAll, waitFor } from './helpers.ts';
 

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Pid, RemoteEnvelope, RemoteTarget } from '../../src/actor/index.ts';
-import { decodeEnvelope, encodeEnvelope } from '../../src/cluster/envelope-codec.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
+import type { Pid, RemoteEnvelope, RemoteTarget } from '../../packages/runtime/src/actor/index.ts';
+import { decodeEnvelope, encodeEnvelope } from '../../packages/runtime/src/cluster/envelope-codec.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
 
 const SENDER = 'gotham@127.0.0.1:4370';
 const RECEIVER = 'metropolis@127.0.0.1:4371';

@@ -4,8 +4,8 @@
 // asserted. (No false suspicion under stalls and load: false-suspicion.test.ts.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { FaultController } from '../../src/cluster/transport/faults.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { FaultController } from '../../packages/runtime/src/cluster/transport/faults.ts';
 import { recordDowns, startCluster, stopAll, waitFor } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,7 @@
 // data (other messages count as signs of life; the control run without that shows the danger).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterNode, NodeOptions } from '../../src/cluster/node.ts';
+import type { ClusterNode, NodeOptions } from '../../packages/runtime/src/cluster/node.ts';
 import { busyWait, recordDowns, startCluster, stopAll, waitFor } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,6 @@
-import type { ClusterNode, NodeDownReason, NodeOptions } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import type { ClusterNode, NodeDownReason, NodeOptions } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import { testLogger } from '../test-logger.ts';
 
 export const COOKIE = 'cluster-test-cookie';
@@ -23,7 +23,7 @@ export async function startCluster(
   return all;
 }
 
-export { waitFor } from '../../src/testing/wait-for.ts';
+export { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 export async function stopAll(nodes: ClusterNode[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop()));

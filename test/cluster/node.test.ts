@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Behaviour, CallResult, ExitMessage } from '../../src/actor/index.ts';
-import { NoConnectionError, NoProcError, isDown, isExit } from '../../src/actor/index.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
+import type { Behaviour, CallResult, ExitMessage } from '../../packages/runtime/src/actor/index.ts';
+import { NoConnectionError, NoProcError, isDown, isExit } from '../../packages/runtime/src/actor/index.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
 import { COOKIE, startCluster, stopAll, waitFor } from './helpers.ts';
 
 const echo: Behaviour<

@@ -4,7 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { TrafficSpin, cpuOfOthers, othersBusyCores } from '../../src/cluster/traffic-spin.ts';
+import {
+  TrafficSpin,
+  cpuOfOthers,
+  othersBusyCores,
+} from '../../packages/runtime/src/cluster/traffic-spin.ts';
 
 const idle = { othersBusy: () => 0, cores: 2 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/testing/free-port.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 const SCRIPT = fileURLToPath(new URL('./replica-process.ts', import.meta.url));
 

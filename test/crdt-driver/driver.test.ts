@@ -4,10 +4,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ClusterMessageType } from '../../src/cluster/message-types.ts';
-import { CrdtDriver, decodeWire, encodeWire, stampVersion } from '../../src/crdt/driver/index.ts';
-import type { DriverMessage } from '../../src/crdt/driver/index.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
+import { ClusterMessageType } from '../../packages/runtime/src/cluster/message-types.ts';
+import {
+  CrdtDriver,
+  decodeWire,
+  encodeWire,
+  stampVersion,
+} from '../../packages/runtime/src/crdt/driver/index.ts';
+import type { DriverMessage } from '../../packages/runtime/src/crdt/driver/index.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
 import { FakeNode, link, pump } from './fake-node.ts';
 
 const CRDT = ClusterMessageType.Crdt;

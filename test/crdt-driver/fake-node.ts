@@ -4,9 +4,9 @@
  * messages by hand. No sockets, no timers of its own.
  */
 import pino from 'pino';
-import type { NodeDownReason } from '../../src/cluster/node-options.ts';
-import type { CrdtNode } from '../../src/crdt/driver/index.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
+import type { NodeDownReason } from '../../packages/runtime/src/cluster/node-options.ts';
+import type { CrdtNode } from '../../packages/runtime/src/crdt/driver/index.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
 
 export interface Sent {
   readonly to: string;

@@ -2,13 +2,13 @@
  * In-process CRDT store clusters over real loopback TCP for the driver tests: each member is a
  * cluster node (`startNode`, port 0, seeded with the others) with a `CrdtStore` on top.
  */
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { testLogger } from '../test-logger.ts';
-import { awaitConverged } from '../../src/crdt/driver/index.ts';
-import type { CrdtStore, CrdtStoreOptions } from '../../src/store/crdt-store.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { awaitConverged } from '../../packages/runtime/src/crdt/driver/index.ts';
+import type { CrdtStore, CrdtStoreOptions } from '../../packages/runtime/src/store/crdt-store.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 export const COOKIE = 'crdt-driver-test-cookie';
 
@@ -123,7 +123,7 @@ export async function startCrdtCluster(
   return cluster;
 }
 
-export { waitFor } from '../../src/testing/wait-for.ts';
+export { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 /** The table's contents as one comparable string. */
 export async function contents(store: CrdtStore, table: string): Promise<string> {

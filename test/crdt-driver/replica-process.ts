@@ -8,9 +8,9 @@
  * `status` → `{ summary, peers, replica, bootstrapped }` · `partition {side, others}` · `heal` ·
  * `refilled {timeoutMs}` → boolean. It sends `{ ready, name, replica }` once started.
  */
-import { startNode } from '../../src/cluster/node.ts';
-import { summaryKey } from '../../src/crdt/driver/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { summaryKey } from '../../packages/runtime/src/crdt/driver/index.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 
 const [name = 'replica', port = '0', seeds = '', cookie = 'crdt-multiprocess-cookie'] = process.argv.slice(2);
 const node = await startNode({

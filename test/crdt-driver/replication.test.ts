@@ -3,7 +3,7 @@
 // reports remote writes once, with the writer's node as origin.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Change } from '../../src/store/types.ts';
+import type { Change } from '../../packages/runtime/src/store/types.ts';
 import { contents, startCrdtCluster, waitFor, type TestCluster } from './helpers.ts';
 
 let c: TestCluster;

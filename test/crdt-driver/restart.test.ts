@@ -3,9 +3,9 @@
 // reports only what really changed meanwhile — never the drop itself.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CrdtDriverAttachedError } from '../../src/crdt/driver/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import type { Change } from '../../src/store/types.ts';
+import { CrdtDriverAttachedError } from '../../packages/runtime/src/crdt/driver/index.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import type { Change } from '../../packages/runtime/src/store/types.ts';
 import { contents, startCrdtCluster, waitFor, type TestCluster } from './helpers.ts';
 
 let c: TestCluster;

@@ -3,14 +3,14 @@
 // replica only, validation at the edge, and a closed store that refuses everything.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import { stampVersion } from '../../src/crdt/driver/index.ts';
-import type { CrdtStore } from '../../src/store/crdt-store.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { storeConformance } from '../../src/testing/conformance/store.ts';
-import type { Store } from '../../src/store/types.ts';
-import { StoreError } from '../../src/store/types.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { stampVersion } from '../../packages/runtime/src/crdt/driver/index.ts';
+import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { storeConformance } from '../../packages/runtime/src/testing/conformance/store.ts';
+import type { Store } from '../../packages/runtime/src/store/types.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import { FakeNode } from './fake-node.ts';
 import { startCrdtCluster } from './helpers.ts';
 

@@ -3,10 +3,14 @@
 // from disk end with every replica converged. Replay a failure with CRDT_DURABLE_SEED=<seed>.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DurableRecord, DurableState } from '../../src/crdt/core/durable.ts';
-import type { ReplicaMessage } from '../../src/crdt/core/messages.ts';
-import { converged, Replicator, type ReplicatorInput } from '../../src/crdt/core/replicator.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import type { DurableRecord, DurableState } from '../../packages/runtime/src/crdt/core/durable.ts';
+import type { ReplicaMessage } from '../../packages/runtime/src/crdt/core/messages.ts';
+import {
+  converged,
+  Replicator,
+  type ReplicatorInput,
+} from '../../packages/runtime/src/crdt/core/replicator.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 interface Disk {
   state: DurableState<number> | undefined;

@@ -7,17 +7,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import { awaitConverged } from '../../src/crdt/driver/index.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { awaitConverged } from '../../packages/runtime/src/crdt/driver/index.ts';
 import {
   FileCrdtStorage,
   MemoryCrdtDisk,
   MemoryCrdtStorage,
   type CrdtStorage,
-} from '../../src/crdt/driver/storage/index.ts';
-import { startCrdtStore, type CrdtStore, type WriteConcern } from '../../src/store/crdt-store.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+} from '../../packages/runtime/src/crdt/driver/storage/index.ts';
+import {
+  startCrdtStore,
+  type CrdtStore,
+  type WriteConcern,
+} from '../../packages/runtime/src/store/crdt-store.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import type { LiveRecord } from '../../src/dispatch/hero-record.ts';
 import { newHero } from '../../src/dispatch/rules.ts';

@@ -1,14 +1,14 @@
 /**
- * The contract every `CrdtStorage` keeps (see `src/crdt/driver/storage/storage.ts`), as one suite
+ * The contract every `CrdtStorage` keeps (see `packages/runtime/src/crdt/driver/storage/storage.ts`), as one suite
  * run against the file-backed storage and its in-memory twin alike. A "disk" outlives the storage
  * opened on it: `reopen` closes the storage and opens a new one on the same disk, as a restarted
  * process would.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DurableRecord, DurableState } from '../../src/crdt/core/durable.ts';
-import type { CrdtStorage } from '../../src/crdt/driver/storage/index.ts';
-import { CrdtStorageClosedError } from '../../src/crdt/driver/storage/index.ts';
+import type { DurableRecord, DurableState } from '../../packages/runtime/src/crdt/core/durable.ts';
+import type { CrdtStorage } from '../../packages/runtime/src/crdt/driver/storage/index.ts';
+import { CrdtStorageClosedError } from '../../packages/runtime/src/crdt/driver/storage/index.ts';
 
 export interface StorageFixture {
   /** A storage on a new, empty disk. */

@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { crc32 } from 'node:zlib';
-import { CrdtStorageCorruptError, FileCrdtStorage } from '../../src/crdt/driver/storage/index.ts';
+import {
+  CrdtStorageCorruptError,
+  FileCrdtStorage,
+} from '../../packages/runtime/src/crdt/driver/storage/index.ts';
 import { put } from './conformance.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'crdt-files-'));

@@ -8,7 +8,7 @@ import {
   MemoryCrdtDisk,
   MemoryCrdtStorage,
   type CrdtStorage,
-} from '../../src/crdt/driver/storage/index.ts';
+} from '../../packages/runtime/src/crdt/driver/storage/index.ts';
 import { storageConformance } from './conformance.ts';
 
 const disks = new WeakMap<CrdtStorage<unknown>, MemoryCrdtDisk>();

@@ -1,8 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BaselineMap, mergeBaseline, type BaselineData } from '../../src/crdt/baseline/lww-map.ts';
-import { BaselineDispatcher, BaselineReplica } from '../../src/crdt/baseline/gossip.ts';
-import { baselineProtocol, CrdtSim } from '../../src/testing/crdt-sim/index.ts';
+import {
+  BaselineMap,
+  mergeBaseline,
+  type BaselineData,
+} from '../../packages/runtime/src/crdt/baseline/lww-map.ts';
+import { BaselineDispatcher, BaselineReplica } from '../../packages/runtime/src/crdt/baseline/gossip.ts';
+import { baselineProtocol, CrdtSim } from '../../packages/runtime/src/testing/crdt-sim/index.ts';
 
 // Characterisation of the seeds' algorithm, kept as a baseline: these tests pin its known flaws
 // (seed-systems §3) so that benchmarks compare against the real thing.

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { converged, type Replicator } from '../../src/crdt/core/replicator.ts';
-import type { Dot } from '../../src/crdt/core/replica-id.ts';
+import { converged, type Replicator } from '../../packages/runtime/src/crdt/core/replicator.ts';
+import type { Dot } from '../../packages/runtime/src/crdt/core/replica-id.ts';
 import { Harness } from './helpers.ts';
 
 // A replica that starts empty refills from a snapshot and, at the same time, from a peer's delta

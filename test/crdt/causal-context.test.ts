@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CausalContext } from '../../src/crdt/core/causal-context.ts';
-import { DeltaLog } from '../../src/crdt/core/delta-log.ts';
-import type { KeyDelta } from '../../src/crdt/core/entry.ts';
-import { incarnationOf, nodeOf, replicaId } from '../../src/crdt/core/replica-id.ts';
-import { CrdtReplicaIdError } from '../../src/crdt/core/errors.ts';
+import { CausalContext } from '../../packages/runtime/src/crdt/core/causal-context.ts';
+import { DeltaLog } from '../../packages/runtime/src/crdt/core/delta-log.ts';
+import type { KeyDelta } from '../../packages/runtime/src/crdt/core/entry.ts';
+import { incarnationOf, nodeOf, replicaId } from '../../packages/runtime/src/crdt/core/replica-id.ts';
+import { CrdtReplicaIdError } from '../../packages/runtime/src/crdt/core/errors.ts';
 
 describe('Causal context (version vector + dot cloud)', () => {
   it('keeps out-of-order dots in the cloud and compacts them into the vector when the gap closes', () => {

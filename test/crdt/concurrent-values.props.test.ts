@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { converged, type Replicator } from '../../src/crdt/core/replicator.ts';
+import { converged, type Replicator } from '../../packages/runtime/src/crdt/core/replicator.ts';
 import { Harness } from './helpers.ts';
 
 // Two replicas write one key concurrently; pushes are lost at random, so the values meet by push,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CrdtSim, deltaProtocol } from '../../src/testing/crdt-sim/index.ts';
+import { CrdtSim, deltaProtocol } from '../../packages/runtime/src/testing/crdt-sim/index.ts';
 import { WriteOracle } from './oracle.ts';
 
 // Random schedules of writes on three replicas over a faulty network. fast-check prints its own

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeltaMap } from '../../src/crdt/core/delta-map.ts';
-import { CrdtStateError } from '../../src/crdt/core/errors.ts';
-import { converged } from '../../src/crdt/core/replicator.ts';
-import { joinKeyDeltas } from '../../src/crdt/core/entry.ts';
+import { DeltaMap } from '../../packages/runtime/src/crdt/core/delta-map.ts';
+import { CrdtStateError } from '../../packages/runtime/src/crdt/core/errors.ts';
+import { converged } from '../../packages/runtime/src/crdt/core/replicator.ts';
+import { joinKeyDeltas } from '../../packages/runtime/src/crdt/core/entry.ts';
 
 const A = 'a#1';
 const B = 'b#1';

@@ -1,8 +1,8 @@
 // A hand-cranked harness for replicator scenarios: messages queue up FIFO and move only when the
 // test says so, so each scenario reads like a transcript of the protocol.
-import { Replicator, type ReplicatorEffect } from '../../src/crdt/core/replicator.ts';
-import type { ReplicaMessage } from '../../src/crdt/core/messages.ts';
-import type { ReplicatorOptions } from '../../src/crdt/core/options.ts';
+import { Replicator, type ReplicatorEffect } from '../../packages/runtime/src/crdt/core/replicator.ts';
+import type { ReplicaMessage } from '../../packages/runtime/src/crdt/core/messages.ts';
+import type { ReplicatorOptions } from '../../packages/runtime/src/crdt/core/options.ts';
 
 export interface InFlight<V> {
   readonly from: string;

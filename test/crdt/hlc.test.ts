@@ -1,8 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compareHlc, DEFAULT_MAX_DRIFT_MS, HybridLogicalClock } from '../../src/crdt/core/hlc.ts';
-import { CrdtOptionError } from '../../src/crdt/core/errors.ts';
+import {
+  compareHlc,
+  DEFAULT_MAX_DRIFT_MS,
+  HybridLogicalClock,
+} from '../../packages/runtime/src/crdt/core/hlc.ts';
+import { CrdtOptionError } from '../../packages/runtime/src/crdt/core/errors.ts';
 
 describe('Hybrid logical clock', () => {
   it('follows the wall clock when it moves forward', () => {

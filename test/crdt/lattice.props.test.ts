@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DeltaMap, type MapState } from '../../src/crdt/core/delta-map.ts';
-import type { KeyDelta } from '../../src/crdt/core/entry.ts';
+import { DeltaMap, type MapState } from '../../packages/runtime/src/crdt/core/delta-map.ts';
+import type { KeyDelta } from '../../packages/runtime/src/crdt/core/entry.ts';
 
 // Random executions over three replicas: puts and deletes on a few keys, deltas delivered in any
 // order (some never, some twice), and occasional full-state merges. The states and deltas they

@@ -5,8 +5,8 @@
 //   acceptable losses, and only when restarts are in play;
 // - once a replica has seen a write that removed a value, that value never shows there again.
 import assert from 'node:assert/strict';
-import type { Dot } from '../../src/crdt/core/replica-id.ts';
-import type { CrdtSim, DeltaSimReplica } from '../../src/testing/crdt-sim/index.ts';
+import type { Dot } from '../../packages/runtime/src/crdt/core/replica-id.ts';
+import type { CrdtSim, DeltaSimReplica } from '../../packages/runtime/src/testing/crdt-sim/index.ts';
 
 interface Op {
   readonly kind: 'put' | 'delete';

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeltaMap } from '../../src/crdt/core/delta-map.ts';
-import { CausalContext } from '../../src/crdt/core/causal-context.ts';
-import { cutSnapshot } from '../../src/crdt/core/snapshot.ts';
-import { unpackEntries } from '../../src/crdt/core/compact.ts';
-import { converged, type Replicator } from '../../src/crdt/core/replicator.ts';
-import { CrdtSim, deltaProtocol, seedFromEnv } from '../../src/testing/crdt-sim/index.ts';
+import { DeltaMap } from '../../packages/runtime/src/crdt/core/delta-map.ts';
+import { CausalContext } from '../../packages/runtime/src/crdt/core/causal-context.ts';
+import { cutSnapshot } from '../../packages/runtime/src/crdt/core/snapshot.ts';
+import { unpackEntries } from '../../packages/runtime/src/crdt/core/compact.ts';
+import { converged, type Replicator } from '../../packages/runtime/src/crdt/core/replicator.ts';
+import { CrdtSim, deltaProtocol, seedFromEnv } from '../../packages/runtime/src/testing/crdt-sim/index.ts';
 import { Harness, type InFlight } from './helpers.ts';
 import { WriteOracle } from './oracle.ts';
 

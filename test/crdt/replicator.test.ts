@@ -1,14 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Packr } from 'msgpackr';
-import { converged, Replicator } from '../../src/crdt/core/replicator.ts';
+import { converged, Replicator } from '../../packages/runtime/src/crdt/core/replicator.ts';
 import {
   parseReplicaMessage,
   type DeltasMessage,
   type SnapshotMessage,
-} from '../../src/crdt/core/messages.ts';
-import { CrdtMessageError, CrdtOptionError, CrdtProtocolError } from '../../src/crdt/core/errors.ts';
-import { packDeltas, unpackDeltas } from '../../src/crdt/core/compact.ts';
+} from '../../packages/runtime/src/crdt/core/messages.ts';
+import {
+  CrdtMessageError,
+  CrdtOptionError,
+  CrdtProtocolError,
+} from '../../packages/runtime/src/crdt/core/errors.ts';
+import { packDeltas, unpackDeltas } from '../../packages/runtime/src/crdt/core/compact.ts';
 import { Harness } from './helpers.ts';
 
 describe('Replicator: eager push', () => {

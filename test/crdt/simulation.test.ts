@@ -5,8 +5,8 @@ import {
   deltaProtocol,
   type DeltaSimReplica,
   seedFromEnv,
-} from '../../src/testing/crdt-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
+} from '../../packages/runtime/src/testing/crdt-sim/index.ts';
+import { SimRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { WriteOracle } from './oracle.ts';
 
 // Seeded whole-cluster runs: a steady write load while partitions come and go, nodes crash and

@@ -2,9 +2,9 @@
 // answering A, AAAA and SRV the way a Kubernetes headless service does.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DnsDiscovery } from '../../src/cluster/discovery/dns.ts';
-import type { Candidate } from '../../src/cluster/discovery/types.ts';
-import { captureLogs, waitFor } from '../../src/testing/conformance/transport.ts';
+import { DnsDiscovery } from '../../packages/runtime/src/cluster/discovery/dns.ts';
+import type { Candidate } from '../../packages/runtime/src/cluster/discovery/types.ts';
+import { captureLogs, waitFor } from '../../packages/runtime/src/testing/conformance/transport.ts';
 import { startDnsServer } from '../cluster/dns-server.ts';
 import type { TestDnsServer } from '../cluster/dns-server.ts';
 

@@ -5,11 +5,14 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { describe, it } from 'node:test';
-import { GossipDiscovery } from '../../src/cluster/discovery/gossip.ts';
-import { decodeAnnouncement, encodeAnnouncement } from '../../src/cluster/discovery/gossip-packet.ts';
-import type { Candidate } from '../../src/cluster/discovery/types.ts';
-import { deriveKey } from '../../src/wire/handshake-proof.ts';
-import { waitFor } from '../../src/testing/conformance/transport.ts';
+import { GossipDiscovery } from '../../packages/runtime/src/cluster/discovery/gossip.ts';
+import {
+  decodeAnnouncement,
+  encodeAnnouncement,
+} from '../../packages/runtime/src/cluster/discovery/gossip-packet.ts';
+import type { Candidate } from '../../packages/runtime/src/cluster/discovery/types.ts';
+import { deriveKey } from '../../packages/runtime/src/wire/handshake-proof.ts';
+import { waitFor } from '../../packages/runtime/src/testing/conformance/transport.ts';
 
 const COOKIE = 'gossip-test-cookie';
 

@@ -1,11 +1,11 @@
 // Static seeds, address parsing and combining sources.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { combineDiscovery } from '../../src/cluster/discovery/combine.ts';
-import { StaticDiscovery } from '../../src/cluster/discovery/static.ts';
-import { normalizeCandidates, parseCandidate } from '../../src/cluster/discovery/types.ts';
-import type { Candidate, Discovery } from '../../src/cluster/discovery/types.ts';
-import { waitFor } from '../../src/testing/conformance/transport.ts';
+import { combineDiscovery } from '../../packages/runtime/src/cluster/discovery/combine.ts';
+import { StaticDiscovery } from '../../packages/runtime/src/cluster/discovery/static.ts';
+import { normalizeCandidates, parseCandidate } from '../../packages/runtime/src/cluster/discovery/types.ts';
+import type { Candidate, Discovery } from '../../packages/runtime/src/cluster/discovery/types.ts';
+import { waitFor } from '../../packages/runtime/src/testing/conformance/transport.ts';
 
 describe('candidate addresses', () => {
   it('parse host:port, [v6]:port and name@host:port', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChartSampler } from '../../src/dispatch/web/chart-sampler.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import { MemoryDispatchService } from './memory-service.ts';
 
 test('a partition and a heal right after the start are both marked, with no timer sample yet', async (t) => {

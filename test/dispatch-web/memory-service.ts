@@ -5,7 +5,7 @@
  * assign and terminate, no quorum → `no_quorum` on reads and writes, a down city → `unavailable`,
  * and any injected failure. Idempotency keys work as in the cluster: a create retried with its key
  * answers the same hero, an assign or terminate retried with its key is not applied again. It passes
- * the same conformance suite as the cluster service (`src/testing/conformance/dispatch-service.ts`).
+ * the same conformance suite as the cluster service (`src/dispatch/conformance/dispatch-service.ts`).
  *
  * ```ts
  * const service = new MemoryDispatchService({ nodeName: 'gotham', seed: 7 });
@@ -36,7 +36,7 @@ import type {
 import { DispatchError } from '../../src/dispatch/service.ts';
 import type { DispatchService, NodeAction, WriteRequest } from '../../src/dispatch/service.ts';
 import { heroIdFor } from '../../src/dispatch/hero-record.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 type Method = Exclude<keyof DispatchService, 'nodeName'>;
 const WRITES: ReadonlySet<Method> = new Set([

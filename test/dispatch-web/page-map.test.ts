@@ -6,7 +6,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { heroRow, launchBrowser, openDispatchPage } from './browser.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import type { BrowserHarness } from './browser.ts';
 import { MemoryDispatchService } from './memory-service.ts';
 

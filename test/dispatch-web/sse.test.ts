@@ -9,7 +9,7 @@ import { DispatchError } from '../../src/dispatch/service.ts';
 import { createWebServer } from '../../src/dispatch/web/index.ts';
 import type { WebServerOptions } from '../../src/dispatch/web/index.ts';
 import { MemoryDispatchService } from './memory-service.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
 import { openSse } from './sse-client.ts';
 import type { SseClient } from './sse-client.ts';
 

@@ -1,8 +1,8 @@
 /** Hero and City actors on a simulated clock over the in-memory store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActorSystem, SimScheduler, assumeProtocol } from '../../src/actor/index.ts';
-import type { Pid } from '../../src/actor/index.ts';
+import { ActorSystem, SimScheduler, assumeProtocol } from '../../packages/runtime/src/actor/index.ts';
+import type { Pid } from '../../packages/runtime/src/actor/index.ts';
 import { cityBehaviour } from '../../src/dispatch/city-actor.ts';
 import { heroBehaviour } from '../../src/dispatch/hero-actor.ts';
 import type { HeroProtocol } from '../../src/dispatch/hero-actor.ts';
@@ -13,8 +13,8 @@ import type { HeroRecord, LiveRecord } from '../../src/dispatch/hero-record.ts';
 import { isTombstone, toTombstone } from '../../src/dispatch/hero-record.ts';
 import { newHero } from '../../src/dispatch/rules.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 const ID = '11111111-1111-4111-8111-111111111111';
 

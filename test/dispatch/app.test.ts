@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import type { Hero } from '../../src/dispatch/model.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { waitFor } from '../cluster/helpers.ts';
 import { startCities, stopCities } from './cities.ts';
 import type { City } from './cities.ts';

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { Store, Table } from '../../src/store/types.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import type { Store, Table } from '../../packages/runtime/src/store/types.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import { startCities, stopCities } from './cities.ts';
 
 /** Counts each store operation, by table: `heroes.put`, `placement.get`, `transaction`… */

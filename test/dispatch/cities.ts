@@ -3,13 +3,13 @@
  * with the ones before it, each running the dispatch application as a city with slow game ticks
  * (tests drive the game themselves) and a seeded random source.
  */
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { testLogger } from '../test-logger.ts';
 import type { DispatchApp, DispatchAppOptions } from '../../src/dispatch/app.ts';
 import { startDispatchApp } from '../../src/dispatch/app.ts';
-import type { Store } from '../../src/store/types.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import type { Store } from '../../packages/runtime/src/store/types.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
 
 export interface City<S extends Store> {

@@ -9,9 +9,9 @@ import { heroIn, villain } from '../../src/dispatch/hero-actor.ts';
 import { isTombstone } from '../../src/dispatch/hero-record.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
-import type { CrdtStore } from '../../src/store/crdt-store.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import type { City } from './cities.ts';
 import { startCities, stopCities } from './cities.ts';
 

@@ -6,9 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { RaftStore } from '../../src/store/raft-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import type { RaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
 import { startCities, stopCities } from './cities.ts';
 
 test('raft mode: hero writes go through group commit and are committed when they resolve', async () => {

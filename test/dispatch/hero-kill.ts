@@ -6,7 +6,7 @@
 import { heroIn, villain } from '../../src/dispatch/hero-actor.ts';
 import { isTombstone } from '../../src/dispatch/hero-record.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Store } from '../../packages/runtime/src/store/types.ts';
 import type { City } from './cities.ts';
 
 export function heroesOf<S extends Store>(city: City<S>): HeroStore {

@@ -12,7 +12,7 @@ import { newHero } from '../../src/dispatch/rules.ts';
 import { isTombstone } from '../../src/dispatch/hero-record.ts';
 import type { LiveRecord } from '../../src/dispatch/hero-record.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { startStoreCluster, waitFor, type Member, type TestCluster } from '../raft-driver/helpers.ts';
 
 const FALCON = '11111111-1111-4111-8111-111111111111';

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkOperations } from '../../src/testing/linearizability/index.ts';
+import { checkOperations } from '../../packages/runtime/src/testing/linearizability/index.ts';
 import type { FinalAnswer, HeroOp } from '../multiprocess/nemesis-history.ts';
 import { deaths, endFacts, heroModel } from '../multiprocess/nemesis-history.ts';
 import { toOutput } from '../multiprocess/nemesis-run.ts';

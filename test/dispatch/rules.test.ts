@@ -14,7 +14,7 @@ import {
   startPatrol,
   villainFight,
 } from '../../src/dispatch/rules.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 const hero = newHero('00000000-0000-4000-8000-000000000000', 'Captain Falcon', 'gotham', 0);
 

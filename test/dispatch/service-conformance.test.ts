@@ -1,16 +1,16 @@
 /**
- * The dispatch-service contract (src/testing/conformance/dispatch-service.ts) against the cluster
+ * The dispatch-service contract (src/dispatch/conformance/dispatch-service.ts) against the cluster
  * service in process — three city nodes over loopback TCP, on one shared CP store and on the real
  * CRDT replicas — and against the in-memory fake the page tests use: the fake must answer what the
  * real service answers. Over HTTP against real node processes: test/multiprocess/nemesis-conformance.
  */
 import type { City } from './cities.ts';
 import { startCities, stopCities } from './cities.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import type { Store } from '../../src/store/types.ts';
-import { dispatchServiceConformance } from '../../src/testing/conformance/dispatch-service.ts';
-import type { DispatchSubject } from '../../src/testing/conformance/dispatch-service.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import type { Store } from '../../packages/runtime/src/store/types.ts';
+import { dispatchServiceConformance } from '../../src/dispatch/conformance/dispatch-service.ts';
+import type { DispatchSubject } from '../../src/dispatch/conformance/dispatch-service.ts';
 import { MemoryDispatchService, asNode } from '../dispatch-web/memory-service.ts';
 import { heroesOf, killHero } from './hero-kill.ts';
 

@@ -3,7 +3,7 @@
 // before answering, handed off to another node, was answered 503 and read back as applied.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CalleeExitError, CallTimeoutError, NoProcError } from '../../src/actor/errors.ts';
+import { CalleeExitError, CallTimeoutError, NoProcError } from '../../packages/runtime/src/actor/errors.ts';
 import { toWriteError } from '../../src/dispatch/write-error.ts';
 
 test('an actor that exited after the request reached it leaves the outcome unknown', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import type { CacheService } from '../../examples/api-cache/service.ts';
 import { startCacheService } from '../../examples/api-cache/service.ts';
 import type { TodoServer } from '../../examples/api-cache/upstream.ts';

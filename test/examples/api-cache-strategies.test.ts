@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../src/store/memory-store.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { storeBackend } from '../../examples/api-cache/backend.ts';
 import { TodoCache } from '../../examples/api-cache/cache.ts';
 import { memoryBackend } from '../../examples/api-cache/memory-backend.ts';
@@ -14,7 +14,7 @@ import {
   yieldManyAsyncedStream,
 } from '../../examples/api-cache/strategies.ts';
 import { startTodoServer, todoFor } from '../../examples/api-cache/upstream.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
 import { sleep } from './helpers.ts';
 
 /** A fetcher that records how many fetches overlap, and answers after `ms`. */

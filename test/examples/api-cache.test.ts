@@ -4,8 +4,8 @@ import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { StoreError } from '../../src/store/types.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import type { CacheBackend, CacheMode } from '../../examples/api-cache/backend.ts';
 import { storeBackend } from '../../examples/api-cache/backend.ts';
 import { TodoCache } from '../../examples/api-cache/cache.ts';
@@ -20,8 +20,11 @@ import { cacheInfoOn, fetchOn, startCacheService } from '../../examples/api-cach
 import type { TodoServer } from '../../examples/api-cache/upstream.ts';
 import { startTodoServer, todoFor } from '../../examples/api-cache/upstream.ts';
 import { startDnsServer } from '../cluster/dns-server.ts';
-import { discoveryFromSpecs, parseDiscoverySpecs } from '../../src/cluster/discovery/spec.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import {
+  discoveryFromSpecs,
+  parseDiscoverySpecs,
+} from '../../packages/runtime/src/cluster/discovery/spec.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { COOKIE, startApart, startMeshed, stopAll, waitFor } from './helpers.ts';
 
 async function withUpstream(

@@ -2,9 +2,9 @@
 // again on the same disks serves every entity at the state its last acknowledged write set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { MemoryCrdtDisk, MemoryCrdtStorage } from '../../src/crdt/driver/storage/index.ts';
-import { startCrdtStore, type CrdtStore } from '../../src/store/crdt-store.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { MemoryCrdtDisk, MemoryCrdtStorage } from '../../packages/runtime/src/crdt/driver/storage/index.ts';
+import { startCrdtStore, type CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 import type { EntityState, EntityWorkers } from '../../examples/entity-workers/index.ts';
 import { startEntityWorkers } from '../../examples/entity-workers/index.ts';
 import { ManualClock, startMeshed, stopAll } from './helpers.ts';

@@ -1,8 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import type { CrdtStore } from '../../src/store/crdt-store.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 import type {
   Entity,
   EntityRecord,

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import type { RaftStore } from '../../src/store/raft-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import type { RaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
 import type { Entity, EntityWorkers } from '../../examples/entity-workers/index.ts';
 import { EntityUnavailableError, startEntityWorkers } from '../../examples/entity-workers/index.ts';
 import { ManualClock, connect, startApart, stopAll, waitFor } from './helpers.ts';

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { Store, Table } from '../../src/store/types.ts';
-import { StoreError } from '../../src/store/types.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import type { Store, Table } from '../../packages/runtime/src/store/types.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import type { Entity, EntityWorkers, EntityWorkersOptions } from '../../examples/entity-workers/index.ts';
 import { compareStamps } from '../../examples/entity-workers/entity.ts';
 import {

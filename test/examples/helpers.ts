@@ -1,8 +1,8 @@
 /** Shared helpers of the example tests: nodes started apart or meshed, polling, a manual clock. */
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { testLogger } from '../test-logger.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 export const COOKIE = 'examples-test-cookie';
 
@@ -25,7 +25,7 @@ export async function startMeshed(names: readonly string[]): Promise<ClusterNode
   return nodes;
 }
 
-export { waitFor } from '../../src/testing/wait-for.ts';
+export { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,4 +45,4 @@ export class ManualClock {
   }
 }
 
-export { seededRandom } from '../../src/testing/sim/index.ts';
+export { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';

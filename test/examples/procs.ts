@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { startTodoServer } from '../../examples/api-cache/upstream.ts';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
 import { waitFor } from './helpers.ts';
 
 const NODE_MAIN = fileURLToPath(new URL('../../examples/api-cache/node-main.ts', import.meta.url));

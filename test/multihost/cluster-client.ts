@@ -5,7 +5,7 @@
  * a node logged its death).
  */
 import assert from 'node:assert/strict';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import type { HostProc, Net } from './netns.ts';
 
 export const WEB_PORT = 4900;

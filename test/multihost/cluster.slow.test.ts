@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import { startDnsServer } from '../cluster/dns-server.ts';
 import type { TestDnsServer } from '../cluster/dns-server.ts';
 import { statefulSetArgs, withArg } from '../deploy/manifests.ts';

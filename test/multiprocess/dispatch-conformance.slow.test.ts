@@ -1,10 +1,10 @@
 /**
- * The dispatch-service contract (src/testing/conformance/dispatch-service.ts) over HTTP against a
+ * The dispatch-service contract (src/dispatch/conformance/dispatch-service.ts) over HTTP against a
  * real three-node cluster of node processes in raft mode: status codes, error bodies and
  * idempotency keys end to end, as a client sees them.
  */
-import { dispatchServiceConformance } from '../../src/testing/conformance/dispatch-service.ts';
-import { httpDispatchService } from '../../src/testing/conformance/dispatch-http-client.ts';
+import { dispatchServiceConformance } from '../../src/dispatch/conformance/dispatch-service.ts';
+import { httpDispatchService } from '../../src/dispatch/conformance/dispatch-http-client.ts';
 import { startDispatchCluster } from './dispatch-cluster.ts';
 
 const NAMES = ['gotham', 'metropolis', 'capitol'];

@@ -16,7 +16,7 @@ import {
   etcdBinary,
   startEtcdCluster,
   startTcpProxy,
-} from '../../src/testing/etcd/index.ts';
+} from '../../packages/runtime/src/testing/etcd/index.ts';
 import { api, heroes } from './dispatch-cluster.ts';
 import type { HeroJson } from './dispatch-cluster.ts';
 import type { NodeProc } from './procs.ts';

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { CITY_NAMES } from '../../src/dispatch/model.ts';
-import { freePortRun } from '../../src/testing/free-port.ts';
+import { freePortRun } from '../../packages/runtime/src/testing/free-port.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { ClusterView, Hero } from '../../src/dispatch/model.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import { startLauncher } from './launcher-cluster.ts';
 import type { LauncherCluster } from './launcher-cluster.ts';
 

@@ -17,7 +17,7 @@
  * A hero may die on its own at any time (a lost fight): one `die` operation per hero with an unknown
  * outcome, called when the hero's first create was, stands for it.
  */
-import type { Model, Operation } from '../../src/testing/linearizability/index.ts';
+import type { Model, Operation } from '../../packages/runtime/src/testing/linearizability/index.ts';
 
 export type HeroState = 'absent' | 'dead' | string;
 

@@ -11,8 +11,8 @@
  * ```
  */
 import { heroIdFor } from '../../src/dispatch/hero-record.ts';
-import { HttpNoAnswerError, request } from '../../src/testing/conformance/dispatch-http-client.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { HttpNoAnswerError, request } from '../../src/dispatch/conformance/dispatch-http-client.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import type { DispatchCluster } from './dispatch-cluster.ts';
 import { startDispatchCluster } from './dispatch-cluster.ts';
 import type { FinalAnswer, HeroInput, HeroOp, HeroOutput } from './nemesis-history.ts';

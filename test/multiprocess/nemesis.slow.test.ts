@@ -13,7 +13,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkOperations } from '../../src/testing/linearizability/index.ts';
+import { checkOperations } from '../../packages/runtime/src/testing/linearizability/index.ts';
 import { deaths, endFacts, heroModel } from './nemesis-history.ts';
 import { runNemesis } from './nemesis-run.ts';
 import type { NemesisResult } from './nemesis-run.ts';

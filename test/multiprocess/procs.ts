@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -93,7 +93,7 @@ export async function upPeers(proc: NodeProc): Promise<string[]> {
   }
 }
 
-export { waitFor } from '../../src/testing/wait-for.ts';
+export { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 export async function stopProcs(procs: NodeProc[]): Promise<void> {
   await Promise.all(

@@ -12,7 +12,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { waitFor } from '../cluster/helpers.ts';
 import { apMember, runningOn, shutdown } from './members.ts';
 

@@ -4,9 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Pid } from '../../src/actor/pid.ts';
-import { changes, decide, type DecideInput, type Decision } from '../../src/placement/decide.ts';
-import type { PlacementRecord } from '../../src/placement/types.ts';
+import type { Pid } from '../../packages/runtime/src/actor/pid.ts';
+import {
+  changes,
+  decide,
+  type DecideInput,
+  type Decision,
+} from '../../packages/runtime/src/placement/decide.ts';
+import type { PlacementRecord } from '../../packages/runtime/src/placement/types.ts';
 
 const A = 'a@h:1';
 const B = 'b@h:2';

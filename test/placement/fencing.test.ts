@@ -6,20 +6,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Behaviour, CallResult } from '../../src/actor/index.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
+import type { Behaviour, CallResult } from '../../packages/runtime/src/actor/index.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
 import type {
   DistributedSupervisor,
   FencedWriter,
   PlacedInit,
   PlacementRecord,
-} from '../../src/placement/index.ts';
-import { PlacementError, startDistributedSupervisor } from '../../src/placement/index.ts';
-import { fencedWriter } from '../../src/placement/fence.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { RaftStore } from '../../src/store/raft-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import { StoreError } from '../../src/store/types.ts';
+} from '../../packages/runtime/src/placement/index.ts';
+import { PlacementError, startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
+import { fencedWriter } from '../../packages/runtime/src/placement/fence.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import type { RaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import { startCluster, waitFor } from '../cluster/helpers.ts';
 
 /** Every start of a placed `writer`, in order, so the test can hold on to a replaced copy's writer. */

@@ -8,11 +8,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode } from '../../src/cluster/node.ts';
-import { startDistributedSupervisor } from '../../src/placement/index.ts';
-import type { PlacementRecord } from '../../src/placement/index.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
+import type { PlacementRecord } from '../../packages/runtime/src/placement/index.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
 import { counter, runningOn, shutdown, waitForHosts } from './members.ts';
 import type { Member } from './members.ts';

@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Behaviour, CallResult, Pid } from '../../src/actor/index.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import type { PlacedInit, PlacementRecord } from '../../src/placement/index.ts';
-import { startDistributedSupervisor } from '../../src/placement/index.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { Behaviour, CallResult, Pid } from '../../packages/runtime/src/actor/index.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import type { PlacedInit, PlacementRecord } from '../../packages/runtime/src/placement/index.ts';
+import { startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
 import { runningOn, shutdown } from './members.ts';
 import type { Member } from './members.ts';

@@ -1,14 +1,18 @@
 /** In-process placement members for the placement tests: a node and its distributed supervisor. */
-import type { Behaviour, CallResult } from '../../src/actor/index.ts';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import type { Behaviour, CallResult } from '../../packages/runtime/src/actor/index.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { testLogger } from '../test-logger.ts';
-import { startDistributedSupervisor } from '../../src/placement/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import type { CrdtStore } from '../../src/store/crdt-store.ts';
+import { startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import type { DistributedSupervisor, PlacedInit, PlacementCall } from '../../src/placement/index.ts';
-import { isPlacementCall } from '../../src/placement/index.ts';
+import type {
+  DistributedSupervisor,
+  PlacedInit,
+  PlacementCall,
+} from '../../packages/runtime/src/placement/index.ts';
+import { isPlacementCall } from '../../packages/runtime/src/placement/index.ts';
 
 export interface Member {
   node: ClusterNode;

@@ -9,9 +9,9 @@
  * `{ id }` after the pause. Ended with `worker.terminate()`. Sends `{ ready: name }` once started.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { startNode } from '../../src/cluster/node.ts';
-import { startDistributedSupervisor } from '../../src/placement/index.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 import { COOKIE } from '../cluster/helpers.ts';
 import { counter } from './members.ts';
 

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { waitFor } from '../cluster/helpers.ts';
 import { apMember, shutdown } from './members.ts';
 import type { Member } from './members.ts';

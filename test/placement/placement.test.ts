@@ -1,10 +1,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Behaviour, CallResult } from '../../src/actor/index.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import type { PlacedInit, PlacementCall } from '../../src/placement/index.ts';
-import { PlacementError, isPlacementCall, startDistributedSupervisor } from '../../src/placement/index.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { Behaviour, CallResult } from '../../packages/runtime/src/actor/index.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import type { PlacedInit, PlacementCall } from '../../packages/runtime/src/placement/index.ts';
+import {
+  PlacementError,
+  isPlacementCall,
+  startDistributedSupervisor,
+} from '../../packages/runtime/src/placement/index.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
 import { runningOn, shutdown } from './members.ts';
 import type { Member } from './members.ts';

@@ -7,12 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode } from '../../src/cluster/node.ts';
-import { startDistributedSupervisor } from '../../src/placement/index.ts';
-import type { PlacementRecord } from '../../src/placement/index.ts';
-import { PeerReadiness, isReadyMessage } from '../../src/placement/readiness.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
+import type { PlacementRecord } from '../../packages/runtime/src/placement/index.ts';
+import { PeerReadiness, isReadyMessage } from '../../packages/runtime/src/placement/readiness.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import type { Store } from '../../packages/runtime/src/store/types.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
 import { testLogger } from '../test-logger.ts';
 import { counter, runningOn, shutdown } from './members.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResumeHold } from '../../src/placement/resume-hold.ts';
+import { ResumeHold } from '../../packages/runtime/src/placement/resume-hold.ts';
 
 test('a peer that goes down right after our own pause is held until the hold ends', () => {
   const hold = new ResumeHold({ stallMs: 500, holdMs: 2000 });

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runningCopyAction, type RunningCopyInput } from '../../src/placement/adopt.ts';
+import { runningCopyAction, type RunningCopyInput } from '../../packages/runtime/src/placement/adopt.ts';
 
 const base: RunningCopyInput = {
   ap: true,

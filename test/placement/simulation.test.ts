@@ -1,19 +1,19 @@
 // Seeded whole-cluster placement simulations: the real `decide()` on every node, carried out as the
 // supervisor does against a model CP or AP store, under crashes, partitions, pauses and a leave
-// (see src/testing/placement-sim/simulation.ts).
+// (see packages/runtime/src/testing/placement-sim/simulation.ts).
 //
 //   PLACEMENT_SIM_SCHEDULES=N            run N schedules instead of 1000 (half CP, half AP)
 //   PLACEMENT_SIM_SEED=n [PLACEMENT_SIM_MODE=cp|ap] [PLACEMENT_SIM_HARSH=1]
 //                                        replay one seed with its trace (HARSH: the harsher profile)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Decision, DecideInput } from '../../src/placement/decide.ts';
-import { decide } from '../../src/placement/decide.ts';
+import type { Decision, DecideInput } from '../../packages/runtime/src/placement/decide.ts';
+import { decide } from '../../packages/runtime/src/placement/decide.ts';
 import {
   runPlacementSimulation,
   type PlacementSimMode,
   type PlacementSimResult,
-} from '../../src/testing/placement-sim/index.ts';
+} from '../../packages/runtime/src/testing/placement-sim/index.ts';
 
 /** Seeds that once failed, each with what it found; they must keep passing. */
 const KEPT_SEEDS: readonly { seed: number; mode: PlacementSimMode; found: string }[] = [

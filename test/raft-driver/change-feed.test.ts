@@ -3,7 +3,7 @@
 // without gap or duplicate and refuses an index older than the retained history.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RaftChange } from '../../src/store/raft-feed.ts';
+import type { RaftChange } from '../../packages/runtime/src/store/raft-feed.ts';
 import { startStoreCluster, waitFor, type TestCluster } from './helpers.ts';
 
 let c: TestCluster;

@@ -3,11 +3,11 @@
 // leader killed under load loses no acknowledged write, duplicates none, and writes resume quickly.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startNode } from '../../src/cluster/node.ts';
-import { RaftDriver } from '../../src/raft/driver/index.ts';
-import { encodeCommand, TableMachine } from '../../src/raft/tables/index.ts';
-import type { ApplyOutcome, ApplyResult } from '../../src/raft/tables/index.ts';
-import type { RaftChange } from '../../src/store/raft-feed.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { RaftDriver } from '../../packages/runtime/src/raft/driver/index.ts';
+import { encodeCommand, TableMachine } from '../../packages/runtime/src/raft/tables/index.ts';
+import type { ApplyOutcome, ApplyResult } from '../../packages/runtime/src/raft/tables/index.ts';
+import type { RaftChange } from '../../packages/runtime/src/store/raft-feed.ts';
 import { COOKIE, startStoreCluster, waitFor } from './helpers.ts';
 
 test('the same session command submitted twice applies once and both submissions get its result', async (t) => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import pino from 'pino';
-import { ChangeFeed, type RaftChange } from '../../src/store/raft-feed.ts';
+import { ChangeFeed, type RaftChange } from '../../packages/runtime/src/store/raft-feed.ts';
 
 function change(index: number, n: number): RaftChange {
   return { table: 't', key: `k${index}.${n}`, value: n, version: index, index, previousVersion: 0 };

@@ -5,12 +5,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { testLogger } from '../test-logger.ts';
-import type { RaftStore, RaftStoreOptions } from '../../src/store/raft-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import type { RaftStore, RaftStoreOptions } from '../../packages/runtime/src/store/raft-store.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 export const COOKIE = 'raft-driver-test-cookie';
 
@@ -143,7 +143,7 @@ export async function startStoreCluster(
   return cluster;
 }
 
-export { waitFor } from '../../src/testing/wait-for.ts';
+export { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 /** Resolves with the error a promise rejects with; fails if it resolves. */
 export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {

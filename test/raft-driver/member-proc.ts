@@ -24,9 +24,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { startNode } from '../../src/cluster/node.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import { StoreError } from '../../src/store/types.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,11 @@
 // would break the timers or the protocol.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DRIVER_DEFAULTS, RaftDriverConfigError, resolveDriverOptions } from '../../src/raft/driver/index.ts';
+import {
+  DRIVER_DEFAULTS,
+  RaftDriverConfigError,
+  resolveDriverOptions,
+} from '../../packages/runtime/src/raft/driver/index.ts';
 
 test('defaults: 50 ms ticks, 1 s election timeout, 5 s requests, snapshots every 10,000 entries, fsync on, inline log writes', () => {
   const o = resolveDriverOptions();

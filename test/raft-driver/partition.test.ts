@@ -5,8 +5,8 @@
 // be the fail-fast of a member that knows it is on the minority side, never the deadline.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { StoreError } from '../../src/store/types.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
 import { rejection, startStoreCluster, waitFor, type TestCluster } from './helpers.ts';
 
 let c: TestCluster;

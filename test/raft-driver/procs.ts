@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/testing/free-port.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 const SCRIPT = fileURLToPath(new URL('./member-proc.ts', import.meta.url));
 
@@ -155,7 +155,7 @@ export async function status(m: MemberProc): Promise<MemberStatus | null> {
   }
 }
 
-export { waitFor } from '../../src/testing/wait-for.ts';
+export { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 /** Waits until every member knows the same leader and that leader is writable; returns it. */
 export async function waitForLeader(members: MemberProc[], timeoutMs = 120_000): Promise<MemberProc> {

@@ -2,7 +2,7 @@
 // refused: a member that hears a leader but has applied no configuration yet is not writable.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { QuorumWatch } from '../../src/raft/driver/quorum-watch.ts';
+import { QuorumWatch } from '../../packages/runtime/src/raft/driver/quorum-watch.ts';
 
 const EMPTY = { voters: [], learners: [] };
 const GROUP = { voters: ['a', 'b', 'c'], learners: [] };

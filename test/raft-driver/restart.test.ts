@@ -6,9 +6,9 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startNode } from '../../src/cluster/node.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import { freePort } from '../../src/testing/free-port.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
 import { startStoreCluster, waitFor } from './helpers.ts';
 
 test('a follower restarted from its data directory rejoins without bootstrapping and catches up by snapshot', async (t) => {

@@ -3,8 +3,8 @@
 // cannot be resurrected by a stale writer, and bad input is refused before it reaches the log.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { RaftConflictError } from '../../src/store/raft-errors.ts';
-import { StoreError } from '../../src/store/types.ts';
+import { RaftConflictError } from '../../packages/runtime/src/store/raft-errors.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import { rejection, startStoreCluster, type TestCluster } from './helpers.ts';
 
 let c: TestCluster;

@@ -4,8 +4,8 @@
 // driver's replay of recent vote requests elects a leader at once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VoteReplay } from '../../src/raft/driver/vote-replay.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { VoteReplay } from '../../packages/runtime/src/raft/driver/vote-replay.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 function scenario(replay: boolean): string[] {
   const c = new ScriptedCluster(['a', 'b', 'c']);

@@ -4,11 +4,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Message, SnapshotMessage } from '../../src/raft/core/types.ts';
-import { decodeClientPayload } from '../../src/raft/driver/client-wire.ts';
-import { SnapshotReceiver, SnapshotSender } from '../../src/raft/driver/snapshot-transfer.ts';
-import { decodeRaftPayload, encodeRaftMessage, type SnapshotChunk } from '../../src/raft/driver/wire.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
+import type { Message, SnapshotMessage } from '../../packages/runtime/src/raft/core/types.ts';
+import { decodeClientPayload } from '../../packages/runtime/src/raft/driver/client-wire.ts';
+import {
+  SnapshotReceiver,
+  SnapshotSender,
+} from '../../packages/runtime/src/raft/driver/snapshot-transfer.ts';
+import {
+  decodeRaftPayload,
+  encodeRaftMessage,
+  type SnapshotChunk,
+} from '../../packages/runtime/src/raft/driver/wire.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
 
 const A = 'a@127.0.0.1:1';
 const B = 'b@127.0.0.1:2';

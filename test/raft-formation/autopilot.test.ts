@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { decideAutopilot, targetVoters } from '../../src/raft/formation/autopilot.ts';
-import type { AutopilotInput } from '../../src/raft/formation/autopilot.ts';
+import { decideAutopilot, targetVoters } from '../../packages/runtime/src/raft/formation/autopilot.ts';
+import type { AutopilotInput } from '../../packages/runtime/src/raft/formation/autopilot.ts';
 
 const [A, B, C, D, E, F] = ['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) => `${n}@10.0.0.${i + 1}:4370`) as [
   string,

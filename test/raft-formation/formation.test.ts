@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
-import { decideFormation, rememberCandidates } from '../../src/raft/formation/formation.ts';
-import type { FormationInput, FormationReport } from '../../src/raft/formation/formation.ts';
+import { decideFormation, rememberCandidates } from '../../packages/runtime/src/raft/formation/formation.ts';
+import type { FormationInput, FormationReport } from '../../packages/runtime/src/raft/formation/formation.ts';
 
 const A = 'a@10.0.0.1:4370';
 const B = 'b@10.0.0.2:4370';

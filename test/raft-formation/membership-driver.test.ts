@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import pino from 'pino';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import { startRaftMembership } from '../../src/raft/formation/membership-driver.ts';
-import type { RaftMembership } from '../../src/raft/formation/membership-driver.ts';
-import type { RaftStore } from '../../src/store/raft-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startRaftMembership } from '../../packages/runtime/src/raft/formation/membership-driver.ts';
+import type { RaftMembership } from '../../packages/runtime/src/raft/formation/membership-driver.ts';
+import type { RaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 const COOKIE = 'formation-driver-test-cookie';
 const logger = pino({ level: 'silent' });

@@ -1,7 +1,7 @@
 // Shared helpers for the table machine tests: command builders and fast-check arbitraries of logs.
 import fc from 'fast-check';
-import { encodeCommand } from '../../src/raft/tables/index.ts';
-import type { Condition, Op, Session, TableCommand } from '../../src/raft/tables/index.ts';
+import { encodeCommand } from '../../packages/runtime/src/raft/tables/index.ts';
+import type { Condition, Op, Session, TableCommand } from '../../packages/runtime/src/raft/tables/index.ts';
 
 export function put(table: string, key: string, value: unknown): Op {
   return { op: 'put', table, key, value };

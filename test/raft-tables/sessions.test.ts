@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TableMachine } from '../../src/raft/tables/index.ts';
+import { TableMachine } from '../../packages/runtime/src/raft/tables/index.ts';
 import { noop, put, txn } from './helpers.ts';
 
 const s = (client: string, seq: number) => ({ client, seq });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
-import { SnapshotFormatError, TableMachine } from '../../src/raft/tables/index.ts';
-import type { ApplyOutcome } from '../../src/raft/tables/index.ts';
+import { SnapshotFormatError, TableMachine } from '../../packages/runtime/src/raft/tables/index.ts';
+import type { ApplyOutcome } from '../../packages/runtime/src/raft/tables/index.ts';
 import { fcOptions, log, put, txn } from './helpers.ts';
 
 const options = { ttlEntries: 15, maxSessions: 2 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApplyOrderError, TableMachine } from '../../src/raft/tables/index.ts';
+import { ApplyOrderError, TableMachine } from '../../packages/runtime/src/raft/tables/index.ts';
 import { del, noop, put, txn } from './helpers.ts';
 
 describe('table machine transactions', () => {

@@ -6,8 +6,8 @@ import {
   encodeCommand,
   InvalidCommandError,
   TableMachine,
-} from '../../src/raft/tables/index.ts';
-import type { TableCommand } from '../../src/raft/tables/index.ts';
+} from '../../packages/runtime/src/raft/tables/index.ts';
+import type { TableCommand } from '../../packages/runtime/src/raft/tables/index.ts';
 import { put, txn } from './helpers.ts';
 
 // Encodes anything, bypassing validation, as a buggy or hostile proposer could.

@@ -1,9 +1,9 @@
 // Shared helper of the Raft property tests: drives a ScriptedCluster through a seeded random
 // sequence of ticks, proposals, lossy deliveries, partitions, crashes, restarts and compactions,
 // feeding the SafetyMonitor after every step. Each property test asserts its own invariant.
-import type { Entry } from '../../src/raft/core/types.ts';
-import { SafetyMonitor, ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
+import type { Entry } from '../../packages/runtime/src/raft/core/types.ts';
+import { SafetyMonitor, ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
+import { SimRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 export interface ChaosRun {
   readonly cluster: ScriptedCluster;

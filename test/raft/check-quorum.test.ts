@@ -2,7 +2,7 @@
 // a follower that heard from its leader within that time ignores vote requests (leader lease).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 test('a leader cut off from a quorum steps down within two election timeouts', () => {
   const c = new ScriptedCluster(['a', 'b', 'c', 'd', 'e']);

@@ -6,8 +6,8 @@
 // appends carry one entry each (maxSizePerMsg = 1 byte) so the script can stop one mid-way.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Message } from '../../src/raft/core/types.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import type { Message } from '../../packages/runtime/src/raft/core/types.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 const ids = ['s1', 's2', 's3', 's4', 's5'];
 

@@ -6,7 +6,7 @@ import {
   decodeConfEntry,
   encodeConfEntry,
   quorumSize,
-} from '../../src/raft/core/conf-change.ts';
+} from '../../packages/runtime/src/raft/core/conf-change.ts';
 
 const abc = { voters: ['a', 'b', 'c'], learners: [] };
 

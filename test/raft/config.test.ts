@@ -1,8 +1,8 @@
 // Configuration is validated once, when a node is created; defaults follow etcd's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULTS, resolveConfig } from '../../src/raft/core/config.ts';
-import { RawNode } from '../../src/raft/core/raw-node.ts';
+import { DEFAULTS, resolveConfig } from '../../packages/runtime/src/raft/core/config.ts';
+import { RawNode } from '../../packages/runtime/src/raft/core/raw-node.ts';
 
 const rng = () => 0.5;
 

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Message } from '../../src/raft/core/types.ts';
-import { SimRandom } from '../../src/testing/sim/index.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import type { Message } from '../../packages/runtime/src/raft/core/types.ts';
+import { SimRandom } from '../../packages/runtime/src/testing/sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 const isVoteTo = (to: string, from: string) => (m: Message) =>
   m.type === 'vote' && m.to === to && m.from === from;

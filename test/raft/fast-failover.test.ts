@@ -4,7 +4,7 @@
 // cannot depose a leader the others still hear from.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 test('when the leader dies, reporting it unreachable elects a successor without a single tick', () => {
   const c = new ScriptedCluster(['a', 'b', 'c']);

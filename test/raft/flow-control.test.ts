@@ -4,8 +4,8 @@
 // out as one append per follower (batching); lost appends are recovered.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Message } from '../../src/raft/core/types.ts';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import type { Message } from '../../packages/runtime/src/raft/core/types.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 const appsTo = (c: ScriptedCluster, to: string): Message[] =>
   c.inflight.filter((m) => m.type === 'app' && m.to === to);

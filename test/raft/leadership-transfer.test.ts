@@ -4,7 +4,7 @@
 // timeout is abandoned.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 test('leadership moves to an up-to-date follower in the next term', () => {
   const c = new ScriptedCluster(['a', 'b', 'c']);

@@ -3,7 +3,7 @@
 // voter through a replicated config entry. One change at a time.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 function withLearner(): ScriptedCluster {
   const c = new ScriptedCluster(['a', 'b', 'c']);

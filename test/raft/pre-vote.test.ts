@@ -2,7 +2,7 @@
 // election, without bumping its term, so it cannot depose a healthy leader when it returns.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 function partitionAndReturn(preVote: boolean): { c: ScriptedCluster; termBefore: number } {
   const c = new ScriptedCluster(['a', 'b', 'c'], { raft: { preVote } });

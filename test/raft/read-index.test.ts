@@ -4,7 +4,7 @@
 // request and read locally once they have applied up to the returned index.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 test('the leader answers only after a quorum acknowledged a heartbeat sent after the request', () => {
   const c = new ScriptedCluster(['a', 'b', 'c']);

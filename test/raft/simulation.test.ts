@@ -1,11 +1,12 @@
 // Seeded whole-cluster simulations: every schedule checks the Raft safety invariants while it runs
-// and the client history for linearizability at the end (see src/testing/raft-sim/simulation.ts).
+// and the client history for linearizability at the end (see
+// packages/runtime/src/testing/raft-sim/simulation.ts).
 //
 //   RAFT_SIM_SCHEDULES=N   run N schedules instead of 1000
 //   RAFT_SIM_SEED=n        replay one seed (and print its trace)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runRaftSimulation, type RaftSimResult } from '../../src/testing/raft-sim/index.ts';
+import { runRaftSimulation, type RaftSimResult } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 /** Seeds that once failed, each with what it found; they must keep passing. */
 const REGRESSION_SEEDS: readonly { seed: number; found: string }[] = [

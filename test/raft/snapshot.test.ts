@@ -3,7 +3,7 @@
 // restores its state machine from it and continues with the log after it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 function laggingFollower(): ScriptedCluster {
   const c = new ScriptedCluster(['a', 'b', 'c'], { raft: { compactionTrailingEntries: 0 } });

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Entry } from '../../src/raft/core/types.ts';
-import { FileLogStorage, type LogWrites } from '../../src/raft/storage/file-log-storage.ts';
+import type { Entry } from '../../packages/runtime/src/raft/core/types.ts';
+import { FileLogStorage, type LogWrites } from '../../packages/runtime/src/raft/storage/file-log-storage.ts';
 
 const dirs: string[] = [];
 after(async () => {

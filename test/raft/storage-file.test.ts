@@ -6,9 +6,9 @@ import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Entry } from '../../src/raft/core/types.ts';
-import { FileLogStorage, type LogWrites } from '../../src/raft/storage/file-log-storage.ts';
-import { logStorageConformance } from '../../src/testing/conformance/log-storage.ts';
+import type { Entry } from '../../packages/runtime/src/raft/core/types.ts';
+import { FileLogStorage, type LogWrites } from '../../packages/runtime/src/raft/storage/file-log-storage.ts';
+import { logStorageConformance } from '../../packages/runtime/src/testing/conformance/log-storage.ts';
 
 const dirs: string[] = [];
 

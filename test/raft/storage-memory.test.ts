@@ -1,7 +1,7 @@
 // The in-memory twin passes the shared LogStorage conformance suite. "Reopening" it means
 // continuing from an independent copy of its image, which is what survives in a simulation.
-import { MemoryLogStorage } from '../../src/raft/storage/memory-log-storage.ts';
-import { logStorageConformance } from '../../src/testing/conformance/log-storage.ts';
+import { MemoryLogStorage } from '../../packages/runtime/src/raft/storage/memory-log-storage.ts';
+import { logStorageConformance } from '../../packages/runtime/src/testing/conformance/log-storage.ts';
 
 logStorageConformance('MemoryLogStorage', {
   create: async () => new MemoryLogStorage(),

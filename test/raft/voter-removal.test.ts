@@ -2,7 +2,7 @@
 // form the new quorum; a removed leader steps down and a removed member stops campaigning.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScriptedCluster } from '../../src/testing/raft-sim/index.ts';
+import { ScriptedCluster } from '../../packages/runtime/src/testing/raft-sim/index.ts';
 
 function remove(c: ScriptedCluster, leader: string, node: string): void {
   assert.equal(c.node(leader).raw.proposeConfChange({ type: 'remove', node }).ok, true);

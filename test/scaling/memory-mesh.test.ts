@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startMemoryMesh, sleep, type MemoryMesh } from '../../bench/scaling/mesh.ts';
 import { steadyCost } from '../../bench/scaling/steady.ts';
-import { encodePayload } from '../../src/wire/codec.ts';
-import { FRAME_HEADER_BYTES } from '../../src/wire/frame.ts';
-import { MessageType } from '../../src/wire/message-types.ts';
+import { encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { FRAME_HEADER_BYTES } from '../../packages/runtime/src/wire/frame.ts';
+import { MessageType } from '../../packages/runtime/src/wire/message-types.ts';
 
 let mesh: MemoryMesh | undefined;
 after(async () => mesh?.close());

@@ -16,7 +16,7 @@ import {
   simulatePartialView,
   type MeshConstants,
 } from '../../bench/scaling/model.ts';
-import { FAILURE_DETECTOR_DEFAULTS } from '../../src/cluster/failure-detector/detector.ts';
+import { FAILURE_DETECTOR_DEFAULTS } from '../../packages/runtime/src/cluster/failure-detector/detector.ts';
 
 const constants: MeshConstants = {
   heartbeatIntervalMs: FAILURE_DETECTOR_DEFAULTS.heartbeatIntervalMs,

@@ -13,11 +13,13 @@ import { request } from 'node:http';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WEB_LIMITS } from '../../src/dispatch/web/index.ts';
-import { probeOnce, sampleProbe } from '../../src/testing/flood/index.ts';
-import type { ProbeSamples } from '../../src/testing/flood/index.ts';
+import { probeOnce, sampleProbe } from '../../packages/runtime/src/testing/flood/index.ts';
+import type { ProbeSamples } from '../../packages/runtime/src/testing/flood/index.ts';
 
 const SERVER = fileURLToPath(new URL('./flood-server.ts', import.meta.url));
-const FLOOD = fileURLToPath(new URL('../../src/testing/flood/stream-flood-worker.ts', import.meta.url));
+const FLOOD = fileURLToPath(
+  new URL('../../packages/runtime/src/testing/flood/stream-flood-worker.ts', import.meta.url),
+);
 const ATTEMPTS = 5000;
 const CLIENTS = 20;
 const IN_FLIGHT = 500;

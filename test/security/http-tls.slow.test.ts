@@ -11,7 +11,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
 import type { NodeProc } from '../multiprocess/procs.ts';
 import { launch, stopProcs, waitFor } from '../multiprocess/procs.ts';
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/testing/free-port.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -92,6 +92,9 @@ it(
       rmSync(scratch, { recursive: true, force: true });
       rmSync(out, { recursive: true, force: true });
     });
+    // As `npm run build`: the runtime package into its dist/ (where the compiled application
+    // finds it through node_modules), then the application.
+    await promisify(execFile)(process.execPath, [TSC, '-p', 'packages/runtime/tsconfig.json'], { cwd: ROOT });
     await promisify(execFile)(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--outDir', out], {
       cwd: ROOT,
     });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { it } from 'node:test';
 import { startWebServer } from '../../src/dispatch/web/index.ts';
-import { freePort } from '../../src/testing/free-port.ts';
+import { freePort } from '../../packages/runtime/src/testing/free-port.ts';
 import { MemoryDispatchService } from '../dispatch-web/memory-service.ts';
 
 function fetchText(

@@ -9,7 +9,7 @@ import { get } from 'node:http';
 import { it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { startProbeServer } from '../../src/dispatch/web/probe-server.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 import { MemoryDispatchService } from '../dispatch-web/memory-service.ts';
 
 interface Answer {

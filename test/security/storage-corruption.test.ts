@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FileLogStorage } from '../../src/raft/storage/file-log-storage.ts';
-import { StorageCorruptError } from '../../src/raft/storage/log-storage.ts';
-import { DiskStore, StoreCorruptError } from '../../src/store/disk-store.ts';
+import { FileLogStorage } from '../../packages/runtime/src/raft/storage/file-log-storage.ts';
+import { StorageCorruptError } from '../../packages/runtime/src/raft/storage/log-storage.ts';
+import { DiskStore, StoreCorruptError } from '../../packages/runtime/src/store/disk-store.ts';
 
 /** Damages the record at `at` of a log whose length fields are little-endian (Raft) or not. */
 type Damage = (file: Buffer, at: number, littleEndian: boolean) => void;

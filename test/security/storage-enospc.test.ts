@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Entry } from '../../src/raft/core/types.ts';
-import { FileLogStorage } from '../../src/raft/storage/file-log-storage.ts';
-import { DiskStore } from '../../src/store/disk-store.ts';
-import { StoreError } from '../../src/store/types.ts';
+import type { Entry } from '../../packages/runtime/src/raft/core/types.ts';
+import { FileLogStorage } from '../../packages/runtime/src/raft/storage/file-log-storage.ts';
+import { DiskStore } from '../../packages/runtime/src/store/disk-store.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import { withTmpfs } from './tmpfs.ts';
 
 const VALUE = 'v'.repeat(3000);

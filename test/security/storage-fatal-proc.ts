@@ -6,9 +6,9 @@
  * Logs go to stdout as JSON lines; each failed put is printed to stderr.
  */
 import pino from 'pino';
-import { startNode } from '../../src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { openStore } from '../../src/cli/store-factory.ts';
-import type { RaftStore } from '../../src/store/raft-store.ts';
+import type { RaftStore } from '../../packages/runtime/src/store/raft-store.ts';
 
 const dataDir = process.argv[2];
 if (dataDir === undefined) throw new Error('usage: storage-fatal-proc.ts <data-dir>');

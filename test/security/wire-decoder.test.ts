@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
-import { WireError } from '../../src/wire/errors.ts';
-import { MAX_NESTING_DEPTH } from '../../src/wire/plain-data.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { WireError } from '../../packages/runtime/src/wire/errors.ts';
+import { MAX_NESTING_DEPTH } from '../../packages/runtime/src/wire/plain-data.ts';
 
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};
 

@@ -6,15 +6,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { startNode } from '../../src/cluster/node.ts';
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import type { Connection } from '../../src/cluster/transport/types.ts';
-import { captureLogs, waitFor } from '../../src/testing/conformance/transport.ts';
-import { encodePayload } from '../../src/wire/codec.ts';
-import { CookieTooShortError } from '../../src/wire/errors.ts';
-import { encodeFrame } from '../../src/wire/frame.ts';
-import { NONCE_BYTES } from '../../src/wire/handshake-proof.ts';
-import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../src/wire/message-types.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { TcpTransport } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type { Connection } from '../../packages/runtime/src/cluster/transport/types.ts';
+import { captureLogs, waitFor } from '../../packages/runtime/src/testing/conformance/transport.ts';
+import { encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { CookieTooShortError } from '../../packages/runtime/src/wire/errors.ts';
+import { encodeFrame } from '../../packages/runtime/src/wire/frame.ts';
+import { NONCE_BYTES } from '../../packages/runtime/src/wire/handshake-proof.ts';
+import {
+  FIRST_APPLICATION_MESSAGE_TYPE,
+  MessageType,
+} from '../../packages/runtime/src/wire/message-types.ts';
 import { rawConnect, rawHandshake } from '../transport/raw-peer.ts';
 
 const APP = FIRST_APPLICATION_MESSAGE_TYPE;

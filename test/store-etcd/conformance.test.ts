@@ -2,8 +2,8 @@
  * The store conformance suite against the etcd store on a real 3-member etcd cluster.
  */
 import { test } from 'node:test';
-import { storeConformance } from '../../src/testing/conformance/store.ts';
-import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
+import { storeConformance } from '../../packages/runtime/src/testing/conformance/store.ts';
+import { sharedEtcd } from '../../packages/runtime/src/testing/etcd/fixture.ts';
 
 const etcd = sharedEtcd();
 

@@ -9,8 +9,8 @@ import {
   ETCD_INSTALL_HINT,
   memberStatus,
   startEtcdCluster,
-} from '../../src/testing/etcd/index.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
+} from '../../packages/runtime/src/testing/etcd/index.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
 
 const binary = etcdBinary();
 const skip = binary === undefined ? `etcd not installed: ${ETCD_INSTALL_HINT}` : false;

@@ -7,12 +7,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StoreError } from '../../src/store/types.ts';
-import type { EtcdStore } from '../../src/store/etcd/index.ts';
-import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
-import { checkOperations, kvModel } from '../../src/testing/linearizability/index.ts';
-import type { KvInput, KvOutput, Operation } from '../../src/testing/linearizability/index.ts';
-import { seededRandom } from '../../src/testing/sim/index.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
+import type { EtcdStore } from '../../packages/runtime/src/store/etcd/index.ts';
+import { sharedEtcd } from '../../packages/runtime/src/testing/etcd/fixture.ts';
+import { checkOperations, kvModel } from '../../packages/runtime/src/testing/linearizability/index.ts';
+import type {
+  KvInput,
+  KvOutput,
+  Operation,
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 const etcd = sharedEtcd();
 const CLIENTS = 4;

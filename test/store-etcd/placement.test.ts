@@ -6,11 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Behaviour, CallResult } from '../../src/actor/index.ts';
-import type { FencedWriter, PlacedInit, PlacementRecord } from '../../src/placement/index.ts';
-import { PlacementError, startDistributedSupervisor } from '../../src/placement/index.ts';
-import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
-import { startTcpProxy } from '../../src/testing/etcd/index.ts';
+import type { Behaviour, CallResult } from '../../packages/runtime/src/actor/index.ts';
+import type {
+  FencedWriter,
+  PlacedInit,
+  PlacementRecord,
+} from '../../packages/runtime/src/placement/index.ts';
+import { PlacementError, startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
+import { sharedEtcd } from '../../packages/runtime/src/testing/etcd/fixture.ts';
+import { startTcpProxy } from '../../packages/runtime/src/testing/etcd/index.ts';
 import { startCluster, waitFor } from '../cluster/helpers.ts';
 
 const etcd = sharedEtcd();

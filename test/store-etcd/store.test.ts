@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
-import { StoreError } from '../../src/store/types.ts';
-import { EtcdCompactedError, EtcdConflictError } from '../../src/store/etcd/index.ts';
-import type { EtcdChange } from '../../src/store/etcd/index.ts';
-import { sharedEtcd } from '../../src/testing/etcd/fixture.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
-import { waitFor } from '../../src/testing/wait-for.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
+import { EtcdCompactedError, EtcdConflictError } from '../../packages/runtime/src/store/etcd/index.ts';
+import type { EtcdChange } from '../../packages/runtime/src/store/etcd/index.ts';
+import { sharedEtcd } from '../../packages/runtime/src/testing/etcd/fixture.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
 
 const etcd = sharedEtcd();
 const skip = etcd.skip;

@@ -1,11 +1,11 @@
 /** Group commit: batching, per-write conflicts, failures, order per key, the store's limits. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupCommit as WriteBatcher, groupCommit } from '../../src/store/group-commit.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import type { Condition as BatchCondition, Op as BatchOp } from '../../src/store/ops.ts';
-import { ConflictError } from '../../src/store/ops.ts';
-import { StoreError } from '../../src/store/types.ts';
+import { GroupCommit as WriteBatcher, groupCommit } from '../../packages/runtime/src/store/group-commit.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import type { Condition as BatchCondition, Op as BatchOp } from '../../packages/runtime/src/store/ops.ts';
+import { ConflictError } from '../../packages/runtime/src/store/ops.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
 
 /**
  * A store of versions with transactions, like the Raft store's: all-or-nothing, failed keys named;

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskStore } from '../../src/store/disk-store.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { storeConformance } from '../../src/testing/conformance/store.ts';
+import { DiskStore } from '../../packages/runtime/src/store/disk-store.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import { storeConformance } from '../../packages/runtime/src/testing/conformance/store.ts';
 
 storeConformance('memory', { create: () => Promise.resolve(new MemoryStore()) });
 

@@ -6,13 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterNode } from '../../src/cluster/node.ts';
-import { startNode } from '../../src/cluster/node.ts';
-import { startCrdtStore } from '../../src/store/crdt-store.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
-import { startRaftStore } from '../../src/store/raft-store.ts';
-import type { Store } from '../../src/store/types.ts';
-import { assertNoTransactions, storeConformance } from '../../src/testing/conformance/store.ts';
+import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
+import type { Store } from '../../packages/runtime/src/store/types.ts';
+import {
+  assertNoTransactions,
+  storeConformance,
+} from '../../packages/runtime/src/testing/conformance/store.ts';
 
 storeConformance('memory (transactions)', {
   create: () => Promise.resolve(new MemoryStore({ transactions: true })),

@@ -1,12 +1,17 @@
 // Helpers for checker tests: a seeded PRNG, histories produced by running a real sequential
 // key-value map with random concurrency windows, and a validator for the checker's witnesses.
 import assert from 'node:assert/strict';
-import type { KvInput, KvOutput, Model, Operation } from '../../src/testing/linearizability/index.ts';
+import type {
+  KvInput,
+  KvOutput,
+  Model,
+  Operation,
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
 
 export type Rng = () => number;
 
 /** A seeded PRNG with values in [0, 1). */
-export { seededRandom as rng } from '../../src/testing/sim/index.ts';
+export { seededRandom as rng } from '../../packages/runtime/src/testing/sim/index.ts';
 
 export function int(r: Rng, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));

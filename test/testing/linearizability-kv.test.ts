@@ -5,8 +5,12 @@ import {
   checkOperationsDetailed,
   InvalidHistoryError,
   kvModel,
-} from '../../src/testing/linearizability/index.ts';
-import type { KvInput, KvOutput, Operation } from '../../src/testing/linearizability/index.ts';
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
+import type {
+  KvInput,
+  KvOutput,
+  Operation,
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
 
 type Op = Operation<KvInput, KvOutput>;
 const INF = Number.POSITIVE_INFINITY;

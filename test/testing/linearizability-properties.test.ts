@@ -5,8 +5,12 @@ import {
   checkOperations,
   checkOperationsDetailed,
   kvModel,
-} from '../../src/testing/linearizability/index.ts';
-import type { KvInput, KvOutput, Operation } from '../../src/testing/linearizability/index.ts';
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
+import type {
+  KvInput,
+  KvOutput,
+  Operation,
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
 import { assertWitness, fcOptions, generateKvHistory, int, rng, sequentialKvHistory } from './history.ts';
 
 type Op = Operation<KvInput, KvOutput>;

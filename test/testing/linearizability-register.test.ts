@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkOperations, registerModel } from '../../src/testing/linearizability/index.ts';
+import { checkOperations, registerModel } from '../../packages/runtime/src/testing/linearizability/index.ts';
 import type {
   Operation,
   RegisterInput,
   RegisterOutput,
   RegisterValue,
-} from '../../src/testing/linearizability/index.ts';
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
 
 type Op = Operation<RegisterInput, RegisterOutput>;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventQueue, SimRandom, SimScheduler } from '../../src/testing/sim/index.ts';
+import { EventQueue, SimRandom, SimScheduler } from '../../packages/runtime/src/testing/sim/index.ts';
 
 test('items come out by time, and items at the same time in the order they were pushed', () => {
   const q = new EventQueue<string>();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SimRandom, seededRandom } from '../../src/testing/sim/index.ts';
+import { SimRandom, seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 // The kept regression seeds (the Raft simulation's, the example systems', those the dispatch and
 // placement tests cite) were found with mulberry32. These outputs were taken from the generator

@@ -1,13 +1,13 @@
 // Histories of clients running transactions against the real table machine, for checking the table
 // model. Time advances in ticks; each operation takes effect at a random tick inside its interval,
 // when it is applied to the machine with the next log index.
-import { encodeCommand, TableMachine } from '../../src/raft/tables/index.ts';
-import type { Condition, Op } from '../../src/raft/tables/index.ts';
+import { encodeCommand, TableMachine } from '../../packages/runtime/src/raft/tables/index.ts';
+import type { Condition, Op } from '../../packages/runtime/src/raft/tables/index.ts';
 import type {
   Operation,
   TableModelInput,
   TableModelOutput,
-} from '../../src/testing/linearizability/index.ts';
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
 import { int } from './history.ts';
 import type { Rng } from './history.ts';
 

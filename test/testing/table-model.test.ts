@@ -5,8 +5,11 @@ import {
   checkOperations,
   checkOperationsDetailed,
   tableModel,
-} from '../../src/testing/linearizability/index.ts';
-import type { TableModelInput, TableModelOutput } from '../../src/testing/linearizability/index.ts';
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
+import type {
+  TableModelInput,
+  TableModelOutput,
+} from '../../packages/runtime/src/testing/linearizability/index.ts';
 import { assertWitness, fcOptions, rng } from './history.ts';
 import { generateTableHistory, sequentialTableHistory } from './table-history.ts';
 import type { TableOp } from './table-history.ts';

@@ -8,8 +8,8 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import type { PeerAddress } from '../../src/cluster/transport/types.ts';
-import { sleep, waitFor } from '../../src/testing/conformance/transport.ts';
+import type { PeerAddress } from '../../packages/runtime/src/cluster/transport/types.ts';
+import { sleep, waitFor } from '../../packages/runtime/src/testing/conformance/transport.ts';
 import type { NodeCommand, NodeEvent } from './heartbeat-node.ts';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./heartbeat-node.ts', import.meta.url));

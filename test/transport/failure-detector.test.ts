@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ArrivalWindow, phi } from '../../src/cluster/failure-detector/phi.ts';
-import { PhiAccrualDetector } from '../../src/cluster/failure-detector/detector.ts';
-import type { FailureDetectorOptions } from '../../src/cluster/failure-detector/detector.ts';
-import { seededRandom } from '../../src/testing/conformance/transport.ts';
+import { ArrivalWindow, phi } from '../../packages/runtime/src/cluster/failure-detector/phi.ts';
+import { PhiAccrualDetector } from '../../packages/runtime/src/cluster/failure-detector/detector.ts';
+import type { FailureDetectorOptions } from '../../packages/runtime/src/cluster/failure-detector/detector.ts';
+import { seededRandom } from '../../packages/runtime/src/testing/conformance/transport.ts';
 
 const seed = Number(process.env['FD_SEED'] ?? Date.now() % 1_000_000);
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};

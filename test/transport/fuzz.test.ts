@@ -8,14 +8,21 @@
 // BigInt extensions and values nested past the depth limit. Replay a failure with FUZZ_SEED=<seed>.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import type { Connection, PeerAddress } from '../../src/cluster/transport/types.ts';
-import { encodePayload } from '../../src/wire/codec.ts';
-import { encodeFrame, WIRE_VERSION } from '../../src/wire/frame.ts';
-import { NONCE_BYTES } from '../../src/wire/handshake-proof.ts';
-import { MAX_NESTING_DEPTH } from '../../src/wire/plain-data.ts';
-import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../src/wire/message-types.ts';
-import { captureLogs, seededRandom, waitFor } from '../../src/testing/conformance/transport.ts';
+import { TcpTransport } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type { Connection, PeerAddress } from '../../packages/runtime/src/cluster/transport/types.ts';
+import { encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { encodeFrame, WIRE_VERSION } from '../../packages/runtime/src/wire/frame.ts';
+import { NONCE_BYTES } from '../../packages/runtime/src/wire/handshake-proof.ts';
+import { MAX_NESTING_DEPTH } from '../../packages/runtime/src/wire/plain-data.ts';
+import {
+  FIRST_APPLICATION_MESSAGE_TYPE,
+  MessageType,
+} from '../../packages/runtime/src/wire/message-types.ts';
+import {
+  captureLogs,
+  seededRandom,
+  waitFor,
+} from '../../packages/runtime/src/testing/conformance/transport.ts';
 import { rawConnect, rawHandshake } from './raw-peer.ts';
 import type { RawPeer } from './raw-peer.ts';
 

@@ -4,14 +4,18 @@
 // loop stalls (nobody may be declared down).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HeartbeatMonitor } from '../../src/cluster/failure-detector/heartbeat-monitor.ts';
-import type { PeerDownEvent } from '../../src/cluster/failure-detector/heartbeat-monitor.ts';
-import { FAILURE_DETECTOR_DEFAULTS } from '../../src/cluster/failure-detector/detector.ts';
-import { FaultController } from '../../src/cluster/transport/faults.ts';
-import { MemoryNetwork } from '../../src/cluster/transport/memory-network.ts';
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import type { Connection, FaultInjectable, Transport } from '../../src/cluster/transport/types.ts';
-import { waitFor } from '../../src/testing/conformance/transport.ts';
+import { HeartbeatMonitor } from '../../packages/runtime/src/cluster/failure-detector/heartbeat-monitor.ts';
+import type { PeerDownEvent } from '../../packages/runtime/src/cluster/failure-detector/heartbeat-monitor.ts';
+import { FAILURE_DETECTOR_DEFAULTS } from '../../packages/runtime/src/cluster/failure-detector/detector.ts';
+import { FaultController } from '../../packages/runtime/src/cluster/transport/faults.ts';
+import { MemoryNetwork } from '../../packages/runtime/src/cluster/transport/memory-network.ts';
+import { TcpTransport } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type {
+  Connection,
+  FaultInjectable,
+  Transport,
+} from '../../packages/runtime/src/cluster/transport/types.ts';
+import { waitFor } from '../../packages/runtime/src/testing/conformance/transport.ts';
 
 const COOKIE = 'heartbeat-monitor-cookie';
 

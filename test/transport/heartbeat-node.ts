@@ -1,8 +1,8 @@
 // A node process for the multi-process failure-detection test: a TCP transport with a heartbeat
 // monitor, driven by its parent over IPC. Usage: fork(this file, [name, cookie]).
-import { HeartbeatMonitor } from '../../src/cluster/failure-detector/heartbeat-monitor.ts';
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import type { Connection, PeerAddress } from '../../src/cluster/transport/types.ts';
+import { HeartbeatMonitor } from '../../packages/runtime/src/cluster/failure-detector/heartbeat-monitor.ts';
+import { TcpTransport } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type { Connection, PeerAddress } from '../../packages/runtime/src/cluster/transport/types.ts';
 
 export type NodeCommand =
   | { cmd: 'listen' }

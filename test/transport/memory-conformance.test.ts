@@ -2,10 +2,10 @@
 // killed process.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { MemoryNetwork } from '../../src/cluster/transport/memory-network.ts';
-import type { FramedConnection } from '../../src/cluster/transport/framed-connection.ts';
-import type { Connection } from '../../src/cluster/transport/types.ts';
-import { transportConformance } from '../../src/testing/conformance/transport.ts';
+import { MemoryNetwork } from '../../packages/runtime/src/cluster/transport/memory-network.ts';
+import type { FramedConnection } from '../../packages/runtime/src/cluster/transport/framed-connection.ts';
+import type { Connection } from '../../packages/runtime/src/cluster/transport/types.ts';
+import { transportConformance } from '../../packages/runtime/src/testing/conformance/transport.ts';
 
 transportConformance('MemoryTransport', () => {
   const network = new MemoryNetwork();

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { LogBudget, RateLimitedLog } from '../../src/cluster/transport/rate-limited-log.ts';
-import { captureLogs } from '../../src/testing/conformance/transport.ts';
-import type { Scheduler } from '../../src/cluster/transport/scheduler.ts';
+import { LogBudget, RateLimitedLog } from '../../packages/runtime/src/cluster/transport/rate-limited-log.ts';
+import { captureLogs } from '../../packages/runtime/src/testing/conformance/transport.ts';
+import type { Scheduler } from '../../packages/runtime/src/cluster/transport/scheduler.ts';
 
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};
 

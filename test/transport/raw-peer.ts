@@ -3,13 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
-import { encodeFrame } from '../../src/wire/frame.ts';
-import { FrameDecoder } from '../../src/wire/frame-decoder.ts';
-import { Handshake } from '../../src/wire/handshake.ts';
-import type { NodeIdentity, OutgoingMessage } from '../../src/wire/handshake.ts';
-import { NONCE_BYTES } from '../../src/wire/handshake-proof.ts';
-import type { PeerAddress } from '../../src/cluster/transport/types.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { encodeFrame } from '../../packages/runtime/src/wire/frame.ts';
+import { FrameDecoder } from '../../packages/runtime/src/wire/frame-decoder.ts';
+import { Handshake } from '../../packages/runtime/src/wire/handshake.ts';
+import type { NodeIdentity, OutgoingMessage } from '../../packages/runtime/src/wire/handshake.ts';
+import { NONCE_BYTES } from '../../packages/runtime/src/wire/handshake-proof.ts';
+import type { PeerAddress } from '../../packages/runtime/src/cluster/transport/types.ts';
 
 export interface RawPeer {
   readonly socket: Socket;

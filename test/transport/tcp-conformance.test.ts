@@ -1,7 +1,7 @@
 // The TCP transport passes the shared transport conformance suite.
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import type { FramedConnection } from '../../src/cluster/transport/framed-connection.ts';
-import { transportConformance } from '../../src/testing/conformance/transport.ts';
+import { TcpTransport } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type { FramedConnection } from '../../packages/runtime/src/cluster/transport/framed-connection.ts';
+import { transportConformance } from '../../packages/runtime/src/testing/conformance/transport.ts';
 
 transportConformance('TcpTransport', () => ({
   create: (options) => new TcpTransport(options),

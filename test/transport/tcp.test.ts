@@ -7,15 +7,18 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TcpTransport } from '../../src/cluster/transport/tcp-transport.ts';
-import type { TcpTlsOptions } from '../../src/cluster/transport/tcp-transport.ts';
-import type { FramedConnection } from '../../src/cluster/transport/framed-connection.ts';
-import type { Connection, PeerAddress } from '../../src/cluster/transport/types.ts';
-import { encodePayload } from '../../src/wire/codec.ts';
-import { encodeFrame, WIRE_VERSION } from '../../src/wire/frame.ts';
-import { FIRST_APPLICATION_MESSAGE_TYPE, MessageType } from '../../src/wire/message-types.ts';
-import { captureLogs, waitFor } from '../../src/testing/conformance/transport.ts';
-import { settlesWithin } from '../../src/testing/hang-guard.ts';
+import { TcpTransport } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type { TcpTlsOptions } from '../../packages/runtime/src/cluster/transport/tcp-transport.ts';
+import type { FramedConnection } from '../../packages/runtime/src/cluster/transport/framed-connection.ts';
+import type { Connection, PeerAddress } from '../../packages/runtime/src/cluster/transport/types.ts';
+import { encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { encodeFrame, WIRE_VERSION } from '../../packages/runtime/src/wire/frame.ts';
+import {
+  FIRST_APPLICATION_MESSAGE_TYPE,
+  MessageType,
+} from '../../packages/runtime/src/wire/message-types.ts';
+import { captureLogs, waitFor } from '../../packages/runtime/src/testing/conformance/transport.ts';
+import { settlesWithin } from '../../packages/runtime/src/testing/hang-guard.ts';
 import { rawConnect, rawHandshake } from './raw-peer.ts';
 
 const APP = FIRST_APPLICATION_MESSAGE_TYPE;

@@ -6,7 +6,7 @@ import {
   PeerIdentityError,
   certificateNames,
   checkPeerName,
-} from '../../src/cluster/transport/tls-identity.ts';
+} from '../../packages/runtime/src/cluster/transport/tls-identity.ts';
 
 it('a certificate names its CN and its DNS SANs, not its IP SANs', () => {
   const names = certificateNames({

@@ -3,11 +3,11 @@
 // and the same inputs give the same run.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HeartbeatMonitor } from '../../src/cluster/failure-detector/heartbeat-monitor.ts';
-import { FaultController } from '../../src/cluster/transport/faults.ts';
-import { MemoryNetwork } from '../../src/cluster/transport/memory-network.ts';
-import type { Scheduler } from '../../src/cluster/transport/scheduler.ts';
-import type { Connection } from '../../src/cluster/transport/types.ts';
+import { HeartbeatMonitor } from '../../packages/runtime/src/cluster/failure-detector/heartbeat-monitor.ts';
+import { FaultController } from '../../packages/runtime/src/cluster/transport/faults.ts';
+import { MemoryNetwork } from '../../packages/runtime/src/cluster/transport/memory-network.ts';
+import type { Scheduler } from '../../packages/runtime/src/cluster/transport/scheduler.ts';
+import type { Connection } from '../../packages/runtime/src/cluster/transport/types.ts';
 
 /** A discrete-event scheduler: `defer` runs at the current time, timers at theirs, FIFO on ties. */
 class VirtualScheduler implements Scheduler {

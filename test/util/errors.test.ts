@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CodedError, isCoded } from '../../src/util/errors.ts';
-import { NoProcError } from '../../src/actor/errors.ts';
-import { StoreError } from '../../src/store/types.ts';
-import { PlacementError } from '../../src/placement/errors.ts';
+import { CodedError, isCoded } from '../../packages/runtime/src/util/errors.ts';
+import { NoProcError } from '../../packages/runtime/src/actor/errors.ts';
+import { StoreError } from '../../packages/runtime/src/store/types.ts';
+import { PlacementError } from '../../packages/runtime/src/placement/errors.ts';
 import { DispatchError, toDispatchError } from '../../src/dispatch/service.ts';
-import { FrameTooLargeError } from '../../src/wire/errors.ts';
+import { FrameTooLargeError } from '../../packages/runtime/src/wire/errors.ts';
 import { InvalidRequestError } from '../../src/dispatch/web/errors.ts';
 
 function sources(dir: string): string[] {
@@ -18,17 +18,21 @@ function sources(dir: string): string[] {
   );
 }
 
-test('no error class in src/ extends Error directly, apart from the base', () => {
+test('no error class in the runtime or the app extends Error directly, apart from the base', () => {
   const direct: string[] = [];
-  for (const file of sources('src')) {
+  const runtime = join('packages', 'runtime', 'src');
+  for (const file of [...sources(runtime), ...sources('src')]) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/^(?:export )?(?:abstract )?class (\w+)(?:<[^>]*>)? extends Error\b/gm)) {
-      if (!(file === join('src', 'util', 'errors.ts') && m[1] === 'CodedError'))
+      if (!(file === join(runtime, 'util', 'errors.ts') && m[1] === 'CodedError'))
         direct.push(`${file}: ${m[1]}`);
     }
   }
   // Two private control-flow exceptions never leave their module.
-  const allowed = ['src/raft/tables/validate.ts: Invalid', 'src/raft/driver/wire.ts: Bad'];
+  const allowed = [
+    'packages/runtime/src/raft/tables/validate.ts: Invalid',
+    'packages/runtime/src/raft/driver/wire.ts: Bad',
+  ];
   assert.deepEqual(
     direct.filter((d) => !allowed.includes(d)),
     [],

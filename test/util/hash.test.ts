@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FNV_OFFSET_BASIS, fmix32, fnv1a32 } from '../../src/util/hash.ts';
-import { hash32, hash64 } from '../../src/crdt/core/hash.ts';
-import { fnv1a, rendezvous } from '../../src/placement/rendezvous.ts';
+import { FNV_OFFSET_BASIS, fmix32, fnv1a32 } from '../../packages/runtime/src/util/hash.ts';
+import { hash32, hash64 } from '../../packages/runtime/src/crdt/core/hash.ts';
+import { fnv1a, rendezvous } from '../../packages/runtime/src/placement/rendezvous.ts';
 
 // Expected values were taken from the three copies this module replaced (CRDT digests, rendezvous
 // placement, the linearizability checker's cache): the outputs must never change, or heroes move

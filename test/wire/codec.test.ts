@@ -2,8 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
-import { MessageType, messageTypeName, KNOWN_MESSAGE_TYPES } from '../../src/wire/message-types.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import {
+  MessageType,
+  messageTypeName,
+  KNOWN_MESSAGE_TYPES,
+} from '../../packages/runtime/src/wire/message-types.ts';
 
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};
 

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { encodeFrame, FRAME_HEADER_BYTES, WIRE_VERSION } from '../../src/wire/frame.ts';
-import { FrameDecoder } from '../../src/wire/frame-decoder.ts';
-import { encodeFrameScratch } from '../../src/wire/frame-encoder.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
-import { MessageType, KNOWN_MESSAGE_TYPES } from '../../src/wire/message-types.ts';
+import { encodeFrame, FRAME_HEADER_BYTES, WIRE_VERSION } from '../../packages/runtime/src/wire/frame.ts';
+import { FrameDecoder } from '../../packages/runtime/src/wire/frame-decoder.ts';
+import { encodeFrameScratch } from '../../packages/runtime/src/wire/frame-encoder.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { MessageType, KNOWN_MESSAGE_TYPES } from '../../packages/runtime/src/wire/message-types.ts';
 
 const fcParams = process.env['FC_SEED'] ? { seed: Number(process.env['FC_SEED']) } : {};
 const knownTypes = [...KNOWN_MESSAGE_TYPES];

@@ -2,13 +2,22 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Handshake } from '../../src/wire/handshake.ts';
-import type { HandshakeOutput, NodeIdentity, OutgoingMessage } from '../../src/wire/handshake.ts';
-import { NONCE_BYTES, deriveKey, handshakeProof, verifyProof } from '../../src/wire/handshake-proof.ts';
-import { decodePayload, encodePayload } from '../../src/wire/codec.ts';
-import { MessageType } from '../../src/wire/message-types.ts';
-import { CookieTooShortError } from '../../src/wire/errors.ts';
-import { MIN_COOKIE_BYTES } from '../../src/wire/cookie-key.ts';
+import { Handshake } from '../../packages/runtime/src/wire/handshake.ts';
+import type {
+  HandshakeOutput,
+  NodeIdentity,
+  OutgoingMessage,
+} from '../../packages/runtime/src/wire/handshake.ts';
+import {
+  NONCE_BYTES,
+  deriveKey,
+  handshakeProof,
+  verifyProof,
+} from '../../packages/runtime/src/wire/handshake-proof.ts';
+import { decodePayload, encodePayload } from '../../packages/runtime/src/wire/codec.ts';
+import { MessageType } from '../../packages/runtime/src/wire/message-types.ts';
+import { CookieTooShortError } from '../../packages/runtime/src/wire/errors.ts';
+import { MIN_COOKIE_BYTES } from '../../packages/runtime/src/wire/cookie-key.ts';
 
 const gotham: NodeIdentity = { name: 'gotham@10.0.0.1:4800', incarnation: 'g-1' };
 const metropolis: NodeIdentity = { name: 'metropolis@10.0.0.2:4800', incarnation: 'm-1' };

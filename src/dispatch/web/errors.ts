@@ -31,7 +31,7 @@
  * When not to use: the service itself throws `DispatchError` (see `../service.ts`); these classes are
  * only for failures the HTTP edge detects before the service is asked.
  */
-import { CodedError } from '../../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import { DispatchError } from '../service.ts';
 
 /** A request the HTTP edge refuses before the service is asked. */

@@ -36,7 +36,7 @@
  *
  * When not to use: for metrics or state, use the web port (`/metrics`, `/api/cluster`).
  */
-import { CodedError } from '../../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

@@ -36,7 +36,7 @@
  *
  * When not to use: this serves one node; cluster-wide routing belongs to the service behind it.
  */
-import { CodedError } from '../../util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AccessOptions } from './access.ts';
