@@ -76,14 +76,20 @@ for (const name of names) {
     failed = true;
     const failure = err instanceof Error ? err.message : String(err);
     console.error(`bench ${name} failed: ${failure}`);
-    await report({ suite: name, results: [], startedAt, loadAtStart, seconds: (performance.now() - t0) / 1000, failure });
+    await report({
+      suite: name,
+      results: [],
+      startedAt,
+      loadAtStart,
+      seconds: (performance.now() - t0) / 1000,
+      failure,
+    });
     continue;
   }
   console.log(renderTable(results));
   all.push(...results.map((r) => ({ ...r, name: `${name}: ${r.name}` })));
   if (values.report)
     await report({ suite: name, results, startedAt, loadAtStart, seconds: (performance.now() - t0) / 1000 });
-
 }
 if (values.json) {
   writeFileSync(

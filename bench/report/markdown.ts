@@ -81,7 +81,10 @@ function ratioCell(r: BenchResult): string {
 export function renderRows(rows: readonly BenchResult[]): string {
   const withPeer = rows.some((r) => r.peer !== undefined);
   const lines = withPeer
-    ? ['| measure | ours | unit | peer | peer value | ours ÷ peer |', '| --- | ---: | --- | --- | ---: | ---: |']
+    ? [
+        '| measure | ours | unit | peer | peer value | ours ÷ peer |',
+        '| --- | ---: | --- | --- | ---: | ---: |',
+      ]
     : ['| measure | value | unit |', '| --- | ---: | --- |'];
   for (const r of rows) {
     const base = `| ${cell(r.name)} | ${formatValue(r.value)} | ${cell(r.unit)} |`;
@@ -116,7 +119,10 @@ export function machineLine(r: SuiteRecord): string {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /** The images of one suite: file name → SVG. */
@@ -126,7 +132,8 @@ export function suiteImages(r: SuiteRecord): Map<string, string> {
   if (ratio !== undefined) images.set(`bench-${r.suite}.svg`, ratio);
   const sweep = sweepChart(r.suite, r.rows);
   const xLabel = r.rows.find((row) => row.plot !== undefined)?.plot?.xLabel;
-  if (sweep !== undefined && xLabel !== undefined) images.set(`bench-${r.suite}-by-${slug(xLabel)}.svg`, sweep);
+  if (sweep !== undefined && xLabel !== undefined)
+    images.set(`bench-${r.suite}-by-${slug(xLabel)}.svg`, sweep);
   return images;
 }
 

@@ -39,7 +39,13 @@ export function ratioBars(rows: readonly BenchResult[]): RatioBar[] {
     const ratio = ratioToPeer(r);
     if (ratio === undefined || ratio <= 0 || r.peer === undefined) return [];
     return [
-      { name: r.name, peer: r.peer, ratio, better: oursBetter(r, ratio), higherIsBetter: r.higherIsBetter === true },
+      {
+        name: r.name,
+        peer: r.peer,
+        ratio,
+        better: oursBetter(r, ratio),
+        higherIsBetter: r.higherIsBetter === true,
+      },
     ];
   });
 }

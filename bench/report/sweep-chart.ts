@@ -28,13 +28,11 @@ export function sweepPanels(rows: readonly BenchResult[]): Panel[] {
   return [...units].map(([unit, series]) => ({
     title: unit,
     yLabel: unit,
-    series: [...series].map(
-      ([name, line]): Series => ({
-        name,
-        points: line.points.sort((a, b) => a.x - b.x),
-        ...(line.reference ? { dashed: true } : {}),
-      }),
-    ),
+    series: [...series].map(([name, line]): Series => ({
+      name,
+      points: line.points.sort((a, b) => a.x - b.x),
+      ...(line.reference ? { dashed: true } : {}),
+    })),
   }));
 }
 

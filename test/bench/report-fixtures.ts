@@ -12,7 +12,11 @@ export const MACHINE: MachineFacts = {
   peers: { erlang: 'Erlang/OTP 25 (erts 13.1.5)', etcd: 'etcd 3.4.30' },
 };
 
-export function record(suite: string, rows: readonly BenchResult[], extra: Partial<SuiteRecord> = {}): SuiteRecord {
+export function record(
+  suite: string,
+  rows: readonly BenchResult[],
+  extra: Partial<SuiteRecord> = {},
+): SuiteRecord {
   return {
     suite,
     command: `npm run bench -- ${suite} --quick --report`,

@@ -18,7 +18,10 @@ test('the table has a header, a separator and one line per row, with the ratio a
   const lines = tableLines(renderRows(ACTOR_ROWS));
   assert.equal(lines.length, 2 + ACTOR_ROWS.length);
   assert.match(lines[0]!, /\| measure \| ours \| unit \| peer \| peer value \| ours ÷ peer \|/);
-  assert.equal(lines[2], '| sequential call p50 | 0.500 | µs | Erlang/OTP gen_server | 2.00 | 0.25× (lower is better) |');
+  assert.equal(
+    lines[2],
+    '| sequential call p50 | 0.500 | µs | Erlang/OTP gen_server | 2.00 | 0.25× (lower is better) |',
+  );
   assert.equal(
     lines[3],
     '| sequential calls | 1,500,000 | calls/s | Erlang/OTP gen_server | 600,000 | 2.50× (higher is better) |',

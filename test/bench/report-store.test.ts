@@ -21,7 +21,12 @@ function scratch(): { paths: ReportPaths; done: () => void } {
 test('a record survives storing and reading back, a figure not measured included', () => {
   const r = record('dispatch', [
     { name: 'crdt: not available in this build', value: Number.NaN, unit: '' },
-    { name: 'raft 1,000 heroes: CPU per node (mean)', value: 15, unit: '% of a core', plot: { series: 'raft: CPU', x: 1000, xLabel: 'heroes' } },
+    {
+      name: 'raft 1,000 heroes: CPU per node (mean)',
+      value: 15,
+      unit: '% of a core',
+      plot: { series: 'raft: CPU', x: 1000, xLabel: 'heroes' },
+    },
     ...ACTOR_ROWS,
   ]);
   const text = serializeRecord(r);
@@ -35,7 +40,10 @@ test('a record survives storing and reading back, a figure not measured included
 test('a malformed record is refused with a coded error naming the file', () => {
   assert.throws(
     () => parseRecord('{"suite": "actor"}', 'actor.json'),
-    (err: unknown) => err instanceof BenchRecordError && err.code === 'bench_record_invalid' && /actor\.json/.test(err.message),
+    (err: unknown) =>
+      err instanceof BenchRecordError &&
+      err.code === 'bench_record_invalid' &&
+      /actor\.json/.test(err.message),
   );
   assert.throws(() => parseRecord('not json', 'x.json'), BenchRecordError);
 });
@@ -43,7 +51,10 @@ test('a malformed record is refused with a coded error naming the file', () => {
 test('storing one suite and regenerating keeps the other suites sections', async () => {
   const { paths, done } = scratch();
   try {
-    await storeRecord(paths, record('placement', [{ name: 'children started per second, 1k', value: 2000, unit: '/s' }]));
+    await storeRecord(
+      paths,
+      record('placement', [{ name: 'children started per second, 1k', value: 2000, unit: '/s' }]),
+    );
     regenerate(paths);
     await storeRecord(paths, record('actor', ACTOR_ROWS));
     regenerate(paths);
@@ -51,7 +62,10 @@ test('storing one suite and regenerating keeps the other suites sections', async
     assert.match(page, /## actor/);
     assert.match(page, /## placement/);
     assert.match(page, /children started per second, 1k \| 2,000/);
-    assert.ok(page.indexOf('## actor') < page.indexOf('## placement'), 'the suites keep the order of bench/suites.ts');
+    assert.ok(
+      page.indexOf('## actor') < page.indexOf('## placement'),
+      'the suites keep the order of bench/suites.ts',
+    );
     assert.ok(existsSync(join(paths.imagesDir, 'bench-actor.svg')));
 
     // A new actor run replaces only the actor section.

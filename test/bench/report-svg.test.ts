@@ -111,15 +111,24 @@ test('a dispatch stage puts CPU per node and loop steps achieved and due on the 
       ['raft: CPU per node (mean)', 75, '% of a core', false],
     ],
   );
-  const unplotted = stageResults('raft 1,000 heroes', summary(1000, 0.1, 250), { createdPerSec: 1, loadAverage: 1 });
-  assert.ok(unplotted.every((r) => r.plot === undefined), 'no plot asked for: no points');
+  const unplotted = stageResults('raft 1,000 heroes', summary(1000, 0.1, 250), {
+    createdPerSec: 1,
+    loadAverage: 1,
+  });
+  assert.ok(
+    unplotted.every((r) => r.plot === undefined),
+    'no plot asked for: no points',
+  );
 });
 
 test('the sweep chart has a panel per unit and a line per series, with a point per population', () => {
   const rows = sweepRows();
   const panels = sweepPanels(rows);
   assert.deepEqual(
-    panels.map((p) => [p.title, p.series.map((s) => [s.name, s.points.map((pt) => pt.x), s.dashed === true])]),
+    panels.map((p) => [
+      p.title,
+      p.series.map((s) => [s.name, s.points.map((pt) => pt.x), s.dashed === true]),
+    ]),
     [
       [
         'steps/s',
