@@ -8,6 +8,11 @@ export function formatValue(n: number | undefined): string {
   return n.toPrecision(3);
 }
 
+/** A ratio for people: two decimals from 0.1, two significant digits below (never `0.00×`). */
+export function formatRatio(r: number): string {
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+}
+
 /** Ours ÷ the peer's, where the peer measured a finite, non-zero figure; else undefined. */
 export function ratioToPeer(r: BenchResult): number | undefined {
   if (r.peerValue === undefined || r.peerValue === 0 || !Number.isFinite(r.peerValue)) return undefined;
@@ -29,7 +34,7 @@ export function renderTable(results: readonly BenchResult[]): string {
   for (const r of results) {
     const ratio = ratioToPeer(r);
     rows.push(
-      `| ${r.name} | ${formatValue(r.value)} | ${r.unit} | ${r.peer ?? ''} | ${formatValue(r.peerValue)} | ${ratio === undefined ? '' : ratio.toFixed(2) + '×'} |`,
+      `| ${r.name} | ${formatValue(r.value)} | ${r.unit} | ${r.peer ?? ''} | ${formatValue(r.peerValue)} | ${ratio === undefined ? '' : formatRatio(ratio)} |`,
     );
   }
   return rows.join('\n');

@@ -12,7 +12,7 @@
  *
  * Every figure on the page comes from a record: descriptions are prose without figures.
  */
-import { formatValue, ratioToPeer } from '../lib/table.ts';
+import { formatRatio, formatValue, ratioToPeer } from '../lib/table.ts';
 import type { BenchResult } from '../lib/types.ts';
 import { ratioChart } from './ratio-chart.ts';
 import type { SuiteRecord } from './record.ts';
@@ -74,7 +74,7 @@ function cell(text: string): string {
 function ratioCell(r: BenchResult): string {
   const ratio = ratioToPeer(r);
   if (ratio === undefined) return '';
-  return `${ratio.toFixed(2)}× (${r.higherIsBetter === true ? 'higher' : 'lower'} is better)`;
+  return `${formatRatio(ratio)} (${r.higherIsBetter === true ? 'higher' : 'lower'} is better)`;
 }
 
 /** The suite's rows as a markdown table; peer columns only when some row has a peer. */

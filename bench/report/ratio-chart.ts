@@ -10,7 +10,7 @@
  *
  * Pure: rows in, SVG text out.
  */
-import { oursBetter, ratioToPeer } from '../lib/table.ts';
+import { formatRatio, oursBetter, ratioToPeer } from '../lib/table.ts';
 import type { BenchResult } from '../lib/types.ts';
 import { escapeXml } from './svg.ts';
 
@@ -62,10 +62,6 @@ function cut(name: string): string {
   return name.length <= LABEL_CHARS ? name : `${name.slice(0, LABEL_CHARS - 1)}…`;
 }
 
-function ratioLabel(r: number): string {
-  return r >= 10 ? `${r.toFixed(1)}×` : r >= 0.1 ? `${r.toFixed(2)}×` : `${r.toPrecision(2)}×`;
-}
-
 export function ratioChart(suite: string, rows: readonly BenchResult[]): string | undefined {
   const bars = ratioBars(rows);
   if (bars.length === 0) return undefined;
@@ -83,7 +79,7 @@ export function ratioChart(suite: string, rows: readonly BenchResult[]): string 
     const x = sx(10 ** e).toFixed(1);
     out.push(`<line x1="${x}" x2="${x}" y1="${TOP - 6}" y2="${TOP + bars.length * ROW_H}" stroke="#eee"/>`);
     out.push(
-      `<text x="${x}" y="${TOP + bars.length * ROW_H + 14}" text-anchor="middle">${ratioLabel(10 ** e)}</text>`,
+      `<text x="${x}" y="${TOP + bars.length * ROW_H + 14}" text-anchor="middle">${formatRatio(10 ** e)}</text>`,
     );
   }
   bars.forEach((b, i) => {
@@ -100,7 +96,7 @@ export function ratioChart(suite: string, rows: readonly BenchResult[]): string 
     );
     out.push(
       `<text x="${LABEL_W + BARS_W + 8}" y="${y + ROW_H / 2}" dominant-baseline="middle">${escapeXml(
-        `${ratioLabel(b.ratio)} (${b.higherIsBetter ? 'higher' : 'lower'} is better)`,
+        `${formatRatio(b.ratio)} (${b.higherIsBetter ? 'higher' : 'lower'} is better)`,
       )}</text>`,
     );
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ratioToPeer } from '../../bench/lib/table.ts';
+import { formatRatio, ratioToPeer } from '../../bench/lib/table.ts';
 import { machineLine, renderReport, renderRows } from '../../bench/report/markdown.ts';
 import { ACTOR_ROWS, record } from './report-fixtures.ts';
 
@@ -12,6 +12,12 @@ test('the ratio is ours divided by the peer, and there is none without a finite 
   assert.equal(ratioToPeer({ name: 'a', value: 3, unit: 'x', peer: 'p', peerValue: 0 }), undefined);
   assert.equal(ratioToPeer({ name: 'a', value: 3, unit: 'x', peer: 'p', peerValue: Number.NaN }), undefined);
   assert.equal(ratioToPeer({ name: 'a', value: Number.NaN, unit: 'x', peer: 'p', peerValue: 2 }), undefined);
+});
+
+test('a ratio far below one keeps two significant digits instead of reading 0.00×', () => {
+  assert.equal(formatRatio(1.4 / 4558), '0.00031×');
+  assert.equal(formatRatio(0.25), '0.25×');
+  assert.equal(formatRatio(70.94), '70.94×');
 });
 
 test('the table has a header, a separator and one line per row, with the ratio and which way is better', () => {
