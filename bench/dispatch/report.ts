@@ -24,8 +24,10 @@ export interface StageExtra {
 }
 
 /**
- * The stage's table rows. With `extra.plot`, three of them are also points of the chart against
- * heroes: CPU per node (mean of the nodes), loop steps achieved, and loop steps due (dashed).
+ * The stage's table rows. With `extra.plot`, some are also points of the chart against the heroes
+ * asked for: the heroes alive (against those asked for, dashed), loop steps achieved (against those
+ * due, dashed), and CPU per node (mean of the nodes). A population the cluster could not reach is
+ * then plain on the chart, not hidden behind its target.
  */
 export function stageResults(prefix: string, s: RunSummary, extra: StageExtra): BenchResult[] {
   const row = (
@@ -45,14 +47,17 @@ export function stageResults(prefix: string, s: RunSummary, extra: StageExtra): 
     extra.plot && {
       series: `${extra.plot.store}: ${series}`,
       x: extra.plot.heroes,
-      xLabel: 'heroes',
+      xLabel: 'heroes asked for',
       ...(reference ? { reference } : {}),
     };
   const cpuPerNode =
     s.nodes.length > 0 ? s.nodes.reduce((sum, n) => sum + n.cpuCores, 0) / s.nodes.length : Number.NaN;
   return [
     row('keeps up (1 = yes)', s.keepsUp ? 1 : 0, 'bool', true),
-    row('live heroes (mean)', s.meanLive, 'heroes'),
+    ...(extra.plot
+      ? [row('heroes asked for', extra.plot.heroes, 'heroes', false, point('heroes asked for', true))]
+      : []),
+    row('live heroes (mean)', s.meanLive, 'heroes', false, point('heroes alive (mean)')),
     row('store writes', s.writesPerSec, 'writes/s', true),
     row('hero loop writes', s.loopWritesPerSec, 'writes/s', true),
     row('hero loop steps needing no write', s.unchangedPerSec, 'steps/s'),

@@ -7,7 +7,8 @@
  * const { markdown, images } = renderReport({ records, descriptions, order: SUITE_NAMES });
  * // markdown: a fixed introduction, an index, then per suite (in `order`, others after):
  * //   its description, the command and machine line, the table, links to its charts.
- * // images: file name (in docs/images) → SVG text, e.g. 'bench-actor.svg'.
+ * // images: file name (in docs/images) → SVG text: 'bench-<suite>.svg' (ratio to the peer),
+ * //   'bench-<suite>-chart.svg' (rows with plot points, e.g. the dispatch sweep).
  * ```
  *
  * Every figure on the page comes from a record: descriptions are prose without figures.
@@ -77,6 +78,12 @@ function ratioCell(r: BenchResult): string {
   return `${formatRatio(ratio)} (${r.higherIsBetter === true ? 'higher' : 'lower'} is better)`;
 }
 
+/** A row's value: `yes`/`no` for a yes-or-no row (unit `bool`), else the figure. */
+function shown(r: BenchResult): string {
+  if (r.unit === 'bool' && (r.value === 0 || r.value === 1)) return r.value === 1 ? 'yes' : 'no';
+  return formatValue(r.value);
+}
+
 /** The suite's rows as a markdown table; peer columns only when some row has a peer. */
 export function renderRows(rows: readonly BenchResult[]): string {
   const withPeer = rows.some((r) => r.peer !== undefined);
@@ -87,7 +94,7 @@ export function renderRows(rows: readonly BenchResult[]): string {
       ]
     : ['| measure | value | unit |', '| --- | ---: | --- |'];
   for (const r of rows) {
-    const base = `| ${cell(r.name)} | ${formatValue(r.value)} | ${cell(r.unit)} |`;
+    const base = `| ${cell(r.name)} | ${shown(r)} | ${cell(r.unit)} |`;
     lines.push(
       withPeer
         ? `${base} ${cell(r.peer ?? '')} | ${r.peer === undefined ? '' : formatValue(r.peerValue)} | ${ratioCell(r)} |`
@@ -131,9 +138,7 @@ export function suiteImages(r: SuiteRecord): Map<string, string> {
   const ratio = ratioChart(r.suite, r.rows);
   if (ratio !== undefined) images.set(`bench-${r.suite}.svg`, ratio);
   const sweep = sweepChart(r.suite, r.rows);
-  const xLabel = r.rows.find((row) => row.plot !== undefined)?.plot?.xLabel;
-  if (sweep !== undefined && xLabel !== undefined)
-    images.set(`bench-${r.suite}-by-${slug(xLabel)}.svg`, sweep);
+  if (sweep !== undefined) images.set(`bench-${r.suite}-chart.svg`, sweep);
   return images;
 }
 

@@ -40,8 +40,10 @@ test('a table without peers has no peer columns; a figure not measured shows a d
     renderRows([
       { name: 'crdt: not available in this build', value: Number.NaN, unit: '' },
       { name: 'a | b', value: 12.345, unit: 'ms' },
+      { name: 'keeps up (1 = yes)', value: 0, unit: 'bool' },
     ]),
   );
+  assert.equal(lines[4], '| keeps up (1 = yes) | no | bool |');
   assert.equal(lines[0], '| measure | value | unit |');
   assert.equal(lines[2], '| crdt: not available in this build | — |  |');
   assert.equal(lines[3], '| a \\| b | 12.35 | ms |');

@@ -106,6 +106,8 @@ test('a dispatch stage puts CPU per node and loop steps achieved and due on the 
   assert.deepEqual(
     plotted.map((r) => [r.plot!.series, r.value, r.unit, r.plot!.reference === true]),
     [
+      ['raft: heroes asked for', 25_000, 'heroes', true],
+      ['raft: heroes alive (mean)', 25_000, 'heroes', false],
       ['raft: loop steps due', 6251.2, 'steps/s', true],
       ['raft: loop steps achieved', 4000, 'steps/s', false],
       ['raft: CPU per node (mean)', 75, '% of a core', false],
@@ -124,6 +126,7 @@ test('a dispatch stage puts CPU per node and loop steps achieved and due on the 
 test('the sweep chart has a panel per unit and a line per series, with a point per population', () => {
   const rows = sweepRows();
   const panels = sweepPanels(rows);
+  const all = [1000, 5000, 10_000, 25_000];
   assert.deepEqual(
     panels.map((p) => [
       p.title,
@@ -131,18 +134,25 @@ test('the sweep chart has a panel per unit and a line per series, with a point p
     ]),
     [
       [
-        'steps/s',
+        'heroes',
         [
-          ['raft: loop steps due', [1000, 5000, 10_000, 25_000], true],
-          ['raft: loop steps achieved', [1000, 5000, 10_000, 25_000], false],
+          ['raft: heroes asked for', all, true],
+          ['raft: heroes alive (mean)', all, false],
         ],
       ],
-      ['% of a core', [['raft: CPU per node (mean)', [1000, 5000, 10_000, 25_000], false]]],
+      [
+        'steps/s',
+        [
+          ['raft: loop steps due', all, true],
+          ['raft: loop steps achieved', all, false],
+        ],
+      ],
+      ['% of a core', [['raft: CPU per node (mean)', all, false]]],
     ],
   );
   const svg = sweepChart('dispatch-sweep', rows)!;
-  assert.equal(count(svg, /<path /g), 3);
-  assert.equal(count(svg, /<circle /g), 12);
+  assert.equal(count(svg, /<path /g), 5);
+  assert.equal(count(svg, /<circle /g), 20);
   assert.match(svg, /heroes/);
   assert.equal(sweepChart('actor', ACTOR_ROWS), undefined);
   const onePopulation = rows.filter((r) => r.name.startsWith('raft 1000 heroes'));
