@@ -155,7 +155,12 @@ export function renderSuite(
   } else {
     parts.push(renderRows(r.rows));
   }
-  for (const file of images.keys()) parts.push(`![${r.suite}](${IMAGES}/${file})`);
+  for (const file of images.keys()) {
+    const what = file.endsWith('-chart.svg')
+      ? 'the rows that sweep a quantity, drawn against it'
+      : 'ours ÷ the peer, per row';
+    parts.push(`![${r.suite}: ${what}](${IMAGES}/${file})`);
+  }
   return parts.join('\n\n');
 }
 

@@ -58,6 +58,11 @@ function axis(bars: readonly RatioBar[]): { lo: number; hi: number } {
   return { lo: Math.min(lo, 0.1), hi: Math.max(hi, 10) };
 }
 
+/** The label of the tick at 10^e: plain from 0.01× to 1000×, else `1e-5×` (short enough not to overlap). */
+function tickLabel(e: number): string {
+  return e >= -2 && e <= 3 ? `${Number((10 ** e).toPrecision(1))}×` : `1e${e}×`;
+}
+
 function cut(name: string): string {
   return name.length <= LABEL_CHARS ? name : `${name.slice(0, LABEL_CHARS - 1)}…`;
 }
@@ -79,7 +84,7 @@ export function ratioChart(suite: string, rows: readonly BenchResult[]): string 
     const x = sx(10 ** e).toFixed(1);
     out.push(`<line x1="${x}" x2="${x}" y1="${TOP - 6}" y2="${TOP + bars.length * ROW_H}" stroke="#eee"/>`);
     out.push(
-      `<text x="${x}" y="${TOP + bars.length * ROW_H + 14}" text-anchor="middle">${formatRatio(10 ** e)}</text>`,
+      `<text x="${x}" y="${TOP + bars.length * ROW_H + 14}" text-anchor="middle">${tickLabel(e)}</text>`,
     );
   }
   bars.forEach((b, i) => {

@@ -71,7 +71,7 @@ test('the page has the introduction, then the suites in the given order, others 
   const actor = markdown.slice(markdown.indexOf('## actor'), markdown.indexOf('## cluster'));
   assert.match(actor, /Local actors in one process\./);
   assert.match(actor, /\| sequential calls \| 1,500,000 \|/);
-  assert.match(actor, /!\[actor\]\(images\/bench-actor\.svg\)/);
+  assert.match(actor, /!\[actor: ours ÷ the peer, per row\]\(images\/bench-actor\.svg\)/);
 });
 
 test('every suite has its own figures: a section shows its record and no other', () => {
