@@ -1,9 +1,12 @@
 import type { BenchResult } from './types.ts';
 
-/** A figure for a table: thousands separated from 100 on, two decimals from 1, three digits below. */
+/**
+ * A figure for a table: whole numbers as they are (a count of 0 reads `0`, not `0.00`), thousands
+ * separated from 100 on, two decimals from 1, three significant digits below.
+ */
 export function formatValue(n: number | undefined): string {
   if (n === undefined || Number.isNaN(n)) return '—';
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  if (Number.isInteger(n) || Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 1) return n.toFixed(2);
   return n.toPrecision(3);
 }

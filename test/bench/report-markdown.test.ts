@@ -26,7 +26,7 @@ test('the table has a header, a separator and one line per row, with the ratio a
   assert.match(lines[0]!, /\| measure \| ours \| unit \| peer \| peer value \| ours ÷ peer \|/);
   assert.equal(
     lines[2],
-    '| sequential call p50 | 0.500 | µs | Erlang/OTP gen_server | 2.00 | 0.25× (lower is better) |',
+    '| sequential call p50 | 0.500 | µs | Erlang/OTP gen_server | 2 | 0.25× (lower is better) |',
   );
   assert.equal(
     lines[3],
@@ -47,6 +47,10 @@ test('a table without peers has no peer columns; a figure not measured shows a d
   assert.equal(lines[0], '| measure | value | unit |');
   assert.equal(lines[2], '| crdt: not available in this build | — |  |');
   assert.equal(lines[3], '| a \\| b | 12.35 | ms |');
+  assert.equal(
+    renderRows([{ name: 'probes failed', value: 0, unit: 'probes' }]).split('\n')[2],
+    '| probes failed | 0 | probes |',
+  );
 });
 
 test('the machine line gives the command, cores, model, load average at start and end, Node and the peers', () => {
