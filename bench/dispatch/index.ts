@@ -50,7 +50,7 @@ import { startEtcdForBench } from './etcd-mode.ts';
 import { summarize } from './summary.ts';
 import { seededRandom } from '@superhero-dispatch/runtime/testing';
 
-const CITIES = ['gotham', 'metropolis', 'capitol'] as const;
+export const CITIES = ['gotham', 'metropolis', 'capitol'] as const;
 /** Seed of the probes' choices (which hero, which city); printed with the results. */
 const SEED = 0x5eed;
 /** Length of one measurement window, ms: one hero loop, so each window sees every hero once. */
@@ -59,6 +59,12 @@ const WINDOW_MS = HERO_TICK_MS;
 const GROW_CONCURRENCY = 64;
 /** Requests in flight while holding it: enough to replace ~100 deaths/s at 10,000 heroes. */
 const HOLD_CONCURRENCY = 32;
+/**
+ * Requests in flight while holding `target` heroes: `HOLD_CONCURRENCY` up to 12,800 heroes, then
+ * one per 400 heroes (deaths grow with the population: ~240/s at 25,000), at most as many as growing.
+ */
+const holdConcurrency = (target: number): number =>
+  Math.min(GROW_CONCURRENCY, Math.max(HOLD_CONCURRENCY, Math.ceil(target / 400)));
 
 const load1 = (): string => loadavg()[0]?.toFixed(1) ?? '?';
 
@@ -67,7 +73,7 @@ function startCluster(store: 'raft' | 'crdt'): Promise<BenchCluster> {
 }
 
 /** Measures every stage on `cluster` before `deadline` (performance.now() ms), then stops it. */
-async function runMode(
+export async function runMode(
   cluster: BenchCluster,
   stages: readonly Stage[],
   deadline: number,
@@ -112,7 +118,7 @@ async function runMode(
           `${store}: ${feed.liveCount()} heroes live after ${growSeconds.toFixed(1)} s ` +
             `(${created} created and assigned, ${(created / growSeconds).toFixed(0)}/s)`,
         );
-        stopHolding = population.background(stage.heroes, HOLD_CONCURRENCY);
+        stopHolding = population.background(stage.heroes, holdConcurrency(stage.heroes));
         await new Promise((r) => setTimeout(r, stage.warmupMs));
         const stopProbes = probes.start();
         log(
@@ -129,6 +135,7 @@ async function runMode(
           ...stageResults(`${store} ${stage.heroes.toLocaleString('en-US')} heroes`, summary, {
             createdPerSec: created / growSeconds,
             loadAverage: loadAtEnd,
+            plot: { store, heroes: stage.heroes },
           }),
         );
       }

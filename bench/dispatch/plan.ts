@@ -59,6 +59,32 @@ export function stagesFor(quick: boolean, modes: number): Stage[] {
   ];
 }
 
+/** The populations of the sweep (bench/dispatch/sweep-suite.ts), in the order they are grown. */
+export const SWEEP_HEROES = [1000, 5000, 10_000, 25_000] as const;
+
+/**
+ * Whole sweep, from the suite's start, ms. Quick: 4 min (every stage's growth at its limit fits);
+ * full: 8.5 min. Both stay under 10 minutes with start-up and stopping.
+ */
+export const SWEEP_QUICK_BUDGET_MS = 240_000;
+export const SWEEP_FULL_BUDGET_MS = 510_000;
+
+/**
+ * The sweep's stages, one store mode: every population of `SWEEP_HEROES`, measured for 2 hero
+ * loops (quick) or 5 (full). Growing to 25,000 is bounded: heroes die at ~1 % a second, so near
+ * 25,000 the cluster must create ~240 a second just to stay there, and a stage that cannot is
+ * measured at what it reached (its "live heroes" row says how many).
+ */
+export function sweepStages(quick: boolean): Stage[] {
+  const grow = quick ? [20_000, 45_000, 45_000, 75_000] : [30_000, 90_000, 90_000, 180_000];
+  return SWEEP_HEROES.map((heroes, i) => ({
+    heroes,
+    measureMs: (quick ? 2 : 5) * HERO_TICK_MS,
+    warmupMs: quick ? 2000 : 4000,
+    growLimitMs: grow[i] ?? 60_000,
+  }));
+}
+
 export class Budget {
   readonly #deadline: number;
 

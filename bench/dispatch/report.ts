@@ -10,30 +10,65 @@
  *
  * When not to use: for the figures themselves — they come from `summary.ts`.
  */
-import type { BenchResult } from '../lib/types.ts';
+import type { BenchResult, PlotPoint } from '../lib/types.ts';
 import type { Window } from './recorder.ts';
 import type { RunSummary } from './summary.ts';
 
 const MB = 1024 * 1024;
 
-export function stageResults(
-  prefix: string,
-  s: RunSummary,
-  extra: { readonly createdPerSec: number; readonly loadAverage: number },
-): BenchResult[] {
-  const row = (name: string, value: number, unit: string, higherIsBetter = false): BenchResult => ({
+export interface StageExtra {
+  readonly createdPerSec: number;
+  readonly loadAverage: number;
+  /** Puts the stage on the suite's chart against heroes: the store mode and the target population. */
+  readonly plot?: { readonly store: string; readonly heroes: number };
+}
+
+/**
+ * The stage's table rows. With `extra.plot`, some are also points of the chart against the heroes
+ * asked for: the heroes alive (against those asked for, dashed), loop steps achieved (against those
+ * due, dashed), and CPU per node (mean of the nodes). A population the cluster could not reach is
+ * then plain on the chart, not hidden behind its target.
+ */
+export function stageResults(prefix: string, s: RunSummary, extra: StageExtra): BenchResult[] {
+  const row = (
+    name: string,
+    value: number,
+    unit: string,
+    higherIsBetter = false,
+    plot?: PlotPoint,
+  ): BenchResult => ({
     name: `${prefix}: ${name}`,
     value,
     unit,
     ...(higherIsBetter ? { higherIsBetter } : {}),
+    ...(plot ? { plot } : {}),
   });
+  const point = (series: string, reference = false): PlotPoint | undefined =>
+    extra.plot && {
+      series: `${extra.plot.store}: ${series}`,
+      x: extra.plot.heroes,
+      xLabel: 'heroes asked for',
+      ...(reference ? { reference } : {}),
+    };
+  const cpuPerNode =
+    s.nodes.length > 0 ? s.nodes.reduce((sum, n) => sum + n.cpuCores, 0) / s.nodes.length : Number.NaN;
   return [
     row('keeps up (1 = yes)', s.keepsUp ? 1 : 0, 'bool', true),
-    row('live heroes (mean)', s.meanLive, 'heroes'),
+    ...(extra.plot
+      ? [row('heroes asked for', extra.plot.heroes, 'heroes', false, point('heroes asked for', true))]
+      : []),
+    row('live heroes (mean)', s.meanLive, 'heroes', false, point('heroes alive (mean)')),
     row('store writes', s.writesPerSec, 'writes/s', true),
     row('hero loop writes', s.loopWritesPerSec, 'writes/s', true),
     row('hero loop steps needing no write', s.unchangedPerSec, 'steps/s'),
-    row('hero loop steps due', s.dueWritesPerSec, 'steps/s'),
+    row('hero loop steps due', s.dueWritesPerSec, 'steps/s', false, point('loop steps due', true)),
+    row(
+      'hero loop steps achieved',
+      s.loopWritesPerSec + s.unchangedPerSec,
+      'steps/s',
+      true,
+      point('loop steps achieved'),
+    ),
     row('loop steps achieved / due', s.keepUpRatio * 100, '%', true),
     row('worst 4-s window achieved / due', s.minWindowRatio * 100, '%', true),
     row('store transactions of hero writes', s.batchesPerSec, 'txn/s'),
@@ -47,6 +82,7 @@ export function stageResults(
     row('hero event lag p99 (all changes)', s.eventLagP99Ms, 'ms'),
     row('hero event lag p99, first third', s.earlyLagP99Ms, 'ms'),
     row('hero event lag p99, last third', s.lateLagP99Ms, 'ms'),
+    row('CPU per node (mean)', cpuPerNode * 100, '% of a core', false, point('CPU per node (mean)')),
     ...s.nodes.flatMap((n) => [
       row(`${n.name} CPU`, n.cpuCores * 100, '% of a core'),
       row(`${n.name} RSS (max)`, n.rssMaxBytes / MB, 'MiB'),
