@@ -10,7 +10,7 @@
  * ```
  */
 import { z } from 'zod';
-import { CodedError } from '../../src/util/errors.ts';
+import { CodedError } from '@superhero-dispatch/runtime';
 import type { BenchResult } from '../lib/types.ts';
 
 /** The machine a run was measured on. */
