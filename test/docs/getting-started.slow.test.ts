@@ -67,7 +67,7 @@ function start(line: string, env: NodeJS.ProcessEnv): Process {
   return proc;
 }
 
-function describe(procs: readonly Process[]): string {
+function transcript(procs: readonly Process[]): string {
   return procs
     .map(
       (p) => `$ ${p.line}  (exit ${JSON.stringify(p.exit)})\n${p.stdout}\n[stderr]\n${p.stderr.slice(-4000)}`,
@@ -88,7 +88,7 @@ async function expectLines(procs: readonly Process[], lines: readonly string[], 
     if (ended || Date.now() > guard) {
       assert.fail(
         `terminal ${terminal} did not print ${JSON.stringify(missing())}${ended ? '' : ' (hang guard)'}:\n` +
-          describe(procs),
+          transcript(procs),
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -179,7 +179,7 @@ for (const step of steps) {
             const guard = setTimeout(() => killGroup(proc, 'SIGKILL'), COMMAND_GUARD_MS);
             await proc.closed;
             clearTimeout(guard);
-            assert.equal(proc.exit?.code, 0, `\`${line}\` failed:\n${describe([proc])}`);
+            assert.equal(proc.exit?.code, 0, `\`${line}\` failed:\n${transcript([proc])}`);
           }
         }
       }
