@@ -6,19 +6,14 @@
 // fastify, no htmx). Slow: it compiles the runtime and installs its dependencies from the npm
 // registry (through the npm cache).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { npm, npmEnv, packRuntime, run, RUNTIME, TSC, userTsconfig } from './pack-runtime.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RUNTIME = join(ROOT, 'packages', 'runtime');
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const run = promisify(execFile);
 
 /** What both programs print: each node saw the other, and read what the other wrote. */
 const EXPECTED = {
@@ -27,25 +22,6 @@ const EXPECTED = {
   raft: { onB: 7, sameVersion: true, refused: 'conflict' },
   modes: ['raft', 'raft', 'crdt', 'crdt'],
 };
-
-/**
- * npm in a project of its own: the settings `npm test` hands its scripts (`npm_config_*`, the
- * workspace's prefix among them) stay behind, apart from the cache and the registry.
- */
-function npmEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    const lower = key.toLowerCase();
-    if (lower.startsWith('npm_') && lower !== 'npm_config_cache' && lower !== 'npm_config_registry') continue;
-    env[key] = value;
-  }
-  return env;
-}
-
-async function npm(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await run('npm', args, { cwd, env: npmEnv(), timeout: 600_000, maxBuffer: 64 << 20 });
-  return stdout;
-}
 
 /** Runs `node file` in the project; its one line of JSON. The timeout is a hang guard only. */
 async function runProgram(cwd: string, file: string): Promise<unknown> {
@@ -60,21 +36,8 @@ let packed: { files: string[]; dependencies: Record<string, string> } = { files:
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'pack-install-'));
-  // The package is staged: its package.json and README beside a fresh build, so the test writes
-  // nothing into the working tree (packages/runtime/dist stays as it was).
-  const stage = join(scratch, 'runtime');
-  await run(process.execPath, [TSC, '-p', join(RUNTIME, 'tsconfig.json'), '--outDir', join(stage, 'dist')], {
-    cwd: ROOT,
-  });
-  for (const file of ['package.json', 'README.md']) copyFileSync(join(RUNTIME, file), join(stage, file));
-  // --ignore-scripts: prepack would build again, into the stage, without a tsconfig there.
-  const [pack] = JSON.parse(
-    await npm(stage, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch]),
-  ) as [{ filename: string; files: { path: string }[] }];
-  const manifest = JSON.parse(readFileSync(join(RUNTIME, 'package.json'), 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
-  packed = { files: pack.files.map((f) => f.path), dependencies: manifest.dependencies };
+  const pack = await packRuntime(scratch);
+  packed = { files: pack.files, dependencies: pack.dependencies };
 
   project = join(scratch, 'project');
   mkdirSync(project);
@@ -82,13 +45,7 @@ before(async () => {
     join(project, 'package.json'),
     JSON.stringify({ name: 'runtime-user', version: '1.0.0', private: true, type: 'module' }),
   );
-  await npm(project, [
-    'install',
-    '--no-audit',
-    '--no-fund',
-    '--ignore-scripts',
-    join(scratch, pack.filename),
-  ]);
+  await npm(project, ['install', '--no-audit', '--no-fund', '--ignore-scripts', pack.tarball]);
 });
 
 after(() => {
@@ -144,26 +101,7 @@ test('a plain JavaScript program runs a two-node cluster with a CRDT store and a
 
 test('a TypeScript program type-checks against the installed declarations and runs the same', async () => {
   copyFileSync(join(FIXTURES, 'two-node-cluster.ts'), join(project, 'cluster.ts'));
-  writeFileSync(
-    join(project, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'es2022',
-        lib: ['es2023'],
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        strict: true,
-        noUncheckedIndexedAccess: true,
-        exactOptionalPropertyTypes: true,
-        // The package's declarations are checked too, as they reach a user.
-        skipLibCheck: false,
-        types: ['node'],
-        typeRoots: [join(ROOT, 'node_modules', '@types')],
-        outDir: 'out',
-      },
-      files: ['cluster.ts'],
-    }),
-  );
+  writeFileSync(join(project, 'tsconfig.json'), userTsconfig(['cluster.ts'], { outDir: 'out' }));
   await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project }).catch((err: unknown) => {
     const { stdout } = err as { stdout?: string };
     assert.fail(`tsc refused the program:\n${stdout ?? String(err)}`);
