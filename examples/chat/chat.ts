@@ -1,7 +1,7 @@
 /**
- * Chat on the cluster runtime: rooms as placed actors, presence in the CRDT store, history in a
- * Raft table. Start it on every node with the same options; users talk through whichever node
- * they are connected to.
+ * Chat on the cluster runtime: rooms as placed actors (`room.ts`), presence in the CRDT store,
+ * history in a Raft table. Start it on every node with the same stores; users talk through
+ * whichever node they are connected to.
  *
  * ```ts
  * const chat = await startChat({ node, raft, crdt });
@@ -10,12 +10,9 @@
  * await chat.history('lobby', 10); // [{ room: 'lobby', user: 'alice', text: 'hi', at }]
  * ```
  *
- * API: `join`, `leave`, `say`, `members` (through the room's actor, wherever it runs), `history`
- * (the last n messages, a linearizable Raft read), `presence` (this node's CRDT replica),
- * `whereIs(room)` (the node running the room), `stop({ handOff })`. Bad names: `ChatInputError`.
- *
- * A call whose room is moving (its node was lost, it is being handed over) is retried until the
- * room runs again, for up to `callTimeoutMs`.
+ * `join`/`leave`/`say`/`members` go to the room's actor wherever it runs, retried while the room
+ * moves (up to `callTimeoutMs`); `history` is a linearizable Raft read, `presence` this node's
+ * CRDT replica. Bad names: `ChatInputError`.
  */
 import { CodedError, isCoded } from '@superhero-dispatch/runtime';
 import { typedResolver } from '@superhero-dispatch/runtime/actor';
@@ -64,7 +61,6 @@ export async function startChat(options: ChatOptions): Promise<Chat> {
   const live = (): string[] => [node.name, ...node.nodes()];
   const env = { history, presence, live, historyLimit: options.historyLimit ?? 100, now };
   const sup = await startDistributedSupervisor({ node, store: raft, kinds: { room: roomBehaviour(env) } });
-  const rooms = typedResolver<RoomProtocol>(sup);
 
   async function room<M extends RoomProtocol['calls'][0]>(key: string, msg: M) {
     const deadline = Date.now() + timeoutMs;
@@ -74,7 +70,7 @@ export async function startChat(options: ChatOptions): Promise<Chat> {
       });
     for (;;) {
       try {
-        return await node.system.ref({ via: rooms, key }).call(msg, timeoutMs);
+        return await node.system.ref({ via: typedResolver<RoomProtocol>(sup), key }).call(msg, timeoutMs);
       } catch (err) {
         if (!(isCoded(err) && GONE.has(err.code)) || Date.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 100));

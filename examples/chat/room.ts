@@ -1,35 +1,30 @@
 /**
- * A chat room: one placed actor per room in the whole cluster (distributed supervisor, key = the
- * room's name), found from any node by `{ via: rooms, key }`. It holds the members in memory and
- * appends what is said to the room's history in a Raft table.
+ * A chat room: one placed actor per room in the cluster (distributed supervisor, key = the room's
+ * name). It keeps the members in memory and appends what is said to the room's Raft history.
  *
- * Moves: on a graceful move the room hands its members to the next owner (`$placement: 'handoff'`);
- * a copy from the other side of a healed partition merges its members in (`$placement: 'merge'`,
- * AP placement only). When the room's node is lost, nothing is handed over: the next owner
- * rebuilds the members from presence (the users whose live node says they are in the room).
- *
- * History writes are fenced by the room's placement epoch (CP placement): a cut-off old copy gets
- * `stale_epoch` instead of writing over its successor. A write that fails is answered to the
- * caller as an error; the room keeps running.
+ * A graceful move hands the members to the next owner (`$placement: 'handoff'`); a duplicate from
+ * a healed partition merges its members in (`'merge'`, AP placement only). When the room's node is
+ * lost, the next owner rebuilds the members from presence (users whose live node lists the room).
+ * History writes are fenced by the room's placement epoch: a cut-off old copy gets `stale_epoch`
+ * instead of writing over its successor. A failed write is the caller's error, not a crash.
  */
-import type { ActorContext, CallResult, TypedBehaviour } from '@superhero-dispatch/runtime/actor';
+import type { TypedBehaviour } from '@superhero-dispatch/runtime/actor';
 import type { PlacedInit, PlacementCall } from '@superhero-dispatch/runtime/placement';
 import { isPlacementCall } from '@superhero-dispatch/runtime/placement';
 import type { Table } from '@superhero-dispatch/runtime/store';
 import { StoreError } from '@superhero-dispatch/runtime/store';
 
+/** `at` and `lastSeen` are wall-clock ms. */
 export interface Message {
   readonly room: string;
   readonly user: string;
   readonly text: string;
-  /** Wall clock, ms. */
   readonly at: number;
 }
 /** Where a user is connected and which rooms they are in (CRDT table `presence`, key = user). */
 export interface Presence {
   readonly node: string;
   readonly rooms: readonly string[];
-  /** Wall clock, ms. */
   readonly lastSeen: number;
 }
 /** A room's last `historyLimit` messages (Raft table `history`, key = room). */
@@ -73,12 +68,7 @@ export function roomBehaviour(env: RoomEnv): TypedBehaviour<RoomProtocol, State,
       );
       return { init, members: new Set(present.map((p) => p.key)) };
     },
-    async handleCall(
-      msg,
-      from,
-      state,
-      ctx: ActorContext,
-    ): Promise<CallResult<State, string[] | Message | 'ok'>> {
+    async handleCall(msg, from, state, ctx) {
       const members = new Set(state.members);
       if (isPlacementCall(msg)) {
         if (msg.$placement === 'handoff') return { reply: [...members].sort(), state };
@@ -94,7 +84,7 @@ export function roomBehaviour(env: RoomEnv): TypedBehaviour<RoomProtocol, State,
         await append(env, state.init, said);
         return { reply: said, state };
       } catch (err) {
-        ctx.replyError(from, err);
+        ctx.replyError(from, err instanceof Error ? err : new Error(String(err)));
         return { noreply: true, state };
       }
     },
