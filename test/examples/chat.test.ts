@@ -4,7 +4,7 @@ import type { ClusterNode } from '../../packages/runtime/src/cluster/node.ts';
 import type { Store } from '../../packages/runtime/src/store/types.ts';
 import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
-import type { Chat } from '../../examples/chat/index.ts';
+import type { Chat, History } from '../../examples/chat/index.ts';
 import { ChatInputError, startChat } from '../../examples/chat/index.ts';
 import { startMeshed, waitFor } from './helpers.ts';
 
@@ -71,6 +71,17 @@ test('messages said through every node are in the room history read on every nod
     );
     assert.deepEqual(await m.chat.members('lobby'), [...USERS]);
   }
+  // Every node's own replica of the table holds them too (a local read, no quorum round).
+  await waitFor(
+    async () => {
+      const local = await Promise.all(
+        members.map((m) => m.raft.table<History>('history').get('lobby', { stale: true })),
+      );
+      return local.every((h) => h?.value.messages.map((x) => `${x.user}: ${x.text}`).join() === said.join());
+    },
+    10_000,
+    'history on every replica',
+  );
   const last = await members[1]!.chat.history('lobby', 2);
   assert.deepEqual(
     last.map((h) => h.text),
