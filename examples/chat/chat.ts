@@ -103,7 +103,7 @@ export async function startChat(options: ChatOptions): Promise<Chat> {
     members: (key) => (check({ room: key }), room(key, { type: 'members' })),
     async history(key, n) {
       check({ room: key });
-      return (await history.get(key))?.value.messages.slice(-n) ?? [];
+      return (await history.get(key))?.value.messages.filter((_, i, all) => i >= all.length - n) ?? [];
     },
     async presence() {
       return Object.fromEntries((await presence.list()).map((p) => [p.key, p.value]));

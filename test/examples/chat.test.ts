@@ -89,6 +89,7 @@ test('messages said through every node are in the room history read on every nod
     'history(room, n) is the last n',
   );
   assert.deepEqual(await members[2]!.chat.history('empty-room', 10), []);
+  assert.deepEqual(await members[2]!.chat.history('lobby', 0), []);
 });
 
 test('presence converges: every replica has each user on the node they joined through, in their rooms', async (t) => {
