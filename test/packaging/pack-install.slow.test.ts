@@ -13,11 +13,9 @@ import { join } from 'node:path';
 import { before, after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ROOT, RUNTIME, TSC, stageRuntime } from './runtime-stage.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RUNTIME = join(ROOT, 'packages', 'runtime');
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const run = promisify(execFile);
 
 /** What both programs print: each node saw the other, and read what the other wrote. */
@@ -60,13 +58,9 @@ let packed: { files: string[]; dependencies: Record<string, string> } = { files:
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'pack-install-'));
-  // The package is staged: its package.json and README beside a fresh build, so the test writes
-  // nothing into the working tree (packages/runtime/dist stays as it was).
+  // The package is staged (package.json and README beside a fresh build) outside the working tree.
   const stage = join(scratch, 'runtime');
-  await run(process.execPath, [TSC, '-p', join(RUNTIME, 'tsconfig.json'), '--outDir', join(stage, 'dist')], {
-    cwd: ROOT,
-  });
-  for (const file of ['package.json', 'README.md']) copyFileSync(join(RUNTIME, file), join(stage, file));
+  await stageRuntime(stage);
   // --ignore-scripts: prepack would build again, into the stage, without a tsconfig there.
   const [pack] = JSON.parse(
     await npm(stage, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch]),
