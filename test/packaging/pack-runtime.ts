@@ -5,14 +5,12 @@
  * user's strict TypeScript project has.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ROOT, RUNTIME, stageRuntime } from './runtime-stage.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const RUNTIME = join(ROOT, 'packages', 'runtime');
-export const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+export { ROOT, RUNTIME, TSC } from './runtime-stage.ts';
 export const run = promisify(execFile);
 
 /**
@@ -51,10 +49,7 @@ export interface PackedRuntime {
  */
 export async function packRuntime(scratch: string): Promise<PackedRuntime> {
   const stage = join(scratch, 'runtime');
-  await run(process.execPath, [TSC, '-p', join(RUNTIME, 'tsconfig.json'), '--outDir', join(stage, 'dist')], {
-    cwd: ROOT,
-  });
-  for (const file of ['package.json', 'README.md']) copyFileSync(join(RUNTIME, file), join(stage, file));
+  await stageRuntime(stage);
   // --ignore-scripts: prepack would build again, into the stage, without a tsconfig there.
   const [pack] = JSON.parse(
     await npm(stage, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch]),
