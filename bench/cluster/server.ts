@@ -1,6 +1,7 @@
 /** A node process hosting the benchmark's echo actor (registered as `echo`). Prints its node name. */
 import { startNode } from '@superhero-dispatch/runtime/cluster';
 import type { Behaviour, CallResult } from '@superhero-dispatch/runtime/actor';
+import { benchNodeLogger } from '../lib/node-logger.ts';
 
 const echo: Behaviour<number, void, unknown, unknown, unknown> = {
   init: () => 0,
@@ -9,7 +10,11 @@ const echo: Behaviour<number, void, unknown, unknown, unknown> = {
   handleCast: (_m, n) => n + 1,
 };
 
-const node = await startNode({ name: 'benchserver', cookie: 'bench-cluster-cookie' });
+const node = await startNode({
+  name: 'benchserver',
+  cookie: 'bench-cluster-cookie',
+  logger: benchNodeLogger,
+});
 await node.system.spawn(echo, undefined, { name: 'echo' });
 console.log(JSON.stringify({ name: node.name, port: node.address.port }));
 process.on('SIGTERM', () => process.exit(0));

@@ -12,6 +12,7 @@
 import { startNode, ClusterMessageType } from '@superhero-dispatch/runtime/cluster';
 import { BaselineDispatcher, BaselineReplica, type BaselineMessage } from '@superhero-dispatch/runtime/crdt';
 import { startCrdtStore } from '@superhero-dispatch/runtime/store';
+import { benchNodeLogger } from '../lib/node-logger.ts';
 
 const [mode = 'delta', name = 'n', port = '0', seeds = ''] = process.argv.slice(2);
 const seedList = seeds
@@ -21,6 +22,7 @@ const seedList = seeds
 const node = await startNode({
   name,
   cookie: 'bench-crdt-cookie',
+  logger: benchNodeLogger,
   port: Number(port),
   seeds: seedList.filter((s) => s.port !== Number(port)),
 });

@@ -29,6 +29,7 @@ import type { PlacedInit, PlacementCall, DistributedSupervisor } from '@superher
 import { isPlacementCall, startDistributedSupervisor } from '@superhero-dispatch/runtime/placement';
 import type { Store } from '@superhero-dispatch/runtime/store';
 import { startCrdtStore, startRaftStore } from '@superhero-dispatch/runtime/store';
+import { benchNodeLogger } from '../lib/node-logger.ts';
 
 const [name = 'n', port = '0', seeds = ''] = process.argv.slice(2);
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -47,6 +48,7 @@ const child: Behaviour<number, PlacedInit, { type: 'get' } | PlacementCall, unkn
 const node = await startNode({
   name,
   cookie: 'bench-placement-cookie',
+  logger: benchNodeLogger,
   port: Number(port),
   seeds: seeds
     .split(',')

@@ -10,12 +10,14 @@
 import { startNode, TcpTransport } from '@superhero-dispatch/runtime/cluster';
 import { MessageType } from '@superhero-dispatch/runtime/wire';
 import { TrafficCounter } from './counting-transport.ts';
+import { benchNodeLogger } from '../lib/node-logger.ts';
 
 const [name = 'n', port = '0', seeds = ''] = process.argv.slice(2);
 const counter = new TrafficCounter();
 const node = await startNode({
   name,
   cookie: 'bench-scaling-cookie',
+  logger: benchNodeLogger,
   seeds: seeds
     .split(',')
     .filter((s) => s !== '' && !s.endsWith(`:${port}`))
