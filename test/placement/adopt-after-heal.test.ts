@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { waitFor } from '../cluster/helpers.ts';
-import { apMember, runningOn, shutdown } from './members.ts';
+import { apMember, runningOn, shutdown, waitForHosts } from './members.ts';
 
 const SWEEP_MS = 60_000;
 const WITHIN_MS = SWEEP_MS / 2;
@@ -35,6 +35,7 @@ test('after a healed AP partition the wanted node keeps its running copy and ado
     await Promise.all(all.map((m) => m.store.close()));
   });
   await waitFor(() => all.every((m) => m.node.nodes().length === 2), 10_000, 'full mesh');
+  await waitForHosts(all);
   const keys = Array.from({ length: n }, (_, i) => `adopt-${seed}-${i}`);
   await Promise.all(keys.map((key) => a.sup.startChild({ key, kind: 'counter' }, 20_000)));
   await waitFor(() => keys.every((k) => runningOn(all, k) === 1), WITHIN_MS, 'started');

@@ -82,6 +82,7 @@ test('a joining node is given its share directly, never a released record', asyn
   const a = await member('ja', store, []);
   const b = await member('jb', store, [a]);
   await waitFor(() => a.node.nodes().length === 1, 10_000);
+  await waitForHosts([a, b]);
   const keys = Array.from({ length: n }, (_, i) => `join-${seed}-${i}`);
   await Promise.all(keys.map((key) => a.sup.startChild({ key, kind: 'counter' })));
   await waitFor(

@@ -12,7 +12,7 @@ import type { PlacedInit, PlacementRecord } from '../../packages/runtime/src/pla
 import { startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
 import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import { runningOn, shutdown } from './members.ts';
+import { runningOn, shutdown, waitForHosts } from './members.ts';
 import type { Member } from './members.ts';
 
 const SWEEP_MS = 60_000;
@@ -55,6 +55,7 @@ async function cluster(names: string[], store: MemoryStore = new MemoryStore()):
   const members: Member[] = [];
   for (const name of names) members.push(await member(name, store, members));
   await waitFor(() => members.every((m) => m.node.nodes().length === names.length - 1), 10_000);
+  await waitForHosts(members);
   return members;
 }
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import { waitFor } from '../cluster/helpers.ts';
-import { apMember, runningOn, shutdown } from './members.ts';
+import { apMember, runningOn, shutdown, waitForHosts } from './members.ts';
 
 const SWEEP_MS = 60_000;
 const WITHIN_MS = SWEEP_MS / 2;
@@ -20,6 +20,7 @@ test('after a healed AP partition every child runs exactly once, through the eve
     await Promise.all(all.map((m) => m.store.close()));
   });
   await waitFor(() => all.every((m) => m.node.nodes().length === 2), 10_000, 'full mesh');
+  await waitForHosts(all);
   const keys = Array.from({ length: 90 }, (_, i) => `heal-${i}`);
   await Promise.all(keys.map((key) => a.sup.startChild({ key, kind: 'counter' }, 20_000)));
   await waitFor(() => keys.every((k) => runningOn(all, k) === 1), WITHIN_MS, 'started');

@@ -10,7 +10,7 @@ import {
 } from '../../packages/runtime/src/placement/index.ts';
 import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import { runningOn, shutdown } from './members.ts';
+import { runningOn, shutdown, waitForHosts } from './members.ts';
 import type { Member } from './members.ts';
 
 type Msg = { type: 'inc' } | { type: 'get' } | PlacementCall;
@@ -52,6 +52,7 @@ async function cluster(
     started.push(members.at(-1)!);
   }
   await waitFor(() => members.every((m) => m.node.nodes().length === names.length - 1), 10_000);
+  await waitForHosts(members);
   return { members, store };
 }
 

@@ -10,7 +10,7 @@ import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
 import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
-import { counter, runningOn, shutdown } from './members.ts';
+import { counter, runningOn, shutdown, waitForHosts } from './members.ts';
 import type { Member } from './members.ts';
 
 async function member(name: string, store: MemoryStore, seeds: Member[]): Promise<Member> {
@@ -29,6 +29,7 @@ test('in a healthy cluster the full sweep finds nothing to repair', async () => 
   const members: Member[] = [];
   for (const name of ['sa', 'sb', 'sc']) members.push(await member(name, store, members));
   await waitFor(() => members.every((m) => m.node.nodes().length === 2), 10_000);
+  await waitForHosts(members);
   const keys = Array.from({ length: 120 }, (_, i) => `sweep-${i}`);
   await Promise.all(keys.map((key, i) => members[i % 3]!.sup.startChild({ key, kind: 'counter' })));
   const [a, b, c] = members as [Member, Member, Member];
