@@ -297,13 +297,14 @@ export class DistributedSupervisor implements NameResolver {
     this.readyTimers.add(timer);
   }
 
-  /** The nodes children may be placed on: live, eligible, and ready to host (`readiness.ts`). */
-  private hostNodes(): string[] {
+  /**
+   * The nodes children may be placed on: live, eligible, and ready to host (`readiness.ts`).
+   * `live`: `liveNodes()`, when the caller has it already.
+   */
+  private hostNodes(live: readonly string[] = this.liveNodes()): string[] {
     const now = Date.now();
     const grace = this.graceMs();
-    return this.liveNodes().filter((n) =>
-      n === this.node.name ? this.ready : this.readiness.ready(n, now, grace),
-    );
+    return live.filter((n) => (n === this.node.name ? this.ready : this.readiness.ready(n, now, grace)));
   }
 
   /** The store takes writes and this node is caught up with it. */
@@ -634,7 +635,7 @@ export class DistributedSupervisor implements NameResolver {
     this.waiting.delete(key);
     const version = this.versions.get(key) ?? 0;
     const live = rec === undefined ? [] : this.liveNodes();
-    const hosts = rec === undefined ? [] : this.hostNodes();
+    const hosts = rec === undefined ? [] : this.hostNodes(live);
     const now = Date.now();
     const since = waitingSince ?? now;
     const d = decide({
