@@ -7,6 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import type { EtcdStore } from '../../packages/runtime/src/store/etcd/index.ts';
 import { sharedEtcd } from '../../packages/runtime/src/testing/etcd/fixture.ts';
@@ -106,13 +109,23 @@ test(
     try {
       await Promise.all([nemesis(), ...stores.map((_s, i) => client(i))]);
       const ok = history.filter((o) => o.output !== undefined).length;
+      const started = performance.now();
       const verdict = checkOperations(kvModel, history, { timeoutMs: 60_000 });
-      t.diagnostic(`seed ${seed}: ${history.length} operations, ${ok} with a known outcome`);
+      t.diagnostic(
+        `seed ${seed}: ${history.length} operations, ${ok} with a known outcome, checked in ${Math.round(performance.now() - started)} ms`,
+      );
       assert.ok(ok > 20, `too few completed operations to judge (${ok}); seed ${seed}`);
+      let kept = '';
+      if (verdict.result !== 'ok') {
+        // The history itself: the seed repeats the choices, not
+        // the timings.
+        kept = join(tmpdir(), `etcd-linearizability-${seed}.json`);
+        writeFileSync(kept, JSON.stringify(history));
+      }
       assert.deepEqual(
         verdict,
         { result: 'ok' },
-        `not linearizable; ETCD_LIN_SEED=${seed} repeats the choices`,
+        `not linearizable; ETCD_LIN_SEED=${seed} repeats the choices; history in ${kept}`,
       );
     } finally {
       await Promise.all(stores.map((s) => s.close()));

@@ -5,10 +5,12 @@ import {
   checkOperations,
   checkOperationsDetailed,
   kvModel,
+  partitionByKey,
 } from '../../packages/runtime/src/testing/linearizability/index.ts';
 import type {
   KvInput,
   KvOutput,
+  KvState,
   Operation,
 } from '../../packages/runtime/src/testing/linearizability/index.ts';
 import { assertWitness, fcOptions, generateKvHistory, int, rng, sequentialKvHistory } from './history.ts';
@@ -27,7 +29,80 @@ function mutateOne(history: Op[], pick: number): number | undefined {
   return i;
 }
 
+/**
+ * The reference: tries every order of the operations that respects real time, leaving out any
+ * subset of those with an unknown outcome, straight on the model (no memo, no rewriting, no
+ * shortcuts). Exponential; for histories of a few operations only.
+ */
+function bruteForce(history: Op[]): boolean {
+  const search = (state: KvState, left: Op[]): boolean => {
+    if (left.every((op) => op.output === undefined)) return true;
+    const firstReturn = Math.min(...left.map((op) => op.return));
+    return left.some((op, i) => {
+      if (op.call > firstReturn) return false;
+      const next = kvModel.step(state, op.input, op.output);
+      return (
+        next.ok &&
+        search(
+          next.state,
+          left.filter((_o, j) => j !== i),
+        )
+      );
+    });
+  };
+  return partitionByKey(history).every((part) => search(kvModel.init(), part));
+}
+
 describe('linearizability checker properties', () => {
+  it('agrees with an exhaustive search on small histories full of unknown outcomes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom(0.2, 0.5),
+        fc.boolean(),
+        fc.nat(),
+        (seed, ops, unknownRate, mutate, pick) => {
+          const history = generateKvHistory(rng(seed), {
+            ops,
+            keys: 1,
+            clients: 3,
+            maxDuration: 8,
+            unknownRate,
+          });
+          if (mutate) {
+            const known = history.filter((op) => op.output !== undefined && op.input.op !== 'put');
+            const victim = known[pick % Math.max(1, known.length)];
+            if (victim !== undefined) mutateOne([victim], 0);
+          }
+          const expected = bruteForce(history) ? 'ok' : 'illegal';
+          assert.equal(checkOperations(kvModel, history).result, expected, `history seed ${seed}`);
+        },
+      ),
+      fcOptions(1500),
+    );
+  });
+
+  it('rejects a long history with many writes of unknown outcome and one stale read within its budget', () => {
+    // Every subset of the unknown writes is a possible past; the search must not try them all.
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = rng(seed);
+      const history = generateKvHistory(r, {
+        ops: 600,
+        keys: 1,
+        clients: 6,
+        maxDuration: 10,
+        unknownRate: 0.15,
+      });
+      const reads = history.filter((op) => op.input.op === 'get' && op.output?.value != null);
+      const late = reads[Math.floor(reads.length * 0.95)] as Op;
+      late.output = { ok: true, value: (reads[2] as Op).output?.value ?? null };
+      fc.pre(late.output.value !== null);
+      const verdict = checkOperations(kvModel, history, { timeoutMs: 20_000 });
+      assert.equal(verdict.result, 'illegal', `history seed ${seed}`);
+    }
+  });
+
   it('accepts every history produced by a real sequential map with random concurrency windows', () => {
     fc.assert(
       fc.property(

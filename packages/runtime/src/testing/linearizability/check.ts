@@ -73,7 +73,8 @@ export function checkOperationsDetailed<S, I, O>(
   for (let p = 0; p < parts.length; p++) {
     const report = partitions[p] as PartitionReport<I, O>;
     const ops = report.operations;
-    const verdict = searchPartition(model, ops, deadline, now);
+    const searched = model.canonicalize === undefined ? ops : model.canonicalize(ops);
+    const verdict = searchPartition(model, searched, deadline, now);
     report.result = verdict.result;
     if (verdict.result === 'ok') {
       report.linearization = verdict.linearization.map((i) => ops[i] as Operation<I, O>);

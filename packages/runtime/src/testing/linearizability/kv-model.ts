@@ -18,6 +18,13 @@
  * - A put, delete or cas answering `ok: false` is taken as not applied; a put or delete that failed
  *   this way could as well be left out of the history.
  * - Unknown outcome (`output === undefined`): a get has no effect; a write applies as if it happened.
+ * - Before the search (`canonicalize`), a write of unknown outcome whose value some operation of
+ *   known outcome read, expected or reported, and that no other operation writes, is known to have
+ *   happened, before the first such operation returned: it gets that outcome and return. Then every
+ *   value that no operation of known outcome reads, expects or reports is replaced by one stand-in
+ *   (details below), and the writes of unknown outcome left become interchangeable. Both keep the
+ *   search short when many writes have an unknown outcome (a node killed under load), also when
+ *   the history is not linearizable and every possible past must be ruled out.
  *
  * When not to use it: operations touching several keys at once (see the table model).
  */
@@ -48,7 +55,92 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   key: (state) => (state === null ? '-' : `=${state}`),
   // A get never writes; a write answering ok: false did not happen (see above).
   readOnly: (input, output) => input.op === 'get' || (output !== undefined && !output.ok),
+  canonicalize: (ops) => unseenAsOne(seenHappened(ops)),
 };
+
+type KvOp = Operation<KvInput, KvOutput>;
+
+/**
+ * A write of unknown outcome is the only writer of its value and an operation of known outcome saw
+ * that value (read it, expected it in a successful cas, or had it reported by a failed cas): the
+ * write happened, and before that operation returned. Every linearization already says so; writing
+ * it into the history spares the search the pasts in which it did not happen. Repeated until
+ * nothing changes, since a cas known to have happened saw the value it expected.
+ */
+function seenHappened(ops: KvOp[]): KvOp[] {
+  const writers = new Map<string, number>();
+  for (const { input } of ops) {
+    if (input.value !== undefined) writers.set(input.value, (writers.get(input.value) ?? 0) + 1);
+  }
+  let current = ops;
+  for (;;) {
+    const seenBy = new Map<string, number>(); // value → earliest return of a known operation seeing it
+    const see = (value: string | null | undefined, at: number): void => {
+      if (typeof value === 'string') seenBy.set(value, Math.min(at, seenBy.get(value) ?? Infinity));
+    };
+    for (const { input, output, return: ret } of current) {
+      if (output === undefined) continue;
+      if (input.op === 'get' || (input.op === 'cas' && !output.ok)) see(output.value, ret);
+      if (input.op === 'cas' && output.ok) see(input.expected, ret);
+    }
+    let changed = false;
+    const next = current.map((op) => {
+      const value = op.input.value;
+      if (op.output !== undefined || value === undefined || writers.get(value) !== 1) return op;
+      const by = seenBy.get(value);
+      if (by === undefined || by < op.call) return op;
+      changed = true;
+      return { ...op, output: { ok: true }, return: by };
+    });
+    if (!changed) return current;
+    current = next;
+  }
+}
+
+/**
+ * Gives every value that no operation of known outcome reads, expects or reports one stand-in, a
+ * string that is no value of the partition, unless a cas of unknown outcome expects it and writes a
+ * value that stays. States holding such values differ in no known operation's answer, and the only
+ * operations telling them apart are cas operations of unknown outcome that turn one such value into another,
+ * which no known operation can notice either; so the rewritten partition is linearizable exactly
+ * when the original is. The writes of unknown outcome left become interchangeable.
+ */
+function unseenAsOne(ops: KvOp[]): KvOp[] {
+  const keep = new Set<string>();
+  const all = new Set<string>();
+  for (const { input, output } of ops) {
+    if (input.value !== undefined) all.add(input.value);
+    if (typeof input.expected === 'string') all.add(input.expected);
+    if (output === undefined) continue;
+    // A failed cas that reports the current value needs only that value to differ from the one
+    // it expected: what it expected tells nothing more.
+    const reported = input.op === 'cas' && !output.ok && output.value !== undefined;
+    if (typeof input.expected === 'string' && !reported) keep.add(input.expected);
+    if (typeof output.value === 'string') keep.add(output.value);
+  }
+  for (const { input, output } of ops) {
+    const writesKept = input.value !== undefined && keep.has(input.value);
+    if (output === undefined && input.op === 'cas' && writesKept && typeof input.expected === 'string')
+      keep.add(input.expected);
+  }
+  let standIn = '\u0000unseen';
+  while (all.has(standIn)) standIn += '\u0000';
+  const stand = <T extends string | null | undefined>(v: T): T | string =>
+    typeof v === 'string' && !keep.has(v) ? standIn : v;
+  return ops.map((op) => {
+    const value = stand(op.input.value);
+    const expected = stand(op.input.expected);
+    if (value === op.input.value && expected === op.input.expected) return op;
+    return {
+      ...op,
+      input: {
+        ...op.input,
+        ...(value === undefined ? {} : { value }),
+        ...(expected === undefined ? {} : { expected }),
+      },
+    };
+  });
+}
 
 function stepKv(
   state: KvState,

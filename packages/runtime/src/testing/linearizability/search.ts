@@ -11,7 +11,12 @@
  *
  * Operations with an unknown outcome (`output === undefined`) return at +∞, so they may be linearized
  * anywhere after their call. Once only such operations remain unlinearized the partition is accepted,
- * which is the "never happened" case.
+ * which is the "never happened" case. Two such operations with the same input are interchangeable
+ * once both are called (either may still apply at any later point, or never), so they are only ever
+ * linearized in the order of their calls; and one that would leave the state as it is is not
+ * linearized at all, since never happening has the same effect. Without these two rules a history
+ * with many writes whose outcome is unknown makes the search try every subset of them at every
+ * point, which only ends in time when the history is linearizable.
  *
  * Operations the model declares read-only are linearized eagerly, with no alternatives explored
  * (sound because such an operation can always be moved to the earliest point it is available). This
@@ -27,6 +32,7 @@
  */
 import type { Model, Operation } from './types.ts';
 import { fmix32, fnv1a32 } from '../../util/hash.ts';
+import { canonicalValue } from './canonical.ts';
 
 /** The outcome for one partition, with the witness or the best attempt (operation indexes). */
 export type PartitionVerdict =
@@ -50,6 +56,15 @@ interface Frame<S> {
   readonly stateKey: string;
   /** Linearized as a forced move (see the search loop): never an alternative to explore. */
   readonly forced: boolean;
+  /** The scan it was linearized in: 0 tries operations of known outcome, 1 the others. */
+  readonly phase: 0 | 1;
+}
+
+/** An explored configuration: the operations linearized, split by outcome, and the model state. */
+interface Explored {
+  readonly known: Uint32Array;
+  readonly unknown: Uint32Array;
+  readonly key: string;
 }
 
 /** How many search steps run between two reads of the clock. */
@@ -66,12 +81,16 @@ export function searchPartition<S, I, O>(
   const unknown = ops.map((op) => op.output === undefined);
   let remainingKnown = unknown.filter((u) => !u).length;
   const readOnly = ops.map((op) => model.readOnly?.(op.input, op.output) ?? false);
+  const sameBefore = previousAlike(head, ops, unknown);
 
   const zobrist = new Uint32Array(n);
   for (let i = 0; i < n; i++) zobrist[i] = mix32(i);
-  const bits = new Uint32Array((n + 31) >>> 5);
-  let bitsHash = 0;
-  const cache = new Map<number, { bits: Uint32Array; key: string }[]>();
+  // The linearized operations of known outcome and those of unknown outcome, in two bit sets; the
+  // hash covers the first only, so that configurations differing in the second meet in the cache.
+  const knownBits = new Uint32Array((n + 31) >>> 5);
+  const unknownBits = new Uint32Array((n + 31) >>> 5);
+  let knownHash = 0;
+  const cache = new Map<number, Explored[]>();
 
   let state = model.init();
   const stack: Frame<S>[] = [];
@@ -80,10 +99,14 @@ export function searchPartition<S, I, O>(
 
   let stateKey = model.key(state);
 
+  const linearized = (op: number): boolean =>
+    ((((unknown[op] ? unknownBits : knownBits)[op >>> 5] as number) >>> (op & 31)) & 1) === 1;
   const flip = (op: number): void => {
+    const bits = unknown[op] ? unknownBits : knownBits;
     bits[op >>> 5] = (bits[op >>> 5] as number) ^ (1 << (op & 31));
-    bitsHash ^= zobrist[op] as number;
+    if (!unknown[op]) knownHash ^= zobrist[op] as number;
   };
+  let phase: 0 | 1 = 0;
   /** Undoes frames up to and including the last unforced one; undefined when none is left. */
   const backtrack = (): Entry | undefined => {
     // The stack is deepest right before a backtrack: record the longest partial linearization here.
@@ -96,6 +119,7 @@ export function searchPartition<S, I, O>(
       flip(top.entry.op);
       unlift(top.entry);
       if (!unknown[top.entry.op]) remainingKnown++;
+      phase = top.phase;
       if (!top.forced) return top.entry.next as Entry;
     }
   };
@@ -107,22 +131,36 @@ export function searchPartition<S, I, O>(
     }
     if (remainingKnown === 0) break;
     if (e.isCall) {
+      if (unknown[e.op] !== (phase === 1)) {
+        e = e.next; // not this scan's kind
+        continue;
+      }
+      const before = sameBefore[e.op] as number;
+      if (before >= 0 && !linearized(before)) {
+        e = e.next; // an alike unknown-outcome operation called earlier goes first (symmetry)
+        continue;
+      }
       const op = ops[e.op] as Operation<I, O>;
       const next = model.step(state, op.input, op.output);
       if (next.ok) {
         const key = model.key(next.state);
+        if (unknown[e.op] && key === stateKey) {
+          e = e.next; // no effect here: the same as never happening, which stays possible
+          continue;
+        }
         // An operation that never changes the state (a read) can be linearized at the earliest point
         // it is available: any completion placing it later stays valid with it moved here, because
         // no pending operation returned before its call. So it is not an alternative to try but a
         // forced move, and its failure is the failure of the configuration before it.
         const forced = (readOnly[e.op] as boolean) && key === stateKey;
         flip(e.op);
-        if (remember(cache, bits, bitsHash, key)) {
-          stack.push({ entry: e, state, stateKey, forced });
+        if (remember(cache, knownBits, unknownBits, knownHash, key)) {
+          stack.push({ entry: e, state, stateKey, forced, phase });
           state = next.state;
           stateKey = key;
           lift(e);
           if (!unknown[e.op]) remainingKnown--;
+          phase = 0;
           e = head.next;
           continue;
         }
@@ -133,6 +171,12 @@ export function searchPartition<S, I, O>(
         }
       }
       e = e.next;
+    } else if (phase === 0) {
+      // Every operation of known outcome that could come next was tried: now those of unknown
+      // outcome. Trying these last means a configuration is first reached with as few of them
+      // linearized as possible, which the cache's subset rule then uses.
+      phase = 1;
+      e = head.next;
     } else {
       // The return of an operation not linearized yet: this prefix cannot be extended.
       e = backtrack();
@@ -140,6 +184,22 @@ export function searchPartition<S, I, O>(
   }
   if (e === undefined) return { result: 'illegal', longestPrefix: longest.length, longest };
   return { result: 'ok', linearization: stack.map((f) => f.entry.op) };
+}
+
+/**
+ * For each operation with an unknown outcome, the closest operation called before it that also has
+ * an unknown outcome and the same input; -1 when there is none, and for every other operation.
+ */
+function previousAlike<I, O>(head: Entry, ops: readonly Operation<I, O>[], unknown: boolean[]): number[] {
+  const before = ops.map(() => -1);
+  const last = new Map<string, number>();
+  for (let e = head.next; e !== null; e = e.next) {
+    if (!e.isCall || !unknown[e.op]) continue;
+    const alike = canonicalValue((ops[e.op] as Operation<I, O>).input);
+    before[e.op] = last.get(alike) ?? -1;
+    last.set(alike, e.op);
+  }
+  return before;
 }
 
 /** Sorted entries behind a sentinel head. Invariant: every call precedes its own return. */
@@ -191,28 +251,39 @@ function relink(entry: Entry): void {
   if (entry.next !== null) entry.next.prev = entry;
 }
 
-/** Adds the configuration to the cache; false when it was already there. */
+/**
+ * Adds the configuration to the cache; false when it is known to fail. A configuration explored
+ * before failed (the search would have ended otherwise), and so does one with the same state and
+ * the same operations of known outcome linearized but more of unknown outcome: the operations left
+ * to it are a subset of those left to the explored one, whose extra ones need never be linearized.
+ */
 function remember(
-  cache: Map<number, { bits: Uint32Array; key: string }[]>,
-  bits: Uint32Array,
-  bitsHash: number,
+  cache: Map<number, Explored[]>,
+  known: Uint32Array,
+  unknown: Uint32Array,
+  knownHash: number,
   key: string,
 ): boolean {
-  const hash = (Math.imul(fnv1a32(key), 0x01000193) ^ bitsHash) >>> 0;
+  const hash = (Math.imul(fnv1a32(key), 0x01000193) ^ knownHash) >>> 0;
   const bucket = cache.get(hash);
   if (bucket === undefined) {
-    cache.set(hash, [{ bits: bits.slice(), key }]);
+    cache.set(hash, [{ known: known.slice(), unknown: unknown.slice(), key }]);
     return true;
   }
   for (const seen of bucket) {
-    if (seen.key === key && sameBits(seen.bits, bits)) return false;
+    if (seen.key === key && sameBits(seen.known, known) && subsetBits(seen.unknown, unknown)) return false;
   }
-  bucket.push({ bits: bits.slice(), key });
+  bucket.push({ known: known.slice(), unknown: unknown.slice(), key });
   return true;
 }
 
 function sameBits(a: Uint32Array, b: Uint32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function subsetBits(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (((a[i] as number) & ~(b[i] as number)) !== 0) return false;
   return true;
 }
 

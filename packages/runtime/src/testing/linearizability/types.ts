@@ -54,6 +54,11 @@ export interface Operation<I, O> {
  *   accepts unchanged (a read, a failed compare-and-set). The search then linearizes it eagerly, a
  *   large speed-up on read-heavy histories. Returning true for anything else makes verdicts wrong;
  *   leave it out when unsure.
+ * - `canonicalize`, when present, rewrites one partition before the search: it returns the same
+ *   operations in the same order and may change them only so that the rewritten partition has
+ *   exactly the linearizations of the original: values that no step can tell apart collapsed onto
+ *   one, or an operation of unknown outcome given the outcome and the latest return that every
+ *   linearization already forces on it. The key-value model does both (see kv-model.ts).
  */
 export interface Model<S, I, O> {
   init(): S;
@@ -61,6 +66,7 @@ export interface Model<S, I, O> {
   partition?(history: Operation<I, O>[]): Operation<I, O>[][];
   key(state: S): string;
   readOnly?(input: I, output: O | undefined): boolean;
+  canonicalize?(ops: Operation<I, O>[]): Operation<I, O>[];
 }
 
 /**
