@@ -189,7 +189,10 @@ export class DistributedSupervisor implements NameResolver {
     this.table.subscribe((change) => {
       if (change.value === undefined) this.forget(change.key);
       else this.remember(change.key, change.value, change.version);
-      this.schedule(change.key);
+      // Until ready (the store caught up), nothing runs here and nothing starts: becoming ready
+      // reconciles every key, so the thousands of changes a restarted member replays cost no
+      // reconcile each.
+      if (this.ready) this.schedule(change.key);
       this.wake(change.key);
     });
     for (const v of await this.table.list({ stale: true })) this.remember(v.key, v.value, v.version);

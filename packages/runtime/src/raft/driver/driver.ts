@@ -44,8 +44,10 @@
  * requests they ignored while the leader seemed alive, `vote-replay.ts`); a silent leader is
  * replaced after an election timeout (`tickMs * electionTicks`, randomised up to twice that).
  *
- * Snapshots: every `snapshotEntries` applied entries the machine is snapshotted and the log
- * compacted, so a restart replays at most that many entries; lagging members get the snapshot in
+ * Snapshots: the machine is snapshotted and the log compacted once the entries applied since the
+ * last snapshot hold as many bytes as it (at least `snapshotMinEntries` of them), and in any case
+ * after `snapshotEntries` (`snapshot-policy.ts`); so a restart replays little over a small state
+ * and at most `snapshotEntries` entries over a large one. Lagging members get the snapshot in
  * chunks (`snapshot-transfer.ts`).
  *
  * When not to use: applications use the store built on it (`startRaftStore`); the driver is for
@@ -57,6 +59,7 @@ import type { ClusterNode, NodeDownReason } from '../../cluster/node.ts';
 import { ClusterMessageType } from '../../cluster/message-types.ts';
 import { isVoter } from '../core/conf-change.ts';
 import { RawNode } from '../core/raw-node.ts';
+import { snapshotDue } from './snapshot-policy.ts';
 import type { ConfChange, ConfState, Entry, HardState, Message, Ready, Snapshot } from '../core/types.ts';
 import { FileLogStorage } from '../storage/file-log-storage.ts';
 import type { LogStorage } from '../storage/log-storage.ts';
@@ -114,6 +117,9 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private detach: () => void = () => {};
   private prevLeader: string | null = null;
   private lastSnapshotIndex: number;
+  /** The last snapshot's size, and the command bytes applied since (the snapshot policy's inputs). */
+  private lastSnapshotBytes: number;
+  private bytesSinceSnapshot = 0;
   private bootCampaignDone = false;
   /** A config entry was applied or a snapshot restored in the last `advance`: refresh `conf`. */
   private confDirty = true;
@@ -143,6 +149,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.savedHs = storage.hardState();
     this.latestHs = this.savedHs;
     this.lastSnapshotIndex = raw.snapshot()?.index ?? 0;
+    this.lastSnapshotBytes = raw.snapshot()?.data.byteLength ?? 0;
     this.machineIndex = raw.appliedIndex;
     this.votes = new VoteReplay(resolved.electionTimeoutMs);
     this.quorum = new QuorumWatch(
@@ -635,6 +642,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     if (e.index <= this.machineIndex) return;
     let result: unknown;
     if (e.type === 'normal' && e.data.byteLength > 0) {
+      this.bytesSinceSnapshot += e.data.byteLength;
       const outcome = this.machine.apply(e.index, e.data);
       result = outcome.result;
       this.hooks.onApplied?.(e.index, outcome);
@@ -665,6 +673,8 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.machine.restore(snap.data);
     this.machineIndex = snap.index;
     this.lastSnapshotIndex = snap.index;
+    this.lastSnapshotBytes = snap.data.byteLength;
+    this.bytesSinceSnapshot = 0;
     this.skipTo = snap.index;
     this.hooks.onRestore?.('after', snap.index);
   }
@@ -697,18 +707,32 @@ export class RaftDriver<O extends { readonly result: unknown }> {
 
   private async maybeSnapshot(): Promise<void> {
     const applied = this.raw.appliedIndex;
-    if (applied - this.lastSnapshotIndex < this.options.snapshotEntries) return;
+    const due = snapshotDue(
+      { entries: applied - this.lastSnapshotIndex, bytes: this.bytesSinceSnapshot },
+      {
+        lastSnapshotBytes: this.lastSnapshotBytes,
+        minEntries: this.options.snapshotMinEntries,
+        maxEntries: this.options.snapshotEntries,
+      },
+    );
+    if (!due) return;
     // The snapshot must show the machine exactly at the core's applied index: stop applying ahead
     // until the Ready loop has caught up with the machine.
     this.snapshotDue = this.machineIndex !== applied;
     if (this.snapshotDue) return;
+    const started = performance.now();
     const snap = this.raw.compact(applied, this.machine.snapshot());
     this.lastSnapshotIndex = snap.index;
+    this.lastSnapshotBytes = snap.data.byteLength;
+    this.bytesSinceSnapshot = 0;
     await this.storage.save({ snapshot: snap });
     // The core keeps a tail of entries for slightly lagging followers; storage keeps the same.
     const to = Math.min(this.raw.firstIndex() - 1, snap.index);
     if (to >= this.storage.firstIndex()) await this.storage.compact(to);
-    this.log.debug({ index: snap.index, bytes: snap.data.byteLength }, 'snapshot taken');
+    this.log.debug(
+      { index: snap.index, bytes: snap.data.byteLength, ms: Math.round(performance.now() - started) },
+      'snapshot taken',
+    );
   }
 
   // ---- bookkeeping ---------------------------------------------------------------------------

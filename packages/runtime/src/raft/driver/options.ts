@@ -43,11 +43,18 @@ export interface DriverOptions {
    */
   readonly requestTimeoutMs?: number;
   /**
-   * Applied entries between two snapshots of the state machine. Default 10 000 (etcd's value):
+   * Most applied entries between two snapshots of the state machine. Default 10 000 (etcd's value):
    * restarts replay at most this many entries, and a snapshot costs well under 1 % of the time
    * spent writing them.
    */
   readonly snapshotEntries?: number;
+  /**
+   * Fewest applied entries between two snapshots. Default 1 000. Between this and
+   * `snapshotEntries`, a snapshot is taken once the entries applied since the last one hold as many
+   * bytes as that snapshot (`snapshot-policy.ts`): a small state is snapshotted often and cheaply,
+   * so that a restart replays little, and a large one no more often than before.
+   */
+  readonly snapshotMinEntries?: number;
   /**
    * Bytes per chunk when a snapshot is sent to a lagging member. Default 1 MiB: far below the
    * transport's 16 MiB frame limit, large enough that a 100 MB state takes only a hundred frames.
@@ -79,6 +86,7 @@ export interface ResolvedDriverOptions {
   readonly heartbeatTicks: number;
   readonly requestTimeoutMs: number;
   readonly snapshotEntries: number;
+  readonly snapshotMinEntries: number;
   readonly snapshotChunkBytes: number;
   readonly snapshotWindow: number;
   readonly maxCommandBytes: number;
@@ -94,6 +102,7 @@ export const DRIVER_DEFAULTS = {
   heartbeatTicks: 1,
   requestTimeoutMs: 5000,
   snapshotEntries: 10_000,
+  snapshotMinEntries: 1000,
   snapshotChunkBytes: 1024 * 1024,
   snapshotWindow: 8,
   maxCommandBytes: 1536 * 1024,
@@ -140,6 +149,10 @@ export function resolveDriverOptions(options: DriverOptions = {}): ResolvedDrive
     snapshotEntries: positiveInt(
       'snapshotEntries',
       options.snapshotEntries ?? DRIVER_DEFAULTS.snapshotEntries,
+    ),
+    snapshotMinEntries: positiveInt(
+      'snapshotMinEntries',
+      options.snapshotMinEntries ?? DRIVER_DEFAULTS.snapshotMinEntries,
     ),
     snapshotChunkBytes: positiveInt(
       'snapshotChunkBytes',
