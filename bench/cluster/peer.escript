@@ -62,9 +62,13 @@ run(Calls, Casts, OsPid) ->
     io:format("{\"callP50Us\":~.3f,\"callP99Us\":~.3f,\"callsPerSec\":~.1f,\"calls16PerSec\":~.1f,\"castsPerSec\":~.1f,\"killDetectMs\":~.3f,\"killHopUs\":~.1f}~n",
               [P50 / 1000, P99 / 1000, Seq, Conc, CastRate, Down, HopNs / 1000]).
 
+%% Until the server node answers and has registered `echo`: the node answers pings as soon as its
+%% distribution is up, which can be before its -eval has run; a message sent to a name not yet
+%% registered is dropped.
 wait_up(_, 0) -> exit(no_server);
 wait_up(Node, N) ->
-    case net_adm:ping(Node) of pong -> ok; pang -> timer:sleep(100), wait_up(Node, N - 1) end.
+    Up = net_adm:ping(Node) =:= pong andalso is_pid(rpc:call(Node, erlang, whereis, [echo])),
+    case Up of true -> ok; false -> timer:sleep(100), wait_up(Node, N - 1) end.
 
 %% The round trip of one line through a waiting shell: write it, and read it back.
 hop_ns() ->
