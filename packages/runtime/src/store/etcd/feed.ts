@@ -127,6 +127,12 @@ export class EtcdFeed {
     };
   }
 
+  /** Reopens every watch from where it was (see `WatchLoop.renew`). */
+  renew(): void {
+    this.loop.renew();
+    for (const l of this.extra) l.renew();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([this.loop.stop(), ...[...this.extra].map((l) => l.stop())]);

@@ -127,6 +127,8 @@ export class EtcdStore implements Store {
   private readonly liveness: Liveness;
   private readonly tables = new Map<string, EtcdTable<unknown>>();
   private feed: EtcdFeed | undefined;
+  /** The lease lapsed since it was last alive (the feed's watch is renewed when it is back). */
+  private lapsed = false;
   private closed = false;
 
   /** Use `startEtcdStore`. */
@@ -142,7 +144,17 @@ export class EtcdStore implements Store {
       node: options.node,
       ttlSeconds: options.leaseTtlSeconds ?? 5,
       log,
-      onChange: (alive) => log.info({ alive }, alive ? 'etcd lease alive' : 'etcd lease lapsed'),
+      onChange: (alive) => {
+        log.info({ alive }, alive ? 'etcd lease alive' : 'etcd lease lapsed');
+        // Back after a lapse (etcd unreachable, or this node cut off): the watch may sit on a
+        // connection that died silently, and the feed would miss every change until gRPC's
+        // keepalive noticed. A new stream resumes from the last revision delivered at once.
+        if (!alive) this.lapsed = true;
+        else if (this.lapsed) {
+          this.lapsed = false;
+          this.feed?.renew();
+        }
+      },
     });
   }
 
