@@ -672,9 +672,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.hooks.onRestore?.('before', snap.index);
     this.machine.restore(snap.data);
     this.machineIndex = snap.index;
-    this.lastSnapshotIndex = snap.index;
-    this.lastSnapshotBytes = snap.data.byteLength;
-    this.bytesSinceSnapshot = 0;
+    this.snapshotAt(snap);
     this.skipTo = snap.index;
     this.hooks.onRestore?.('after', snap.index);
   }
@@ -705,6 +703,13 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     return true;
   }
 
+  /** The machine's latest snapshot is now `snap` (taken here or restored): the policy counts from it. */
+  private snapshotAt(snap: Snapshot): void {
+    this.lastSnapshotIndex = snap.index;
+    this.lastSnapshotBytes = snap.data.byteLength;
+    this.bytesSinceSnapshot = 0;
+  }
+
   private async maybeSnapshot(): Promise<void> {
     const applied = this.raw.appliedIndex;
     const due = snapshotDue(
@@ -722,9 +727,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     if (this.snapshotDue) return;
     const started = performance.now();
     const snap = this.raw.compact(applied, this.machine.snapshot());
-    this.lastSnapshotIndex = snap.index;
-    this.lastSnapshotBytes = snap.data.byteLength;
-    this.bytesSinceSnapshot = 0;
+    this.snapshotAt(snap);
     await this.storage.save({ snapshot: snap });
     // The core keeps a tail of entries for slightly lagging followers; storage keeps the same.
     const to = Math.min(this.raw.firstIndex() - 1, snap.index);

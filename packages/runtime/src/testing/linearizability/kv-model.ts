@@ -101,9 +101,10 @@ function seenHappened(ops: KvOp[]): KvOp[] {
  * Gives every value that no operation of known outcome reads, expects or reports one stand-in, a
  * string that is no value of the partition, unless a cas of unknown outcome expects it and writes a
  * value that stays. States holding such values differ in no known operation's answer, and the only
- * operations telling them apart are cas operations of unknown outcome that turn one such value into another,
- * which no known operation can notice either; so the rewritten partition is linearizable exactly
- * when the original is. The writes of unknown outcome left become interchangeable.
+ * operations telling them apart are cas operations of unknown outcome that turn one such value
+ * into another, which no known operation can notice either; so the rewritten partition is
+ * linearizable exactly when the original is. The writes of unknown outcome left become
+ * interchangeable.
  */
 function unseenAsOne(ops: KvOp[]): KvOp[] {
   const keep = new Set<string>();
