@@ -90,6 +90,8 @@ interface Tracked {
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
+/** Events at one instant past which the simulation counts as stuck (a node waking, forever, too early). */
+const SAME_INSTANT_LIMIT = 1_000_000;
 
 /** The seed in `CRDT_SIM_SEED`, or `fallback`. */
 export function seedFromEnv(env: Record<string, string | undefined>, fallback: number): number {
@@ -259,7 +261,13 @@ export class CrdtSim {
 
   runFor(ms: number): void {
     const end = this.#now + ms;
+    let sameInstant = 0;
     for (let t = this.#queue.peekTime(); t !== undefined && t <= end; t = this.#queue.peekTime()) {
+      sameInstant = t === this.#now ? sameInstant + 1 : 0;
+      if (sameInstant > SAME_INSTANT_LIMIT)
+        throw new Error(
+          `CRDT_SIM_SEED=${this.seed}: over ${SAME_INSTANT_LIMIT} events at ${t} ms, time stands still`,
+        );
       this.#process();
     }
     this.#now = end;
@@ -396,7 +404,11 @@ export class CrdtSim {
     if (participant === undefined) return;
     const wall = participant.nextWakeAt();
     if (!Number.isFinite(wall)) return;
-    const at = Math.max(this.#now, wall - this.#startMs - node.skew);
+    // The node's clock is `startMs + now + skew`, a sum that rounds: the time found by subtracting
+    // can read a hair before `wall` on that clock, and a node woken early sleeps again at the same
+    // instant forever. Step forward (doubling) until the node's clock has reached its wake time.
+    let at = Math.max(this.#now, wall - this.#startMs - node.skew);
+    for (let step = 0.001; this.#startMs + at + node.skew < wall; step *= 2) at += step;
     if (node.wakeAt !== undefined && node.wakeAt <= at) return;
     node.wakeAt = at;
     this.#queue.push(at, { k: 'wake', node: node.name });
