@@ -117,9 +117,16 @@ export function crossing(cost: Linear, budget: number, maxN = 1_000_000): number
   return undefined;
 }
 
-/** The same in closed form: `floor((budget − base) / perPeer) + 2`. */
+/**
+ * The same in closed form: `floor((budget − base) / perPeer) + 2`. The division rounds, so where
+ * the budget is a whole number of peers away the quotient can land one either side of it; the
+ * result is moved by one where the cost as `crossing` computes it disagrees.
+ */
 export function crossingFormula(cost: Linear, budget: number): number {
-  return Math.max(2, Math.floor((budget - cost.base) / cost.perPeer) + 2);
+  const over = (n: number): boolean => cost.base + cost.perPeer * (n - 1) > budget;
+  const n = Math.max(2, Math.floor((budget - cost.base) / cost.perPeer) + 2);
+  if (n > 2 && over(n - 1)) return n - 1;
+  return over(n) ? n : n + 1;
 }
 
 /** Least-squares line `y = intercept + slope × x`. */

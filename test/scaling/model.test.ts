@@ -74,6 +74,16 @@ test('the first N over a budget, found by walking N, is the closed form', () => 
   );
 });
 
+test('the closed form agrees with the walk where the budget is a whole number of peers away', () => {
+  // Found by the property above: the quotient 4.999… rounded one peer short of the walk's answer.
+  const cost = { base: 0, perPeer: 0.009999999999999992 };
+  assert.equal(crossingFormula(cost, 0.049999999999999954), crossing(cost, 0.049999999999999954));
+  for (let k = 1; k < 200; k++) {
+    const c = { base: 0.001, perPeer: 0.001 / k };
+    assert.equal(crossingFormula(c, 0.01), crossing(c, 0.01), `perPeer=${c.perPeer}`);
+  }
+});
+
 test('heartbeat bytes cross 1 Mbit/s where 140 B/s per peer says', () => {
   // 10 heartbeats a second of 14 bytes: 140 B/s per peer; 125 000 / 140 = 892.9 peers.
   assert.equal(crossing(linearBytes(constants), 125_000), 894);
