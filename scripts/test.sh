@@ -31,8 +31,28 @@ setsid node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --te
   --test-reporter=spec $files &
 runner=$!
 trap 'kill -TERM -- "-$runner" 2>/dev/null' INT TERM
+
+# --test-timeout is kept inside each file's process: a file stuck in a loop that never yields never
+# reaches it. The runner's direct children are the test files; one older than the limit is ended,
+# and the runner then reports that file as failed, so a hang fails the run with its name instead of
+# stopping it.
+file_limit_s=${TEST_FILE_LIMIT_S:-1500}
+(
+  while kill -0 "$runner" 2>/dev/null; do
+    sleep 15
+    ps -o pid=,etimes=,args= --ppid "$runner" 2>/dev/null | while read -r pid secs args; do
+      if [ "$secs" -gt "$file_limit_s" ]; then
+        echo "a test file ran ${secs} s, over the ${file_limit_s}-s limit; ending it: ${args##* }" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    done
+  done
+) &
+watchdog=$!
+
 rc=0
 wait "$runner" || rc=$?
+kill "$watchdog" 2>/dev/null || true
 left=$(pgrep -a -r D,R,S,T,t,I -g "$runner" || true) # zombies need no ending
 if [ -n "$left" ]; then
   echo "ending what the tests left running:"
