@@ -16,6 +16,7 @@ import type {
 } from '../../packages/runtime/src/placement/index.ts';
 import { PlacementError, startDistributedSupervisor } from '../../packages/runtime/src/placement/index.ts';
 import { fencedWriter } from '../../packages/runtime/src/placement/fence.ts';
+import { samePid } from '../../packages/runtime/src/actor/pid.ts';
 import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import type { RaftStore } from '../../packages/runtime/src/store/raft-store.ts';
 import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
@@ -56,7 +57,7 @@ async function raftCluster(
         node,
         store: stores[i]!,
         kinds: { writer },
-        strategies: { pinned },
+        strategies: { pinned, byArgs },
         reconcileIntervalMs: 200,
       }),
     })),
@@ -70,6 +71,17 @@ async function raftCluster(
 }
 
 const isStale = (e: unknown): boolean => e instanceof PlacementError && e.code === 'stale_epoch';
+
+function withoutPid(rec: PlacementRecord): PlacementRecord {
+  const { pid: _pid, ...rest } = rec;
+  return rest;
+}
+
+/** `byArgs`: on the node its args name (`{ at }`, a short name) while that node is up. */
+function byArgs(rec: PlacementRecord, live: readonly string[]): string | undefined {
+  const at = (rec.args as { at?: string } | undefined)?.at;
+  return live.find((n) => n.startsWith(`${at}@`)) ?? live[0];
+}
 
 test('a stale owner cut off by a partition cannot overwrite its successor after the heal', async (t) => {
   starts.length = 0;
@@ -164,4 +176,66 @@ test('fencing needs a store with transactions: AP-style stores say so with a typ
     () => sup.fenced('m', 1),
     (e: unknown) => e instanceof PlacementError && e.code === 'unsupported',
   );
+});
+
+test('withArgs commits a child’s data and its new args in one transaction, and the child moves', async (t) => {
+  starts.length = 0;
+  const members = await raftCluster(t, (nodes) => nodes[0]!.name);
+  const [a, b] = members as [Member, Member];
+  await a.sup.startChild({ key: 'w', kind: 'writer', strategy: 'byArgs', args: { at: 'fa' } });
+  await waitFor(() => a.sup.localKeys().includes('w') && a.sup.whereis('w') !== undefined, 15_000);
+  const first = starts.at(-1)!;
+  const placement = a.store.table<PlacementRecord>('placement');
+  const before = await placement.get('w');
+  const result = await first.fenced!.withArgs(
+    { at: 'fb' },
+    [{ op: 'put', table: 'data', key: 'w', value: 'moving' }],
+    [{ table: 'data', key: 'w', version: 0 }],
+  );
+  assert.equal(result.versions.length, 2, 'the data, then the placement record');
+  // One Raft entry: both keys took its index as their version.
+  assert.deepEqual(
+    result.versions.map((v) => [v.table, v.key, v.version]),
+    [
+      ['data', 'w', result.index],
+      ['placement', 'w', result.index],
+    ],
+  );
+  assert.equal((await a.store.table('data').get('w'))?.version, result.index);
+  // The record the transaction wrote: this copy's record with the new args, its pid kept (read
+  // before placement moves the child on, or else from the hand-off that followed it).
+  const rec = await placement.get('w');
+  assert.deepEqual(rec?.value.args, { at: 'fb' });
+  assert.ok(rec!.version >= result.index);
+  assert.ok(rec!.version > result.index || samePid(rec!.value.pid!, before!.value.pid!));
+  await waitFor(() => b.sup.localKeys().includes('w') && !a.sup.localKeys().includes('w'), 15_000);
+  const moved = starts.at(-1)!;
+  assert.ok(moved.epoch > first.epoch);
+
+  // The copy that moved away writes nothing, its data and args alike.
+  await assert.rejects(
+    first.fenced!.withArgs({ at: 'fc' }, [{ op: 'put', table: 'data', key: 'w', value: 'stale' }]),
+    isStale,
+  );
+  assert.equal((await a.store.table('data').get('w'))?.value, 'moving');
+  assert.deepEqual((await placement.get('w'))?.value.args, { at: 'fb' });
+
+  // From a copy of the record taken before a rewrite (the pid filled in): read again and retried,
+  // and the record written is the current one with the new args, not the old copy.
+  await waitFor(() => b.sup.whereis('w') !== undefined && (b.sup.whereis('w')?.node ?? '').startsWith('fb'));
+  const given = await placement.get('w');
+  const behind = fencedWriter(
+    {
+      store: b.store,
+      table: b.store.table<PlacementRecord>('placement'),
+      self: b.node.name,
+      local: () => ({ ...given!, version: given!.version - 1, value: withoutPid(given!.value) }),
+    },
+    'w',
+    moved.epoch,
+  );
+  await behind.withArgs({ at: 'fb', note: 1 }, [{ op: 'put', table: 'data', key: 'w', value: 'here' }]);
+  const now = await placement.get('w');
+  assert.deepEqual(now?.value.args, { at: 'fb', note: 1 });
+  assert.deepEqual(now?.value.pid, given?.value.pid, 'the current pid, from the record read again');
 });

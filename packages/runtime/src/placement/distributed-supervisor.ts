@@ -374,6 +374,11 @@ export class DistributedSupervisor implements NameResolver {
     return this.records.get(key)?.owner || undefined;
   }
 
+  /** Whether placed children get a fenced writer (`init.fenced`): the store has transactions (CP). */
+  get fencing(): boolean {
+    return this.fenceHost !== undefined;
+  }
+
   /**
    * Writes fenced by `epoch` for the child `key` running on this node (what `init.fenced` is).
    * Throws `PlacementError('unsupported')` when the store has no transactions (AP mode).

@@ -9,6 +9,7 @@
  * // later
  * await state.fenced.put('accounts', id, next);           // rejects PlacementError('stale_epoch')
  * await state.fenced.transaction(ops, [{ table, key, version }]);
+ * await state.fenced.withArgs({ location: 'gotham' }, ops);  // and where it runs, in one round
  * ```
  *
  * How: the child's placement record (owner, epoch) is written through the store; every fenced
@@ -80,19 +81,24 @@ export function fenceCondition(host: FenceHost, key: string, epoch: number): Con
   return { table: host.table.name, key, version: current(host, key, epoch, host.local(key)) };
 }
 
-/** Runs `ops` under `conditions` plus the fence of (`key`, `epoch`); see the module comment. */
+/**
+ * Runs `ops` under `conditions` plus the fence of (`key`, `epoch`); see the module comment. With
+ * `args`, the placement record itself is rewritten with them in the same transaction (its last op).
+ */
 export async function fencedTransaction(
   host: FenceHost,
   key: string,
   epoch: number,
   ops: readonly Op[],
   conditions: readonly Condition[] = [],
+  args?: { readonly value: unknown },
 ): Promise<TxnResult> {
   let seen = host.local(key);
   for (let attempt = 1; ; attempt++) {
     const fence: Condition = { table: host.table.name, key, version: current(host, key, epoch, seen) };
+    const all = args === undefined ? ops : [...ops, relocate(host, seen!.value, args.value)];
     try {
-      return await host.store.transaction(ops, [...conditions, fence]);
+      return await host.store.transaction(all, [...conditions, fence]);
     } catch (err) {
       if (!(err instanceof StoreError) || err.code !== 'conflict' || !fenceFailed(err, fence)) throw err;
       if (attempt >= MAX_ATTEMPTS) {
@@ -103,6 +109,12 @@ export async function fencedTransaction(
       seen = await host.table.get(key);
     }
   }
+}
+
+/** The put of `record` with new `args` (a hand-off already consumed is not written back). */
+function relocate(host: FenceHost, record: PlacementRecord, args: unknown): Op {
+  const { handoff: _h, ...rest } = record;
+  return { op: 'put', table: host.table.name, key: record.key, value: { ...rest, args } };
 }
 
 /** Whether a conflict names the fence (rather than only the caller's own conditions). */
@@ -127,5 +139,7 @@ export function fencedWriter(host: FenceHost, key: string, epoch: number): Fence
       await run([{ op: 'delete', table, key: k }], expect(table, k, options));
     },
     transaction: (ops, conditions = []) => run(ops, conditions),
+    withArgs: (args, ops, conditions = []) =>
+      fencedTransaction(host, key, epoch, ops, conditions, { value: args }),
   };
 }

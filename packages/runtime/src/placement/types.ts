@@ -3,7 +3,7 @@
  * record kept for it in the store.
  */
 import type { Pid } from '../actor/index.ts';
-import type { Transaction } from '../store/ops.ts';
+import type { Condition, Op, Transaction, TxnResult } from '../store/ops.ts';
 
 /** A child to place. Only data: the behaviour is looked up by `kind` on the node that runs it. */
 export interface PlacedChildSpec {
@@ -75,4 +75,13 @@ export interface FencedWriter {
   delete(table: string, key: string, options?: { expectVersion?: number }): Promise<void>;
   /** `ops` atomically if `conditions` hold and this child still owns its key at its epoch. */
   readonly transaction: Transaction;
+  /**
+   * The same, with new `args` written into this child's placement record in the same transaction:
+   * the child's own data and where it should run change in one round (`updateChild` without a
+   * second write). The placement record's own version is the fence, so a record changed meanwhile
+   * (its pid filled in) is read again and the transaction retried while this child owns it. The
+   * result's `versions` are those of `ops`, then the placement record's. Placement then moves the
+   * child where its strategy puts it with the new args, as after `updateChild`.
+   */
+  withArgs(args: unknown, ops: readonly Op[], conditions?: readonly Condition[]): Promise<TxnResult>;
 }
