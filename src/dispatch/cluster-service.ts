@@ -255,8 +255,10 @@ export class ClusterDispatchService implements DispatchService {
       if (isTombstone(stored.value)) throw deadHero(stored.value.name);
     }
     const hero = await this.assignWhenRunning(id, location, request.idempotencyKey);
-    // The actor follows its location: placement hands it (and its state) to the city's node.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // The actor follows its location: placement hands it (and its state) to the city's node. With
+    // fencing (CP) the actor wrote the location into its placement record in its own transaction;
+    // otherwise (AP) it is written here.
+    for (let attempt = 0; !this.d.placement.fencing && attempt < 3; attempt++) {
       try {
         await this.d.placement.updateChild(id, { location });
         break;

@@ -12,6 +12,14 @@
  * that changes nothing but the time (a rest at full health, a patrol order to a hero already on
  * patrol) is not written: the stored record already says the same.
  *
+ * Moving: the old owner asks the actor for its state and gives it, with the placement record, to
+ * the next owner, whose actor starts on it without reading the store. Safe because every answer is
+ * checked against the store: a change is a compare-and-set on the version handed over, and an assign
+ * that writes nothing reads the record first. A hero buried while its actor moved (the service buries
+ * the record itself when no actor answers) loses its placement record too, which stops the new copy;
+ * until then any write of that copy finds the tombstone and stops it. A hand-off after a write of
+ * unknown outcome is marked `unsure`, and the next owner reads the record as on a fresh start.
+ *
  * Calls answer with the stored record (`LiveRecord`); the service turns it into the API's `Hero`.
  * An assign or terminate carrying an idempotency key already in the record is answered without
  * being applied again. Errors write nothing, except `outcome_unknown` (the write may still apply).
@@ -30,7 +38,7 @@ import type {
   TypedDest,
 } from '@superhero-dispatch/runtime/actor';
 import { typedResolver } from '@superhero-dispatch/runtime/actor';
-import type { PlacedInit, PlacementCall } from '@superhero-dispatch/runtime/placement';
+import type { FencedWriter, PlacedInit, PlacementCall } from '@superhero-dispatch/runtime/placement';
 import { isPlacementCall } from '@superhero-dispatch/runtime/placement';
 import type { LiveRecord } from './hero-record.ts';
 import { applied, carryOver, isTombstone, toTombstone, withRequest } from './hero-record.ts';
@@ -90,6 +98,25 @@ interface State {
   loaded: boolean;
   /** Set by `commit` when its write failed and may still apply (the answer must say so). */
   unknown?: boolean;
+  /** Set by `commit` when this copy no longer owns the hero's placement record (it is moving). */
+  moved?: boolean;
+  /** Writes fenced by this copy's placement epoch (CP); an assignment moves the actor through it. */
+  readonly fenced?: FencedWriter;
+}
+
+/**
+ * The state a moving actor hands to its next owner: the record it last committed and its version;
+ * `unsure` when a write of its own timed out (it may since have applied, so the next owner reads).
+ */
+interface Handoff {
+  readonly hero: LiveRecord;
+  readonly version: number;
+  readonly unsure?: boolean;
+}
+
+/** The placement args of a hero: its location, which the `city` strategy places it by. */
+interface Placed {
+  readonly location: Location;
 }
 
 /** Attempts of an assign or terminate that lost a compare-and-set race to another write. */
@@ -105,11 +132,22 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
     return { ...state, hero: undefined };
   }
 
-  /** Write `next`; returns the state to keep: the new value, the stored one on conflict, or the old one. */
-  async function commit(state: State, next: LiveRecord, ctx: ActorContext): Promise<State> {
-    const outcome = await env.heroes.write(next, state.version);
-    if (outcome.ok) return { ...state, hero: next, version: outcome.version, unknown: false };
+  /**
+   * Write `next`; returns the state to keep: the new value, the stored one on conflict, or the old
+   * one. With `place` (an assignment, CP), the placement record takes the new location in the same
+   * transaction, and placement moves the actor there.
+   */
+  async function commit(state: State, next: LiveRecord, ctx: ActorContext, place?: Placed): Promise<State> {
+    const outcome =
+      place !== undefined && state.fenced !== undefined
+        ? await env.heroes.writeAndPlace(next, state.version, state.fenced, place)
+        : await env.heroes.write(next, state.version);
+    if (outcome.ok) return { ...state, hero: next, version: outcome.version, unknown: false, moved: false };
     if (outcome.reason === 'dead') return buried(state, ctx);
+    if (outcome.reason === 'moved') {
+      ctx.log.info({ hero: state.id, err: outcome.error.message }, 'another node owns the hero now');
+      return { ...state, unknown: false, moved: true };
+    }
     if (outcome.reason === 'conflict') {
       ctx.log.info({ hero: state.id }, 'write conflict; adopting the stored value');
       return { ...state, hero: outcome.current.value, version: outcome.current.version, unknown: false };
@@ -185,8 +223,8 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
     }
     if (!stored || isTombstone(stored.value)) return buried(state, ctx);
     ctx.sendAfter(tickMs, { type: 'tick' });
-    // A handed-off state newer than the store's (it never is, as the actor writes before it adopts)
-    // would be kept; otherwise the stored record is the truth.
+    // An unsure hand-off's state newer than the store's (it never is, as the actor writes before it
+    // adopts) would be kept; otherwise the stored record is the truth.
     if (state.hero && state.version >= stored.version) return state;
     return { ...state, hero: stored.value, version: stored.version };
   }
@@ -229,13 +267,15 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
         continue;
       }
       const before = current.version;
-      const next = await commit(current, wanted, ctx);
+      const next = await commit(current, wanted, ctx, { location });
       if (!next.hero) return { error: dead(hero.name), state: next };
       if (next.version !== before && next.hero === wanted) return { reply: next.hero, state: next };
       if (next.version === before) {
         const error = next.unknown
           ? new DispatchError('outcome_unknown', 'the assignment may or may not have been committed')
-          : new DispatchError('no_quorum', 'no quorum: the assignment could not be committed');
+          : next.moved
+            ? new DispatchError('unavailable', `${hero.name} is moving to another node; try again`)
+            : new DispatchError('no_quorum', 'no quorum: the assignment could not be committed');
         return { error, state: next };
       }
       current = next; // lost a race: adopted the stored value, try again on it
@@ -270,9 +310,16 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
   return {
     name: 'hero',
     init(init, ctx) {
+      const handoff = init.handoff as Handoff | undefined;
+      const fenced = init.fenced === undefined ? {} : { fenced: init.fenced };
+      if (handoff !== undefined && handoff.unsure !== true) {
+        // Given with the record at this epoch: the state the last owner committed, and every write
+        // is a compare-and-set on its version, so it needs no read (see "Moving" above).
+        ctx.sendAfter(tickMs, { type: 'tick' });
+        return { id: init.key, hero: handoff.hero, version: handoff.version, loaded: true, ...fenced };
+      }
       ctx.sendAfter(0, { type: 'load' });
-      const handoff = init.handoff as { hero: LiveRecord; version: number } | undefined;
-      return { id: init.key, hero: handoff?.hero, version: handoff?.version ?? 0, loaded: false };
+      return { id: init.key, hero: handoff?.hero, version: handoff?.version ?? 0, loaded: false, ...fenced };
     },
     async handleInfo(msg, state, ctx) {
       if (msg.type === 'load') return state.loaded ? state : load({ ...state, loaded: true }, ctx, true);
@@ -291,9 +338,12 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
       const state =
         current.loaded || isPlacementCall(msg) ? current : await load({ ...current, loaded: true }, ctx);
       if (isPlacementCall(msg)) {
-        if (msg.$placement === 'handoff')
-          return { reply: state.hero ? { hero: state.hero, version: state.version } : undefined, state };
-        const other = msg.state as { hero: LiveRecord; version: number } | undefined;
+        if (msg.$placement === 'handoff') {
+          if (!state.hero) return { reply: undefined, state };
+          const given: Handoff = { hero: state.hero, version: state.version };
+          return { reply: state.unknown === true ? { ...given, unsure: true } : given, state };
+        }
+        const other = msg.state as Handoff | undefined;
         if (other && state.hero && other.version > state.version) {
           return { reply: 'merged', state: { ...state, hero: other.hero, version: other.version } };
         }

@@ -7,7 +7,8 @@
  * ```ts
  * const heroes = new HeroStore(store);
  * await heroes.create(record);                       // rejects with StoreError('conflict') if it exists
- * const out = await heroes.write(next, version);     // { ok } | conflict | dead | unavailable
+ * const out = await heroes.write(next, version);     // { ok } | conflict | dead | unavailable (| moved)
+ * await heroes.writeAndPlace(next, version, init.fenced, { location }); // and its placement, at once
  * await heroes.bury(toTombstone(record, now), version);
  * ```
  *
@@ -22,6 +23,8 @@
  */
 import type { GroupCommit, Store, Table, Versioned, WriteResult } from '@superhero-dispatch/runtime/store';
 import { StoreError } from '@superhero-dispatch/runtime/store';
+import type { FencedWriter } from '@superhero-dispatch/runtime/placement';
+import { PlacementError } from '@superhero-dispatch/runtime/placement';
 import type { HeroRecord, LiveRecord, Tombstone } from './hero-record.ts';
 import { isTombstone, resolveRecord } from './hero-record.ts';
 
@@ -31,6 +34,8 @@ export type WriteOutcome =
   | { readonly ok: true; readonly version: number }
   | { readonly ok: false; readonly reason: 'conflict'; readonly current: Versioned<LiveRecord> }
   | { readonly ok: false; readonly reason: 'dead'; readonly current: Versioned<Tombstone> | undefined }
+  /** The writing copy no longer owns the hero's placement record (`writeAndPlace`); nothing written. */
+  | { readonly ok: false; readonly reason: 'moved'; readonly error: PlacementError }
   | {
       readonly ok: false;
       readonly reason: 'unavailable';
@@ -68,14 +73,35 @@ export class HeroStore {
       this.observe?.(performance.now() - started);
       return { ok: true, version };
     } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
-      if (err.code === 'conflict') {
-        const current = await this.read(hero.id, true);
-        if (current === undefined || isTombstone(current.value))
-          return { ok: false, reason: 'dead', current: current as Versioned<Tombstone> | undefined };
-        return { ok: false, reason: 'conflict', current: current as Versioned<LiveRecord> };
-      }
-      return { ok: false, reason: 'unavailable', error: err, maybeApplied: mayHaveApplied(err) };
+      return this.failed(hero.id, err);
+    }
+  }
+
+  /**
+   * `write`, and in the same transaction the hero's placement args (its location), through its
+   * fenced writer (CP: a store with transactions): one round for an assignment instead of two. A
+   * copy that no longer owns its placement record writes nothing (`moved`).
+   */
+  async writeAndPlace(
+    hero: LiveRecord,
+    expectVersion: number,
+    fenced: FencedWriter,
+    args: unknown,
+  ): Promise<WriteOutcome> {
+    const started = performance.now();
+    const op = { op: 'put' as const, table: this.table.name, key: hero.id, value: hero };
+    try {
+      const result = await fenced.withArgs(
+        args,
+        [op],
+        [{ table: this.table.name, key: hero.id, version: expectVersion }],
+      );
+      this.observe?.(performance.now() - started);
+      return { ok: true, version: result.versions[0]!.version };
+    } catch (err) {
+      if (err instanceof PlacementError && err.code === 'stale_epoch')
+        return { ok: false, reason: 'moved', error: err };
+      return this.failed(hero.id, err);
     }
   }
 
@@ -115,6 +141,18 @@ export class HeroStore {
       return;
     }
     await this.table.delete(id, expectVersion === undefined ? {} : { expectVersion });
+  }
+
+  /** What a failed write of hero `id` comes to: the stored value on a conflict, or the error. */
+  private async failed(id: string, err: unknown): Promise<WriteOutcome> {
+    if (!(err instanceof StoreError)) throw err;
+    if (err.code === 'conflict') {
+      const current = await this.read(id, true);
+      if (current === undefined || isTombstone(current.value))
+        return { ok: false, reason: 'dead', current: current as Versioned<Tombstone> | undefined };
+      return { ok: false, reason: 'conflict', current: current as Versioned<LiveRecord> };
+    }
+    return { ok: false, reason: 'unavailable', error: err, maybeApplied: mayHaveApplied(err) };
   }
 
   /** A tombstone among the key's concurrent values (crdt mode); raft's CAS covers the rest. */

@@ -14,6 +14,9 @@ import { isTombstone, toTombstone } from '../../src/dispatch/hero-record.ts';
 import { newHero } from '../../src/dispatch/rules.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
 import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
+import { StoreError } from '../../packages/runtime/src/store/index.ts';
+import { PlacementError } from '../../packages/runtime/src/placement/index.ts';
+import type { FencedWriter } from '../../packages/runtime/src/placement/index.ts';
 import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 
 const ID = '11111111-1111-4111-8111-111111111111';
@@ -213,5 +216,160 @@ test('assigning a hero where it already is, idle at full health, succeeds withou
   const p = system.call<Hero>(pid, { type: 'assign', location: 'gotham' });
   await scheduler.advance(0);
   assert.equal((await p).location, 'gotham');
+  assert.equal((await heroes.read(ID))!.version, before);
+});
+
+/** A hero actor started as the next owner of a move: with the state its last owner handed over. */
+async function startHandedOff(stored: Partial<Hero>, unsure = false) {
+  const scheduler = new SimScheduler();
+  const system = new ActorSystem({ scheduler });
+  const store = new MemoryStore({ now: () => scheduler.now() });
+  const heroes = new HeroStore(store);
+  await heroes.table.put(ID, { ...newHero(ID, 'Captain Falcon', '', 0), ...stored });
+  const current = (await heroes.read(ID))!;
+  let reads = 0;
+  const read = heroes.read.bind(heroes);
+  heroes.read = (...args) => {
+    reads++;
+    return read(...args);
+  };
+  const handoff = { hero: current.value, version: current.version, ...(unsure ? { unsure } : {}) };
+  const behaviour = heroBehaviour({ heroes, rng: seededRandom(1), now: () => scheduler.now() });
+  const pid = await system.spawn(behaviour, { key: ID, args: {}, epoch: 2, handoff });
+  await scheduler.advance(0);
+  return { scheduler, system, heroes, pid, reads: () => reads };
+}
+
+test('a copy started with a handed-off state reads nothing and acts on it', async () => {
+  const { scheduler, system, heroes, pid, reads } = await startHandedOff({ health: 50, location: 'gotham' });
+  assert.equal(reads(), 0, 'no start-up read');
+  const p = system.call<LiveRecord>(pid, { type: 'assign', location: 'metropolis' });
+  await scheduler.advance(0);
+  assert.deepEqual([(await p).location, (await p).health], ['metropolis', 70]);
+  assert.equal(reads(), 0, 'the write needed no read either');
+  assert.equal((await live(heroes)).health, 70, 'written over the handed-off version');
+  const version = (await heroes.read(ID))!.version;
+  await scheduler.advance(4000);
+  assert.ok((await heroes.read(ID))!.version > version, 'it ticks every 4 s');
+});
+
+test('a copy handed a hero that was buried during the move answers dead_hero and stops', async () => {
+  const { scheduler, system, heroes, pid } = await startHandedOff({ health: 50 });
+  const current = (await heroes.read(ID))!;
+  // The service found no actor answering mid-move and buried the record itself.
+  const buried = await heroes.bury(toTombstone(current.value, 0, 'mid-move'), current.version);
+  const p = system.call(pid, { type: 'assign', location: 'gotham' });
+  const outcome = assert.rejects(p, code('dead_hero'));
+  await scheduler.advance(0);
+  await outcome;
+  assert.equal((await heroes.read(ID))!.version, buried, 'nothing written over the tombstone');
+  assert.equal(system.isAlive(pid), false);
+});
+
+test('a handed-off copy of a buried hero that would write nothing still learns of the tombstone', async () => {
+  // Idle at full health where it already is: the assign writes nothing, so it reads first.
+  const { scheduler, system, heroes, pid } = await startHandedOff({ location: 'gotham' });
+  const current = (await heroes.read(ID))!;
+  await heroes.bury(toTombstone(current.value, 0), current.version);
+  const p = system.call(pid, { type: 'assign', location: 'gotham' });
+  const outcome = assert.rejects(p, code('dead_hero'));
+  await scheduler.advance(0);
+  await outcome;
+  assert.equal(system.isAlive(pid), false);
+});
+
+test('an unsure hand-off (a write of unknown outcome before the move) is read on start', async () => {
+  const { reads, system, pid, scheduler } = await startHandedOff({ health: 60 }, true);
+  assert.equal(reads(), 1, 'the start-up read');
+  const p = system.call<LiveRecord>(pid, { type: 'get' });
+  await scheduler.advance(0);
+  assert.equal((await p).health, 60);
+});
+
+test('a moving actor hands over its state, marked unsure after a write of unknown outcome', async () => {
+  const scheduler = new SimScheduler();
+  const system = new ActorSystem({ scheduler });
+  const store = new MemoryStore({ now: () => scheduler.now() });
+  const heroes = new HeroStore(store);
+  await heroes.table.put(ID, { ...newHero(ID, 'Captain Falcon', '', 0), health: 50 });
+  const behaviour = heroBehaviour({ heroes, rng: seededRandom(1), now: () => scheduler.now() });
+  const pid = await system.spawn(behaviour, { key: ID, args: {}, epoch: 1 });
+  await scheduler.advance(0);
+  const ask = async (): Promise<{ hero: LiveRecord; version: number; unsure?: boolean }> => {
+    const p = system.call<{ hero: LiveRecord; version: number; unsure?: boolean }>(pid, {
+      $placement: 'handoff',
+    });
+    await scheduler.advance(0);
+    return p;
+  };
+  const given = await ask();
+  assert.deepEqual([given.hero.health, given.version, given.unsure], [50, 1, undefined]);
+  // The next write times out: it may still apply, so the hand-off says so.
+  const write = heroes.write.bind(heroes);
+  heroes.write = async () => ({
+    ok: false,
+    reason: 'unavailable',
+    error: new StoreError('timeout', 'timed out'),
+    maybeApplied: true,
+  });
+  const p = system.call(pid, { type: 'assign', location: 'gotham' });
+  const outcome = assert.rejects(p, code('outcome_unknown'));
+  await scheduler.advance(0);
+  await outcome;
+  heroes.write = write;
+  assert.equal((await ask()).unsure, true);
+});
+
+/** A hero actor with a fenced writer over a store with transactions (CP), `withArgs` recorded. */
+async function startFenced(stale: boolean) {
+  const scheduler = new SimScheduler();
+  const system = new ActorSystem({ scheduler });
+  const store = new MemoryStore({ now: () => scheduler.now(), transactions: true });
+  const heroes = new HeroStore(store);
+  await heroes.table.put(ID, { ...newHero(ID, 'Captain Falcon', '', 0), health: 50 });
+  const moves: unknown[] = [];
+  const fenced: FencedWriter = {
+    key: ID,
+    epoch: 1,
+    put: () => Promise.reject(new Error('not used')),
+    delete: () => Promise.reject(new Error('not used')),
+    transaction: () => Promise.reject(new Error('not used')),
+    withArgs: async (args, ops, conditions) => {
+      if (stale) throw new PlacementError('stale_epoch', `child ${ID} is no longer the owner`);
+      moves.push(args);
+      return store.transaction!(
+        [...ops, { op: 'put', table: 'placement', key: ID, value: { args } }],
+        conditions,
+      );
+    },
+  };
+  const behaviour = heroBehaviour({ heroes, rng: seededRandom(1), now: () => scheduler.now() });
+  const pid = await system.spawn(behaviour, { key: ID, args: {}, epoch: 1, fenced });
+  await scheduler.advance(0);
+  return { scheduler, system, heroes, store, pid, moves };
+}
+
+test('with a fenced writer (CP) an assignment commits the hero and its placement in one transaction', async () => {
+  const { scheduler, system, heroes, store, pid, moves } = await startFenced(false);
+  const p = system.call<LiveRecord>(pid, { type: 'assign', location: 'gotham' });
+  await scheduler.advance(0);
+  assert.equal((await p).location, 'gotham');
+  assert.deepEqual(moves, [{ location: 'gotham' }]);
+  const [hero, placed] = [await heroes.read(ID), await store.table('placement').get(ID)];
+  assert.equal(hero!.version, placed!.version, 'one transaction');
+  assert.deepEqual(placed!.value, { args: { location: 'gotham' } });
+  // A step of the game loop is no assignment: a plain write, no placement.
+  system.cast(pid, { type: 'patrol' });
+  await scheduler.advance(0);
+  assert.equal(moves.length, 1);
+});
+
+test('an assignment reaching a copy that no longer owns the hero answers unavailable and writes nothing', async () => {
+  const { scheduler, system, heroes, pid } = await startFenced(true);
+  const before = (await heroes.read(ID))!.version;
+  const p = system.call(pid, { type: 'assign', location: 'gotham' });
+  const outcome = assert.rejects(p, code('unavailable'));
+  await scheduler.advance(0);
+  await outcome;
   assert.equal((await heroes.read(ID))!.version, before);
 });
