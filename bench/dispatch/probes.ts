@@ -103,7 +103,7 @@ export class Probes {
     const id = this.#o.feed.pickLive(this.#o.rng());
     if (id === undefined || this.#pending.has(id)) return;
     const current = this.#locations.get(id);
-    // Cities only: whether the actor moved (one write more) is then known from the answer.
+    // Another city than the hero's: the assignment always changes the record (one write).
     const choices = this.#o.cities.filter((l) => l !== current);
     const location = choices[Math.floor(this.#o.rng() * choices.length)] as string;
     const pending: Pending = { location, sentAt: performance.now() };
@@ -115,7 +115,7 @@ export class Probes {
         this.#samples.skipped++;
         return;
       }
-      this.#o.population.noteAssign((r.json as { node: string }).node !== location);
+      this.#o.population.noteAssign();
       this.#samples.apiMs.push(r.ms);
       if (pending.eventAt === undefined) {
         await new Promise<void>((resolve) => {
