@@ -16,6 +16,7 @@ const pureCore = [
   'packages/runtime/src/placement/adopt.ts',
   'packages/runtime/src/placement/resume-hold.ts',
   'packages/runtime/src/placement/rendezvous.ts',
+  'packages/runtime/src/placement/pid-table.ts',
 ];
 
 // The two packages: the runtime (packages/runtime) imports nothing from the application, and the

@@ -12,8 +12,11 @@
  * that changes nothing but the time (a rest at full health, a patrol order to a hero already on
  * patrol) is not written: the stored record already says the same.
  *
- * Moving: the old owner asks the actor for its state and gives it, with the placement record, to
- * the next owner, whose actor starts on it without reading the store. Safe because every answer is
+ * Moving: an assignment (raft and etcd mode) moves the actor in its own transaction — the new
+ * record, and the placement record given to the city's node with that record as the hand-off — and
+ * this copy stops after answering. Other moves (a node coming back that the hero's city belongs
+ * to): the old owner asks the actor for its state and gives it, with the placement record, to the
+ * next owner. Either way the next actor starts on the state given without reading the store. Safe because every answer is
  * checked against the store: a change is a compare-and-set on the version handed over, and an assign
  * that writes nothing reads the record first. A hero buried while its actor moved (the service buries
  * the record itself when no actor answers) loses its placement record too, which stops the new copy;
@@ -107,10 +110,12 @@ interface State {
 /**
  * The state a moving actor hands to its next owner: the record it last committed and its version;
  * `unsure` when a write of its own timed out (it may since have applied, so the next owner reads).
+ * Without `version`, the record was committed in the transaction that gave the placement record
+ * away (an assignment), so its version is the placement record's: `init.version`.
  */
 interface Handoff {
   readonly hero: LiveRecord;
-  readonly version: number;
+  readonly version?: number;
   readonly unsure?: boolean;
 }
 
@@ -140,7 +145,9 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
   async function commit(state: State, next: LiveRecord, ctx: ActorContext, place?: Placed): Promise<State> {
     const outcome =
       place !== undefined && state.fenced !== undefined
-        ? await env.heroes.writeAndPlace(next, state.version, state.fenced, place)
+        ? await env.heroes.writeAndPlace(next, state.version, state.fenced, place, {
+            hero: next,
+          } satisfies Handoff)
         : await env.heroes.write(next, state.version);
     if (outcome.ok) return { ...state, hero: next, version: outcome.version, unknown: false, moved: false };
     if (outcome.reason === 'dead') return buried(state, ctx);
@@ -316,7 +323,8 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
         // Given with the record at this epoch: the state the last owner committed, and every write
         // is a compare-and-set on its version, so it needs no read (see "Moving" above).
         ctx.sendAfter(tickMs, { type: 'tick' });
-        return { id: init.key, hero: handoff.hero, version: handoff.version, loaded: true, ...fenced };
+        const version = handoff.version ?? init.version ?? 0;
+        return { id: init.key, hero: handoff.hero, version, loaded: true, ...fenced };
       }
       ctx.sendAfter(0, { type: 'load' });
       return { id: init.key, hero: handoff?.hero, version: handoff?.version ?? 0, loaded: false, ...fenced };
@@ -344,7 +352,7 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
           return { reply: state.unknown === true ? { ...given, unsure: true } : given, state };
         }
         const other = msg.state as Handoff | undefined;
-        if (other && state.hero && other.version > state.version) {
+        if (other?.version !== undefined && state.hero && other.version > state.version) {
           return { reply: 'merged', state: { ...state, hero: other.hero, version: other.version } };
         }
         return { reply: 'kept', state };

@@ -80,13 +80,16 @@ export class HeroStore {
   /**
    * `write`, and in the same transaction the hero's placement args (its location), through its
    * fenced writer (CP: a store with transactions): one round for an assignment instead of two. A
-   * copy that no longer owns its placement record writes nothing (`moved`).
+   * copy that no longer owns its placement record writes nothing (`moved`). With `handoff`, a
+   * location on another node gives the placement record to that node in the same round, with
+   * `handoff` as the state the hero's next actor starts from (`FencedWriter.withArgs`).
    */
   async writeAndPlace(
     hero: LiveRecord,
     expectVersion: number,
     fenced: FencedWriter,
     args: unknown,
+    handoff?: unknown,
   ): Promise<WriteOutcome> {
     const started = performance.now();
     const op = { op: 'put' as const, table: this.table.name, key: hero.id, value: hero };
@@ -95,6 +98,7 @@ export class HeroStore {
         args,
         [op],
         [{ table: this.table.name, key: hero.id, version: expectVersion }],
+        handoff === undefined ? {} : { handoff },
       );
       this.observe?.(performance.now() - started);
       return { ok: true, version: result.versions[0]!.version };

@@ -46,10 +46,16 @@ test('no record: a copy running here stops; otherwise nothing to do', () => {
   assert.equal(kind({}), 'idle');
 });
 
-test('the owner records its pid, then hands off to a live node the strategy prefers', () => {
+test('the owner records its pid (AP), then hands off to a live node the strategy prefers', () => {
   const running = { pid: pid(A), epoch: 2 };
-  assert.equal(kind({ record: record(A, 2), running }), 'record-pid');
-  assert.equal(kind({ record: record(A, 2, pid(A, 9)), running }), 'record-pid', 'another pid');
+  assert.equal(kind({ record: record(A, 2), running, ap: true }), 'record-pid');
+  assert.equal(kind({ record: record(A, 2, pid(A, 9)), running, ap: true }), 'record-pid', 'another pid');
+  // CP: the pid is announced to the peers, not written (pid-table.ts).
+  assert.equal(kind({ record: record(A, 2), running }), 'idle', 'CP: no pid write');
+  assert.deepEqual(decide({ ...base, record: record(A, 2), running, desired: B }), {
+    kind: 'hand-off',
+    to: B,
+  });
   assert.equal(kind({ record: record(A, 2, pid(A)), running }), 'idle');
   assert.deepEqual(decide({ ...base, record: record(A, 2, pid(A)), running, desired: B }), {
     kind: 'hand-off',

@@ -23,6 +23,39 @@ storeConformance('disk', {
   },
 });
 
+test('memory store: a listener that writes does not reorder the feed for the listeners after it', async () => {
+  for (const transactions of [false, true]) {
+    const store = new MemoryStore({ transactions });
+    const t = store.table<number>('t');
+    // The first listener answers the first write with a second one, synchronously (as a store
+    // in the same process lets it); the second listener must still see 1 before 2.
+    t.subscribe((c) => {
+      if (c.value === 1) void t.put('a', 2);
+    });
+    const seen: (number | undefined)[] = [];
+    const versions: number[] = [];
+    t.subscribe((c) => {
+      seen.push(c.value);
+      versions.push(c.version);
+    });
+    await t.put('a', 1);
+    assert.deepEqual(seen, [1, 2], `transactions: ${transactions}`);
+    assert.ok(versions[0]! < versions[1]!, 'in version order');
+    // A listener that throws still lets the queued change reach everyone, and the writer hears of it.
+    const u = store.table<number>('u');
+    u.subscribe((c) => {
+      if (c.value === 1) {
+        void u.put('b', 2);
+        throw new Error('listener failed');
+      }
+    });
+    const got: (number | undefined)[] = [];
+    u.subscribe((c) => got.push(c.value));
+    await assert.rejects(u.put('b', 1), /listener failed/);
+    assert.deepEqual(got, [1, 2]);
+  }
+});
+
 test('memory store: entries expire after their time to live', async () => {
   let now = 0;
   const store = new MemoryStore({ ttlMs: 1000, now: () => now });

@@ -12,8 +12,9 @@
  * The decisions, in the order they are considered:
  * - no record: `stop` a copy running here (the child was removed), else `idle`;
  * - the record names this node:
- *   - a copy runs here at the record's epoch: `record-pid` if the record does not name its pid yet;
- *     `hand-off` to the node the strategy now wants, if that node is live and not this one; else
+ *   - a copy runs here at the record's epoch: in AP mode `record-pid` if the record does not name
+ *     its pid yet (in CP mode the owner announces its copies' pids to its peers instead, so a start
+ *     costs no write: `pid-table.ts`); `hand-off` to the node the strategy now wants, if that node is live and not this one; else
  *     `idle`;
  *   - a copy runs here at another epoch: in AP mode `keep-given` (the record was given to this node
  *     while its copy ran: keep the copy rather than stop and start it); in CP mode the copy's writes
@@ -82,7 +83,7 @@ export function decide(i: DecideInput): Decision {
   if (rec === undefined) return running ? { kind: 'stop' } : IDLE;
   if (rec.owner === self) {
     if (running && running.epoch === rec.epoch) {
-      if (rec.pid === undefined || !samePid(rec.pid, running.pid)) return { kind: 'record-pid' };
+      if (i.ap && (rec.pid === undefined || !samePid(rec.pid, running.pid))) return { kind: 'record-pid' };
       if (i.desired === undefined || i.desired === self || !i.live.includes(i.desired)) return IDLE;
       return { kind: 'hand-off', to: i.desired };
     }

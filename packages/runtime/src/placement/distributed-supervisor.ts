@@ -59,6 +59,8 @@ import type { FenceHost, FencedWriter } from './fence.ts';
 import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
 import type { Local } from './indexes.ts';
 import { KeysByOwner, LocalChildren } from './indexes.ts';
+import type { PidEntry, PidsMessage } from './pid-table.ts';
+import { isPidsMessage, PidTable } from './pid-table.ts';
 import { isReadyMessage, PeerReadiness, type ReadyMessage } from './readiness.ts';
 import { rendezvous } from './rendezvous.ts';
 import { ResumeHold } from './resume-hold.ts';
@@ -150,6 +152,14 @@ export class DistributedSupervisor implements NameResolver {
   private ready = false;
   private readonly readiness = new PeerReadiness();
   private readonly readyTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** CP: the pids of the copies peers run, as they announced them (`pid-table.ts`). */
+  private readonly pids = new PidTable();
+  /** CP: copies started here not yet announced to the peers (sent together, once per turn). */
+  private unannounced: PidEntry[] = [];
+  /** CP: keys whose record a copy here gave away in its own transaction (`withArgs`), by epoch. */
+  private readonly given = new Map<string, number>();
+  /** The epoch whose handed-over state a copy here has started from (not given again on a restart). */
+  private readonly consumed = new Map<string, number>();
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -170,6 +180,16 @@ export class DistributedSupervisor implements NameResolver {
             const value = this.records.get(key);
             return value && { key, value, version: this.versions.get(key) ?? 0 };
           },
+          target: (record) => {
+            const to = (this.strategies[record.strategy] ?? this.strategies.rendezvous!)(
+              record,
+              this.hostNodes(),
+            );
+            return to !== undefined && to !== this.node.name ? to : undefined;
+          },
+          gave: (key, epoch) => {
+            this.given.set(key, epoch);
+          },
         }
       : undefined;
   }
@@ -182,6 +202,7 @@ export class DistributedSupervisor implements NameResolver {
       handleInfo: (msg, state) => {
         if (isExit(msg)) this.childExited(msg.from, msg.reason);
         else if (isReadyMessage(msg) && msg.$placementReady === this.table.name) this.peerReady(msg);
+        else if (isPidsMessage(msg) && msg.$placementPids === this.table.name) this.learnPids(msg);
         return state;
       },
     };
@@ -200,8 +221,10 @@ export class DistributedSupervisor implements NameResolver {
     for (const peer of this.node.nodes()) {
       this.seenUp.add(peer);
       this.readiness.up(peer, this.startedAt);
+      this.tellPids(peer, true);
     }
     this.node.onNodeUp((peer) => {
+      this.tellPids(peer, true);
       this.seenUp.add(peer);
       this.readiness.up(peer, Date.now());
       if (this.ready) this.announce(peer, false);
@@ -216,6 +239,7 @@ export class DistributedSupervisor implements NameResolver {
       this.beat();
       this.hold.peerDown(peer, Date.now());
       this.seenDown.add(peer);
+      this.pids.dropNode(peer);
       this.readiness.down(peer);
       this.membershipChanged();
     });
@@ -349,10 +373,22 @@ export class DistributedSupervisor implements NameResolver {
     await this.table.delete(key);
   }
 
-  /** The pid of a child, from this node's copy of the records. */
+  /**
+   * The pid of a child, from this node's copy of the records: in AP mode the pid the record names;
+   * in CP mode this node's own copy, or the one its owner announced (`pid-table.ts`), at the
+   * record's epoch.
+   */
   whereis(key: string): Pid | undefined {
     const rec = this.records.get(key);
-    if (!rec?.pid || rec.owner === '') return undefined;
+    if (rec === undefined || rec.owner === '') return undefined;
+    if (this.fenceHost !== undefined) {
+      if (rec.owner === this.node.name) {
+        const l = this.local.get(key);
+        return l !== undefined && l.epoch === rec.epoch ? l.pid : undefined;
+      }
+      return this.node.isConnected(rec.owner) ? this.pids.resolve(rec) : undefined;
+    }
+    if (!rec.pid) return undefined;
     if (rec.owner !== this.node.name && !this.node.isConnected(rec.owner)) return undefined;
     return rec.pid;
   }
@@ -465,6 +501,52 @@ export class DistributedSupervisor implements NameResolver {
     this.records.delete(key);
     this.versions.delete(key);
     this.owners.delete(key);
+    this.pids.forget(key);
+    this.given.delete(key);
+    this.consumed.delete(key);
+  }
+
+  /**
+   * CP: tells `peer` the pid of every copy running here; with `ask`, asks for its list in return
+   * (after a connection, and at start, so both sides learn what they missed while apart).
+   */
+  private tellPids(peer: string, ask: boolean): void {
+    if (this.fenceHost === undefined) return;
+    const entries = [...this.local.entries()].map(([key, l]) => ({ key, epoch: l.epoch, pid: l.pid }));
+    if (entries.length === 0 && !ask) return;
+    this.sendPids(peer, entries, ask);
+  }
+
+  private sendPids(peer: string, entries: readonly PidEntry[], ask = false): void {
+    const msg: PidsMessage = {
+      $placementPids: this.table.name,
+      node: this.node.name,
+      entries,
+      ...(ask ? { ask: true } : {}),
+    };
+    this.node.system.send({ name: `placement_${this.table.name}`, node: peer }, msg);
+  }
+
+  /** CP: a copy started here; its pid goes to every peer with the others of this turn. */
+  private announceStart(entry: PidEntry): void {
+    if (this.fenceHost === undefined) return;
+    this.unannounced.push(entry);
+    if (this.unannounced.length > 1) return;
+    setImmediate(() => {
+      const entries = this.unannounced;
+      this.unannounced = [];
+      for (const peer of this.node.nodes()) this.sendPids(peer, entries);
+    });
+  }
+
+  private learnPids(msg: PidsMessage): void {
+    if (this.stopped || !this.node.isConnected(msg.node)) return;
+    for (const e of msg.entries) {
+      if (e.pid.node !== msg.node) continue; // a node speaks for its own copies only
+      this.pids.learn(e.key, e.epoch, e.pid);
+      this.wake(e.key);
+    }
+    if (msg.ask === true) this.tellPids(msg.node, false);
   }
 
   private graceMs(): number {
@@ -700,6 +782,12 @@ export class DistributedSupervisor implements NameResolver {
         await this.adopt(rec!, version, running!);
         break;
       case 'merge-away':
+        if (this.given.get(key) === running!.epoch) {
+          // This copy gave the record away with its state in its own transaction: just stop.
+          this.given.delete(key);
+          await this.stopLocal(key, running!);
+          break;
+        }
         await this.mergeAway(rec!, running!);
         // No event follows: a record that names no owner (released while we ran an outdated copy)
         // may be ours to claim; decide on the current copy of it.
@@ -721,11 +809,14 @@ export class DistributedSupervisor implements NameResolver {
   private async startLocal(rec: PlacementRecord, version: number): Promise<void> {
     const behaviour = this.options.kinds[rec.kind];
     if (!behaviour) throw new PlacementError('bad_spec', `unknown child kind ${rec.kind}`);
+    // A hand-off is for the first copy at its epoch; one restarted after a crash starts afresh.
+    const handoff = this.consumed.get(rec.key) === rec.epoch ? undefined : rec.handoff;
     const init: PlacedInit = {
       key: rec.key,
       args: rec.args,
       epoch: rec.epoch,
-      ...(rec.handoff !== undefined ? { handoff: rec.handoff } : {}),
+      version,
+      ...(handoff !== undefined ? { handoff } : {}),
       ...(this.fenceHost ? { fenced: fencedWriter(this.fenceHost, rec.key, rec.epoch) } : {}),
     };
     let pid: Pid;
@@ -737,7 +828,13 @@ export class DistributedSupervisor implements NameResolver {
       return;
     }
     this.local.set(rec.key, { pid, epoch: rec.epoch });
+    if (handoff !== undefined) this.consumed.set(rec.key, rec.epoch);
     this.notify(rec.key, true);
+    if (this.fenceHost !== undefined) {
+      // CP: no write; the peers learn the pid from this node (`pid-table.ts`).
+      this.announceStart({ key: rec.key, epoch: rec.epoch, pid });
+      return;
+    }
     const { handoff: _h, ...rest } = rec;
     try {
       await this.table.put(rec.key, { ...rest, pid }, { expectVersion: version });
@@ -825,9 +922,10 @@ export class DistributedSupervisor implements NameResolver {
     }
     await this.node.system.stop(running.pid, 'shutdown', 5000);
     this.notify(rec.key, false);
-    if (rec.pid && state !== undefined) {
+    const owner = this.fenceHost === undefined ? rec.pid : this.pids.resolve(rec);
+    if (owner && state !== undefined) {
       try {
-        await this.node.system.call(rec.pid, { $placement: 'merge', state }, 5000);
+        await this.node.system.call(owner, { $placement: 'merge', state }, 5000);
       } catch (err) {
         this.node.log.warn({ err: String(err), key: rec.key }, 'merge into the surviving copy failed');
       }

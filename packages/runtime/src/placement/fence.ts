@@ -10,14 +10,14 @@
  * await state.fenced.put('accounts', id, next);           // rejects PlacementError('stale_epoch')
  * await state.fenced.transaction(ops, [{ table, key, version }]);
  * await state.fenced.withArgs({ location: 'gotham' }, ops);  // and where it runs, in one round
+ * await state.fenced.withArgs({ location: 'gotham' }, ops, [], { handoff: state }); // and moves there
  * ```
  *
  * How: the child's placement record (owner, epoch) is written through the store; every fenced
  * write is one store transaction (`Store.transaction`, see `store/ops.ts`) whose conditions
  * include "the placement record is at version V", where V is a version at which the record names
  * this node as owner at this epoch. The condition is checked atomically with the write (Raft: at
- * the point the entry is applied, on every member alike; etcd: in its `Txn`). A record rewrite that keeps owner and epoch (the pid being filled in, `updateChild`) makes the
- * condition fail too; the writer then reads the record linearizably and retries while owner and
+ * the point the entry is applied, on every member alike; etcd: in its `Txn`). A record rewrite that keeps owner and epoch (`updateChild`, another `withArgs`) makes the condition fail too; the writer then reads the record linearizably and retries while owner and
  * epoch still match, and rejects with `PlacementError('stale_epoch')` once they do not. A new owner
  * always bumps the epoch, so after a takeover no stale write can commit.
  *
@@ -51,6 +51,13 @@ export interface FenceHost {
   readonly self: string;
   /** This node's copy of the record and its version, if any. */
   local(key: string): Versioned<PlacementRecord> | undefined;
+  /**
+   * The live node (not this one) a record with these args would be placed on now, if any: where
+   * `withArgs` with a hand-off gives the record. Without it, `withArgs` never gives the record.
+   */
+  target?(record: PlacementRecord): string | undefined;
+  /** The record of `key` was given away at `epoch` by `withArgs`: stop the copy without a merge. */
+  gave?(key: string, epoch: number): void;
 }
 
 /** How often a fenced write is retried after the record changed under it without a new owner. */
@@ -91,14 +98,17 @@ export async function fencedTransaction(
   epoch: number,
   ops: readonly Op[],
   conditions: readonly Condition[] = [],
-  args?: { readonly value: unknown },
+  args?: { readonly value: unknown; readonly handoff?: { readonly state: unknown } },
 ): Promise<TxnResult> {
   let seen = host.local(key);
   for (let attempt = 1; ; attempt++) {
     const fence: Condition = { table: host.table.name, key, version: current(host, key, epoch, seen) };
-    const all = args === undefined ? ops : [...ops, relocate(host, seen!.value, args.value)];
+    const moved = args === undefined ? undefined : relocate(host, seen!.value, args.value, args.handoff);
+    const all = moved === undefined ? ops : [...ops, moved.op];
     try {
-      return await host.store.transaction(all, [...conditions, fence]);
+      const result = await host.store.transaction(all, [...conditions, fence]);
+      if (moved?.to !== undefined) host.gave?.(key, epoch);
+      return result;
     } catch (err) {
       if (!(err instanceof StoreError) || err.code !== 'conflict' || !fenceFailed(err, fence)) throw err;
       if (attempt >= MAX_ATTEMPTS) {
@@ -111,10 +121,24 @@ export async function fencedTransaction(
   }
 }
 
-/** The put of `record` with new `args` (a hand-off already consumed is not written back). */
-function relocate(host: FenceHost, record: PlacementRecord, args: unknown): Op {
+/**
+ * The put of `record` with new `args` (a hand-off already consumed is not written back). With
+ * `handoff`, and a live node other than this one to place the new args on, the record is given to
+ * that node in the same put: owner `to`, the next epoch, the state handed over, no pid.
+ */
+function relocate(
+  host: FenceHost,
+  record: PlacementRecord,
+  args: unknown,
+  handoff: { readonly state: unknown } | undefined,
+): { readonly op: Op; readonly to?: string } {
   const { handoff: _h, ...rest } = record;
-  return { op: 'put', table: host.table.name, key: record.key, value: { ...rest, args } };
+  const next: PlacementRecord = { ...rest, args };
+  const to = handoff === undefined ? undefined : host.target?.(next);
+  if (to === undefined) return { op: { op: 'put', table: host.table.name, key: record.key, value: next } };
+  const { pid: _p, ...unpinned } = next;
+  const given: PlacementRecord = { ...unpinned, owner: to, epoch: record.epoch + 1, handoff: handoff!.state };
+  return { op: { op: 'put', table: host.table.name, key: record.key, value: given }, to };
 }
 
 /** Whether a conflict names the fence (rather than only the caller's own conditions). */
@@ -139,7 +163,10 @@ export function fencedWriter(host: FenceHost, key: string, epoch: number): Fence
       await run([{ op: 'delete', table, key: k }], expect(table, k, options));
     },
     transaction: (ops, conditions = []) => run(ops, conditions),
-    withArgs: (args, ops, conditions = []) =>
-      fencedTransaction(host, key, epoch, ops, conditions, { value: args }),
+    withArgs: (args, ops, conditions = [], options = {}) =>
+      fencedTransaction(host, key, epoch, ops, conditions, {
+        value: args,
+        ...('handoff' in options ? { handoff: { state: options.handoff } } : {}),
+      }),
   };
 }

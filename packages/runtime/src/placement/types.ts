@@ -27,9 +27,15 @@ export interface PlacementRecord {
   readonly owner: string;
   /** Increases with each change of owner. */
   readonly epoch: number;
-  /** The running actor, once started. */
+  /**
+   * The running actor, once started (AP mode). In CP mode the owner tells its peers instead
+   * (`pid-table.ts`), so a start costs no write.
+   */
   readonly pid?: Pid;
-  /** State handed over by the previous owner, consumed by the next `init`. */
+  /**
+   * State handed over by the previous owner, for the next `init` at this epoch (a copy restarted
+   * at the same epoch after a crash does not get it again).
+   */
   readonly handoff?: unknown;
 }
 
@@ -40,6 +46,12 @@ export interface PlacedInit<A = unknown> {
   /** State handed over by the previous owner (graceful move), if any. */
   readonly handoff?: unknown;
   readonly epoch: number;
+  /**
+   * The version of the placement record this copy starts from. A hand-off given in the same
+   * transaction as the last owner's own writes (`FencedWriter.withArgs` with `handoff`) shares this
+   * version with them: every put of one transaction gets the same version (`store/ops.ts`).
+   */
+  readonly version?: number;
   /**
    * Writes fenced by this child's epoch (CP mode: a store with transactions); undefined in AP mode.
    * A write after another node took the child over rejects with `PlacementError('stale_epoch')`.
@@ -82,6 +94,17 @@ export interface FencedWriter {
    * (its pid filled in) is read again and the transaction retried while this child owns it. The
    * result's `versions` are those of `ops`, then the placement record's. Placement then moves the
    * child where its strategy puts it with the new args, as after `updateChild`.
+   *
+   * With `options.handoff` the move happens in the same round: when the new args place the child on
+   * another live node, the record is given to that node (owner, next epoch) with `handoff` as the
+   * state its next copy starts from, and this copy stops once the transaction committed (after the
+   * message it is handling). The writes of this transaction share one version, which the next copy
+   * reads as `init.version`. Without a node to give it to, the args change alone, as without it.
    */
-  withArgs(args: unknown, ops: readonly Op[], conditions?: readonly Condition[]): Promise<TxnResult>;
+  withArgs(
+    args: unknown,
+    ops: readonly Op[],
+    conditions?: readonly Condition[],
+    options?: { readonly handoff?: unknown },
+  ): Promise<TxnResult>;
 }

@@ -16,6 +16,10 @@
  *
  * Transactions (`transactions: true`): checked and applied in one turn of the event loop, so they
  * are exact; every write of one transaction gets the same version (its `index`), as in Raft.
+ *
+ * Change feeds deliver synchronously, in the order of the writes, to every listener: a write made
+ * by a listener while a change is being delivered is delivered after it has reached every
+ * listener (otherwise a later listener would see the newer change first, then the older one).
  */
 import type { Condition, KeyVersion, Op, Transaction } from './ops.ts';
 import { ConflictError } from './ops.ts';
@@ -159,7 +163,17 @@ export class MemoryTable<V> implements Table<V> {
   }
 
   protected emit(change: Change<V>): void {
-    for (const l of [...this.listeners]) l(change);
+    this.store.deliver(() => {
+      let failed: { err: unknown } | undefined;
+      for (const l of [...this.listeners]) {
+        try {
+          l(change);
+        } catch (err) {
+          failed ??= { err }; // the other listeners still hear of it
+        }
+      }
+      if (failed) throw failed.err;
+    });
   }
 
   /** Restore an entry without a change event (disk recovery). */
@@ -179,6 +193,8 @@ export class MemoryStore implements Store {
   private readonly ttlMs: number;
   readonly now: () => number;
   private version = 0;
+  /** Deliveries queued behind the one running (a listener wrote), in write order. */
+  private deliveries: (() => void)[] | undefined;
   /** Present with `transactions: true`; see the module comment. */
   readonly transaction?: Transaction;
 
@@ -195,6 +211,25 @@ export class MemoryStore implements Store {
         }
       };
     }
+  }
+
+  /** Runs `delivery` now, or after the deliveries already running when a listener wrote. @internal */
+  deliver(delivery: () => void): void {
+    if (this.deliveries !== undefined) {
+      this.deliveries.push(delivery);
+      return;
+    }
+    const queue = (this.deliveries = [delivery]);
+    let failed: { err: unknown } | undefined;
+    for (let i = 0; i < queue.length; i++) {
+      try {
+        queue[i]!();
+      } catch (err) {
+        failed ??= { err }; // the others still reach their listeners; the first error is the writer's
+      }
+    }
+    this.deliveries = undefined;
+    if (failed) throw failed.err;
   }
 
   /** Checks every condition, then applies every op at one new version; all or nothing. */

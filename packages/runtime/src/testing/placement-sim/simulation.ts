@@ -19,16 +19,27 @@
  * gathers its inputs, decides, spawns and stops at one instant; in CP its write commits 2–15 ms
  * later (its condition checked then), the key busy meanwhile while other keys and events go on; in
  * AP the write applies locally at once. The actor calls of a hand-off or merge take no time. Keys
- * are reconciled when their
- * record changes, on membership changes (the keys `membershipChanged` picks), on the 1 s retry tick,
- * when the store is writable again, and on the 15 s full sweep.
+ * are reconciled when their record changes, on membership changes (the keys `membershipChanged`
+ * picks), on the 1 s retry tick, when the store is writable again, and on the 15 s full sweep.
+ *
+ * Where a child runs (CP): starting a copy writes nothing; the node tells the peers in its view the
+ * copy's pid, and each keeps what it is told in its `PidTable` (`placement/pid-table.ts`). The
+ * messages travel one connection per pair of nodes, in order, 1–40 ms each: a cut shorter than the
+ * failure detector delays them (a paused receiver reads them on resume); a node declared down in
+ * either view, a crash, a restart or a leave closes the connection and loses what was in flight.
+ * When a node sees a peer come up, the two swap the lists of the copies they run. A node declared
+ * down is dropped from the table; a restarted node starts with an empty one. (Records are never
+ * deleted here, so `forget` is not exercised.) AP writes the pid into the record as before.
  *
  * Checked: CP — never two copies of one key at one epoch; a fenced write (a copy's
  * compare-and-set on its owner and epoch, tried every 250 ms by every copy, as `fencedTransaction`
  * does it: the node's copy of the record, then a fresh read on conflict) never commits for a copy
  * whose key has a newer fenced write or a newer copy. AP — replica versions never go back. Both,
  * once settled — every key runs exactly once, on the node the strategy picks among the live nodes,
- * at the record's epoch, and its record names that node and that copy's pid.
+ * at the record's epoch, and its record names that node. AP: every replica's record names that
+ * copy's pid too. CP: every live node resolves the key (`whereis`) to that copy's pid — the owner
+ * by the copy it runs at the record's epoch, the others by their `PidTable` against their own copy
+ * of the record.
  *
  * When not to use: this checks the placement decision and its execution, not the supervisor's
  * promise plumbing or the stores themselves (their own simulations do that).
@@ -38,6 +49,7 @@ import { samePid } from '../../actor/pid.ts';
 import type { Decision, DecideInput } from '../../placement/decide.ts';
 import { changes, decide as realDecide } from '../../placement/decide.ts';
 import { PLACEMENT_DEFAULTS } from '../../placement/defaults.ts';
+import { type PidEntry, PidTable } from '../../placement/pid-table.ts';
 import { rendezvous } from '../../placement/rendezvous.ts';
 import { ResumeHold } from '../../placement/resume-hold.ts';
 import type { PlacementRecord } from '../../placement/types.ts';
@@ -102,6 +114,30 @@ interface Copy {
   readonly epoch: number;
 }
 
+/**
+ * CP: a message telling a peer the pids of copies (`PidsMessage`); `hello` (its `ask`): sent when
+ * a link comes up, answered with the receiver's own list.
+ */
+interface PidsNote {
+  readonly entries: readonly PidEntry[];
+  readonly hello: boolean;
+  /** When it reaches the receiver unless the link is cut then, ms. */
+  readonly at: number;
+  /** The connection it was sent on (`Link.conn`). */
+  readonly conn: number;
+}
+
+/** One direction of a connection between two nodes: its messages in flight, oldest first. */
+interface Link {
+  readonly from: SimNode;
+  readonly to: SimNode;
+  /** Bumped when the connection closes (a node down in either view, a crash, restart or leave). */
+  conn: number;
+  readonly queue: PidsNote[];
+  /** The head's delivery is scheduled. */
+  armed: boolean;
+}
+
 interface SimNode {
   readonly name: string;
   up: boolean;
@@ -130,6 +166,8 @@ interface SimNode {
   queued: Map<string, boolean>;
   unwritableSince: number | undefined;
   pids: number;
+  /** CP: the pids of the peers' copies, as they announced them. */
+  pidTable: PidTable;
 }
 
 export function runPlacementSimulation(options: PlacementSimOptions): PlacementSimResult {
@@ -149,6 +187,8 @@ class Simulation {
   readonly #failures: string[] = [];
   /** CP: the greatest epoch a fenced write of each key committed at. */
   readonly #fencedEpoch = new Map<string, number>();
+  /** CP: the connections the pids travel on, by `from>to`. */
+  readonly #links = new Map<string, Link>();
   readonly #faultsMs: number;
   #started = false;
   /** The reconcile running now was asked for by the sweep alone (and counts if it acts). */
@@ -247,6 +287,7 @@ class Simulation {
       rerun: new Set(),
       unwritableSince: undefined,
       pids: 0,
+      pidTable: new PidTable(),
     };
   }
 
@@ -341,6 +382,8 @@ class Simulation {
         }
       }
     }
+    // Messages held while their link was cut go on once it is back.
+    for (const link of this.#links.values()) this.#pump(link);
     this.#store.topologyChanged();
   }
 
@@ -350,6 +393,8 @@ class Simulation {
     node.seenUp.add(peer);
     node.seenDown.delete(peer);
     node.hold.peerUp(peer);
+    // A (new) connection: announcements sent before it may be lost, so the two swap their lists.
+    if (!this.#store.ap) this.#sendList(node, this.#node(peer), true);
     this.#membershipChanged(node);
   }
 
@@ -359,6 +404,9 @@ class Simulation {
     node.view.delete(peer);
     node.hold.peerDown(peer, this.#sched.now);
     node.seenDown.add(peer);
+    // Declaring a peer down closes the connection: what was in flight either way is lost.
+    this.#closeLink(node, this.#node(peer));
+    node.pidTable.dropNode(peer);
     this.#membershipChanged(node);
   }
 
@@ -422,6 +470,7 @@ class Simulation {
     node.local.clear();
     node.pausedUntil = undefined;
     node.pending = [];
+    this.#closeLinks(node);
     this.#topologyChanged();
   }
 
@@ -437,6 +486,8 @@ class Simulation {
       this.#nodes.some((x) => x !== node && x.up && !x.left && store.holds(x.name) === this.#keys.length);
     this.#trace(`restart ${node.name}${empty && this.#store.ap ? ' with an empty replica' : ''}`);
     Object.assign(node, this.#fresh(name), { pids, inc: inc + 1, side: node.side });
+    // The new incarnation connects anew: nothing sent to the dead one reaches it.
+    this.#closeLinks(node);
     this.#store.restarted(name, empty);
     this.#boot(node);
     this.#topologyChanged();
@@ -498,6 +549,7 @@ class Simulation {
     node.up = false;
     node.left = true;
     node.local.clear();
+    this.#closeLinks(node);
     this.#topologyChanged();
   }
 
@@ -699,9 +751,19 @@ class Simulation {
     });
   }
 
+  /**
+   * AP: the copy starts and its pid is written into the record. CP: no write — the record already
+   * names this node at this epoch, and its hand-off stays there (the supervisor remembers which one
+   * it consumed) — the connected peers are told the pid instead (`pid-table.ts`).
+   */
   #startLocal(node: SimNode, key: string, rec: PlacementRecord, version: number): void {
     const pid: Pid = { node: node.name, inc: node.inc, id: ++node.pids };
     this.#run(node, key, { pid, epoch: rec.epoch });
+    if (!this.#store.ap) {
+      for (const peer of node.view)
+        this.#sendPids(node, this.#node(peer), [{ key, epoch: rec.epoch, pid }], false);
+      return;
+    }
     const { handoff: _h, ...rest } = rec;
     this.#write(node, key, { ...rest, pid }, version, () => this.#schedule(node, key));
   }
@@ -755,6 +817,100 @@ class Simulation {
     }
   }
 
+  // ---- the pids of copies, told to the peers (CP) ----------------------------------------------
+
+  /**
+   * A connection carries messages in order, each after a network delay. Cut without either side
+   * declaring the other down (shorter than the failure detector), it only delays them, as a TCP
+   * connection does; once it closes — a node down in either view, a crash, a restart, a leave —
+   * what was in flight is lost, and the next connection's swap of lists makes up for it.
+   */
+  #sendPids(from: SimNode, to: SimNode, entries: readonly PidEntry[], hello: boolean): void {
+    const link = this.#link(from, to);
+    link.queue.push({ entries, hello, at: this.#sched.now + this.#net.int(1, 40), conn: link.conn });
+    this.#pump(link);
+  }
+
+  #link(from: SimNode, to: SimNode): Link {
+    const id = `${from.name}>${to.name}`;
+    let link = this.#links.get(id);
+    if (link === undefined) {
+      link = { from, to, conn: 0, queue: [], armed: false };
+      this.#links.set(id, link);
+    }
+    return link;
+  }
+
+  /** Both ends run and no partition separates them (a paused receiver reads its messages on resume). */
+  #linked(a: SimNode, b: SimNode): boolean {
+    return a.up && !a.left && b.up && !b.left && a.side === b.side;
+  }
+
+  #closeLink(a: SimNode, b: SimNode): void {
+    for (const id of [`${a.name}>${b.name}`, `${b.name}>${a.name}`]) {
+      const link = this.#links.get(id);
+      if (link !== undefined) link.conn++;
+    }
+  }
+
+  #closeLinks(node: SimNode): void {
+    for (const other of this.#nodes) if (other !== node) this.#closeLink(node, other);
+  }
+
+  /** Delivers the oldest message of `link` when it is due, unless its connection closed. */
+  #pump(link: Link): void {
+    while (link.queue.length > 0 && link.queue[0]!.conn !== link.conn) link.queue.shift();
+    const head = link.queue[0];
+    if (head === undefined || link.armed || !this.#linked(link.from, link.to)) return;
+    link.armed = true;
+    this.#sched.at(head.at, () => {
+      link.armed = false;
+      if (link.queue[0] === head && head.conn === link.conn && this.#linked(link.from, link.to)) {
+        link.queue.shift();
+        this.#receivePids(link, head);
+      }
+      this.#pump(link);
+    });
+  }
+
+  #receivePids(link: Link, note: PidsNote): void {
+    const { from, to } = link;
+    const read = (): void => {
+      // A paused receiver reads the close of the connection before what arrived on it; a peer it
+      // does not count as connected (yet) is not listened to — their swap on coming up makes up.
+      if (note.conn !== link.conn || !to.view.has(from.name)) return;
+      for (const e of note.entries) to.pidTable.learn(e.key, e.epoch, e.pid);
+      if (note.hello) this.#sendList(to, from, false);
+    };
+    if (to.pausedUntil !== undefined) to.pending.push(read);
+    else read();
+  }
+
+  /** The pids of all of `from`'s copies; `hello`: asks for `to`'s list in return. */
+  #sendList(from: SimNode, to: SimNode, hello: boolean): void {
+    const entries = [...from.local].map(([key, c]) => ({ key, epoch: c.epoch, pid: c.pid }));
+    if (entries.length === 0 && !hello) return;
+    this.#trace(
+      `${from.name} tells ${to.name} the pids of its ${entries.length} copies${hello ? ', asks for its' : ''}`,
+    );
+    this.#sendPids(from, to, entries, hello);
+  }
+
+  /**
+   * CP `whereis` at `node`: the record's owner (in the node's copy of it) is this node — its own
+   * copy, if it runs at the record's epoch; a connected peer — the pid that peer announced for
+   * that epoch.
+   */
+  #whereis(node: SimNode, key: string): Pid | undefined {
+    const rec = this.#store.read(node.name, key)?.rec;
+    if (rec === undefined) return undefined;
+    if (rec.owner === node.name) {
+      const copy = node.local.get(key);
+      return copy?.epoch === rec.epoch ? copy.pid : undefined;
+    }
+    return node.view.has(rec.owner) ? node.pidTable.resolve(rec) : undefined;
+  }
+
   // ---- the settled cluster --------------------------------------------------------------------
 
   #checkSettled(): void {
@@ -777,25 +933,49 @@ class Simulation {
         continue;
       }
       const copy = copies[0]!.copy;
-      const readers = this.#store instanceof CpModel ? [undefined] : names;
-      for (const reader of readers) {
-        const v =
-          reader === undefined && this.#store instanceof CpModel
-            ? this.#store.current(key)
-            : this.#store.read(reader!, key);
-        const rec = v?.rec;
-        const ok =
-          rec !== undefined &&
-          rec.owner === want &&
-          rec.epoch === copy.epoch &&
-          rec.pid !== undefined &&
-          samePid(rec.pid, copy.pid);
-        if (!ok) {
-          const seen = rec ? `${rec.owner}@${rec.epoch} pid ${rec.pid ? rec.pid.id : '-'}` : 'none';
-          this.#fail(
-            `settled: ${key} record ${reader ? `at ${reader} ` : ''}is ${seen}, the copy ${want}@${copy.epoch} pid ${copy.pid.id}`,
-          );
-        }
+      if (this.#store instanceof CpModel) this.#checkResolves(key, want, copy, live);
+      else this.#checkRecords(key, want, copy, names);
+    }
+  }
+
+  /** AP: every replica's record names the copy: its owner, epoch and pid. */
+  #checkRecords(key: string, want: string, copy: Copy, names: readonly string[]): void {
+    for (const reader of names) {
+      const rec = this.#store.read(reader, key)?.rec;
+      const ok =
+        rec !== undefined &&
+        rec.owner === want &&
+        rec.epoch === copy.epoch &&
+        rec.pid !== undefined &&
+        samePid(rec.pid, copy.pid);
+      if (!ok) {
+        const seen = rec ? `${rec.owner}@${rec.epoch} pid ${rec.pid ? rec.pid.id : '-'}` : 'none';
+        this.#fail(
+          `settled: ${key} record at ${reader} is ${seen}, the copy ${want}@${copy.epoch} pid ${copy.pid.id}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * CP: the record names the copy's node and epoch (it holds no pid), and every live node resolves
+   * the key to the copy's pid — the owner by its own copy, the others by the pids it announced.
+   */
+  #checkResolves(key: string, want: string, copy: Copy, live: readonly SimNode[]): void {
+    const rec = (this.#store as CpModel).current(key)?.rec;
+    if (rec === undefined || rec.owner !== want || rec.epoch !== copy.epoch) {
+      const seen = rec ? `${rec.owner}@${rec.epoch}` : 'none';
+      this.#fail(`settled: ${key} record is ${seen}, the copy ${want}@${copy.epoch}`);
+      return;
+    }
+    for (const node of live) {
+      const pid = this.#whereis(node, key);
+      if (pid === undefined || !samePid(pid, copy.pid)) {
+        const own = this.#store.read(node.name, key)?.rec;
+        const told = pid ? `pid ${pid.id}.${pid.inc}` : 'nothing';
+        this.#fail(
+          `settled: ${key} resolves at ${node.name} to ${told} (its record ${own ? `${own.owner}@${own.epoch}` : 'none'}), the copy ${want}@${copy.epoch} pid ${copy.pid.id}.${copy.pid.inc}`,
+        );
       }
     }
   }
