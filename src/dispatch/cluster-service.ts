@@ -255,20 +255,27 @@ export class ClusterDispatchService implements DispatchService {
       if (isTombstone(stored.value)) throw deadHero(stored.value.name);
     }
     const hero = await this.assignWhenRunning(id, location, request.idempotencyKey);
-    // The actor follows its location: placement hands it (and its state) to the city's node. With
-    // fencing (CP) the actor wrote the location into its placement record in its own transaction;
-    // otherwise (AP) it is written here.
-    for (let attempt = 0; !this.d.placement.fencing && attempt < 3; attempt++) {
-      try {
-        await this.d.placement.updateChild(id, { location });
-        break;
-      } catch (err) {
-        if (attempt === 2)
-          this.log('warn', `${hero.name} stays on its node for now: ${(err as Error).message}`);
-      }
-    }
+    // The actor follows its location. With fencing (CP) its own transaction moved it already (the
+    // placement record given to the city's node); in AP mode placement moves it once the location
+    // is in its placement record, written here.
+    if (!this.d.placement.fencing) await this.placeAt(id, hero.name, location);
     this.log('info', `${hero.name} assigned to ${location}`);
     return this.toHero(hero);
+  }
+
+  /** AP: the hero's location into its placement record (placement then hands the actor over). */
+  private async placeAt(id: string, name: string, location: Location): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.d.placement.updateChild(id, { location });
+        return;
+      } catch (err) {
+        if (attempt === 3) {
+          this.log('warn', `${name} stays on its node for now: ${(err as Error).message}`);
+          return;
+        }
+      }
+    }
   }
 
   /**

@@ -99,10 +99,12 @@ interface State {
   version: number;
   /** The start-up read has been done (or started by an early call). */
   loaded: boolean;
-  /** Set by `commit` when its write failed and may still apply (the answer must say so). */
-  unknown?: boolean;
-  /** Set by `commit` when this copy no longer owns the hero's placement record (it is moving). */
-  moved?: boolean;
+  /**
+   * How `commit`'s last write failed, if it did: `unknown` — it may still apply (the answer must
+   * say so, and a hand-off is marked unsure); `moved` — this copy no longer owns the hero's
+   * placement record (it is moving).
+   */
+  failure?: 'unknown' | 'moved' | undefined;
   /** Writes fenced by this copy's placement epoch (CP); an assignment moves the actor through it. */
   readonly fenced?: FencedWriter;
 }
@@ -149,21 +151,21 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
             hero: next,
           } satisfies Handoff)
         : await env.heroes.write(next, state.version);
-    if (outcome.ok) return { ...state, hero: next, version: outcome.version, unknown: false, moved: false };
+    if (outcome.ok) return { ...state, hero: next, version: outcome.version, failure: undefined };
     if (outcome.reason === 'dead') return buried(state, ctx);
     if (outcome.reason === 'moved') {
       ctx.log.info({ hero: state.id, err: outcome.error.message }, 'another node owns the hero now');
-      return { ...state, unknown: false, moved: true };
+      return { ...state, failure: 'moved' };
     }
     if (outcome.reason === 'conflict') {
       ctx.log.info({ hero: state.id }, 'write conflict; adopting the stored value');
-      return { ...state, hero: outcome.current.value, version: outcome.current.version, unknown: false };
+      return { ...state, hero: outcome.current.value, version: outcome.current.version, failure: undefined };
     }
     ctx.log.warn(
       { hero: state.id, err: outcome.error.message },
       'store unavailable; keeping the last committed value',
     );
-    return { ...state, unknown: outcome.maybeApplied };
+    return { ...state, failure: outcome.maybeApplied ? 'unknown' : undefined };
   }
 
   /**
@@ -278,11 +280,12 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
       if (!next.hero) return { error: dead(hero.name), state: next };
       if (next.version !== before && next.hero === wanted) return { reply: next.hero, state: next };
       if (next.version === before) {
-        const error = next.unknown
-          ? new DispatchError('outcome_unknown', 'the assignment may or may not have been committed')
-          : next.moved
-            ? new DispatchError('unavailable', `${hero.name} is moving to another node; try again`)
-            : new DispatchError('no_quorum', 'no quorum: the assignment could not be committed');
+        const error =
+          next.failure === 'unknown'
+            ? new DispatchError('outcome_unknown', 'the assignment may or may not have been committed')
+            : next.failure === 'moved'
+              ? new DispatchError('unavailable', `${hero.name} is moving to another node; try again`)
+              : new DispatchError('no_quorum', 'no quorum: the assignment could not be committed');
         return { error, state: next };
       }
       current = next; // lost a race: adopted the stored value, try again on it
@@ -349,7 +352,7 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
         if (msg.$placement === 'handoff') {
           if (!state.hero) return { reply: undefined, state };
           const given: Handoff = { hero: state.hero, version: state.version };
-          return { reply: state.unknown === true ? { ...given, unsure: true } : given, state };
+          return { reply: state.failure === 'unknown' ? { ...given, unsure: true } : given, state };
         }
         const other = msg.state as Handoff | undefined;
         if (other?.version !== undefined && state.hero && other.version > state.version) {
