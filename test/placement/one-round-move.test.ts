@@ -74,7 +74,12 @@ const at: PlacementStrategy = (rec, live) => {
   return live.find((n) => n.startsWith(`${want}@`)) ?? live[0];
 };
 
-async function member(name: string, store: MemoryStore, seeds: readonly Member[]): Promise<Member> {
+async function member(
+  name: string,
+  store: MemoryStore,
+  seeds: readonly Member[],
+  fullSweepIntervalMs?: number,
+): Promise<Member> {
   const node = await startNode({
     name,
     cookie: COOKIE,
@@ -87,6 +92,7 @@ async function member(name: string, store: MemoryStore, seeds: readonly Member[]
     kinds: { mover },
     strategies: { at },
     reconcileIntervalMs: 200,
+    ...(fullSweepIntervalMs === undefined ? {} : { fullSweepIntervalMs }),
   });
   return { node, sup };
 }
@@ -222,4 +228,23 @@ test('CP: withArgs with a hand-off and nowhere else to go only changes the args'
   assert.equal(after.handoff, undefined);
   assert.ok(samePid(a.sup.whereis('s')!, pid), 'the same copy runs on');
   await shutdown([a]);
+});
+
+test('CP: an announcement dropped by a short cut (no node down) is recovered from the digest', async () => {
+  const store = new MemoryStore({ transactions: true });
+  const a = await member('da', store, [], 500);
+  const b = await member('db', store, [a], 500);
+  const members = [a, b];
+  await waitForHosts(members);
+  // Frames between the two are dropped while the child starts and announces itself; the cut is
+  // healed at once, well within failure detection, so no connection closes and nothing is swapped.
+  for (const m of members) m.node.faults.partition(['da'], ['db']);
+  const started = a.sup.startChild({ key: 'd', kind: 'mover', args: { at: 'da' }, strategy: 'at' });
+  await waitFor(() => a.sup.whereis('d') !== undefined, 10_000, 'the child runs on da');
+  await new Promise((resolve) => setTimeout(resolve, 50)); // the announcement went out into the cut
+  for (const m of members) m.node.faults.heal();
+  await started;
+  await waitFor(() => b.sup.whereis('d') !== undefined, 10_000, 'db finds the child');
+  assert.ok(samePid(b.sup.whereis('d')!, a.sup.whereis('d')!));
+  await shutdown(members);
 });

@@ -60,7 +60,10 @@ import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
 import type { Local } from './indexes.ts';
 import { KeysByOwner, LocalChildren } from './indexes.ts';
 import type { PidEntry, PidsMessage } from './pid-table.ts';
-import { isPidsMessage, PidTable } from './pid-table.ts';
+import { digestOf, isPidsMessage, PidTable, sameDigest } from './pid-table.ts';
+
+/** Entries per message of pids: a list of 100,000 children goes in chunks of a few hundred KB. */
+const PIDS_PER_MESSAGE = 4096;
 import { isReadyMessage, PeerReadiness, type ReadyMessage } from './readiness.ts';
 import { rendezvous } from './rendezvous.ts';
 import { ResumeHold } from './resume-hold.ts';
@@ -512,19 +515,31 @@ export class DistributedSupervisor implements NameResolver {
    */
   private tellPids(peer: string, ask: boolean): void {
     if (this.fenceHost === undefined) return;
-    const entries = [...this.local.entries()].map(([key, l]) => ({ key, epoch: l.epoch, pid: l.pid }));
-    if (entries.length === 0 && !ask) return;
-    this.sendPids(peer, entries, ask);
+    const entries = this.localEntries();
+    // In chunks, the first replacing what the peer holds from this node; at least one message.
+    for (let i = 0; i === 0 || i < entries.length; i += PIDS_PER_MESSAGE) {
+      this.sendPids(peer, {
+        entries: entries.slice(i, i + PIDS_PER_MESSAGE),
+        ...(i === 0 ? { replace: true } : {}),
+        ...(i === 0 && ask ? { ask: true } : {}),
+      });
+    }
   }
 
-  private sendPids(peer: string, entries: readonly PidEntry[], ask = false): void {
-    const msg: PidsMessage = {
-      $placementPids: this.table.name,
-      node: this.node.name,
-      entries,
-      ...(ask ? { ask: true } : {}),
-    };
+  private localEntries(): PidEntry[] {
+    return [...this.local.entries()].map(([key, l]) => ({ key, epoch: l.epoch, pid: l.pid }));
+  }
+
+  private sendPids(peer: string, body: Omit<PidsMessage, '$placementPids' | 'node'>): void {
+    const msg: PidsMessage = { $placementPids: this.table.name, node: this.node.name, ...body };
     this.node.system.send({ name: `placement_${this.table.name}`, node: peer }, msg);
+  }
+
+  /** CP, on each full sweep: each peer gets the digest of this node's list, to ask for it if it differs. */
+  private sendPidDigests(): void {
+    if (this.fenceHost === undefined) return;
+    const digest = digestOf(this.localEntries());
+    for (const peer of this.node.nodes()) this.sendPids(peer, { entries: [], digest });
   }
 
   /** CP: a copy started here; its pid goes to every peer with the others of this turn. */
@@ -533,20 +548,27 @@ export class DistributedSupervisor implements NameResolver {
     this.unannounced.push(entry);
     if (this.unannounced.length > 1) return;
     setImmediate(() => {
-      const entries = this.unannounced;
+      const all = this.unannounced;
       this.unannounced = [];
-      for (const peer of this.node.nodes()) this.sendPids(peer, entries);
+      for (let i = 0; i < all.length; i += PIDS_PER_MESSAGE) {
+        const entries = all.slice(i, i + PIDS_PER_MESSAGE);
+        for (const peer of this.node.nodes()) this.sendPids(peer, { entries });
+      }
     });
   }
 
   private learnPids(msg: PidsMessage): void {
     if (this.stopped || !this.node.isConnected(msg.node)) return;
+    if (msg.replace === true) this.pids.dropNode(msg.node);
     for (const e of msg.entries) {
       if (e.pid.node !== msg.node) continue; // a node speaks for its own copies only
       this.pids.learn(e.key, e.epoch, e.pid);
       this.wake(e.key);
     }
     if (msg.ask === true) this.tellPids(msg.node, false);
+    if (msg.digest !== undefined && !sameDigest(msg.digest, digestOf(this.pids.entriesOf(msg.node)))) {
+      this.sendPids(msg.node, { entries: [], ask: true }); // something was lost: its whole list
+    }
   }
 
   private graceMs(): number {
@@ -644,6 +666,7 @@ export class DistributedSupervisor implements NameResolver {
 
   private sweep(): void {
     this.reconcileAll(true);
+    this.sendPidDigests();
   }
 
   /**

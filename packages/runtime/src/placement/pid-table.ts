@@ -14,7 +14,11 @@
  *
  * How it stays complete: a node announces a copy when it starts it (to the peers connected then),
  * and the two sides of every new connection (after a restart, a pause or a healed partition) send
- * each other their whole lists, so a peer that missed an announcement learns it then. Messages between two nodes arrive in order, so a later announcement of the
+ * each other their whole lists (`replace`: the sender's entries are exactly these), so a peer that
+ * missed an announcement learns it then. A message can also be lost without the connection
+ * closing (a cut shorter than failure detection, with fault injection that drops frames): so
+ * each node also sends its peers, now and then, a digest of its list (`digest`), and a peer whose
+ * entries for that node differ asks for the whole list. Messages between two nodes arrive in order, so a later announcement of the
  * same key and epoch (a copy restarted after a crash) replaces the earlier one.
  *
  * Why: a pid written into the record costs one consensus round per start; announcing it costs one
@@ -24,6 +28,7 @@
  * Pure: no I/O, no clock.
  */
 import type { Pid } from '../actor/pid.ts';
+import { fnv1a32 } from '../util/hash.ts';
 
 /** One announced copy: the key, the epoch it runs at and its pid. */
 export interface PidEntry {
@@ -33,14 +38,39 @@ export interface PidEntry {
 }
 
 /**
- * What a node tells a peer: copies it runs (`entries`), from `node`, for the placement table named
- * by `$placementPids`; with `ask`, the peer answers with its own list.
+ * What a node tells a peer, for the placement table named by `$placementPids`: copies it runs
+ * (`entries`); with `replace`, these begin its whole list (its earlier entries are dropped; more
+ * of the list may follow in the next messages); with `ask`, the peer answers with its whole list;
+ * with `digest`, the digest of the sender's whole list (`digestOf`), for the peer to compare.
  */
 export interface PidsMessage {
   readonly $placementPids: string;
   readonly node: string;
   readonly entries: readonly PidEntry[];
+  readonly replace?: boolean;
   readonly ask?: boolean;
+  readonly digest?: PidDigest;
+}
+
+/** A summary of a list of entries, equal for equal sets whatever their order. */
+export interface PidDigest {
+  readonly count: number;
+  readonly sum: number;
+}
+
+/** The digest of `entries`. */
+export function digestOf(entries: Iterable<PidEntry>): PidDigest {
+  let count = 0;
+  let sum = 0;
+  for (const e of entries) {
+    count++;
+    sum = (sum + fnv1a32(`${e.key}\u0000${e.epoch}\u0000${e.pid.inc}\u0000${e.pid.id}`)) >>> 0;
+  }
+  return { count, sum };
+}
+
+export function sameDigest(a: PidDigest, b: PidDigest): boolean {
+  return a.count === b.count && a.sum === b.sum;
 }
 
 export function isPidsMessage(msg: unknown): msg is PidsMessage {
@@ -82,6 +112,11 @@ export class PidTable {
   /** `node` went down: the copies it ran are gone (a restart announces new pids). */
   dropNode(node: string): void {
     for (const [key, e] of this.byKey) if (e.pid.node === node) this.byKey.delete(key);
+  }
+
+  /** The entries announced by `node` (its copies, as this table holds them). */
+  *entriesOf(node: string): IterableIterator<PidEntry> {
+    for (const [key, e] of this.byKey) if (e.pid.node === node) yield { key, epoch: e.epoch, pid: e.pid };
   }
 
   get size(): number {
