@@ -48,7 +48,7 @@ function runSeeds(
   mode: PlacementSimMode,
   seeds: Iterable<number>,
   decideFn?: (i: DecideInput) => Decision,
-  profile: { faultsMs?: number; maxPauseMs?: number } = {},
+  profile: { faultsMs?: number; maxPauseMs?: number; pidDigests?: boolean } = {},
 ): { runs: number; failed: string[]; writes: number } {
   const failed: string[] = [];
   let runs = 0;
@@ -115,6 +115,16 @@ if (replay !== undefined) {
         `${mode}: a cluster that never hands off passed`,
       );
     }
+  });
+
+  test('the checks catch a pid lost to a cut when the sweep sends no digests (CP)', () => {
+    // A cut shorter than the failure detector drops announcements and closes nothing, so no swap of
+    // lists follows: without the digests, a node never learns the pid (seeds 5 and 24 here).
+    const r = runSeeds('cp', range(1, 30), undefined, { pidDigests: false });
+    assert.ok(
+      r.failed.some((f) => f.includes('resolves at') && f.includes('to nothing')),
+      'no schedule left a node without the pid of a copy',
+    );
   });
 
   for (const { seed, mode, found } of KEPT_SEEDS) {

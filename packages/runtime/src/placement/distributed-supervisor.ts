@@ -60,6 +60,7 @@ import { fenceCondition, fencedWriter, isTransactional } from './fence.ts';
 import type { Local } from './indexes.ts';
 import { KeysByOwner, LocalChildren } from './indexes.ts';
 import type { PidEntry, PidsMessage } from './pid-table.ts';
+import type { PidDigest } from './pid-table.ts';
 import { digestOf, isPidsMessage, PidTable, sameDigest } from './pid-table.ts';
 
 /** Entries per message of pids: a list of 100,000 children goes in chunks of a few hundred KB. */
@@ -535,11 +536,24 @@ export class DistributedSupervisor implements NameResolver {
     this.node.system.send({ name: `placement_${this.table.name}`, node: peer }, msg);
   }
 
-  /** CP, on each full sweep: each peer gets the digest of this node's list, to ask for it if it differs. */
+  /**
+   * CP, on each full sweep: each peer gets the digest of this node's list, to ask for it if it
+   * differs. Both sides count only the entries their copy of the records agrees with (owner and
+   * epoch): an entry left behind by a copy that stopped or moved (no message says so) is not
+   * worth a whole list, a missing one is.
+   */
   private sendPidDigests(): void {
     if (this.fenceHost === undefined) return;
-    const digest = digestOf(this.localEntries());
+    const digest = digestOf(this.current(this.localEntries(), this.node.name));
     for (const peer of this.node.nodes()) this.sendPids(peer, { entries: [], digest });
+  }
+
+  /** The entries of copies run by `owner` that this node's copy of the records names. */
+  private *current(entries: Iterable<PidEntry>, owner: string): IterableIterator<PidEntry> {
+    for (const e of entries) {
+      const rec = this.records.get(e.key);
+      if (rec?.owner === owner && rec.epoch === e.epoch) yield e;
+    }
   }
 
   /** CP: a copy started here; its pid goes to every peer with the others of this turn. */
@@ -566,7 +580,8 @@ export class DistributedSupervisor implements NameResolver {
       this.wake(e.key);
     }
     if (msg.ask === true) this.tellPids(msg.node, false);
-    if (msg.digest !== undefined && !sameDigest(msg.digest, digestOf(this.pids.entriesOf(msg.node)))) {
+    const held = (): PidDigest => digestOf(this.current(this.pids.entriesOf(msg.node), msg.node));
+    if (msg.digest !== undefined && !sameDigest(msg.digest, held())) {
       this.sendPids(msg.node, { entries: [], ask: true }); // something was lost: its whole list
     }
   }

@@ -23,13 +23,24 @@
  * picks), on the 1 s retry tick, when the store is writable again, and on the 15 s full sweep.
  *
  * Where a child runs (CP): starting a copy writes nothing; the node tells the peers in its view the
- * copy's pid, and each keeps what it is told in its `PidTable` (`placement/pid-table.ts`). The
- * messages travel one connection per pair of nodes, in order, 1–40 ms each: a cut shorter than the
- * failure detector delays them (a paused receiver reads them on resume); a node declared down in
+ * copy's pid, and each keeps what it is told in its `PidTable` (`placement/pid-table.ts`), as the
+ * supervisor's `learnPids` does. The messages travel one connection per pair of nodes, in order,
+ * 1–40 ms each (a paused receiver reads them on resume), and are lost two ways. A cut drops what
+ * crosses it while it lasts, as the transport's fault injection does: a message sent while it
+ * lasts, or arriving (or read by a resuming receiver) while it lasts; a cut shorter than the
+ * failure detector closes nothing, so neither side learns of the loss. A node declared down in
  * either view, a crash, a restart or a leave closes the connection and loses what was in flight.
- * When a node sees a peer come up, the two swap the lists of the copies they run. A node declared
+ * When a node sees a peer come up, the two swap their whole lists, each with `replace`: the
+ * receiver drops every entry it holds from the sender before learning the list. The repair of a
+ * loss without a close: on each full sweep every node sends each peer in its view the digest of its
+ * list (`digestOf`), each side counting only the entries its copy of the records agrees with
+ * (owner and epoch, so an entry left by a copy that stopped or moved, which no message says, does
+ * not count); a peer whose entries for that node differ (`sameDigest` false: one was lost) asks
+ * for the whole list (`ask`), and gets it with `replace`. (The default 12 s of faults end before the first sweep, so there the
+ * digests repair after the final heal; with 25 s of faults, sweeps come amid them.) A node declared
  * down is dropped from the table; a restarted node starts with an empty one. (Records are never
- * deleted here, so `forget` is not exercised.) AP writes the pid into the record as before.
+ * deleted here, so `forget` is not exercised; a list here is far shorter than the supervisor's
+ * chunk, so it goes in one message.) AP writes the pid into the record as before.
  *
  * Checked: CP — never two copies of one key at one epoch; a fenced write (a copy's
  * compare-and-set on its owner and epoch, tried every 250 ms by every copy, as `fencedTransaction`
@@ -49,7 +60,13 @@ import { samePid } from '../../actor/pid.ts';
 import type { Decision, DecideInput } from '../../placement/decide.ts';
 import { changes, decide as realDecide } from '../../placement/decide.ts';
 import { PLACEMENT_DEFAULTS } from '../../placement/defaults.ts';
-import { type PidEntry, PidTable } from '../../placement/pid-table.ts';
+import {
+  digestOf,
+  type PidEntry,
+  type PidsMessage,
+  PidTable,
+  sameDigest,
+} from '../../placement/pid-table.ts';
 import { rendezvous } from '../../placement/rendezvous.ts';
 import { ResumeHold } from '../../placement/resume-hold.ts';
 import type { PlacementRecord } from '../../placement/types.ts';
@@ -77,6 +94,11 @@ export interface PlacementSimOptions {
   readonly maxPauseMs?: number;
   /** The decision under test; default the real `decide` (a test swaps in a broken one). */
   readonly decide?: (input: DecideInput) => Decision;
+  /**
+   * CP: whether the full sweep sends each peer the digest of the node's list, as the supervisor
+   * does. Default true; false (a test's) leaves a message lost to a cut unrepaired.
+   */
+  readonly pidDigests?: boolean;
   readonly trace?: (line: string) => void;
 }
 
@@ -87,6 +109,10 @@ export interface PlacementSimStats {
   readonly writes: number;
   readonly fencedCommits: number;
   readonly sweepRepairs: number;
+  /** CP: messages about pids lost to a cut (not to a closed connection). */
+  readonly lostPids: number;
+  /** CP: digests that differed from what the receiver held, so it asked for the sender's list. */
+  readonly pidAsks: number;
 }
 
 export interface PlacementSimResult {
@@ -114,14 +140,13 @@ interface Copy {
   readonly epoch: number;
 }
 
-/**
- * CP: a message telling a peer the pids of copies (`PidsMessage`); `hello` (its `ask`): sent when
- * a link comes up, answered with the receiver's own list.
- */
+/** CP: what a node tells a peer about pids (`PidsMessage` without the table's and sender's names). */
+type PidsBody = Omit<PidsMessage, '$placementPids' | 'node'>;
+
+/** CP: a `PidsBody` in flight. */
 interface PidsNote {
-  readonly entries: readonly PidEntry[];
-  readonly hello: boolean;
-  /** When it reaches the receiver unless the link is cut then, ms. */
+  readonly body: PidsBody;
+  /** When it reaches the receiver (lost if the link is cut then), ms. */
   readonly at: number;
   /** The connection it was sent on (`Link.conn`). */
   readonly conn: number;
@@ -200,6 +225,10 @@ class Simulation {
   #writes = 0;
   #fencedCommits = 0;
   #sweepRepairs = 0;
+  #lostPids = 0;
+  #pidAsks = 0;
+  /** CP: the sweep sends the digests of the nodes' lists (`PlacementSimOptions.pidDigests`). */
+  readonly #pidDigests: boolean;
 
   constructor(opts: PlacementSimOptions) {
     this.#opts = opts;
@@ -208,6 +237,7 @@ class Simulation {
     const n = opts.nodes ?? this.#rng.int(3, 6);
     this.#decide = opts.decide ?? realDecide;
     this.#faultsMs = opts.faultsMs ?? 12_000;
+    this.#pidDigests = opts.pidDigests ?? true;
     this.#nodes = Array.from({ length: n }, (_, i) => this.#fresh(`n${i}@sim`));
     for (const node of this.#nodes) this.#byName.set(node.name, node);
     this.#keys = Array.from({ length: opts.keys ?? 20 }, (_, i) => `k${i}`);
@@ -256,6 +286,8 @@ class Simulation {
         writes: this.#writes,
         fencedCommits: this.#fencedCommits,
         sweepRepairs: this.#sweepRepairs,
+        lostPids: this.#lostPids,
+        pidAsks: this.#pidAsks,
       },
     };
   }
@@ -310,7 +342,10 @@ class Simulation {
     node.startedAt = now;
     for (const peer of node.view) node.seenUp.add(peer);
     this.#every(node, TICK_MS, () => this.#tick(node));
-    this.#every(node, SWEEP_MS, () => this.#reconcileAll(node, true));
+    this.#every(node, SWEEP_MS, () => {
+      this.#reconcileAll(node, true);
+      this.#sendDigests(node);
+    });
     this.#every(node, QUORUM_CHECK_MS, () => this.#checkQuorum(node));
     if (this.#store.ap) this.#every(node, TICK_MS, () => this.#store.tick(node.name));
     this.#every(node, FENCED_WRITE_MS, () => this.#fencedWrites(node));
@@ -382,8 +417,6 @@ class Simulation {
         }
       }
     }
-    // Messages held while their link was cut go on once it is back.
-    for (const link of this.#links.values()) this.#pump(link);
     this.#store.topologyChanged();
   }
 
@@ -761,7 +794,7 @@ class Simulation {
     this.#run(node, key, { pid, epoch: rec.epoch });
     if (!this.#store.ap) {
       for (const peer of node.view)
-        this.#sendPids(node, this.#node(peer), [{ key, epoch: rec.epoch, pid }], false);
+        this.#sendPids(node, this.#node(peer), { entries: [{ key, epoch: rec.epoch, pid }] });
       return;
     }
     const { handoff: _h, ...rest } = rec;
@@ -820,14 +853,22 @@ class Simulation {
   // ---- the pids of copies, told to the peers (CP) ----------------------------------------------
 
   /**
-   * A connection carries messages in order, each after a network delay. Cut without either side
-   * declaring the other down (shorter than the failure detector), it only delays them, as a TCP
-   * connection does; once it closes — a node down in either view, a crash, a restart, a leave —
-   * what was in flight is lost, and the next connection's swap of lists makes up for it.
+   * A connection carries messages in order, each after a network delay. A cut drops what crosses
+   * it, as the transport's fault injection does, while the connection stays open: a message sent
+   * while it lasts is dropped by its sender, one that arrives while it lasts (in flight when it
+   * began, or read by a receiver resuming from a pause) by its receiver. Once the connection
+   * closes — a node down in either view, a crash, a restart, a leave — what was in flight is lost
+   * too. The next connection's swap of lists makes up for a close; the digests of the sweep, for a
+   * loss without one.
    */
-  #sendPids(from: SimNode, to: SimNode, entries: readonly PidEntry[], hello: boolean): void {
+  #sendPids(from: SimNode, to: SimNode, body: PidsBody): void {
     const link = this.#link(from, to);
-    link.queue.push({ entries, hello, at: this.#sched.now + this.#net.int(1, 40), conn: link.conn });
+    if (!this.#linked(from, to)) {
+      // To a node down or gone there is no connection to send on.
+      if (to.up && !to.left) this.#lost(link, body, 'sent');
+      return;
+    }
+    link.queue.push({ body, at: this.#sched.now + this.#net.int(1, 40), conn: link.conn });
     this.#pump(link);
   }
 
@@ -841,9 +882,14 @@ class Simulation {
     return link;
   }
 
-  /** Both ends run and no partition separates them (a paused receiver reads its messages on resume). */
+  /** Both ends run and no cut separates them (a paused receiver reads its messages on resume). */
   #linked(a: SimNode, b: SimNode): boolean {
     return a.up && !a.left && b.up && !b.left && a.side === b.side;
+  }
+
+  #lost(link: Link, body: PidsBody, when: string): void {
+    this.#lostPids++;
+    this.#trace(`${link.from.name} > ${link.to.name}: ${describeBody(body)} lost to the cut (${when})`);
   }
 
   #closeLink(a: SimNode, b: SimNode): void {
@@ -861,11 +907,11 @@ class Simulation {
   #pump(link: Link): void {
     while (link.queue.length > 0 && link.queue[0]!.conn !== link.conn) link.queue.shift();
     const head = link.queue[0];
-    if (head === undefined || link.armed || !this.#linked(link.from, link.to)) return;
+    if (head === undefined || link.armed) return;
     link.armed = true;
     this.#sched.at(head.at, () => {
       link.armed = false;
-      if (link.queue[0] === head && head.conn === link.conn && this.#linked(link.from, link.to)) {
+      if (link.queue[0] === head && head.conn === link.conn) {
         link.queue.shift();
         this.#receivePids(link, head);
       }
@@ -873,27 +919,59 @@ class Simulation {
     });
   }
 
+  /** The supervisor's `learnPids`. */
   #receivePids(link: Link, note: PidsNote): void {
     const { from, to } = link;
+    const paused = to.pausedUntil !== undefined;
     const read = (): void => {
-      // A paused receiver reads the close of the connection before what arrived on it; a peer it
-      // does not count as connected (yet) is not listened to — their swap on coming up makes up.
-      if (note.conn !== link.conn || !to.view.has(from.name)) return;
-      for (const e of note.entries) to.pidTable.learn(e.key, e.epoch, e.pid);
-      if (note.hello) this.#sendList(to, from, false);
+      // A paused receiver reads the close of the connection before what arrived on it.
+      if (note.conn !== link.conn) return;
+      if (!this.#linked(from, to)) return this.#lost(link, note.body, paused ? 'read on resume' : 'arrived');
+      // A peer it does not count as connected (yet) is not listened to: their swap on coming up makes up.
+      if (!to.view.has(from.name)) return;
+      const { entries, replace, ask, digest } = note.body;
+      if (replace === true) to.pidTable.dropNode(from.name);
+      for (const e of entries) if (e.pid.node === from.name) to.pidTable.learn(e.key, e.epoch, e.pid);
+      if (ask === true) this.#sendList(to, from, false);
+      const held = digestOf(this.#current(to, to.pidTable.entriesOf(from.name), from.name));
+      if (digest !== undefined && !sameDigest(digest, held)) {
+        this.#pidAsks++;
+        this.#trace(
+          `${to.name} holds other pids of ${from.name}'s copies than its digest says: asks for its list`,
+        );
+        this.#sendPids(to, from, { entries: [], ask: true });
+      }
     };
-    if (to.pausedUntil !== undefined) to.pending.push(read);
+    if (paused) to.pending.push(read);
     else read();
   }
 
-  /** The pids of all of `from`'s copies; `hello`: asks for `to`'s list in return. */
-  #sendList(from: SimNode, to: SimNode, hello: boolean): void {
-    const entries = [...from.local].map(([key, c]) => ({ key, epoch: c.epoch, pid: c.pid }));
-    if (entries.length === 0 && !hello) return;
+  /** The supervisor's `tellPids`: the pids of all of `from`'s copies, replacing what `to` holds. */
+  #sendList(from: SimNode, to: SimNode, ask: boolean): void {
+    const entries = this.#localEntries(from);
     this.#trace(
-      `${from.name} tells ${to.name} the pids of its ${entries.length} copies${hello ? ', asks for its' : ''}`,
+      `${from.name} tells ${to.name} the pids of its ${entries.length} copies${ask ? ', asks for its' : ''}`,
     );
-    this.#sendPids(from, to, entries, hello);
+    this.#sendPids(from, to, { entries, replace: true, ...(ask ? { ask: true } : {}) });
+  }
+
+  /** The supervisor's `current`: entries of `owner`'s copies that `node`'s copy of the records names. */
+  *#current(node: SimNode, entries: Iterable<PidEntry>, owner: string): IterableIterator<PidEntry> {
+    for (const e of entries) {
+      const rec = this.#store.read(node.name, e.key)?.rec;
+      if (rec?.owner === owner && rec.epoch === e.epoch) yield e;
+    }
+  }
+
+  #localEntries(node: SimNode): PidEntry[] {
+    return [...node.local].map(([key, c]) => ({ key, epoch: c.epoch, pid: c.pid }));
+  }
+
+  /** The supervisor's `sendPidDigests`, on each full sweep: the digest of the node's list to each peer. */
+  #sendDigests(node: SimNode): void {
+    if (this.#store.ap || !this.#pidDigests) return;
+    const digest = digestOf(this.#current(node, this.#localEntries(node), node.name));
+    for (const peer of node.view) this.#sendPids(node, this.#node(peer), { entries: [], digest });
   }
 
   /**
@@ -979,4 +1057,13 @@ class Simulation {
       }
     }
   }
+}
+
+/** A message about pids, for the trace. */
+function describeBody(body: PidsBody): string {
+  const parts = [`${body.entries.length} pids`];
+  if (body.replace === true) parts.push('replace');
+  if (body.ask === true) parts.push('ask');
+  if (body.digest !== undefined) parts.push(`digest ${body.digest.count}/${body.digest.sum}`);
+  return parts.join(', ');
 }
