@@ -65,6 +65,15 @@ import { digestOf, isPidsMessage, PidTable, sameDigest } from './pid-table.ts';
 
 /** Entries per message of pids: a list of 100,000 children goes in chunks of a few hundred KB. */
 const PIDS_PER_MESSAGE = 4096;
+
+/** `entries` in messages of at most `PIDS_PER_MESSAGE`; one (empty) for no entries. */
+function* chunks(entries: readonly PidEntry[]): Generator<readonly PidEntry[]> {
+  let i = 0;
+  do {
+    yield entries.slice(i, i + PIDS_PER_MESSAGE);
+    i += PIDS_PER_MESSAGE;
+  } while (i < entries.length);
+}
 import { isReadyMessage, PeerReadiness, type ReadyMessage } from './readiness.ts';
 import { rendezvous } from './rendezvous.ts';
 import { ResumeHold } from './resume-hold.ts';
@@ -516,14 +525,11 @@ export class DistributedSupervisor implements NameResolver {
    */
   private tellPids(peer: string, ask: boolean): void {
     if (this.fenceHost === undefined) return;
-    const entries = this.localEntries();
-    // In chunks, the first replacing what the peer holds from this node; at least one message.
-    for (let i = 0; i === 0 || i < entries.length; i += PIDS_PER_MESSAGE) {
-      this.sendPids(peer, {
-        entries: entries.slice(i, i + PIDS_PER_MESSAGE),
-        ...(i === 0 ? { replace: true } : {}),
-        ...(i === 0 && ask ? { ask: true } : {}),
-      });
+    // The first chunk replaces what the peer holds from this node (sent even when empty).
+    let first = true;
+    for (const entries of chunks(this.localEntries())) {
+      this.sendPids(peer, { entries, ...(first ? { replace: true, ...(ask ? { ask: true } : {}) } : {}) });
+      first = false;
     }
   }
 
@@ -564,10 +570,8 @@ export class DistributedSupervisor implements NameResolver {
     setImmediate(() => {
       const all = this.unannounced;
       this.unannounced = [];
-      for (let i = 0; i < all.length; i += PIDS_PER_MESSAGE) {
-        const entries = all.slice(i, i + PIDS_PER_MESSAGE);
+      for (const entries of chunks(all))
         for (const peer of this.node.nodes()) this.sendPids(peer, { entries });
-      }
     });
   }
 

@@ -26,6 +26,8 @@ import { ConflictError } from './ops.ts';
 import type { Change, Store, Table, Versioned, WriteOptions } from './types.ts';
 import { StoreError } from './types.ts';
 
+type Listener = (change: Change<unknown>) => void;
+
 export interface MemoryStoreOptions {
   /** Entries expire this long after their last write. Default: never. */
   readonly ttlMs?: number;
@@ -163,17 +165,7 @@ export class MemoryTable<V> implements Table<V> {
   }
 
   protected emit(change: Change<V>): void {
-    this.store.deliver(() => {
-      let failed: { err: unknown } | undefined;
-      for (const l of [...this.listeners]) {
-        try {
-          l(change);
-        } catch (err) {
-          failed ??= { err }; // the other listeners still hear of it
-        }
-      }
-      if (failed) throw failed.err;
-    });
+    this.store.deliver([...this.listeners] as Listener[], change);
   }
 
   /** Restore an entry without a change event (disk recovery). */
@@ -194,7 +186,7 @@ export class MemoryStore implements Store {
   readonly now: () => number;
   private version = 0;
   /** Deliveries queued behind the one running (a listener wrote), in write order. */
-  private deliveries: (() => void)[] | undefined;
+  private deliveries: { readonly to: readonly Listener[]; readonly change: Change<unknown> }[] | undefined;
   /** Present with `transactions: true`; see the module comment. */
   readonly transaction?: Transaction;
 
@@ -213,19 +205,26 @@ export class MemoryStore implements Store {
     }
   }
 
-  /** Runs `delivery` now, or after the deliveries already running when a listener wrote. @internal */
-  deliver(delivery: () => void): void {
+  /**
+   * Gives `change` to each of `to` now, or after the deliveries already running when a listener
+   * wrote. A listener that throws keeps no other from its change; the first error is the writer's.
+   * @internal
+   */
+  deliver(to: readonly Listener[], change: Change<unknown>): void {
     if (this.deliveries !== undefined) {
-      this.deliveries.push(delivery);
+      this.deliveries.push({ to, change });
       return;
     }
-    const queue = (this.deliveries = [delivery]);
+    const queue = (this.deliveries = [{ to, change }]);
     let failed: { err: unknown } | undefined;
     for (let i = 0; i < queue.length; i++) {
-      try {
-        queue[i]!();
-      } catch (err) {
-        failed ??= { err }; // the others still reach their listeners; the first error is the writer's
+      const d = queue[i]!;
+      for (const l of d.to) {
+        try {
+          l(d.change);
+        } catch (err) {
+          failed ??= { err };
+        }
       }
     }
     this.deliveries = undefined;
