@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RaftChange } from '../../packages/runtime/src/store/raft-feed.ts';
+import { ClusterMessageType } from '../../packages/runtime/src/cluster/message-types.ts';
+import { decodeRaftPayload } from '../../packages/runtime/src/raft/driver/wire.ts';
 import { startStoreCluster, waitFor, type TestCluster } from './helpers.ts';
 
 let c: TestCluster;
@@ -140,4 +142,40 @@ test('a listener that throws does not stop the feed or the other listeners', asy
   off1();
   off2();
   assert.deepEqual(got, ['a', 'b']);
+});
+
+test('a lone writer is answered only after the followers were sent the commit index of its write', async () => {
+  // A change feed on a follower fires once that follower learns the commit index. When nothing
+  // else is in flight, the leader sends it before answering the writer, so a reader told of the
+  // write by the writer finds it on the follower's feed without waiting for a later message.
+  const leader = c.leader();
+  const followers = c.members.filter((m) => m !== leader).map((m) => m.node.name);
+  const sentCommit = new Map<string, number>(followers.map((f) => [f, 0]));
+  const node = leader.node;
+  const original = node.sendTo.bind(node);
+  node.sendTo = (peer: string, type: number, payload: unknown): boolean => {
+    if (type === ClusterMessageType.Raft) {
+      const m = decodeRaftPayload(node.name, peer, payload);
+      if (typeof m !== 'string' && m.type === 'app') {
+        sentCommit.set(peer, Math.max(sentCommit.get(peer) ?? 0, m.commit));
+      }
+    }
+    return original(peer, type, payload);
+  };
+  try {
+    const t = leader.store.table<number>('lone');
+    await t.put('warm-up', 0);
+    for (let i = 0; i < 30; i++) {
+      await t.put(`k${i}`, i);
+      const applied = leader.store.appliedIndex;
+      for (const f of followers) {
+        assert.ok(
+          sentCommit.get(f)! >= applied,
+          `write ${i}: ${f} was sent commit ${sentCommit.get(f)} before the answer at ${applied}`,
+        );
+      }
+    }
+  } finally {
+    node.sendTo = original;
+  }
 });

@@ -27,7 +27,9 @@
  * changes only the commit index is not written at all (a restarted member re-learns it from the
  * leader). So a write costs one disk flush per member on its path, as in etcd. A follower given
  * entries writes them in the same turn; a leader sends a new commit index at the end of the turn,
- * after the answers, with whatever the answers made the clients propose (see `onRaft`).
+ * after the answers, with whatever the answers made the clients propose (see `onRaft`) — unless
+ * the message committed its whole log, when the commit index leaves before the answers
+ * (`commitFirst`).
  *
  * Bootstrap is idempotent: a member whose storage is empty and whose name is in `voters`
  * bootstraps with that list (sorted, so every founder writes the same entry 1); a member with
@@ -457,7 +459,9 @@ export class RaftDriver<O extends { readonly result: unknown }> {
         }
         this.votes.record(peer, m, performance.now());
       }
+      const commitBefore = this.raw.commitIndex;
       this.step(m);
+      if (this.commitFirst(commitBefore)) this.pumpNow();
     }
     this.applyEarly();
     this.observe();
@@ -470,6 +474,27 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     // commit. With nothing new to send, the followers get empty appends at the end of the turn.
     if (m.type === 'app' && m.entries.length > 0 && this.pumping === null) this.pumpNow();
     else this.kick();
+  }
+
+  /**
+   * Whether a leader should tell the followers its new commit index before answering the writers:
+   * when this message committed everything in its log. Nothing else is in flight then (a single
+   * writer, a quiet moment), so the appends that carry it cost no extra message over the ones the
+   * end of the turn would send, and a change feed on a follower fires as the writer learns of its
+   * write instead of a wake-up later. Under load (entries still uncommitted) the commit index waits
+   * for the end of the turn and rides with the new entries, as before. The Ready's appends leave
+   * before the answers: `pumpNow` hands them to the mesh synchronously, and the mesh writes them in
+   * a microtask queued ahead of the writers' continuations.
+   */
+  private commitFirst(commitBefore: number): boolean {
+    const commit = this.raw.commitIndex;
+    return (
+      commit > commitBefore &&
+      commit === this.raw.lastIndex() &&
+      this.raw.role === 'leader' &&
+      this.pumping === null &&
+      !this.snapshotDue
+    );
   }
 
   private onClient(peer: string, payload: unknown): void {
