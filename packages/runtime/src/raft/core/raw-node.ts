@@ -19,7 +19,8 @@
  *
  * API: `bootstrap(voters)`, `tick()`, `step(msg)`, `propose(data)`, `proposeConfChange(change)`,
  * `readIndex(ctx)`, `transferLeadership(to)`, `reportUnreachable(peer)`, `reportSnapshot(peer, s)`,
- * `campaign()`, `compact(index, data)`, `hasReady()`, `ready()`, `advance(ready)`, `status()`,
+ * `campaign()`, `compact(index, data)`, `hasReady()`, `ready()`, `advance(ready)`,
+ * `leaderMessagesNow()`, `status()`,
  * and read access to the in-memory log (`term`, `entries`, `firstIndex`, `lastIndex`).
  *
  * Obligations of the driver: one Ready at a time (`ready` again only after `advance`); persist
@@ -59,6 +60,8 @@ export class RawNode {
   private prevSoft: SoftState;
   private prevHard: HardState;
   private outstanding: Ready | null = null;
+  /** The outstanding Ready changes term, vote or snapshot: nothing may leave before it is durable. */
+  private outstandingDurableFirst = false;
 
   /** A member restarted from `initial` (what storage recovered), or a new empty member. */
   constructor(options: RaftOptions, initial: InitialState = EMPTY_STATE) {
@@ -173,10 +176,30 @@ export class RawNode {
     };
     r.msgs = [];
     r.readStates = [];
+    this.outstandingDurableFirst =
+      snapshot !== null || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
     if (hardChanged) this.prevHard = hard;
     if (softChanged) this.prevSoft = soft;
     this.outstanding = rd;
     return rd;
+  }
+
+  /**
+   * A leader's appends, commit-index updates and read heartbeats batched since the last Ready, to
+   * send now, while that Ready is still being persisted, instead of with the next one. A leader's
+   * messages depend on nothing unpersisted but its own new entries, which it counts only once
+   * `advance` reports them durable (thesis 10.2.1) — so a new commit index (durable on a majority)
+   * can reach the followers while the leader's own write is still in progress. Empty on any other
+   * role, and while the outstanding Ready changes term, vote or snapshot (those must be durable
+   * before anything leaves). The messages are not repeated in the next Ready.
+   */
+  leaderMessagesNow(): Message[] {
+    const r = this.raft;
+    if (r.role !== 'leader' || (this.outstanding !== null && this.outstandingDurableFirst)) return [];
+    r.flush();
+    const out = r.msgs;
+    r.msgs = [];
+    return out;
   }
 
   /** The driver persisted, sent and applied `rd`. */

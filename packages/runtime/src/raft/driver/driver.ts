@@ -461,7 +461,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       }
       const commitBefore = this.raw.commitIndex;
       this.step(m);
-      if (this.commitFirst(commitBefore)) this.pumpNow();
+      if (this.commitFirst(commitBefore)) this.sendCommitNow();
     }
     this.applyEarly();
     this.observe();
@@ -482,19 +482,22 @@ export class RaftDriver<O extends { readonly result: unknown }> {
    * writer, a quiet moment), so the appends that carry it cost no extra message over the ones the
    * end of the turn would send, and a change feed on a follower fires as the writer learns of its
    * write instead of a wake-up later. Under load (entries still uncommitted) the commit index waits
-   * for the end of the turn and rides with the new entries, as before. The Ready's appends leave
-   * before the answers: `pumpNow` hands them to the mesh synchronously, and the mesh writes them in
-   * a microtask queued ahead of the writers' continuations.
+   * for the end of the turn and rides with the new entries, as before.
    */
   private commitFirst(commitBefore: number): boolean {
     const commit = this.raw.commitIndex;
-    return (
-      commit > commitBefore &&
-      commit === this.raw.lastIndex() &&
-      this.raw.role === 'leader' &&
-      this.pumping === null &&
-      !this.snapshotDue
-    );
+    return commit > commitBefore && commit === this.raw.lastIndex() && this.raw.role === 'leader';
+  }
+
+  /**
+   * Sends the leader's new commit index now. The appends leave before the answers: they are handed
+   * to the mesh synchronously, and the mesh writes them in a microtask queued ahead of the writers'
+   * continuations. With no Ready in progress the next Ready is taken at once; while one is (the
+   * leader's own write in flight) the core hands over its messages without waiting for it.
+   */
+  private sendCommitNow(): void {
+    if (this.pumping === null) this.pumpNow();
+    else this.sendAll(this.raw.leaderMessagesNow());
   }
 
   private onClient(peer: string, payload: unknown): void {
@@ -627,7 +630,9 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     }
     if (rd.entries.length > 0 || rd.snapshot !== undefined || termOrVote) {
       const hardState = this.latestHs;
-      await this.storage.save({ entries: rd.entries, snapshot: rd.snapshot, hardState });
+      // A leader's appends have left: its own copy is written off the event loop, which meanwhile
+      // reads the followers' acknowledgements (a commit needs its copy or a second follower's).
+      await this.storage.save({ entries: rd.entries, snapshot: rd.snapshot, hardState, background: early });
       this.savedHs = hardState;
     }
     if (!early) this.sendAll(rd.messages);

@@ -17,6 +17,9 @@
  *   sleeps in the kernel for the flush (0.2–0.5 ms on an SSD) instead of handing the work to
  *   libuv's thread pool twice (`write`, then `fdatasync`), each hand-off a wake-up of a worker and
  *   then of the event loop — on a busy machine those wake-ups cost more than the flush.
+ *   A batch saved with `background` (a leader's own entries, whose appends already left) is the
+ *   same single `O_DSYNC` write done on the thread pool, so the event loop reads the followers'
+ *   acknowledgements while the leader's copy is flushed.
  *   `'threadpool'`: `write` then `fdatasync`, both on the thread pool; the event loop runs on
  *   during the flush. Snapshot and hard state files, rollover and compaction are asynchronous in
  *   both modes; a save that finds one of them queued waits its turn, so order is kept.
@@ -102,6 +105,8 @@ interface SaveJob {
   readonly tailBefore: { index: number; term: number };
   /** Commit index as logged before this job. */
   readonly commitBefore: number;
+  /** Written off the event loop even in `inline` mode (`StorageBatch.background`). */
+  readonly background: boolean;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -312,7 +317,13 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
       }
     }
     if (snapshot === null && hardStateFile === null && records.length === 0) return Promise.resolve();
-    if (this.inline && snapshot === null && hardStateFile === null && this.idle()) {
+    if (
+      this.inline &&
+      batch.background !== true &&
+      snapshot === null &&
+      hardStateFile === null &&
+      this.idle()
+    ) {
       // Nothing queued ahead of it: write now, on this thread.
       const frames = records.map(encodeRecord);
       const bytes = frames.reduce((n, f) => n + f.length, 0);
@@ -338,6 +349,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
         records,
         tailBefore,
         commitBefore,
+        background: batch.background === true,
         resolve,
         reject,
       });
@@ -449,18 +461,20 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
   private async run(jobs: Job[]): Promise<void> {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // In inline mode a background batch is one write to the O_DSYNC segment on the thread pool.
+    const onThisThread = this.inline && !jobs.some((j) => j.type === 'save' && j.background);
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
       const buf = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      if (this.inline) {
+      if (onThisThread) {
         this.writeInline(buf);
         return;
       }
       try {
         await writeAll(this.active, buf);
-        if (this.fsync) await this.active.datasync();
+        if (this.fsync && !this.dsync) await this.active.datasync();
       } catch (err) {
         const size = this.current().size;
         const fd = this.active.fd;
