@@ -1,5 +1,5 @@
-// Crash recovery of the file storage, for both ways of writing the log (inline O_DSYNC writes and
-// write + fdatasync on the thread pool): a torn or bit-flipped tail is dropped and the valid prefix
+// Crash recovery of the file storage, for both ways of writing the log (an O_DSYNC write on the
+// event loop or on the thread pool): a torn or bit-flipped tail is dropped and the valid prefix
 // kept; damage that is followed by valid data is refused rather than silently truncated.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';

@@ -68,14 +68,16 @@ export interface DriverOptions {
    */
   readonly maxCommandBytes?: number;
   /**
-   * Call fdatasync when the log is written to a data directory. Default true. Turn it off only
-   * for benchmarks of CPU cost or tests that do not care about crashes.
+   * Make log writes durable (`O_DSYNC`, fsync of files and directories) when the log is written
+   * to a data directory. Default true. Turn it off only for benchmarks of CPU cost or tests that
+   * do not care about crashes.
    */
   readonly fsync?: boolean;
   /**
    * How the log reaches the disk (`FileLogStorage`'s `writes`). Default `'inline'`: one
-   * synchronous `O_DSYNC` write per Ready on the event loop thread, durable when it returns.
-   * `'threadpool'`: `write` and `fdatasync` on libuv's thread pool, the loop running meanwhile.
+   * synchronous `O_DSYNC` write per Ready on the event loop thread, durable when it returns (a
+   * leader's own entries: the same write on libuv's thread pool, its appends having left).
+   * `'threadpool'`: every Ready's write on libuv's thread pool, the loop running meanwhile.
    */
   readonly logWrites?: LogWrites;
 }

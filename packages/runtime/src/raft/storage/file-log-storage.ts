@@ -11,20 +11,19 @@
  * ```
  *
  * Durability:
- * - Log writes (`writes` option). `'inline'` (the default): segments are opened with `O_DSYNC`
- *   and a batch is one synchronous `write` on the calling thread, durable when it returns, so
- *   `save` has already reached the disk when it returns (its promise is resolved). The thread
- *   sleeps in the kernel for the flush (0.2–0.5 ms on an SSD) instead of handing the work to
- *   libuv's thread pool twice (`write`, then `fdatasync`), each hand-off a wake-up of a worker and
- *   then of the event loop — on a busy machine those wake-ups cost more than the flush.
- *   A batch saved with `background` (a leader's own entries, whose appends already left) is the
- *   same single `O_DSYNC` write done on the thread pool, so the event loop reads the followers'
- *   acknowledgements while the leader's copy is flushed.
- *   `'threadpool'`: `write` then `fdatasync`, both on the thread pool; the event loop runs on
- *   during the flush. Snapshot and hard state files, rollover and compaction are asynchronous in
- *   both modes; a save that finds one of them queued waits its turn, so order is kept.
- * - Group commit: every save queued while a write is in progress goes out in one `write` (and, on
- *   the thread pool, ONE `fdatasync`); each batch's promise resolves only after that sync.
+ * - Log writes (`writes` option). Segments are opened with `O_DSYNC` (with `fsync`), so one
+ *   `write` of a batch is durable when it completes — no separate `fdatasync`. `'inline'` (the
+ *   default): that write is synchronous, on the calling thread, so `save` has already reached the
+ *   disk when it returns (its promise is resolved). The thread sleeps in the kernel for the flush
+ *   (0.2–0.5 ms on an SSD) instead of handing the work to libuv's thread pool and being woken when
+ *   it is done — on a busy machine that wake-up can cost more than the flush. A batch saved with
+ *   `background` (a leader's own entries, whose appends already left) is the same write done on
+ *   the thread pool, so the event loop reads the followers' acknowledgements while the leader's
+ *   copy is flushed. `'threadpool'`: every batch's write on the thread pool; the event loop runs
+ *   on during the flush. Snapshot and hard state files, rollover and compaction are asynchronous
+ *   in both modes; a save that finds one of them queued waits its turn, so order is kept.
+ * - Group commit: every save queued while a write is in progress goes out in one `write`; each
+ *   batch's promise resolves only once that write is durable.
  * - A change of term or vote is written to `hardstate` (temp file, fsync, rename, directory fsync)
  *   before the batch resolves, so it is durable before the node acts on it (sends a vote, etc.).
  *   A commit-only change is a small record in the log, not a file replacement.
@@ -78,9 +77,9 @@ export interface FileLogStorageOptions {
    */
   readonly fsync?: boolean;
   /**
-   * How log records reach the disk: `'inline'` (default; `O_DSYNC` segments, one synchronous
-   * write per batch on the calling thread) or `'threadpool'` (`write` and `fdatasync` on libuv's
-   * thread pool). See the module header. Without `fsync` both write without syncing.
+   * How log records reach the disk: `'inline'` (default; one synchronous write per batch to an
+   * `O_DSYNC` segment, on the calling thread) or `'threadpool'` (the same write on libuv's thread
+   * pool). See the module header. Without `fsync` both write without syncing.
    */
   readonly writes?: LogWrites;
 }
@@ -155,7 +154,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     this.segmentBytes = opts.segmentBytes;
     this.fsync = opts.fsync;
     this.inline = opts.writes === 'inline';
-    this.dsync = opts.fsync && this.inline;
+    this.dsync = opts.fsync;
     this.segments = recovered.segments;
     this.active = recovered.active;
     this.snapshotFiles = recovered.snapshotFiles;
@@ -168,7 +167,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     const segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     const fsync = options.fsync ?? true;
     const writes = options.writes ?? 'inline';
-    const dsync = fsync && writes === 'inline';
+    const dsync = fsync;
     makeDataDir(dir, fsync);
     const names = (await readdir(dir)).sort();
     for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n));
