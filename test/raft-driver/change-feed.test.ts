@@ -144,7 +144,7 @@ test('a listener that throws does not stop the feed or the other listeners', asy
   assert.deepEqual(got, ['a', 'b']);
 });
 
-test('a lone writer is answered only after the followers were sent the commit index of its write', async () => {
+async function loneWriter(c: TestCluster): Promise<void> {
   // A change feed on a follower fires once that follower learns the commit index. When nothing
   // else is in flight, the leader sends it before answering the writer, so a reader told of the
   // write by the writer finds it on the follower's feed without waiting for a later message.
@@ -177,5 +177,19 @@ test('a lone writer is answered only after the followers were sent the commit in
     }
   } finally {
     node.sendTo = original;
+  }
+}
+
+test('a lone writer is answered only after the followers were sent the commit index of its write', () =>
+  loneWriter(c));
+
+test("the same with log writes on the thread pool, where the leader's own write may still be in flight", async () => {
+  const pool = await startStoreCluster(['gotham', 'metropolis', 'capitol'], {
+    extras: { logWrites: 'threadpool' },
+  });
+  try {
+    await loneWriter(pool);
+  } finally {
+    await pool.close();
   }
 });

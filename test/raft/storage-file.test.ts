@@ -1,7 +1,6 @@
 // The file storage passes the shared LogStorage conformance suite (with real fsync) in both write
-// modes (an O_DSYNC write on the event loop or on the thread pool) and with inline batches mixed
-// with background ones, its segments roll over and are deleted by compaction, and each mode
-// writes once per group of batches.
+// modes (an O_DSYNC write on the event loop or on the thread pool), its segments roll over and are
+// deleted by compaction, and each mode writes once per group of batches.
 import assert from 'node:assert/strict';
 import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Entry } from '../../packages/runtime/src/raft/core/types.ts';
 import { FileLogStorage, type LogWrites } from '../../packages/runtime/src/raft/storage/file-log-storage.ts';
-import type { StorageBatch } from '../../packages/runtime/src/raft/storage/log-storage.ts';
 import { logStorageConformance } from '../../packages/runtime/src/testing/conformance/log-storage.ts';
 
 const dirs: string[] = [];
@@ -44,44 +42,6 @@ for (const writes of ['inline', 'threadpool'] as const) {
     propertyRuns: 60,
   });
 }
-
-/**
- * The inline storage with every other batch saved in the background (a leader's own writes go to
- * the thread pool, a follower's stay on the event loop): order and durability are the same.
- */
-function alternating(s: FileLogStorage): FileLogStorage {
-  let background = false;
-  return new Proxy(s, {
-    get(target, prop) {
-      if (prop === 'save') {
-        return (batch: StorageBatch) => {
-          background = !background;
-          return target.save({ ...batch, background });
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-logStorageConformance('FileLogStorage (inline writes, every other batch in the background)', {
-  create: async () => {
-    const dir = await freshDir();
-    const s = alternating(await openIn(dir, 'inline'));
-    opened.set(s, dir);
-    return s;
-  },
-  reopen: async (s) => {
-    const dir = opened.get(s as FileLogStorage)!;
-    await s.close();
-    const next = alternating(await openIn(dir, 'inline'));
-    opened.set(next, dir);
-    return next;
-  },
-  cleanup,
-  propertyRuns: 60,
-});
 
 function entries(from: number, to: number, term: number, size = 100): Entry[] {
   const out: Entry[] = [];

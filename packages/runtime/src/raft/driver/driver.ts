@@ -630,9 +630,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     }
     if (rd.entries.length > 0 || rd.snapshot !== undefined || termOrVote) {
       const hardState = this.latestHs;
-      // A leader's appends have left: its own copy is written off the event loop, which meanwhile
-      // reads the followers' acknowledgements (a commit needs its copy or a second follower's).
-      await this.storage.save({ entries: rd.entries, snapshot: rd.snapshot, hardState, background: early });
+      await this.storage.save({ entries: rd.entries, snapshot: rd.snapshot, hardState });
       this.savedHs = hardState;
     }
     if (!early) this.sendAll(rd.messages);

@@ -75,9 +75,8 @@ export interface DriverOptions {
   readonly fsync?: boolean;
   /**
    * How the log reaches the disk (`FileLogStorage`'s `writes`). Default `'inline'`: one
-   * synchronous `O_DSYNC` write per Ready on the event loop thread, durable when it returns (a
-   * leader's own entries: the same write on libuv's thread pool, its appends having left).
-   * `'threadpool'`: every Ready's write on libuv's thread pool, the loop running meanwhile.
+   * synchronous `O_DSYNC` write per Ready on the event loop thread, durable when it returns.
+   * `'threadpool'`: the same write on libuv's thread pool, the loop running meanwhile.
    */
   readonly logWrites?: LogWrites;
 }

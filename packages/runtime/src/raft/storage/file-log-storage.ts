@@ -16,11 +16,8 @@
  *   default): that write is synchronous, on the calling thread, so `save` has already reached the
  *   disk when it returns (its promise is resolved). The thread sleeps in the kernel for the flush
  *   (0.2–0.5 ms on an SSD) instead of handing the work to libuv's thread pool and being woken when
- *   it is done — on a busy machine that wake-up can cost more than the flush. A batch saved with
- *   `background` (a leader's own entries, whose appends already left) is the same write done on
- *   the thread pool, so the event loop reads the followers' acknowledgements while the leader's
- *   copy is flushed. `'threadpool'`: every batch's write on the thread pool; the event loop runs
- *   on during the flush. Snapshot and hard state files, rollover and compaction are asynchronous
+ *   it is done — on a busy machine that wake-up can cost more than the flush. `'threadpool'`:
+ *   every batch's write on the thread pool; the event loop runs on during the flush. Snapshot and hard state files, rollover and compaction are asynchronous
  *   in both modes; a save that finds one of them queued waits its turn, so order is kept.
  * - Group commit: every save queued while a write is in progress goes out in one `write`; each
  *   batch's promise resolves only once that write is durable.
@@ -104,8 +101,6 @@ interface SaveJob {
   readonly tailBefore: { index: number; term: number };
   /** Commit index as logged before this job. */
   readonly commitBefore: number;
-  /** Written off the event loop even in `inline` mode (`StorageBatch.background`). */
-  readonly background: boolean;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -316,13 +311,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
       }
     }
     if (snapshot === null && hardStateFile === null && records.length === 0) return Promise.resolve();
-    if (
-      this.inline &&
-      batch.background !== true &&
-      snapshot === null &&
-      hardStateFile === null &&
-      this.idle()
-    ) {
+    if (this.inline && snapshot === null && hardStateFile === null && this.idle()) {
       // Nothing queued ahead of it: write now, on this thread.
       const frames = records.map(encodeRecord);
       const bytes = frames.reduce((n, f) => n + f.length, 0);
@@ -348,7 +337,6 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
         records,
         tailBefore,
         commitBefore,
-        background: batch.background === true,
         resolve,
         reject,
       });
@@ -460,14 +448,12 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
   private async run(jobs: Job[]): Promise<void> {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    // In inline mode a background batch is one write to the O_DSYNC segment on the thread pool.
-    const onThisThread = this.inline && !jobs.some((j) => j.type === 'save' && j.background);
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
       const buf = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      if (onThisThread) {
+      if (this.inline) {
         this.writeInline(buf);
         return;
       }

@@ -39,12 +39,6 @@ export interface StorageBatch {
   readonly snapshot?: Snapshot | undefined;
   readonly entries?: readonly Entry[] | undefined;
   readonly hardState?: HardState | undefined;
-  /**
-   * The caller has other work while this batch is written (a leader whose appends already left):
-   * a storage that writes on the calling thread writes it off that thread instead. Durability is
-   * the same — the promise resolves once the batch is durable — and so is the order of saves.
-   */
-  readonly background?: boolean | undefined;
 }
 
 export interface LogStorage {
