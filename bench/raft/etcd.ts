@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { freePort } from '@superhero-dispatch/runtime/testing';
 import type { BenchTarget } from './workload.ts';
 import { readMessages } from '../lib/stream.ts';
-import { HttpClient } from '../lib/http-client.ts';
+import { HttpClient, type HttpClientOptions } from '../lib/http-client.ts';
 
 const ETCD = '/usr/bin/etcd';
 
@@ -28,22 +28,28 @@ interface EtcdMember {
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
-/** The client of every etcd target (connections are per origin); a target's `close` closes them. */
-const http = new HttpClient();
-
-async function post(url: string, body: unknown, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+async function post(
+  http: HttpClient,
+  url: string,
+  body: unknown,
+  timeoutMs = 10_000,
+  alone = false,
+): Promise<Record<string, unknown>> {
   const res = await http.request(url, {
     method: 'POST',
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
     timeoutMs,
+    alone,
   });
   const json = res.json<Record<string, unknown>>();
   if (res.status !== 200) throw new Error(`etcd ${res.status}: ${JSON.stringify(json)}`);
   return json;
 }
 
-export async function startEtcd(): Promise<BenchTarget> {
+/** Starts the cluster; puts and gets go through one `HttpClient` configured with `httpOptions`. */
+export async function startEtcd(httpOptions: HttpClientOptions): Promise<BenchTarget> {
+  const http = new HttpClient(httpOptions);
   const root = await mkdtemp(join(tmpdir(), 'bench-etcd-'));
   const ports: Array<[number, number]> = [];
   for (let i = 0; i < 3; i++) ports.push([await freePort(), await freePort()]);
@@ -88,7 +94,7 @@ export async function startEtcd(): Promise<BenchTarget> {
       for (;;) {
         for (let i = 0; i < members.length; i++) {
           try {
-            const s = await post(`${members[i]!.client}/v3/maintenance/status`, {}, 1000);
+            const s = await post(http, `${members[i]!.client}/v3/maintenance/status`, {}, 1000);
             const header = s['header'] as { member_id: string };
             const leader = s['leader'] as string | undefined;
             if (leader !== undefined && leader !== '0' && leader === header.member_id) return i;
@@ -99,11 +105,12 @@ export async function startEtcd(): Promise<BenchTarget> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async put(i, key, value) {
-      await post(`${members[i]!.client}/v3/kv/put`, { key: b64(key), value: b64(value) });
+    async put(i, key, value, alone) {
+      const body = { key: b64(key), value: b64(value) };
+      await post(http, `${members[i]!.client}/v3/kv/put`, body, undefined, alone);
     },
     async get(i, key) {
-      await post(`${members[i]!.client}/v3/kv/range`, { key: b64(key) });
+      await post(http, `${members[i]!.client}/v3/kv/range`, { key: b64(key) });
     },
     async watch(i, prefix, onKey) {
       const ac = new AbortController();
@@ -143,7 +150,7 @@ export async function startEtcd(): Promise<BenchTarget> {
     async healthy() {
       for (const m of members) {
         try {
-          await post(`${m.client}/v3/kv/range`, { key: b64('health') }, 1000);
+          await post(http, `${m.client}/v3/kv/range`, { key: b64('health') }, 1000);
         } catch {
           return false;
         }

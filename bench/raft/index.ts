@@ -1,13 +1,14 @@
 /**
  * bench/raft: the CP store against etcd 3.4 on the same machine, both as 3 member processes on
- * loopback with fsync on, driven from this one client process over HTTP/JSON with Node's fetch
- * (keep-alive): sequential put latency and rate, puts/s with 16 and 64 in flight, linearizable
- * gets/s with 64 in flight, change-feed latency (write on the leader, subscriber on another member)
- * and the time from a leader kill -9 to the next acknowledged write (median of several kills).
- * Both clusters run side by side and every workload is split into rounds that alternate the two
- * systems, so a busy machine slows both alike. Our embedded API (load generated inside the
- * leader's process, no HTTP) is reported on its own rows, and so is the ceiling of the HTTP
- * client itself (a no-op server). etcd is skipped when `/usr/bin/etcd` is missing.
+ * loopback with fsync on, driven from this one client process over HTTP/JSON with the bench's
+ * `HttpClient` in one mode for both (`HTTP_MODE`: keep-alive, unpipelined): sequential put latency
+ * and rate, puts/s with 16 and 64 in flight, linearizable gets/s with 64 in flight, change-feed
+ * latency (write on the leader, subscriber on another member, with fetch) and the time from a leader kill -9 to the next acknowledged write
+ * (median of several kills). Both clusters run side by side and every workload is split into
+ * rounds that alternate the two systems, so a busy machine slows both alike. Our embedded API
+ * (load generated inside the leader's process, no HTTP) is reported on its own rows, and so is
+ * the ceiling of the HTTP client itself (a no-op server, same mode), with its ratio to the highest
+ * HTTP rate of the run, and the client's capacity when pipelining. etcd is skipped when `/usr/bin/etcd` is missing.
  */
 import { open, rm } from 'node:fs/promises';
 import { loadavg as osLoadavg, tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import { join } from 'node:path';
 import { median, percentile, sortedCopy } from '../lib/stats.ts';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import { etcdAvailable, startEtcd } from './etcd.ts';
-import { httpCeiling } from './http-ceiling.ts';
+import { httpCeiling, type Ceiling } from './http-ceiling.ts';
+import { putFloor } from './floor.ts';
 import { startOurs } from './ours.ts';
 import {
   concurrentGets,
@@ -29,6 +31,9 @@ import {
 } from './workload.ts';
 
 interface Sizes {
+  /** Requests of each HTTP ceiling run: pipelined (the client's capacity) and as the rows run. */
+  ceilingPipelined: number;
+  ceiling: number;
   warmup: number;
   sequential: number;
   c16: number;
@@ -37,6 +42,18 @@ interface Sizes {
   feed: number;
   kills: number;
 }
+
+/**
+ * How the HTTP rows drive both systems: one keep-alive connection per request in flight, no
+ * pipelining (64 in flight are 64 connections). Pipelining would let one client process go much
+ * further (the capacity row: several requests per socket write and read), but it is not fair to
+ * etcd: Go's `net/http`, etcd's gateway, serves a connection's requests one at a time, so 64 in
+ * flight on 8 connections × 8 are 8 concurrent requests to etcd and 64 to ours.
+ */
+const HTTP_MODE = {} as const;
+
+/** The client's own capacity, pipelined, against the no-op server (a context row). */
+const PIPELINED = { connections: 8, pipeline: 8 } as const;
 
 /** Each workload is split into this many rounds, alternating the systems, so both see the same load. */
 const ROUNDS = 4;
@@ -56,6 +73,10 @@ function rate(runs: Run[]): number {
   const n = runs.reduce((a, r) => a + r.n, 0);
   const ms = runs.reduce((a, r) => a + r.ms, 0);
   return n / (ms / 1000);
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function p(values: number[], q: number): number {
@@ -161,16 +182,56 @@ async function fsyncProbe(): Promise<number> {
 
 const suite: Suite = async ({ quick, log }) => {
   const sizes: Sizes = quick
-    ? { warmup: 2000, sequential: 300, c16: 2000, c64: 4000, gets: 6000, feed: 80, kills: 3 }
-    : { warmup: 5000, sequential: 2000, c16: 10_000, c64: 20_000, gets: 30_000, feed: 500, kills: 5 };
+    ? {
+        ceilingPipelined: 60_000,
+        ceiling: 10_000,
+        warmup: 2000,
+        sequential: 300,
+        c16: 2000,
+        c64: 4000,
+        gets: 6000,
+        feed: 80,
+        kills: 3,
+      }
+    : {
+        ceilingPipelined: 200_000,
+        ceiling: 40_000,
+        warmup: 5000,
+        sequential: 2000,
+        c16: 10_000,
+        c64: 20_000,
+        gets: 30_000,
+        feed: 500,
+        kills: 5,
+      };
   log(`load average at start: ${loadavg()}`);
   const fsyncMs = await fsyncProbe();
   log(`disk fdatasync p50 ${fsyncMs.toFixed(3)} ms`);
-  const ceiling = await httpCeiling(sizes.c64, 64);
-  log(`HTTP ceiling (no-op server, same client, 64 in flight): ${ceiling.toFixed(0)} requests/s`);
+  const floor = await putFloor(quick ? 400 : 2000);
+  log(
+    `sequential put floor ${floor.ms.toFixed(3)} ms: loopback round trip ${floor.roundTripMs.toFixed(3)} ms, ` +
+      `O_DSYNC append among 3 writers ${floor.writeAmongThreeMs.toFixed(3)} ms`,
+  );
+  const pipelined = `${PIPELINED.connections} connections × ${PIPELINED.pipeline} pipelined`;
+  // The ceiling is measured before the clusters start and after they stop, and averaged: the
+  // machine's load moves during a run, and the rows are measured in between.
+  const ceilings: Ceiling[] = [];
+  const capacities: Ceiling[] = [];
+  const measureCeilings = async (when: string): Promise<void> => {
+    const c = await httpCeiling(sizes.ceiling, 64, HTTP_MODE);
+    const p = await httpCeiling(sizes.ceilingPipelined, 64, PIPELINED);
+    ceilings.push(c);
+    capacities.push(p);
+    log(
+      `HTTP ceiling ${when} (no-op server, same client, 64 in flight): ${c.rate.toFixed(0)} requests/s ` +
+        `on 64 connections as the rows run (client CPU ${c.cpuUs.toFixed(1)} µs a request), ` +
+        `${p.rate.toFixed(0)} with ${pipelined} (${p.cpuUs.toFixed(1)} µs) (load average ${loadavg()})`,
+    );
+  };
+  await measureCeilings('before');
 
-  const ours = await startOurs();
-  const etcd = etcdAvailable() ? await startEtcd() : undefined;
+  const ours = await startOurs(HTTP_MODE);
+  const etcd = etcdAvailable() ? await startEtcd(HTTP_MODE) : undefined;
   if (etcd === undefined) log('etcd not installed (/usr/bin/etcd): measuring ours alone');
   let mine: Figures;
   let peer: Figures | undefined;
@@ -192,6 +253,15 @@ const suite: Suite = async ({ quick, log }) => {
     await etcd?.close();
   }
 
+  await measureCeilings('after');
+  const ceiling = mean(ceilings.map((c) => c.rate));
+  const clientCpuUs = mean(ceilings.map((c) => c.cpuUs));
+  const capacity = mean(capacities.map((c) => c.rate));
+  const capacityCpuUs = mean(capacities.map((c) => c.cpuUs));
+  const highest = Math.max(
+    ...[mine, ...(peer === undefined ? [] : [peer])].flatMap((f) => [f.seqRate!, f.c16!, f.c64!, f.gets!]),
+  );
+  log(`HTTP ceiling ÷ highest HTTP rate: ${(ceiling / highest).toFixed(1)}×`);
   const row = (name: string, key: string, unit: string, higherIsBetter: boolean): BenchResult => ({
     name,
     value: mine[key]!,
@@ -224,10 +294,47 @@ const suite: Suite = async ({ quick, log }) => {
     },
     { name: 'disk fdatasync p50 (context)', value: fsyncMs, unit: 'ms', higherIsBetter: false },
     {
-      name: 'HTTP ceiling: no-op server, same client, 64 in flight (context)',
+      name: 'sequential put floor: 2 loopback round trips + 1 O_DSYNC append among 3 writers (context)',
+      value: floor.ms,
+      unit: 'ms',
+      higherIsBetter: false,
+    },
+    {
+      name: 'sequential put p50 ÷ the floor',
+      value: mine.seqP50! / floor.ms,
+      unit: '×',
+      higherIsBetter: false,
+      ...(peer === undefined ? {} : { peer: 'etcd 3.4', peerValue: peer.seqP50! / floor.ms }),
+    },
+    {
+      name: 'HTTP ceiling: no-op server, same client, 64 in flight, mean of 2 (context)',
       value: ceiling,
       unit: 'requests/s',
       higherIsBetter: true,
+    },
+    {
+      name: 'HTTP ceiling ÷ highest rate of the HTTP rows (context, ≥ 10× wanted)',
+      value: ceiling / highest,
+      unit: '×',
+      higherIsBetter: true,
+    },
+    {
+      name: 'HTTP client CPU per request, against the no-op server (context)',
+      value: clientCpuUs,
+      unit: 'µs',
+      higherIsBetter: false,
+    },
+    {
+      name: `HTTP client capacity, ${pipelined}, no-op server, mean of 2 (context)`,
+      value: capacity,
+      unit: 'requests/s',
+      higherIsBetter: true,
+    },
+    {
+      name: `HTTP client CPU per request, ${pipelined} (context)`,
+      value: capacityCpuUs,
+      unit: 'µs',
+      higherIsBetter: false,
     },
   ];
 };

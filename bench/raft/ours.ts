@@ -7,8 +7,7 @@
 import { api, kill, launch, startMembers, status, type ProcCluster } from '../../test/raft-driver/procs.ts';
 import type { BenchTarget } from './workload.ts';
 import { readMessages } from '../lib/stream.ts';
-import { HttpClient } from '../lib/http-client.ts';
-import type { HttpResponse } from '../lib/http-client.ts';
+import { HttpClient, type HttpClientOptions, type HttpResponse } from '../lib/http-client.ts';
 
 function ok(res: HttpResponse, alsoOk = 0): void {
   if (res.status !== 200 && res.status !== alsoOk) throw new Error(`status ${res.status}: ${res.text()}`);
@@ -19,11 +18,12 @@ export interface OursTarget extends BenchTarget {
   embedded(kind: 'put' | 'get', n: number, inFlight: number): Promise<number>;
 }
 
-export async function startOurs(): Promise<OursTarget> {
+/** Starts the members; puts and gets go through one `HttpClient` configured with `httpOptions`. */
+export async function startOurs(httpOptions: HttpClientOptions): Promise<OursTarget> {
   const cluster: ProcCluster = await startMembers(['gotham', 'metropolis', 'capitol']);
   const m = cluster.members;
   const base = (i: number): string => `http://127.0.0.1:${m[i]!.webPort}`;
-  const http = new HttpClient();
+  const http = new HttpClient(httpOptions);
   const target: OursTarget = {
     name: 'ours',
     size: 3,
@@ -36,12 +36,13 @@ export async function startOurs(): Promise<OursTarget> {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    async put(i, key, value) {
+    async put(i, key, value, alone = false) {
       ok(
         await http.request(`${base(i)}/kv/bench/${encodeURIComponent(key)}`, {
           method: 'PUT',
           body: JSON.stringify(value),
           headers: { 'content-type': 'application/json' },
+          alone,
         }),
       );
     },

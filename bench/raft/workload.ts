@@ -10,7 +10,11 @@ export interface BenchTarget {
   readonly size: number;
   /** Index of the current leader (waits until there is one). */
   leader(): Promise<number>;
-  put(member: number, key: string, value: string): Promise<void>;
+  /**
+   * `alone`: on a connection with nothing else outstanding (`RequestInit.alone`), never pipelined
+   * behind another request. Default false: the target's client mode.
+   */
+  put(member: number, key: string, value: string, alone?: boolean): Promise<void>;
   /** A linearizable read. */
   get(member: number, key: string): Promise<void>;
   /** Subscribes on `member` to changes of keys starting with `prefix`; resolves once registered. */
@@ -63,9 +67,15 @@ export async function concurrent(
   return { samples: [], n, ms: performance.now() - start };
 }
 
-export async function concurrentPuts(t: BenchTarget, n: number, inFlight: number): Promise<Run> {
+/** `n` puts to the leader with `inFlight` callers; `alone` as in `BenchTarget.put`. */
+export async function concurrentPuts(
+  t: BenchTarget,
+  n: number,
+  inFlight: number,
+  alone = false,
+): Promise<Run> {
   const leader = await t.leader();
-  return concurrent(n, inFlight, (i) => t.put(leader, key8(i), VALUE));
+  return concurrent(n, inFlight, (i) => t.put(leader, key8(i), VALUE, alone));
 }
 
 export async function concurrentGets(
@@ -137,7 +147,8 @@ export async function failover(t: BenchTarget, rounds: number, log: (l: string) 
     let i = 0;
     const attempt = (): void => {
       const started = performance.now();
-      t.put(others[i % others.length]!, key8(i++), VALUE).then(
+      // Alone: a write started after the kill must not wait behind one stuck since before it.
+      t.put(others[i % others.length]!, key8(i++), VALUE, true).then(
         () => {
           if (killedAt > 0 && started >= killedAt && firstAck === 0) firstAck = performance.now();
         },
