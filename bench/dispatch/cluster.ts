@@ -34,6 +34,8 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 /** How much of a node's output is kept for error messages, characters. */
 const OUTPUT_TAIL = 8192;
+/** Time a profiled node has to shut down and write its profile before it is killed, ms. */
+const PROFILE_EXIT_MS = 20_000;
 
 export interface BenchClusterOptions {
   /** Node names, e.g. gotham, metropolis, capitol; each is a city and a Raft voter. */
@@ -45,6 +47,14 @@ export interface BenchClusterOptions {
   readonly logLevel?: 'warn' | 'error' | 'info';
   /** More flags for the n-th node's command line (`--probe-port`, `--etcd-endpoints`). Default none. */
   readonly extraArgs?: (index: number) => readonly string[];
+  /**
+   * Writes V8 CPU profiles of each node (`node --cpu-prof`) into `<store>-<name>/` in this folder,
+   * one per thread (`CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`; thread 0 is the main
+   * thread, 1 the module loader's). Default none. Node writes a profile only when the process exits by
+   * itself, so `stop()` then asks the nodes to shut down (SIGTERM) and kills them only after
+   * `PROFILE_EXIT_MS`.
+   */
+  readonly cpuProfDir?: string;
 }
 
 export interface BenchNode {
@@ -140,14 +150,24 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-async function killAndWait(node: BenchNode): Promise<void> {
+/** Kills a node by pid; with `graceMs`, asks it to shut down (SIGTERM) first and waits that long. */
+async function killAndWait(node: BenchNode, graceMs = 0): Promise<void> {
   if (!exited(node.child)) {
     const gone = new Promise<void>((resolve) => node.child.once('exit', () => resolve()));
-    try {
-      process.kill(node.pid, 'SIGKILL');
-    } catch {
-      // already gone
+    const signal = (name: NodeJS.Signals): void => {
+      try {
+        process.kill(node.pid, name);
+      } catch {
+        // already gone
+      }
+    };
+    if (graceMs > 0) {
+      signal('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
     }
+    if (!exited(node.child)) signal('SIGKILL');
     await gone;
   }
   livePids.delete(node.pid);
@@ -169,7 +189,12 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
   const webPorts = await Promise.all(options.names.map(() => freePort()));
   const seeds = options.names.map((n, i) => `${n}@127.0.0.1:${ports[i]}`).join(',');
   const nodes: BenchNode[] = options.names.map((name, i) => {
+    const profile =
+      options.cpuProfDir === undefined
+        ? []
+        : ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfDir, `${options.store}-${name}`)];
     const args = [
+      ...profile,
       '--import',
       'tsx',
       MAIN,
@@ -210,7 +235,8 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(nodes.map(killAndWait));
+      const graceMs = options.cpuProfDir === undefined ? 0 : PROFILE_EXIT_MS;
+      await Promise.all(nodes.map((n) => killAndWait(n, graceMs)));
       rmSync(dataDir, { recursive: true, force: true });
       liveDirs.delete(dataDir);
     },

@@ -22,10 +22,19 @@
  * shorter measurements (`plan.ts`). A mode the build refuses ("not in this build yet") is reported as not available. Processes are killed by pid and data directories removed at the end, on failure
  * and on interruption.
  *
+ * Two environment variables, read once here, serve profiling: `BENCH_DISPATCH_STORES=raft` (a
+ * comma-separated list of raft, crdt, etcd; default all three) runs only those modes, and
+ * `BENCH_CPU_PROF=<folder>` starts every node with `node --cpu-prof`, writing its profiles to
+ * `<store>-<name>/` there when the node shuts down (SIGTERM instead of SIGKILL at the end)
+ * and each measurement's span, in the profiles' clock (CLOCK_MONOTONIC, µs), to `windows.jsonl`, so
+ * a summary can keep the samples of the measurement only (`scripts/cpu-profile-summary.ts`).
+ *
  * When not to use: to compare code changes finely — three processes and the load generator share
  * the machine's cores, so figures move with whatever else runs.
  */
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { BenchResult, Suite } from '../lib/types.ts';
 import { StoreNotAvailableError, startBenchCluster } from './cluster.ts';
 import type { BenchCluster } from './cluster.ts';
@@ -68,8 +77,30 @@ const holdConcurrency = (target: number): number =>
 
 const load1 = (): string => loadavg()[0]?.toFixed(1) ?? '?';
 
+const STORES = ['raft', 'crdt', 'etcd'] as const;
+type StoreMode = (typeof STORES)[number];
+
+/** The profiling switches of the module header, read from the environment once. */
+function profilingOptions(env: NodeJS.ProcessEnv): { stores: Set<StoreMode>; cpuProfDir?: string } {
+  const asked = (env['BENCH_DISPATCH_STORES'] ?? STORES.join(',')).split(',').map((s) => s.trim());
+  const unknown = asked.filter((s) => !(STORES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`BENCH_DISPATCH_STORES: unknown ${unknown.join(', ')}`);
+  if (!asked.includes('raft')) throw new Error('BENCH_DISPATCH_STORES: raft always runs');
+  const dir = env['BENCH_CPU_PROF'];
+  if (dir) mkdirSync(resolve(dir), { recursive: true });
+  return { stores: new Set(asked as StoreMode[]), ...(dir ? { cpuProfDir: resolve(dir) } : {}) };
+}
+const PROFILING = profilingOptions(process.env);
+
+/** The monotonic clock of V8's CPU profiles (`startTime`, `endTime`), µs. */
+const profileClockUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 function startCluster(store: 'raft' | 'crdt'): Promise<BenchCluster> {
-  return startBenchCluster({ names: [...CITIES], store });
+  return startBenchCluster({
+    names: [...CITIES],
+    store,
+    ...(PROFILING.cpuProfDir === undefined ? {} : { cpuProfDir: PROFILING.cpuProfDir }),
+  });
 }
 
 /** Measures every stage on `cluster` before `deadline` (performance.now() ms), then stops it. */
@@ -125,8 +156,13 @@ export async function runMode(
           `${store}: measuring ${stage.heroes} heroes for ${stage.measureMs / 1000} s ` +
             `(machine load average ${load1()})`,
         );
+        const fromUs = profileClockUs();
         const windows = await recorder.run(stage.measureMs, WINDOW_MS);
         await stopProbes();
+        if (PROFILING.cpuProfDir !== undefined) {
+          const span = { store, heroes: stage.heroes, fromUs, toUs: profileClockUs() };
+          appendFileSync(join(PROFILING.cpuProfDir, 'windows.jsonl'), `${JSON.stringify(span)}\n`);
+        }
         const loadAtEnd = loadavg()[0] ?? Number.NaN;
         const summary = summarize(windows, { target: stage.heroes, cities: CITIES.length });
         for (const line of describeStage(store, stage.heroes, summary, windows)) log(line);
@@ -183,9 +219,13 @@ const suite: Suite = async ({ quick, log }) => {
   const t0 = performance.now();
   // Start-up is mostly module loading: starting both clusters at once saves seconds of the budget.
   // The crdt cluster then idles while raft is measured (its CPU is reported below).
-  const [raftStart, crdtStart] = await Promise.allSettled([tryStart('raft'), tryStart('crdt')]);
+  const crdtWanted = PROFILING.stores.has('crdt');
+  const [raftStart, crdtStart] = await Promise.allSettled([
+    tryStart('raft'),
+    crdtWanted ? tryStart('crdt') : Promise.resolve(undefined),
+  ]);
   const clusters = [raftStart, crdtStart].flatMap((r) =>
-    r.status === 'fulfilled' && !(r.value instanceof Error) ? [r.value] : [],
+    r.status === 'fulfilled' && r.value !== undefined && !(r.value instanceof Error) ? [r.value] : [],
   );
   const raft = clusters.find((c) => c.store === 'raft');
   const crdt = clusters.find((c) => c.store === 'crdt');
@@ -198,6 +238,7 @@ const suite: Suite = async ({ quick, log }) => {
     throw crdtStart.reason;
   }
   log(`clusters ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (!crdtWanted) log('crdt: not asked for (BENCH_DISPATCH_STORES)');
   if (crdtStart.value instanceof Error) {
     log(`crdt: not available in this build (${crdtStart.value.message})`);
     results.push({ name: 'crdt: not available in this build', value: Number.NaN, unit: '' });
@@ -217,6 +258,10 @@ const suite: Suite = async ({ quick, log }) => {
   }
   // etcd after the embedded stores, alone on the machine, with the stages of a shared run.
   const etcdBudget = new Budget((quick ? QUICK_BUDGET_MS : FULL_BUDGET_MS) * MODE_SHARE.crdt);
+  if (!PROFILING.stores.has('etcd')) {
+    log('etcd: not asked for (BENCH_DISPATCH_STORES)');
+    return results;
+  }
   const etcd = await startEtcdForBench(CITIES, log);
   if (etcd) {
     try {

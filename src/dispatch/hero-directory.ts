@@ -72,6 +72,11 @@ export class HeroDirectory {
     return this.live.size;
   }
 
+  /** Ids of the live heroes, in no particular order (no copy of the records, no sort: for sweeps). */
+  ids(): string[] {
+    return [...this.live.keys()];
+  }
+
   all(): LiveRecord[] {
     return [...this.live.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }

@@ -92,7 +92,7 @@ export function startPlacementSweep(o: PlacementSweepOptions): PlacementSweep {
   const sweep = async (): Promise<void> => {
     if (!o.writable()) return;
     const d = sweepDecisions({
-      live: o.directory.all().map((h) => h.id),
+      live: o.directory.ids(),
       tombstones: o.directory.tombstones(),
       placed: new Set(o.placement.keys()),
       unplacedSince,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ActorSystem, SimScheduler, assumeProtocol } from '../../packages/runtime/src/actor/index.ts';
 import type { Pid } from '../../packages/runtime/src/actor/index.ts';
 import { cityBehaviour } from '../../src/dispatch/city-actor.ts';
-import { heroBehaviour } from '../../src/dispatch/hero-actor.ts';
+import { HERO_TICK_SLOT_MS, heroBehaviour, nextStepIn } from '../../src/dispatch/hero-actor.ts';
 import type { HeroProtocol } from '../../src/dispatch/hero-actor.ts';
 import { HeroDirectory } from '../../src/dispatch/hero-directory.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
@@ -59,6 +59,44 @@ test('the hero acts every 4 s, not before', async () => {
   await scheduler.advance(1);
   const after = await heroes.read(ID);
   assert.ok(after!.version > before, 'a tick wrote the hero');
+});
+
+test("a hero's steps fall on the node's shared slots, and its period stays 4 s", () => {
+  const slot = HERO_TICK_SLOT_MS;
+  // A hero started mid-slot moves to the nearest slot once (by at most half a slot) …
+  assert.equal(nextStepIn(1030, 4000, slot), 4000 - 30);
+  assert.equal(nextStepIn(1070, 4000, slot), 4000 + 30);
+  // … then a timer that fired a little late keeps its slot: every step lands 4 s after the last.
+  assert.equal(1000 + 3 + nextStepIn(1000 + 3, 4000, slot), 5000);
+  assert.equal(nextStepIn(5000, 4000, slot), 4000);
+  // A period that is not a whole number of slots, or no slot, is kept as it is.
+  assert.equal(nextStepIn(1030, 250, slot), 250);
+  assert.equal(nextStepIn(1030, 4000, 0), 4000);
+});
+
+test('heroes started at different times within a slot step together', async () => {
+  const scheduler = new SimScheduler();
+  const system = new ActorSystem({ scheduler });
+  const store = new MemoryStore({ now: () => scheduler.now() });
+  const heroes = new HeroStore(store);
+  const ids = ['11111111-1111-4111-8111-111111111112', '11111111-1111-4111-8111-111111111113'];
+  const behaviour = heroBehaviour({ heroes, rng: seededRandom(1), now: () => scheduler.now() });
+  for (const [i, id] of ids.entries()) {
+    await heroes.table.put(id, newHero(id, `Hero ${i}`, '', 0));
+    await scheduler.advance(20); // started 20 ms apart, inside one 100-ms slot
+    await system.spawn(behaviour, { key: id, args: {}, epoch: 1 });
+  }
+  await scheduler.advance(0);
+  const versions = async () => Promise.all(ids.map(async (id) => (await heroes.read(id))!.version));
+  const before = await versions();
+  await scheduler.advance(4000 - 40 - 1); // the slot at 4,000 ms is 1 ms away
+  assert.deepEqual(await versions(), before);
+  await scheduler.advance(1);
+  const after = await versions();
+  assert.ok(
+    after.every((v, i) => v > before[i]!),
+    'both stepped at the slot at 4,000 ms',
+  );
 });
 
 test('a hero whose health reaches 0 is buried (a tombstone replaces it), then its actor stops', async () => {
