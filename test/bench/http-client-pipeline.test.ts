@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -52,6 +52,16 @@ async function rawServer(
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A client of one connection with up to `pipeline` requests on it, closed with `server` after the test. */
+function oneConnection(t: TestContext, server: { close: () => Promise<void> }, pipeline: number): HttpClient {
+  const http = new HttpClient({ connections: 1, pipeline });
+  t.after(async () => {
+    await http.close();
+    await server.close();
+  });
+  return http;
 }
 
 const ok = (body: string): string => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
@@ -116,11 +126,7 @@ test('requests issued together leave in one write; several answers in one read e
   const server = await rawServer((socket, complete) => {
     if (complete === 3) socket.write(ok('first') + chunked('sec', 'ond') + ok('third'));
   });
-  const http = new HttpClient({ connections: 1, pipeline: 3 });
-  t.after(async () => {
-    await http.close();
-    await server.close();
-  });
+  const http = oneConnection(t, server, 3);
   const answers = await Promise.all(['/a', '/b', '/c'].map((p) => http.request(`${server.url}${p}`)));
   assert.deepEqual(
     answers.map((a) => a.text()),
@@ -143,11 +149,7 @@ test('answers split across writes, one byte at a time, are put back together', a
     };
     next();
   });
-  const http = new HttpClient({ connections: 1, pipeline: 3 });
-  t.after(async () => {
-    await http.close();
-    await server.close();
-  });
+  const http = oneConnection(t, server, 3);
   const answers = await Promise.all(['/1', '/2', '/3'].map((p) => http.request(`${server.url}${p}`)));
   assert.deepEqual(
     answers.map((a) => [a.status, a.text()]),
@@ -163,11 +165,7 @@ test('a connection closed with three requests outstanding rejects all three with
   const server = await rawServer((socket, complete) => {
     if (complete === 3) socket.destroy();
   });
-  const http = new HttpClient({ connections: 1, pipeline: 3 });
-  t.after(async () => {
-    await http.close();
-    await server.close();
-  });
+  const http = oneConnection(t, server, 3);
   const outcomes = await Promise.all([1, 2, 3].map((i) => outcome(http.request(`${server.url}/${i}`))));
   assert.deepEqual(outcomes, Array(3).fill('error: connection_closed'));
 });
@@ -176,11 +174,7 @@ test('Connection: close on the first of three answers: it resolves, the two behi
   const server = await rawServer((socket, complete) => {
     if (complete === 3) socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 4\r\n\r\nlast');
   });
-  const http = new HttpClient({ connections: 1, pipeline: 3 });
-  t.after(async () => {
-    await http.close();
-    await server.close();
-  });
+  const http = oneConnection(t, server, 3);
   const outcomes = await Promise.all([1, 2, 3].map((i) => outcome(http.request(`${server.url}/${i}`))));
   assert.deepEqual(outcomes, ['last', 'error: connection_closed', 'error: connection_closed']);
 });
@@ -189,22 +183,14 @@ test('a malformed answer rejects every request outstanding on the connection wit
   const server = await rawServer((socket, complete) => {
     if (complete === 2) socket.write('SSH-2.0-nonsense\r\n\r\n');
   });
-  const http = new HttpClient({ connections: 1, pipeline: 2 });
-  t.after(async () => {
-    await http.close();
-    await server.close();
-  });
+  const http = oneConnection(t, server, 2);
   const outcomes = await Promise.all([1, 2].map((i) => outcome(http.request(`${server.url}/${i}`))));
   assert.deepEqual(outcomes, ['error: bad_response', 'error: bad_response']);
 });
 
 test('a request not answered in time rejects with timeout; those behind it with connection_closed', async (t) => {
   const server = await rawServer(() => {}); // reads, never answers
-  const http = new HttpClient({ connections: 1, pipeline: 3 });
-  t.after(async () => {
-    await http.close();
-    await server.close();
-  });
+  const http = oneConnection(t, server, 3);
   const first = http.request(`${server.url}/1`, { timeoutMs: 20 });
   const behind = [2, 3].map((i) => http.request(`${server.url}/${i}`, { timeoutMs: 60_000 }));
   await assert.rejects(first, isCode('timeout'));
@@ -217,11 +203,7 @@ test('a request not answered in time rejects with timeout; those behind it with 
 
 test('a request waiting for a place on a full connection times out from its call', async (t) => {
   const server = await rawServer(() => {}); // reads, never answers
-  const http = new HttpClient({ connections: 1, pipeline: 1 });
-  t.after(async () => {
-    await http.close();
-    await server.close();
-  });
+  const http = oneConnection(t, server, 1);
   const first = http.request(`${server.url}/1`, { timeoutMs: 60_000 });
   const waiting = http.request(`${server.url}/2`, { timeoutMs: 20 });
   const settled = outcome(first);

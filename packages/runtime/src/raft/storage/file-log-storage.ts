@@ -69,8 +69,9 @@ export interface FileLogStorageOptions {
    */
   readonly segmentBytes?: number;
   /**
-   * Call fsync/fdatasync. Default true. Turn off only where durability does not matter (tests
-   * that simulate crashes by editing files, CPU benchmarks); a crash may then lose resolved saves.
+   * Make writes durable (`O_DSYNC` segments, fsync of files and directories). Default true. Turn
+   * off only where durability does not matter (tests that simulate crashes by editing files, CPU
+   * benchmarks); a crash may then lose resolved saves.
    */
   readonly fsync?: boolean;
   /**
@@ -126,8 +127,6 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
   private readonly fsync: boolean;
   /** Log writes are synchronous, on this thread. */
   private readonly inline: boolean;
-  /** Segments are opened with O_DSYNC: a completed write is durable, no fdatasync needed. */
-  private readonly dsync: boolean;
   private readonly segments: Segment[];
   private active: FileHandle;
   private snapshotFiles: string[];
@@ -149,7 +148,6 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     this.segmentBytes = opts.segmentBytes;
     this.fsync = opts.fsync;
     this.inline = opts.writes === 'inline';
-    this.dsync = opts.fsync;
     this.segments = recovered.segments;
     this.active = recovered.active;
     this.snapshotFiles = recovered.snapshotFiles;
@@ -162,7 +160,6 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     const segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     const fsync = options.fsync ?? true;
     const writes = options.writes ?? 'inline';
-    const dsync = fsync;
     makeDataDir(dir, fsync);
     const names = (await readdir(dir)).sort();
     for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n));
@@ -257,15 +254,14 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     const lastSeg = segments[segments.length - 1];
     if (lastSeg === undefined) {
       const seg: Segment = { seq: 1, name: segmentName(1), size: 0, maxIndex: 0 };
-      active = await openSegment(join(dir, seg.name), dsync);
+      active = await openSegment(join(dir, seg.name), fsync);
       const start = encodeRecord({ kind: 'segment-start', ...state.tail() });
       await writeAll(active, start);
-      if (fsync && !dsync) await active.datasync();
       await syncDir(dir, fsync);
       seg.size = start.length;
       segments.push(seg);
     } else {
-      active = await openSegment(join(dir, lastSeg.name), dsync);
+      active = await openSegment(join(dir, lastSeg.name), fsync);
     }
     const snapshotFiles = latestName === undefined ? [] : [latestName];
     return new FileLogStorage(
@@ -444,7 +440,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     }
   }
 
-  /** Carries out queued jobs in order with one data sync for all their log records. */
+  /** Carries out queued jobs in order with one durable write for all their log records. */
   private async run(jobs: Job[]): Promise<void> {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -459,7 +455,6 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
       }
       try {
         await writeAll(this.active, buf);
-        if (this.fsync && !this.dsync) await this.active.datasync();
       } catch (err) {
         const size = this.current().size;
         const fd = this.active.fd;
@@ -501,7 +496,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
   private async rollover(tail: { index: number; term: number }, commit: number): Promise<void> {
     const seq = this.current().seq + 1;
     const seg: Segment = { seq, name: segmentName(seq), size: 0, maxIndex: 0 };
-    const fh = await openSegment(join(this.dir, seg.name), this.dsync);
+    const fh = await openSegment(join(this.dir, seg.name), this.fsync);
     // Each segment opens with the log position and commit index before it, so the oldest
     // remaining segment is enough to replay from once older ones are deleted.
     const start = Buffer.concat([
@@ -509,7 +504,6 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
       encodeRecord({ kind: 'commit', index: commit }),
     ]);
     await writeAll(fh, start);
-    if (this.fsync && !this.dsync) await fh.datasync();
     await syncDir(this.dir, this.fsync);
     await this.active.close();
     this.active = fh;
