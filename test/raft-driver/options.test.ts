@@ -13,7 +13,7 @@ test('defaults: 50 ms ticks, 1 s election timeout, 5 s requests, snapshots every
   assert.equal(o.tickMs, 50);
   assert.equal(o.electionTimeoutMs, 1000);
   assert.equal(o.requestTimeoutMs, 5000);
-  assert.equal(o.snapshotEntries, 10_000);
+  assert.equal(o.snapshotEntries, 100_000);
   assert.equal(o.maxCommandBytes, 1.5 * 1024 * 1024);
   assert.equal(o.fsync, true);
   assert.equal(o.logWrites, 'inline');

@@ -3,6 +3,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { SnapshotFormatError, TableMachine } from '../../packages/runtime/src/raft/tables/index.ts';
+import {
+  captureSnapshot,
+  encodeCaptured,
+  encodeSnapshot,
+  type MachineState,
+} from '../../packages/runtime/src/raft/tables/snapshot.ts';
+import type { TableRecord } from '../../packages/runtime/src/raft/tables/types.ts';
 import type { ApplyOutcome } from '../../packages/runtime/src/raft/tables/index.ts';
 import { fcOptions, log, put, txn } from './helpers.ts';
 
@@ -55,6 +62,82 @@ describe('table machine snapshots and determinism', () => {
       }),
       fcOptions(150),
     );
+  });
+
+  it('counts the records a snapshot holds: every row and every session, the same after a restore', () => {
+    fc.assert(
+      fc.property(log, (entries) => {
+        const m = new TableMachine(options);
+        run(m, entries);
+        const rows = m.tables().reduce((n, t) => n + m.size(t), 0);
+        assert.equal(m.records(), rows + m.sessionCount);
+        const restored = new TableMachine(options);
+        restored.restore(m.snapshot());
+        assert.equal(restored.records(), m.records());
+      }),
+      fcOptions(100),
+    );
+  });
+
+  it('encodes a captured state in slices to the same bytes as in one go, whatever the slice size', async () => {
+    const rowsOf = (n: number, tag: string): Map<string, TableRecord> =>
+      new Map(
+        Array.from({ length: n }, (_, i) => [
+          `${tag}${(i * 7919) % 100_003}`,
+          Object.freeze({
+            value: i % 3 === 0 ? { n: i, s: tag } : `v${i}`,
+            version: i + 1,
+            createIndex: i + 1,
+          }),
+        ]),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat(70), { maxLength: 4 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.nat(3),
+        async (sizes, rowsPerSlice, sessionCount) => {
+          const state: MachineState = {
+            lastApplied: 1000 + sizes.length,
+            tables: new Map(sizes.map((n, i) => [`t${3 - i}`, rowsOf(n, `k${i}`)])),
+            sessions: Array.from({ length: sessionCount }, (_, i) => ({
+              client: `c${i}`,
+              seq: i + 1,
+              lastSeen: 900 + i,
+              result: { ok: true, index: 800 + i },
+            })),
+          };
+          const bytes = await encodeCaptured(captureSnapshot(state), rowsPerSlice);
+          assert.deepEqual(Buffer.from(bytes), Buffer.from(encodeSnapshot(state)));
+        },
+      ),
+      fcOptions(60),
+    );
+    // Array headers of every width: 15 / 16 rows (fixarray / array16) and 65,536 (array32).
+    for (const n of [15, 16, 65_536]) {
+      const state: MachineState = { lastApplied: n, tables: new Map([['t', rowsOf(n, 'k')]]), sessions: [] };
+      assert.deepEqual(
+        Buffer.from(await encodeCaptured(captureSnapshot(state))),
+        Buffer.from(encodeSnapshot(state)),
+      );
+    }
+  });
+
+  it('a sliced snapshot shows the machine when it was asked for, and lets the event loop run between slices', async () => {
+    const m = new TableMachine(options);
+    let index = 0;
+    const rows = Array.from({ length: 3000 }, (_, i) => put('heroes', `h${i}`, { health: i }));
+    for (let i = 0; i < rows.length; i += 500) m.apply(++index, txn(rows.slice(i, i + 500)));
+    const expected = m.snapshot();
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const later = m.snapshotLater();
+    m.apply(index + 1, txn([put('heroes', 'h1', { health: -1 }), put('cities', 'gotham', 1)]));
+    const bytes = await later;
+    clearInterval(ticker);
+    assert.deepEqual(Buffer.from(bytes), Buffer.from(expected), 'the state at the call, not after');
+    assert.notDeepEqual(Buffer.from(m.snapshot()), Buffer.from(expected));
+    assert.ok(turns > 0, 'timers ran while it encoded');
   });
 
   it('restore replaces everything that was there before', () => {

@@ -47,9 +47,10 @@
  * replaced after an election timeout (`tickMs * electionTicks`, randomised up to twice that).
  *
  * Snapshots: the machine is snapshotted and the log compacted once the entries applied since the
- * last snapshot hold as many bytes as it (at least `snapshotMinEntries` of them), and in any case
- * after `snapshotEntries` (`snapshot-policy.ts`); so a restart replays little over a small state
- * and at most `snapshotEntries` entries over a large one. Lagging members get the snapshot in
+ * last snapshot hold as many bytes as it or are as many as the records it held (at least
+ * `snapshotMinEntries` of them), and in any case after `snapshotEntries` (`snapshot-policy.ts`); so
+ * a restart replays little over a small state, and over a large one no more than loading a fresh
+ * snapshot would cost, while the snapshots cost a few microseconds per entry written. Lagging members get the snapshot in
  * chunks (`snapshot-transfer.ts`).
  *
  * When not to use: applications use the store built on it (`startRaftStore`); the driver is for
@@ -81,6 +82,16 @@ import { VoteReplay } from './vote-replay.ts';
 import { decodeRaftPayload, encodeRaftMessage } from './wire.ts';
 
 const RESOLVED = Promise.resolve();
+
+/** A snapshot captured at `index` and being encoded; `data` once done (null if it failed). */
+interface SnapshotJob {
+  readonly index: number;
+  /** `bytesSinceSnapshot` at the capture: what was applied after it counts toward the next one. */
+  readonly bytesAtCapture: number;
+  readonly started: number;
+  data: Uint8Array | null;
+  settled: boolean;
+}
 /** Message types logged one line each (info): the whole story of an election. */
 const ELECTION_MESSAGES: ReadonlySet<Message['type']> = new Set([
   'pre-vote',
@@ -121,6 +132,10 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private lastSnapshotIndex: number;
   /** The last snapshot's size, and the command bytes applied since (the snapshot policy's inputs). */
   private lastSnapshotBytes: number;
+  /** Records held by the last snapshot (undefined when the machine does not count them). */
+  private lastSnapshotRecords: number | undefined;
+  /** A snapshot being encoded across turns (`snapshotLater`); the Ready loop installs it when done. */
+  private snapshotJob: SnapshotJob | null = null;
   private bytesSinceSnapshot = 0;
   private bootCampaignDone = false;
   /** A config entry was applied or a snapshot restored in the last `advance`: refresh `conf`. */
@@ -152,6 +167,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.latestHs = this.savedHs;
     this.lastSnapshotIndex = raw.snapshot()?.index ?? 0;
     this.lastSnapshotBytes = raw.snapshot()?.data.byteLength ?? 0;
+    this.lastSnapshotRecords = options.machine.records?.();
     this.machineIndex = raw.appliedIndex;
     this.votes = new VoteReplay(resolved.electionTimeoutMs);
     this.quorum = new QuorumWatch(
@@ -582,6 +598,11 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       for (;;) {
         if (this.state === 'closed' || this.state === 'failed') return;
         if (this.state === 'running') this.reads.issue();
+        if (this.snapshotJob?.settled === true && this.state === 'running') {
+          await this.installSnapshotJob();
+          // What was applied while it was encoded may already make the next one due.
+          await this.maybeSnapshot();
+        }
         if (!this.raw.hasReady()) return;
         const rd = this.raw.ready();
         const deferred = await this.handleReady(rd);
@@ -735,15 +756,18 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private snapshotAt(snap: Snapshot): void {
     this.lastSnapshotIndex = snap.index;
     this.lastSnapshotBytes = snap.data.byteLength;
+    this.lastSnapshotRecords = this.machine.records?.();
     this.bytesSinceSnapshot = 0;
   }
 
   private async maybeSnapshot(): Promise<void> {
+    if (this.snapshotJob !== null) return;
     const applied = this.raw.appliedIndex;
     const due = snapshotDue(
       { entries: applied - this.lastSnapshotIndex, bytes: this.bytesSinceSnapshot },
       {
         lastSnapshotBytes: this.lastSnapshotBytes,
+        lastSnapshotRecords: this.lastSnapshotRecords,
         minEntries: this.options.snapshotMinEntries,
         maxEntries: this.options.snapshotEntries,
       },
@@ -754,8 +778,49 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     this.snapshotDue = this.machineIndex !== applied;
     if (this.snapshotDue) return;
     const started = performance.now();
+    const records = this.machine.records?.() ?? Infinity;
+    if (this.machine.snapshotLater !== undefined && records >= this.options.snapshotInSlicesFrom) {
+      // Captured now, encoded across turns: the member keeps answering meanwhile.
+      const job: SnapshotJob = {
+        index: applied,
+        bytesAtCapture: this.bytesSinceSnapshot,
+        started,
+        data: null,
+        settled: false,
+      };
+      this.snapshotJob = job;
+      this.machine
+        .snapshotLater()
+        .then(
+          (data) => (job.data = data),
+          (err: unknown) => this.log.warn({ err, index: applied }, 'snapshot not taken'),
+        )
+        .finally(() => {
+          job.settled = true;
+          this.kick();
+        });
+      return;
+    }
     const snap = this.raw.compact(applied, this.machine.snapshot());
     this.snapshotAt(snap);
+    await this.persistSnapshot(snap, started);
+  }
+
+  /** Takes a finished `snapshotLater` encoding as the snapshot at the index it was captured at. */
+  private async installSnapshotJob(): Promise<void> {
+    const job = this.snapshotJob as SnapshotJob;
+    this.snapshotJob = null;
+    // A snapshot installed from the leader meanwhile is newer than this one.
+    if (job.data === null || job.index <= this.lastSnapshotIndex) return;
+    const snap = this.raw.compact(job.index, job.data);
+    if (snap.index !== job.index) return;
+    const bytesSince = this.bytesSinceSnapshot - job.bytesAtCapture;
+    this.snapshotAt(snap);
+    this.bytesSinceSnapshot = Math.max(0, bytesSince);
+    await this.persistSnapshot(snap, job.started);
+  }
+
+  private async persistSnapshot(snap: Snapshot, started: number): Promise<void> {
     await this.storage.save({ snapshot: snap });
     // The core keeps a tail of entries for slightly lagging followers; storage keeps the same.
     const to = Math.min(this.raw.firstIndex() - 1, snap.index);

@@ -19,6 +19,19 @@ export interface RaftStateMachine<O extends { readonly result: unknown }> {
   apply(index: number, data: Uint8Array): O;
   snapshot(): Uint8Array;
   restore(data: Uint8Array): void;
+  /**
+   * How many records a snapshot taken now would hold. Optional: with it, a large state of small
+   * entries is snapshotted once as many entries as it holds records were applied
+   * (`snapshot-policy.ts`); without it, only bytes and `snapshotEntries` decide.
+   */
+  records?(): number;
+  /**
+   * Optional: the bytes `snapshot()` would return now, encoded over several turns of the event
+   * loop. The state must be captured before it returns: the driver goes on applying meanwhile and
+   * takes the result as the snapshot at the index applied when it called. Without it, a snapshot
+   * is taken in one go (a stall in proportion to the state).
+   */
+  snapshotLater?(): Promise<Uint8Array>;
 }
 
 export interface RaftDriverOptions<O extends { readonly result: unknown }> extends DriverOptions {

@@ -18,7 +18,8 @@
  *   key), `tables()`, `size(table)`. They see this replica's applied state: linearizable only when
  *   the caller has first waited for a read index.
  * - `snapshot()` / `restore(bytes)`: the whole state including client sessions; restoring and then
- *   applying later entries ends in the same state as applying everything.
+ *   applying later entries ends in the same state as applying everything. `records()`: how many
+ *   rows and sessions a snapshot holds (the driver's snapshot policy weighs replay against it).
  * - `stateHash()`: a digest of the state, for comparing replicas in tests.
  *
  * Sessions: see {@link SessionTable} for exactly-once retries and how they are bounded.
@@ -32,7 +33,7 @@ import { ApplyOrderError } from './errors.ts';
 import { deepFreeze } from './freeze.ts';
 import { SessionTable } from './sessions.ts';
 import type { SessionOptions } from './sessions.ts';
-import { decodeSnapshot, encodeSnapshot } from './snapshot.ts';
+import { captureSnapshot, decodeSnapshot, encodeCaptured, encodeSnapshot } from './snapshot.ts';
 import type {
   ApplyOutcome,
   ApplyResult,
@@ -125,6 +126,27 @@ export class TableMachine {
 
   size(table: string): number {
     return this.#tables.get(table)?.size ?? 0;
+  }
+
+  /** Records a snapshot taken now would hold: every table's rows and the client sessions. */
+  records(): number {
+    let n = this.#sessions.size;
+    for (const rows of this.#tables.values()) n += rows.size;
+    return n;
+  }
+
+  /**
+   * The snapshot `snapshot()` would return now, encoded over several turns of the event loop:
+   * the state is captured before this returns, so the machine may apply more meanwhile.
+   */
+  snapshotLater(): Promise<Uint8Array> {
+    return encodeCaptured(
+      captureSnapshot({
+        lastApplied: this.#lastApplied,
+        tables: this.#tables,
+        sessions: this.#sessions.entries(),
+      }),
+    );
   }
 
   snapshot(): Uint8Array {
