@@ -104,7 +104,7 @@ describe('table machine snapshots and determinism', () => {
               client: `c${i}`,
               seq: i + 1,
               lastSeen: 900 + i,
-              result: { ok: true, index: 800 + i },
+              result: { ok: true as const, index: 800 + i, versions: [] },
             })),
           };
           const bytes = await encodeCaptured(captureSnapshot(state), rowsPerSlice);
