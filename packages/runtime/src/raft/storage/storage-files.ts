@@ -46,17 +46,22 @@ export async function syncDir(dir: string, fsync: boolean): Promise<void> {
   }
 }
 
-/** Writes `data` to `dir/name` atomically: temp file, fsync, rename, fsync of the directory. */
+/**
+ * Writes `data` (bytes, or parts one after another) to `dir/name` atomically: temp file, fsync,
+ * rename, fsync of the directory.
+ */
 export async function writeAtomic(
   dir: string,
   name: string,
-  data: Uint8Array,
+  data: Uint8Array | readonly Uint8Array[],
   fsync: boolean,
 ): Promise<void> {
   const tmp = join(dir, `${name}.tmp`);
   const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
   try {
-    await fh.writeFile(data);
+    for (const part of data instanceof Uint8Array ? [data] : data) {
+      for (let at = 0; at < part.length;) at += (await fh.write(part, at, part.length - at)).bytesWritten;
+    }
     if (fsync) await fh.sync();
   } finally {
     await fh.close();
@@ -126,10 +131,14 @@ export function inFile<T>(path: string, decode: () => T): T {
   }
 }
 
-export function encodeSnapshot(snap: Snapshot): Buffer {
+/**
+ * The snapshot file's bytes as parts (frame, header, the machine's data), so that a large state is
+ * written as it is instead of copied into one buffer first.
+ */
+export function encodeSnapshotParts(snap: Snapshot): Uint8Array[] {
   const header = Buffer.from(JSON.stringify({ index: snap.index, term: snap.term, config: snap.config }));
   const crc = crc32(snap.data, crc32(header));
-  return Buffer.concat([frame(header, crc), header, snap.data]);
+  return [frame(header, crc), header, snap.data];
 }
 
 export function decodeSnapshot(buf: Buffer): Snapshot {
@@ -151,5 +160,5 @@ export function decodeSnapshot(buf: Buffer): Snapshot {
 }
 
 export async function writeSnapshot(dir: string, snap: Snapshot, fsync: boolean): Promise<void> {
-  await writeAtomic(dir, snapshotFileName(snap.index), encodeSnapshot(snap), fsync);
+  await writeAtomic(dir, snapshotFileName(snap.index), encodeSnapshotParts(snap), fsync);
 }
