@@ -8,9 +8,10 @@ import {
   resolveDriverOptions,
 } from '../../packages/runtime/src/raft/driver/index.ts';
 
-test('defaults: 50 ms ticks, 1 s election timeout, 5 s requests, snapshots every 10,000 entries, fsync on, inline log writes', () => {
+test('defaults: 50 ms ticks, 100 ms heartbeats, 1 s election timeout, 5 s requests, snapshots every 100,000 entries at most, fsync on, inline log writes', () => {
   const o = resolveDriverOptions();
   assert.equal(o.tickMs, 50);
+  assert.equal(o.heartbeatTicks, 2);
   assert.equal(o.electionTimeoutMs, 1000);
   assert.equal(o.requestTimeoutMs, 5000);
   assert.equal(o.snapshotEntries, 100_000);
@@ -25,6 +26,12 @@ test('defaults: 50 ms ticks, 1 s election timeout, 5 s requests, snapshots every
 
 test('the election timeout follows the tick and the election ticks', () => {
   assert.equal(resolveDriverOptions({ tickMs: 100, electionTicks: 10 }).electionTimeoutMs, 1000);
+});
+
+test('the default heartbeat stays below a short election timeout', () => {
+  assert.equal(resolveDriverOptions({ electionTicks: 2 }).heartbeatTicks, 1);
+  assert.equal(resolveDriverOptions({ electionTicks: 3 }).heartbeatTicks, 2);
+  assert.throws(() => resolveDriverOptions({ electionTicks: 1 }), RaftDriverConfigError);
 });
 
 test('non-positive or fractional values and heartbeats as slow as elections are refused', () => {
