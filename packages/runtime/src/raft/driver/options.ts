@@ -63,8 +63,8 @@ export interface DriverOptions {
   readonly snapshotMinEntries?: number;
   /**
    * Records from which a snapshot is encoded across turns of the event loop, when the machine can
-   * (`snapshotLater`), so that a large state does not stall the member (40,000 records take
-   * 50–150 ms to encode). Default 2048: a smaller state encodes in a few milliseconds, in one go.
+   * (`snapshotLater`), so that a large state does not stall the member (25,000 hero records take
+   * 60–90 ms to encode). Default 2048: a smaller state encodes in a few milliseconds, in one go.
    * 0: always across turns.
    */
   readonly snapshotInSlicesFrom?: number;
