@@ -50,8 +50,9 @@
  * last snapshot hold as many bytes as it or are as many as the records it held (at least
  * `snapshotMinEntries` of them), and in any case after `snapshotEntries` (`snapshot-policy.ts`); so
  * a restart replays little over a small state, and over a large one no more than loading a fresh
- * snapshot would cost, while the snapshots cost a few microseconds per entry written. Lagging members get the snapshot in
- * chunks (`snapshot-transfer.ts`).
+ * snapshot would cost, while the snapshots cost a few microseconds per entry written. A large
+ * state is encoded in slices across turns of the event loop (`snapshotInSlicesFrom`), so the member
+ * never stalls for it. Lagging members get the snapshot in chunks (`snapshot-transfer.ts`).
  *
  * When not to use: applications use the store built on it (`startRaftStore`); the driver is for
  * other replicated state machines.
