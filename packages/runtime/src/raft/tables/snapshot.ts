@@ -94,6 +94,7 @@ export async function encodeCaptured(
   const tables = [...state.tables].sort((a, b) => byCodeUnit(a.name, b.name));
   for (const table of tables) {
     parts.push(arrayHeader(2), packr.pack(table.name), arrayHeader(table.keys.length));
+    // Keys sort on their own (natively); the records are found again by key after the sort.
     const rows = new Map<string, TableRecord>();
     for (let i = 0; i < table.keys.length; i++) {
       rows.set(table.keys[i]!, table.records[i]!);
@@ -102,19 +103,13 @@ export async function encodeCaptured(
     const keys = await sortInSlices(table.keys, rowsPerSlice);
     for (let from = 0; from < keys.length; from += rowsPerSlice) {
       await yieldTurn();
-      const slice = keys.slice(from, from + rowsPerSlice).map((key) => {
-        const r = rows.get(key) as TableRecord;
-        return [key, r.value, r.version, r.createIndex];
-      });
+      const slice = keys.slice(from, from + rowsPerSlice).map((key) => rowTuple(key, rows.get(key)!));
       const packed = packr.pack(slice);
       // The slice's own array header goes: its rows continue the table's array.
       parts.push(packed.subarray(arrayHeader(slice.length).length));
     }
   }
-  parts.push(
-    packr.pack('sessions'),
-    packr.pack(state.sessions.map((s) => [s.client, s.seq, s.lastSeen, s.result])),
-  );
+  parts.push(packr.pack('sessions'), packr.pack(state.sessions.map(sessionTuple)));
   return Buffer.concat(parts);
 }
 
@@ -169,19 +164,22 @@ function arrayHeader(n: number): Uint8Array {
   return Uint8Array.of(0xdd, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
 }
 
+/** One row of the layout; both encodings build rows and sessions with these, so they agree. */
+function rowTuple(key: string, r: TableRecord): unknown[] {
+  return [key, r.value, r.version, r.createIndex];
+}
+
+function sessionTuple(s: SessionEntry): unknown[] {
+  return [s.client, s.seq, s.lastSeen, s.result];
+}
+
 export function encodeSnapshot(state: MachineState): Uint8Array {
   const tables = [...state.tables.keys()].sort(byCodeUnit).map((name) => {
     const rows = state.tables.get(name) as Map<string, TableRecord>;
     const keys = [...rows.keys()].sort(byCodeUnit);
-    return [
-      name,
-      keys.map((key) => {
-        const r = rows.get(key) as TableRecord;
-        return [key, r.value, r.version, r.createIndex];
-      }),
-    ];
+    return [name, keys.map((key) => rowTuple(key, rows.get(key)!))];
   });
-  const sessions = state.sessions.map((s) => [s.client, s.seq, s.lastSeen, s.result]);
+  const sessions = state.sessions.map(sessionTuple);
   return packr.pack({ format: FORMAT, lastApplied: state.lastApplied, tables, sessions });
 }
 
