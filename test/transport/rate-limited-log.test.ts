@@ -30,6 +30,7 @@ describe('log budget', () => {
         const scheduler: Scheduler = {
           now: () => now,
           setTimer: () => ({ cancel() {} }),
+          every: () => ({ cancel() {} }),
           defer: () => undefined,
         };
         const logs = captureLogs();

@@ -25,6 +25,18 @@ class VirtualScheduler implements Scheduler {
     return { cancel: () => void (entry.cancelled = true) };
   }
 
+  every(fn: () => void, ms: number) {
+    let timer = { cancel: () => {} };
+    const arm = (): void => {
+      timer = this.setTimer(() => {
+        arm();
+        fn();
+      }, ms);
+    };
+    arm();
+    return { cancel: () => timer.cancel() };
+  }
+
   defer(fn: () => void): void {
     this.setTimer(fn, 0);
   }

@@ -65,6 +65,7 @@ import { FaultController } from './transport/faults.ts';
 import { TcpTransport } from './transport/tcp-transport.ts';
 import type { Connection, FaultInjectable, PeerAddress, Transport } from './transport/types.ts';
 import { MessageType } from '../wire/message-types.ts';
+import { every, type Periodic } from './transport/ticker.ts';
 
 export type { DiscoveryContext, DiscoverySource, NodeDownReason, NodeOptions } from './node-options.ts';
 
@@ -101,7 +102,7 @@ export class ClusterNode {
   private readonly options: NodeOptions;
   private readonly selfAddress: PeerAddress;
   private discovery: Discovery | undefined;
-  private timers: ReturnType<typeof setInterval>[] = [];
+  private timers: Periodic[] = [];
   private unsubscribeFaults: (() => void) | undefined;
   private stopped = false;
 
@@ -271,9 +272,7 @@ export class ClusterNode {
   /** Start the failure detector, the redial loop and the seeds; called by `startNode`. */
   start(): void {
     this.monitor.start();
-    const redial = setInterval(() => this.dialer.dialDue(), 50);
-    redial.unref();
-    this.timers.push(redial);
+    this.timers.push(every(50, () => this.dialer.dialDue()));
     this.transport.onConnection((conn) => this.adopt(conn, false));
     for (const seed of this.options.seeds ?? []) this.addPeer(seed);
     // After a heal, dial at once instead of waiting out a backoff or a stuck handshake.
@@ -440,7 +439,7 @@ export class ClusterNode {
   private async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) t.cancel();
     this.timers = [];
     this.monitor.stop();
     this.dialer.stop();

@@ -79,6 +79,7 @@ import { isReadyMessage, PeerReadiness, type ReadyMessage } from './readiness.ts
 import { rendezvous } from './rendezvous.ts';
 import { ResumeHold } from './resume-hold.ts';
 import type { PlacedChildSpec, PlacedInit, PlacementRecord, PlacementStrategy } from './types.ts';
+import { every, type Periodic } from '../cluster/transport/ticker.ts';
 
 export interface DistributedSupervisorOptions {
   readonly node: ClusterNode;
@@ -146,7 +147,7 @@ export class DistributedSupervisor implements NameResolver {
   private timer: ReturnType<typeof setInterval> | undefined;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
-  private quorumTimer: ReturnType<typeof setInterval> | undefined;
+  private quorumTimer: Periodic | undefined;
   private unwritableSince: number | undefined;
   private stopped = false;
   private leaving = false;
@@ -272,8 +273,7 @@ export class DistributedSupervisor implements NameResolver {
     this.graceTimer.unref();
     // Checked apart from the (heavier) reconcile, so the stop follows quorum loss within ~100 ms.
     this.hold.beat(Date.now());
-    this.quorumTimer = setInterval(() => this.checkQuorum(), PLACEMENT_DEFAULTS.quorumCheckMs);
-    this.quorumTimer.unref();
+    this.quorumTimer = every(PLACEMENT_DEFAULTS.quorumCheckMs, () => this.checkQuorum());
     this.reconcileAll();
     if (this.store.barrier === undefined) this.becomeReady();
     else void this.catchUp();
@@ -1030,7 +1030,7 @@ export class DistributedSupervisor implements NameResolver {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.holdTimer) clearTimeout(this.holdTimer);
-    if (this.quorumTimer) clearInterval(this.quorumTimer);
+    this.quorumTimer?.cancel();
     for (const t of this.readyTimers) clearTimeout(t);
     this.readyTimers.clear();
     await Promise.all([...this.busy.values()]);

@@ -133,10 +133,7 @@ export class HeartbeatMonitor {
   }
 
   private schedule(): void {
-    this.timer = this.scheduler.setTimer(() => {
-      this.tick();
-      if (this.timer) this.schedule();
-    }, this.tickIntervalMs);
+    this.timer = this.scheduler.every(() => this.tick(), this.tickIntervalMs);
   }
 
   private tick(): void {

@@ -81,6 +81,7 @@ import { SnapshotReceiver, SnapshotSender } from './snapshot-transfer.ts';
 import type { DriverStatus, MemberRole, RaftDriverOptions, RaftStateMachine } from './types.ts';
 import { VoteReplay } from './vote-replay.ts';
 import { decodeRaftPayload, encodeRaftMessage } from './wire.ts';
+import { every, type Periodic } from '../../cluster/transport/ticker.ts';
 
 const RESOLVED = Promise.resolve();
 
@@ -127,7 +128,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   private state: 'running' | 'closing' | 'closed' | 'failed' = 'running';
   private scheduled = false;
   private pumping: Promise<void> | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: Periodic | null = null;
   private detach: () => void = () => {};
   private prevLeader: string | null = null;
   private lastSnapshotIndex: number;
@@ -276,8 +277,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
       await storage.close();
       throw err;
     }
-    driver.timer = setInterval(() => driver.onTick(), resolved.tickMs);
-    driver.timer.unref();
+    driver.timer = every(resolved.tickMs, () => driver.onTick());
     driver.observe();
     driver.bootCampaign();
     driver.kick();
@@ -884,7 +884,7 @@ export class RaftDriver<O extends { readonly result: unknown }> {
   }
 
   private stopTimers(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     this.sender.clear();
     this.detach();
