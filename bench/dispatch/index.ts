@@ -212,8 +212,34 @@ function cpuSeconds(cluster: BenchCluster): number {
   return cluster.nodes.reduce((sum, n) => sum + (readProcStat(n.pid)?.cpuSeconds ?? 0), 0);
 }
 
+/** How long the raft cluster is left alone, settled, before its idle CPU is measured, and then for how long, ms. */
+const IDLE_SETTLE_MS = 5000;
+const IDLE_MEASURE_MS = 15_000;
+
+/**
+ * The fixed cost: a raft cluster's CPU per node with no heroes (heartbeats, failure detection,
+ * timers), from `/proc`, before any hero exists. It is part of every write's CPU at a low
+ * population (CPU per store write ÷ writes/s).
+ */
+async function idleCost(cluster: BenchCluster, log: (line: string) => void): Promise<BenchResult> {
+  await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+  const from = { cpu: cpuSeconds(cluster), at: performance.now() };
+  await new Promise((r) => setTimeout(r, IDLE_MEASURE_MS));
+  const perNode =
+    (cpuSeconds(cluster) - from.cpu) / ((performance.now() - from.at) / 1000) / cluster.nodes.length;
+  log(
+    `${cluster.store}: idle, no heroes: ${(perNode * 100).toFixed(2)} % of a core per node (load average ${loadavg()[0]?.toFixed(2)})`,
+  );
+  return {
+    name: `${cluster.store}: CPU per node, idle (no heroes)`,
+    value: perNode * 100,
+    unit: '% of a core',
+  };
+}
+
 const suite: Suite = async ({ quick, log }) => {
-  const budget = new Budget(quick ? QUICK_BUDGET_MS : FULL_BUDGET_MS);
+  // The idle measurement comes on top of the budget of the stages.
+  const budget = new Budget((quick ? QUICK_BUDGET_MS : FULL_BUDGET_MS) + IDLE_SETTLE_MS + IDLE_MEASURE_MS);
   const results: BenchResult[] = [];
   log(`starting ${CITIES.join(', ')} twice: in raft mode, and in crdt mode if this build has it`);
   const t0 = performance.now();
@@ -245,6 +271,7 @@ const suite: Suite = async ({ quick, log }) => {
   }
   const stages = stagesFor(quick, crdt ? 2 : 1);
   try {
+    results.push(await idleCost(raft, log));
     const idleFrom = crdt ? { cpu: cpuSeconds(crdt), at: performance.now() } : undefined;
     const raftDeadline = budget.modeDeadline(crdt ? MODE_SHARE.raft : 1);
     results.push(...(await runMode(raft, stages, raftDeadline, log)));
