@@ -55,6 +55,11 @@ export interface BenchClusterOptions {
    * `PROFILE_EXIT_MS`.
    */
   readonly cpuProfDir?: string;
+  /**
+   * The cluster's cap on heroes (`--max-heroes`). Default 100,000: above every stage, so that a
+   * stage measures the machine, not the cap (a node's own default is 20,000).
+   */
+  readonly maxHeroes?: number;
 }
 
 export interface BenchNode {
@@ -202,6 +207,7 @@ export async function startBenchCluster(options: BenchClusterOptions): Promise<B
       ...['--name', name, '--port', String(ports[i]), '--web-port', String(webPorts[i])],
       ...['--seeds', seeds, '--cookie', `bench-dispatch-${options.store}-cookie`, '--store', options.store],
       ...['--data-dir', join(dataDir, name), '--log-level', options.logLevel ?? 'warn'],
+      ...['--max-heroes', String(options.maxHeroes ?? 100_000)],
       ...(options.extraArgs?.(i) ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
