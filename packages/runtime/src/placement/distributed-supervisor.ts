@@ -196,10 +196,7 @@ export class DistributedSupervisor implements NameResolver {
             return value && { key, value, version: this.versions.get(key) ?? 0 };
           },
           target: (record) => {
-            const to = (this.strategies[record.strategy] ?? this.strategies.rendezvous!)(
-              record,
-              this.hostNodes(),
-            );
+            const to = this.pick(record, this.hostNodes());
             return to !== undefined && to !== this.node.name ? to : undefined;
           },
           gave: (key, epoch) => {
@@ -348,6 +345,11 @@ export class DistributedSupervisor implements NameResolver {
     return live.filter((n) => (n === this.node.name ? this.ready : this.readiness.ready(n, now, grace)));
   }
 
+  /** The node `record`'s strategy picks among `hosts` (rendezvous for a strategy unknown here). */
+  private pick(record: PlacementRecord, hosts: readonly string[]): string | undefined {
+    return (this.strategies[record.strategy] ?? this.strategies.rendezvous!)(record, hosts);
+  }
+
   /** The store takes writes and this node is caught up with it. */
   private writable(): boolean {
     return this.ready && this.store.writable();
@@ -373,7 +375,7 @@ export class DistributedSupervisor implements NameResolver {
     // The record names its first owner at once (epoch 1, as a claim would), so that node starts
     // the child when it reads this write: one store write per start instead of two. With no host
     // in view it is written unowned, and the strategy's pick claims it.
-    const owner = this.strategies[strategy]!(unowned, this.hostNodes());
+    const owner = this.pick(unowned, this.hostNodes());
     const record: PlacementRecord = owner === undefined ? unowned : { ...unowned, owner, epoch: 1 };
     try {
       await this.table.put(spec.key, record, { expectVersion: 0 });
@@ -780,10 +782,7 @@ export class DistributedSupervisor implements NameResolver {
       self,
       record: rec,
       running,
-      desired:
-        rec === undefined
-          ? undefined
-          : (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, hosts),
+      desired: rec === undefined ? undefined : this.pick(rec, hosts),
       live,
       ap: this.fenceHost === undefined,
       writable: this.writable(),
@@ -1013,7 +1012,7 @@ export class DistributedSupervisor implements NameResolver {
       const live = this.hostNodes(); // without this node, now that it is leaving
       const moves = [...this.local.entries()].flatMap(([key, l]) => {
         const rec = this.records.get(key);
-        const next = rec && (this.strategies[rec.strategy] ?? this.strategies.rendezvous!)(rec, live);
+        const next = rec && this.pick(rec, live);
         return rec && next !== undefined && live.includes(next) ? [{ key, rec, l, next }] : [];
       });
       // All at once: a CP store commits writes proposed together in one round (one append).
