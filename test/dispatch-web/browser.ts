@@ -18,7 +18,8 @@
  * (`--no-sandbox`); `--disable-gpu` because there is none.
  *
  * Helpers: `waitForLive(page)` (the page's event stream is open), `front(page)` (bring to front
- * before acting: background tabs render no frames), `flashes(page)` (flash texts),
+ * before acting: background tabs render no frames), `waitForFlash(page, pattern)` (a
+ * flash whose text matches appears; flashes fade after 8 s, so wait for one, never count them later),
  * `heroRow(page, id)` (a row locator), `screenshot(page, name)` (only when `DISPATCH_SCREENSHOT_DIR`
  * names a directory, so test runs write nothing by default).
  *
@@ -125,9 +126,9 @@ export async function front(page: Page): Promise<Page> {
   return page;
 }
 
-/** The texts of the flash messages shown now, newest first. */
-export async function flashes(page: Page): Promise<string[]> {
-  return page.getByTestId('flash').allTextContents();
+/** Waits until a flash message whose text matches `pattern` is shown. */
+export async function waitForFlash(page: Page, pattern: RegExp, timeout = 30_000): Promise<void> {
+  await page.getByTestId('flash').filter({ hasText: pattern }).first().waitFor({ timeout });
 }
 
 /** The row of one hero. */
