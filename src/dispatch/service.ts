@@ -72,15 +72,40 @@ export interface DispatchService {
   notReadyReason?(): string | null;
 }
 
+const DISPATCH_CODES: ReadonlySet<string> = new Set<DispatchErrorCode>([
+  'bad_request',
+  'not_found',
+  'dead_hero',
+  'city_down',
+  'no_quorum',
+  'unavailable',
+  'timeout',
+  'outcome_unknown',
+]);
+
+/**
+ * A `DispatchError` raised on another node (a hero's actor answering a call from here) arrives as
+ * a `RemoteError` named `DispatchError` with the same code: rebuilt here with that code, so that an
+ * `outcome_unknown` or a `dead_hero` from a remote actor is reported as such (not as `unavailable`).
+ */
+export function remoteDispatchError(err: unknown): DispatchError | undefined {
+  if (!(err instanceof CodedError) || err.name !== 'DispatchError' || !DISPATCH_CODES.has(err.code))
+    return undefined;
+  return new DispatchError(err.code as DispatchErrorCode, err.message, { cause: err });
+}
+
 /**
  * Map a lower-layer failure to the error the API reports. Every layer's errors are `CodedError`s
  * sharing one vocabulary for the outcomes that matter here (`no_quorum`, `timeout`, `not_found`,
  * `unavailable`, the actor runtime's `noproc`/`exit`/`noconnection`); an error raised on another
  * node arrives as a `RemoteError` carrying its code, so the code, not the class, is what crosses
- * the wire. Anything else, foreign errors included, is `unavailable`.
+ * the wire (a remote `DispatchError` keeps its code: `remoteDispatchError`). Anything else,
+ * foreign errors included, is `unavailable`.
  */
 export function toDispatchError(err: unknown): DispatchError {
   if (err instanceof DispatchError) return err;
+  const remote = remoteDispatchError(err);
+  if (remote) return remote;
   const code = err instanceof CodedError ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'no_quorum')

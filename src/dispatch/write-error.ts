@@ -8,15 +8,21 @@
  *
  * Unknown (`outcome_unknown`, 504): a store write that may still apply (`mayHaveApplied`), a call to
  * the hero's actor that timed out or lost its connection after it was sent (the actor may be
- * committing). Everything else is a definite failure that left no trace: `toDispatchError`'s codes.
+ * committing). The actor's own answer keeps its code, also when the actor runs on another node
+ * (a remote `DispatchError`, `remoteDispatchError`): an actor whose store write timed out answers
+ * `outcome_unknown` from wherever it runs. Everything else is a definite failure that left no
+ * trace: `toDispatchError`'s codes.
  */
 import { StoreError } from '@superhero-dispatch/runtime/store';
 import { CodedError } from '@superhero-dispatch/runtime';
 import { mayHaveApplied } from './hero-store.ts';
-import { DispatchError, toDispatchError } from './service.ts';
+import { DispatchError, remoteDispatchError, toDispatchError } from './service.ts';
 
 export function toWriteError(err: unknown): DispatchError {
   if (err instanceof DispatchError) return err;
+  // The hero's actor on another node decided (its `outcome_unknown` included): its code stands.
+  const remote = remoteDispatchError(err);
+  if (remote) return remote;
   if (err instanceof StoreError) {
     if (err.code !== 'conflict' && mayHaveApplied(err))
       return new DispatchError(
