@@ -102,6 +102,7 @@ test('409 city_down is a refusal, 409 dead_hero a fact: the recorded history is 
   assert.deepEqual(toOutput(409, { error: { code: 'city_down', message: 'metropolis is not up' } }), {
     kind: 'failed',
     status: 409,
+    code: 'city_down',
   });
   assert.deepEqual(toOutput(409, { error: { code: 'dead_hero', message: 'dead' } }), { kind: 'dead' });
   const cityDown = toOutput(409, { error: { code: 'city_down' } });
@@ -118,4 +119,20 @@ test('409 city_down is a refusal, 409 dead_hero a fact: the recorded history is 
   // The same history with the refusal read as "dead" is what the checker refused.
   const misread = h.map((o) => (o.output === cityDown ? { ...o, output: { kind: 'dead' as const } } : o));
   assert.equal(check(misread), 'illegal');
+});
+
+// Regression (raft nemesis, seed 1490097904): an assignment answered 503 was read back as applied.
+// 503 says "nothing written", so the checker refuses that history; the hero's actor, on another
+// node, had answered outcome_unknown (504), which the node the request came in on turned into 503
+// (fixed: remoteDispatchError). With the 504 the same history is linearizable.
+test('an assignment read back as applied must not have been answered 503; as 504 it may', () => {
+  const history = (assigned: HeroOp['output']): HeroOp[] => [
+    op(1, { op: 'create', id: 'h' }, 52_751, 52_760, { kind: 'ok', location: 'home' }),
+    op(1, { op: 'assign', id: 'h', location: 'gotham' }, 52_859, 52_873, assigned),
+    op(2, { op: 'read', id: 'h' }, 53_300, 53_310, { kind: 'ok', location: 'gotham' }),
+  ];
+  const refused = toOutput(503, { error: { code: 'unavailable', message: 'x' } });
+  assert.deepEqual(refused, { kind: 'failed', status: 503, code: 'unavailable' });
+  assert.equal(check(history(refused)), 'illegal');
+  assert.equal(check(history(toOutput(504, { error: { code: 'outcome_unknown' } }))), 'ok');
 });

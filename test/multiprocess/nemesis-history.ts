@@ -32,7 +32,7 @@ export type HeroOutput =
   | { readonly kind: 'ok'; readonly location?: string }
   | { readonly kind: 'dead' }
   | { readonly kind: 'absent' }
-  | { readonly kind: 'failed'; readonly status: number };
+  | { readonly kind: 'failed'; readonly status: number; readonly code?: string };
 
 export type HeroOp = Operation<HeroInput, HeroOutput>;
 

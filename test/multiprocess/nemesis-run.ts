@@ -121,7 +121,8 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
           ...(key === undefined ? {} : { key }),
           timeoutMs: 10_000,
         });
-        const tag = `${input.op} ${answer.status}`;
+        const code = errorCode(answer.body);
+        const tag = `${input.op} ${answer.status}${code === undefined ? '' : ` ${code}`}`;
         statuses.set(tag, (statuses.get(tag) ?? 0) + 1);
         output = toOutput(answer.status, answer.body);
         local = (answer.body as { durability?: string } | undefined)?.durability === 'local';
@@ -244,19 +245,24 @@ async function run(cluster: DispatchCluster, o: NemesisOptions): Promise<Nemesis
   return { history, faults, faultTimes, acked, finals, views, statuses, sentTo, started };
 }
 
+/** The API's error code in an error answer's body (`{"error": {"code": …}}`), if any. */
+function errorCode(body: unknown): string | undefined {
+  const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 export function toOutput(status: number, body: unknown): HeroOutput | undefined {
   if (status === 200 || status === 201)
     return { kind: 'ok', location: (body as { location: string }).location };
   if (status === 204) return { kind: 'ok' };
+  const code = errorCode(body);
   // 409 is a fact about the hero only as dead_hero; city_down (assigned to a city that is not up)
   // is a refusal that wrote nothing.
-  if (status === 409) {
-    const code = (body as { error?: { code?: string } } | undefined)?.error?.code;
-    return code === 'dead_hero' ? { kind: 'dead' } : { kind: 'failed', status };
-  }
+  if (status === 409 && code === 'dead_hero') return { kind: 'dead' };
   if (status === 404) return { kind: 'absent' };
   if (status === 504) return undefined;
-  return { kind: 'failed', status };
+  // The code goes with it, so a refused history names which refusal it was.
+  return code === undefined ? { kind: 'failed', status } : { kind: 'failed', status, code };
 }
 
 /**
