@@ -735,9 +735,13 @@ export class DistributedSupervisor implements NameResolver {
     const counted = sweep && !this.retry.has(key) && !this.deferred.has(key);
     const run = this.reconcile(key)
       .then((acted) => {
-        if (!counted || !acted) return;
+        if (!counted || acted === undefined) return;
         this.sweepRepairs++;
-        this.node.log.warn({ key }, 'placement: the full sweep repaired a key the events missed');
+        const rec = this.records.get(key);
+        this.node.log.warn(
+          { key, action: acted, owner: rec?.owner, epoch: rec?.epoch, running: this.local.has(key) },
+          'placement: the full sweep repaired a key the events missed',
+        );
       })
       .catch((err: unknown) => {
         if (!(err instanceof StoreError)) this.node.log.error({ err, key }, 'placement reconcile failed');
@@ -762,12 +766,12 @@ export class DistributedSupervisor implements NameResolver {
   }
 
   /**
-   * Brings one key's local state in line with its record. Resolves true when it acted (started,
-   * stopped, claimed, released or rewrote the record), false when there was nothing to do here or
-   * the work waits for a writable store.
+   * Brings one key's local state in line with its record: gathers its inputs, asks `decide` (the
+   * pure core) and carries the decision out. Resolves with the decision's kind when it acted
+   * (started, stopped, claimed, released or rewrote the record), undefined when there was nothing
+   * to do here or the work waits for a writable store.
    */
-  /** Gathers one key's inputs, asks `decide` (the pure core) and carries the decision out. */
-  private async reconcile(key: string): Promise<boolean> {
+  private async reconcile(key: string): Promise<string | undefined> {
     const self = this.node.name;
     const rec = this.records.get(key);
     const running = this.local.get(key);
@@ -850,7 +854,7 @@ export class DistributedSupervisor implements NameResolver {
         break;
       }
     }
-    return changes(d);
+    return changes(d) ? d.kind : undefined;
   }
 
   private async startLocal(rec: PlacementRecord, version: number): Promise<void> {
