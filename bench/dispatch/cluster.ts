@@ -131,20 +131,22 @@ function installHooks(): void {
 const LEVELS: Record<number, string> = { 40: 'warn', 50: 'error', 60: 'fatal' };
 
 /**
- * Counts one line of a node's JSON log (pino) by level and message shape; other lines count as
- * `output`.
+ * Counts one line of a node's JSON log (pino) by level and message shape (and its `action`, when it
+ * names one); other lines count as `output`.
  */
 function countLogLine(counts: Map<string, number>, line: string): void {
   if (line.trim() === '') return;
   let key = 'output (not a log line)';
   try {
-    const entry = JSON.parse(line) as { level?: number; msg?: string };
+    const entry = JSON.parse(line) as { level?: number; msg?: string; action?: unknown };
     // Ids, addresses and numbers vary per line; without them, one kind of trouble is one entry.
     const msg = (entry.msg ?? '')
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
       .replace(/@[\w.-]+:\d+/g, '')
       .replace(/\d+/g, 'N');
-    key = `${LEVELS[entry.level ?? 0] ?? 'info'} ${msg}`;
+    // A line naming what was done (the placement sweep's repairs) is counted per action.
+    const action = typeof entry.action === 'string' ? ` (${entry.action})` : '';
+    key = `${LEVELS[entry.level ?? 0] ?? 'info'} ${msg}${action}`;
   } catch {
     // a plain line, e.g. a stack trace
   }
