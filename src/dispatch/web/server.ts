@@ -32,7 +32,8 @@
  * - Errors are `{"error": {"code", "message"}}`; unexpected ones are logged with details and
  *   answered with a generic 500.
  * - `close()` ends open event streams in `preClose` (browsers reconnect to another node or to this
- *   one after it restarts); requests arriving while closing get 503.
+ *   one after it restarts); requests arriving while closing get 503 `unavailable` (the API's
+ *   error shape, `Retry-After` and `Connection: close`).
  *
  * When not to use: this serves one node; cluster-wide routing belongs to the service behind it.
  */
@@ -54,6 +55,7 @@ import { WEB_LIMITS } from './web-limits.ts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DispatchService } from '../service.ts';
+import { DispatchError } from '../service.ts';
 import { registerApiRoutes } from './api-routes.ts';
 import { registerHostedRoute } from './hosted-route.ts';
 import { InvalidRequestError, RateLimitedError, errorBody, toHttpFailure } from './errors.ts';
@@ -138,7 +140,8 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   const common = {
     bodyLimit: bodyLimitBytes,
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Answered by our own hook instead (`closing`), in the API's error shape.
+    return503OnClosing: false,
     exposeHeadRoutes: false,
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
@@ -184,7 +187,9 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     }
   });
 
+  let closing = false;
   app.addHook('onRequest', async (request) => {
+    if (closing) throw new DispatchError('unavailable', 'this node is shutting down; ask another node');
     // A probe is answered whatever the load: a liveness check failing under a flood would have
     // the node restarted, which helps nobody.
     if (!isProbe(request.url)) connections.check(request.raw.socket);
@@ -226,7 +231,7 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
     if (err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSec));
     else if (failure.status === 503 || failure.status === 429) reply.header('retry-after', '1');
     if (failure.status === 401) reply.header('www-authenticate', 'Bearer realm="superhero"');
-    if (failure.code === 'too_many_connections' || failure.code === 'server_busy')
+    if (closing || failure.code === 'too_many_connections' || failure.code === 'server_busy')
       reply.header('connection', 'close');
     return reply.code(failure.status).send(errorBody(failure));
   });
@@ -270,6 +275,7 @@ export function createWebServer(service: DispatchService, options: WebServerOpti
   });
 
   app.addHook('preClose', async () => {
+    closing = true;
     for (const stream of [...streams]) stream.close();
   });
   app.addHook('onClose', async () => {
