@@ -141,10 +141,13 @@ export async function runMode(
           () => feed.liveCount() >= stage.heroes || performance.now() - t0 > limitMs || plateau.reached(),
         );
         plateau.stop();
+        const growth =
+          feed.liveCount() >= stage.heroes ? 'target' : plateau.reached() ? 'plateau' : ('time' as const);
         const growSeconds = (performance.now() - t0) / 1000;
         const created = population.counts.created - createdBefore;
-        if (plateau.reached())
+        if (growth === 'plateau')
           log(`${store}: the population stopped growing: creation no faster than heroes die`);
+        if (growth === 'time') log(`${store}: growing stopped at its time limit`);
         log(
           `${store}: ${feed.liveCount()} heroes live after ${growSeconds.toFixed(1)} s ` +
             `(${created} created and assigned, ${(created / growSeconds).toFixed(0)}/s)`,
@@ -164,7 +167,7 @@ export async function runMode(
           appendFileSync(join(PROFILING.cpuProfDir, 'windows.jsonl'), `${JSON.stringify(span)}\n`);
         }
         const loadAtEnd = loadavg()[0] ?? Number.NaN;
-        const summary = summarize(windows, { target: stage.heroes, cities: CITIES.length });
+        const summary = summarize(windows, { target: stage.heroes, cities: CITIES.length, growth });
         for (const line of describeStage(store, stage.heroes, summary, windows)) log(line);
         for (const line of describeLogs(store, cluster.nodes, logsBefore)) log(line);
         results.push(

@@ -36,7 +36,18 @@ export interface SummaryOptions {
   readonly cityTickMs?: number;
   /** Smallest achieved/due ratio that counts as keeping up. Default 0.95. */
   readonly minRatio?: number;
+  /**
+   * How the growing phase before the run ended, to say why a population fell short: it reached
+   * the target, stalled (creating no faster than heroes die: `Plateau`), or ran out of its time.
+   */
+  readonly growth?: 'target' | 'plateau' | 'time';
 }
+
+const SHORT_BECAUSE: Record<NonNullable<SummaryOptions['growth']>, string> = {
+  target: 'reached, then fewer alive while measured',
+  plateau: 'creation no faster than deaths',
+  time: 'growth stopped at its time limit',
+};
 
 export interface NodeSummary {
   readonly name: string;
@@ -141,7 +152,10 @@ export function summarize(windows: readonly Window[], o: SummaryOptions): RunSum
     reasons.push(`event lag p99 grew from ${earlyLagP99Ms.toFixed(0)} ms to ${lateLagP99Ms.toFixed(0)} ms`);
   const meanLive = mean(windows.map((w) => w.meanLive));
   if (!(meanLive >= minRatio * o.target))
-    reasons.push(`held only ${meanLive.toFixed(0)} of ${o.target} heroes alive (creation behind deaths)`);
+    reasons.push(
+      `held only ${meanLive.toFixed(0)} of ${o.target} heroes alive` +
+        (o.growth === undefined ? '' : ` (${SHORT_BECAUSE[o.growth]})`),
+    );
   if (probesLost > 0) reasons.push(`${probesLost} probe events never arrived`);
   const names = windows[0]?.nodes.map((n) => n.name) ?? [];
   const cpuSeconds = windows.reduce(
