@@ -78,6 +78,14 @@ test('the owner without a copy at its epoch starts one: AP keeps a copy given to
   });
 });
 
+test('a child that finished here is removed, not started again (defer while the store takes no writes)', () => {
+  assert.equal(kind({ record: record(A, 3), finished: true }), 'remove');
+  assert.deepEqual(decide({ ...base, record: record(A, 3), finished: true, writable: false }), {
+    kind: 'defer',
+    stopFirst: false,
+  });
+});
+
 test('a copy running here under another owner is adopted, waits or merges away (AP), always merges away (CP)', () => {
   const running = { pid: pid(A), epoch: 1 };
   assert.equal(kind({ record: record(''), running, ap: true }), 'adopt');
@@ -116,6 +124,7 @@ const inputs = fc.record<DecideInput>({
   ownerGone: fc.boolean(),
   waitedMs: fc.integer({ min: 0, max: 5000 }),
   maxWaitMs: fc.constant(3000),
+  finished: fc.boolean(),
 });
 
 test('properties: who may start, claim, adopt or write', () => {
@@ -131,7 +140,11 @@ test('properties: who may start, claim, adopt or write', () => {
         assert.ok(rec !== undefined && (rec.owner === '' || (!i.live.includes(rec.owner) && i.ownerGone)));
         assert.equal(i.running, undefined);
       }
-      if (d.kind === 'start') assert.equal(rec?.owner, i.self, 'a child starts only on its owner');
+      if (d.kind === 'start') {
+        assert.equal(rec?.owner, i.self, 'a child starts only on its owner');
+        assert.ok(i.finished !== true || i.running !== undefined, 'a finished child never starts again');
+      }
+      if (!i.writable) assert.notEqual(d.kind, 'remove', 'remove while the store takes no writes');
       if (d.kind === 'adopt' || d.kind === 'keep-given' || d.kind === 'wait')
         assert.equal(i.ap, true, 'CP copies are fenced by their epoch: never kept across owners');
       if (!i.writable)

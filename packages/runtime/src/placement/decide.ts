@@ -19,7 +19,9 @@
  *   - a copy runs here at another epoch: in AP mode `keep-given` (the record was given to this node
  *     while its copy ran: keep the copy rather than stop and start it); in CP mode the copy's writes
  *     are fenced by its old epoch, so it stops, and the child `start`s afresh (`stopFirst`);
- *   - no copy runs: `start` (or `defer` while the store takes no writes);
+ *   - no copy runs: `remove` the record if the copy that ran here at its epoch finished on its own
+ *     (its removal did not apply yet: a finished child is not started again), else `start` (either
+ *     one `defer`s while the store takes no writes);
  * - the record names another node (or none) and a copy runs here: `runningCopyAction` (`adopt.ts`)
  *   says `adopt`, `wait` or `merge-away`;
  * - no copy runs here: `claim` the record (owner = this node, epoch + 1) when the strategy wants this
@@ -61,6 +63,11 @@ export interface DecideInput {
   readonly waitedMs: number;
   /** The longest such wait, ms. */
   readonly maxWaitMs: number;
+  /**
+   * The copy that ran here at the record's epoch exited normally (finished on its own) and the
+   * record's removal has not been seen yet. Default false.
+   */
+  readonly finished?: boolean;
 }
 
 export type Decision =
@@ -74,7 +81,8 @@ export type Decision =
   | { readonly kind: 'wait' }
   | { readonly kind: 'adopt' }
   | { readonly kind: 'merge-away' }
-  | { readonly kind: 'claim' };
+  | { readonly kind: 'claim' }
+  | { readonly kind: 'remove' };
 
 const IDLE: Decision = { kind: 'idle' };
 
@@ -88,6 +96,8 @@ export function decide(i: DecideInput): Decision {
       return { kind: 'hand-off', to: i.desired };
     }
     if (running && i.ap) return { kind: 'keep-given' };
+    if (!running && i.finished === true)
+      return i.writable ? { kind: 'remove' } : { kind: 'defer', stopFirst: false };
     const stopFirst = running !== undefined;
     return i.writable ? { kind: 'start', stopFirst } : { kind: 'defer', stopFirst };
   }

@@ -175,6 +175,11 @@ export class DistributedSupervisor implements NameResolver {
   private readonly given = new Map<string, number>();
   /** The epoch whose handed-over state a copy here has started from (not given again on a restart). */
   private readonly consumed = new Map<string, number>();
+  /**
+   * Keys whose copy here finished on its own (a normal exit), by the epoch it ran at, until their
+   * record's removal is seen: a sweep or an event meanwhile must not start the child again.
+   */
+  private readonly finished = new Map<string, number>();
 
   constructor(options: DistributedSupervisorOptions) {
     this.options = options;
@@ -777,6 +782,9 @@ export class DistributedSupervisor implements NameResolver {
     const running = this.local.get(key);
     const waitingSince = this.waiting.get(key);
     this.waiting.delete(key);
+    const finishedAt = this.finished.get(key);
+    if (finishedAt !== undefined && (rec?.owner !== self || rec.epoch !== finishedAt))
+      this.finished.delete(key);
     const version = this.versions.get(key) ?? 0;
     const live = rec === undefined ? [] : this.liveNodes();
     const hosts = rec === undefined ? [] : this.hostNodes(live);
@@ -794,6 +802,7 @@ export class DistributedSupervisor implements NameResolver {
       ownerGone: rec !== undefined && (rec.owner === '' || this.isGone(rec.owner)),
       waitedMs: now - since,
       maxWaitMs: this.options.adoptWaitMs ?? PLACEMENT_DEFAULTS.adoptWaitMs,
+      finished: this.finished.has(key),
     });
     switch (d.kind) {
       case 'idle':
@@ -843,6 +852,10 @@ export class DistributedSupervisor implements NameResolver {
         // No event follows: a record that names no owner (released while we ran an outdated copy)
         // may be ours to claim; decide on the current copy of it.
         this.rerun.set(key, false);
+        break;
+      case 'remove':
+        // The child finished here; its record goes (if it changed meanwhile, the next run decides).
+        await this.table.delete(key, { expectVersion: version });
         break;
       case 'claim': {
         const { pid: _pid, ...rest } = rec!;
@@ -993,11 +1006,14 @@ export class DistributedSupervisor implements NameResolver {
   private childExited(pid: Pid, reason: unknown): void {
     const key = this.local.keyOf(pid);
     if (key === undefined) return;
+    const epoch = this.local.get(key)!.epoch;
     this.local.delete(key);
     this.notify(key, false);
     if (isNormalExit(reason)) {
-      // Finished on its own: the child is done for good.
-      if (this.records.get(key)?.owner === this.node.name) void this.table.delete(key).catch(() => undefined);
+      // Finished on its own: the child is done for good. Its record is removed by the reconcile
+      // (retried like any write until it applies); until then nothing starts it again here.
+      this.finished.set(key, epoch);
+      this.schedule(key);
     } else {
       this.node.log.warn({ key, pid: pidKey(pid) }, 'placed child crashed; restarting');
       this.schedule(key);
