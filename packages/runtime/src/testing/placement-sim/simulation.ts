@@ -744,6 +744,10 @@ class Simulation {
         this.#write(node, key, { ...rest, owner: self, epoch: rec!.epoch + 1 }, version);
         break;
       }
+      case 'remove':
+        // Only a child that finished on its own is removed; the simulated children never finish
+        // (`test/placement/finished-child.test.ts` covers that path on the real supervisor).
+        throw new Error(`${self} ${key}: remove decided, but no simulated child finishes`);
     }
     return changes(d);
   }
