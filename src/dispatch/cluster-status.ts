@@ -8,7 +8,8 @@
  * its role is unknown and it counts as a city for placement (`mayHostHeroes`), as most nodes are.
  */
 import type { ClusterNode } from '@superhero-dispatch/runtime/cluster';
-import { shortName } from '@superhero-dispatch/runtime/cluster';
+import { every, shortName } from '@superhero-dispatch/runtime/cluster';
+import type { Periodic } from '@superhero-dispatch/runtime/cluster';
 import type { NodeRole, NodeView } from './model.ts';
 
 export const STATUS_TOPIC = 'dispatch:status';
@@ -28,7 +29,7 @@ export class ClusterStatus {
   private readonly self: () => NodeStatus;
   private readonly partitioned: () => boolean;
   private readonly coalesceMs: number;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: Periodic | undefined;
   private soon: ReturnType<typeof setTimeout> | undefined;
 
   /** `coalesceMs`: delay of an announcement asked for by `announceSoon`. Default 100 ms. */
@@ -47,8 +48,7 @@ export class ClusterStatus {
       this.peers.set(s.name, s);
       if (!before || before.storeRole !== s.storeRole || before.heroesHosted !== s.heroesHosted) onChange();
     });
-    this.timer = setInterval(() => this.announce(), 1000);
-    this.timer.unref();
+    this.timer = every(1000, () => this.announce());
     this.node.onNodeUp(() => this.announce());
     this.announce();
   }
@@ -67,7 +67,7 @@ export class ClusterStatus {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     if (this.soon) clearTimeout(this.soon);
     this.soon = undefined;
   }

@@ -23,6 +23,7 @@
 import type { DistributedSupervisor } from '@superhero-dispatch/runtime/placement';
 import { PlacementError } from '@superhero-dispatch/runtime/placement';
 import { StoreError } from '@superhero-dispatch/runtime/store';
+import { every } from '@superhero-dispatch/runtime/cluster';
 import { heroSpec } from './cluster-service.ts';
 import type { HeroDirectory } from './hero-directory.ts';
 import type { Tombstone } from './hero-record.ts';
@@ -128,13 +129,12 @@ export function startPlacementSweep(o: PlacementSweepOptions): PlacementSweep {
       }
     }
   };
-  const timer = setInterval(() => {
+  const timer = every(o.intervalMs ?? 2000, () => {
     if (running) return;
     running = sweep().finally(() => (running = undefined));
-  }, o.intervalMs ?? 2000);
-  timer.unref();
+  });
   return {
     sweep: () => (running ??= sweep().finally(() => (running = undefined))),
-    stop: () => clearInterval(timer),
+    stop: () => timer.cancel(),
   };
 }

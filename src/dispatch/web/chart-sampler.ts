@@ -21,6 +21,8 @@
  *
  * When not to use: Prometheus scrapes `/metrics`; this is only the page's recent picture.
  */
+import { every } from '@superhero-dispatch/runtime/cluster';
+import type { Periodic } from '@superhero-dispatch/runtime/cluster';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ClusterView, DispatchEvent } from '../model.ts';
@@ -66,7 +68,7 @@ export class ChartSampler {
   #lastWrites: HistogramReading | undefined;
   #lastView: ClusterView | undefined;
   #heroesByNode: Record<string, number> = {};
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Periodic | undefined;
   #unsubscribe: (() => void) | undefined;
   #sampling = false;
   #clusterFailing = false;
@@ -82,8 +84,7 @@ export class ChartSampler {
   start(): void {
     if (this.#timer !== undefined) return;
     this.#unsubscribe = this.#service.subscribe((event) => this.#onEvent(event));
-    this.#timer = setInterval(() => void this.#sample(), this.#intervalMs);
-    this.#timer.unref();
+    this.#timer = every(this.#intervalMs, () => void this.#sample());
     // The first sample now: it is the view the first change is compared with, and the start of
     // the charts' window (markers before the oldest sample are not shown). Taken only after
     // intervalMs, a change made meanwhile (a partition right after the page opened, or while the
@@ -92,7 +93,7 @@ export class ChartSampler {
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;

@@ -37,6 +37,7 @@
  * When not to use: for metrics or state, use the web port (`/metrics`, `/api/cluster`).
  */
 import { CodedError } from '@superhero-dispatch/runtime';
+import { every } from '@superhero-dispatch/runtime/cluster';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -175,8 +176,8 @@ export async function startProbeServer(
   options: ProbeServerOptions,
 ): Promise<ProbeServer> {
   const heartbeat = new Heartbeat();
-  const timer = setInterval(() => heartbeat.beat(), HEARTBEAT_MS);
-  timer.unref(); // the listener keeps the process up, as a server does; the heartbeat need not
+  // The listener keeps the process up, as a server does; the heartbeat need not (`every` is unref'd).
+  const timer = every(HEARTBEAT_MS, () => heartbeat.beat());
   const requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
   const worker = spawnWorker({
     host: options.host,
@@ -201,14 +202,14 @@ export async function startProbeServer(
   try {
     port = await listening(worker);
   } catch (err) {
-    clearInterval(timer);
+    timer.cancel();
     await worker.terminate();
     throw err;
   }
   return {
     port,
     async close() {
-      clearInterval(timer);
+      timer.cancel();
       const done = new Promise<void>((resolve) => (closed = resolve));
       send({ type: 'close' });
       await Promise.race([done, exited]);

@@ -144,8 +144,8 @@ export class DistributedSupervisor implements NameResolver {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly strategies: Record<string, PlacementStrategy>;
   private host: Pid | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private sweepTimer: ReturnType<typeof setInterval> | undefined;
+  private timer: Periodic | undefined;
+  private sweepTimer: Periodic | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private quorumTimer: Periodic | undefined;
   private unwritableSince: number | undefined;
@@ -260,16 +260,12 @@ export class DistributedSupervisor implements NameResolver {
       this.readiness.down(peer);
       this.membershipChanged();
     });
-    this.timer = setInterval(
-      () => this.tick(),
-      this.options.reconcileIntervalMs ?? PLACEMENT_DEFAULTS.reconcileIntervalMs,
+    this.timer = every(this.options.reconcileIntervalMs ?? PLACEMENT_DEFAULTS.reconcileIntervalMs, () =>
+      this.tick(),
     );
-    this.timer.unref();
-    this.sweepTimer = setInterval(
-      () => this.sweep(),
-      this.options.fullSweepIntervalMs ?? PLACEMENT_DEFAULTS.fullSweepIntervalMs,
+    this.sweepTimer = every(this.options.fullSweepIntervalMs ?? PLACEMENT_DEFAULTS.fullSweepIntervalMs, () =>
+      this.sweep(),
     );
-    this.sweepTimer.unref();
     // Owners never seen become replaceable once the grace has passed: no event says so.
     this.graceTimer = setTimeout(() => this.membershipChanged(), this.graceMs() + 10);
     this.graceTimer.unref();
@@ -1045,8 +1041,8 @@ export class DistributedSupervisor implements NameResolver {
       );
     }
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.timer?.cancel();
+    this.sweepTimer?.cancel();
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.quorumTimer?.cancel();

@@ -24,6 +24,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ClusterNode } from '../../cluster/node.ts';
+import { every } from '../../cluster/transport/ticker.ts';
 import { decideAutopilot } from './autopilot.ts';
 import type { AutopilotChange } from './autopilot.ts';
 import { decideFormation, rememberCandidates } from './formation.ts';
@@ -223,8 +224,7 @@ export function startRaftMembership(o: RaftMembershipOptions): RaftMembership {
   });
   const offUp = o.node.onNodeUp(() => publish());
   const offDown = o.node.onNodeDown((peer) => peers.delete(peer));
-  const timer = setInterval(round, intervalMs);
-  timer.unref();
+  const timer = every(intervalMs, round);
   round();
 
   return {
@@ -232,7 +232,7 @@ export function startRaftMembership(o: RaftMembershipOptions): RaftMembership {
     decision: () => decision,
     stop: () => {
       stopped = true;
-      clearInterval(timer);
+      timer.cancel();
       unlisten();
       offUp();
       offDown();
