@@ -12,6 +12,9 @@
  * tombstone replaces the record (`hero-record.ts`), then the actor stops (normal exit: the placement
  * record goes too). A tombstone found on start, on a write or on a conflict stops it too: a
  * terminated hero never acts again, and neither does a duplicate from the other side of a partition.
+ * A record that is absent is not a death: a replica that restarted empty (a destroyed city, crdt
+ * mode) or that a create has not reached yet does not hold it. The start-up read is retried, and a
+ * call or write that needs the record is refused (503, nothing written) until it is there.
  * On a timeout or without quorum the change is dropped and the last committed value kept. A step
  * that changes nothing but the time (a rest at full health, a patrol order to a hero already on
  * patrol) is not written: the stored record already says the same.
@@ -114,7 +117,7 @@ interface State {
    * say so, and a hand-off is marked unsure); `moved` — this copy no longer owns the hero's
    * placement record (it is moving).
    */
-  failure?: 'unknown' | 'moved' | undefined;
+  failure?: 'unknown' | 'moved' | 'absent' | undefined;
   /** Writes fenced by this copy's placement epoch (CP); an assignment moves the actor through it. */
   readonly fenced?: FencedWriter;
 }
@@ -194,6 +197,7 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
       { hero: state.id, err: outcome.error.message },
       'store unavailable; keeping the last committed value',
     );
+    if (outcome.reason === 'absent') return { ...state, failure: 'absent' };
     return { ...state, failure: outcome.maybeApplied ? 'unknown' : undefined };
   }
 
@@ -213,7 +217,7 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
     } catch (err) {
       if (!(err instanceof StoreError && err.code === 'conflict')) throw err;
       const current = await env.heroes.read(state.id, true);
-      if (!current) return 'already';
+      if (!current) throw notHere(state.id);
       if (isTombstone(current.value)) return applied(current.value, key) ? 'buried' : 'already';
       return { ...state, hero: current.value, version: current.version };
     }
@@ -259,7 +263,13 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
       if (retry) ctx.sendAfter(env.retryMs ?? 2000, { type: 'load' });
       return { ...state, loaded: false };
     }
-    if (!stored || isTombstone(stored.value)) return buried(state, ctx);
+    if (!stored) {
+      // Not in this replica (yet): not a death. Asked again, like a failed read.
+      ctx.log.warn({ hero: state.id }, "the hero's record is not in the store here yet; retrying");
+      if (retry) ctx.sendAfter(env.retryMs ?? 2000, { type: 'load' });
+      return { ...state, loaded: false };
+    }
+    if (isTombstone(stored.value)) return buried(state, ctx);
     scheduleTick(ctx);
     // An unsure hand-off's state newer than the store's (it never is, as the actor writes before it
     // adopts) would be kept; otherwise the stored record is the truth.
@@ -268,14 +278,17 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
   }
 
   /** Whether `state` is still the stored record: `current`, `dead`, the newer state, or `unavailable`. */
-  async function confirmCurrent(state: State): Promise<'current' | 'dead' | 'unavailable' | State> {
+  async function confirmCurrent(
+    state: State,
+  ): Promise<'current' | 'dead' | 'unavailable' | 'absent' | State> {
     let stored;
     try {
       stored = await env.heroes.read(state.id);
     } catch {
       return 'unavailable';
     }
-    if (!stored || isTombstone(stored.value)) return 'dead';
+    if (!stored) return 'absent';
+    if (isTombstone(stored.value)) return 'dead';
     if (stored.version === state.version) return 'current';
     return { ...state, hero: stored.value, version: stored.version };
   }
@@ -295,6 +308,7 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
         // mode a linearizable one) confirms it before the answer.
         const fresh = await confirmCurrent(current);
         if (fresh === 'current') return { reply: hero, state: current };
+        if (fresh === 'absent') return { error: notHere(hero.id), state: current };
         if (fresh === 'unavailable')
           return {
             error: new DispatchError('no_quorum', 'no quorum: the hero could not be read'),
@@ -314,7 +328,9 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
             ? new DispatchError('outcome_unknown', 'the assignment may or may not have been committed')
             : next.failure === 'moved'
               ? new DispatchError('unavailable', `${hero.name} is moving to another node; try again`)
-              : new DispatchError('no_quorum', 'no quorum: the assignment could not be committed');
+              : next.failure === 'absent'
+                ? notHere(hero.id)
+                : new DispatchError('no_quorum', 'no quorum: the assignment could not be committed');
         return { error, state: next };
       }
       current = next; // lost a race: adopted the stored value, try again on it
@@ -418,6 +434,14 @@ export function heroBehaviour(env: HeroEnv): TypedBehaviour<HeroProtocol, State,
       return { reply: result.reply, state: result.state };
     },
   };
+}
+
+/** The record is not in this node's replica (yet): nothing was written. */
+function notHere(id: string): DispatchError {
+  return new DispatchError(
+    'unavailable',
+    `hero ${id}'s record is not in the store here yet (a replica refilling from its peers); try again`,
+  );
 }
 
 function dead(name: string): DispatchError {

@@ -34,6 +34,11 @@ export type WriteOutcome =
   | { readonly ok: true; readonly version: number }
   | { readonly ok: false; readonly reason: 'conflict'; readonly current: Versioned<LiveRecord> }
   | { readonly ok: false; readonly reason: 'dead'; readonly current: Versioned<Tombstone> | undefined }
+  /**
+   * The write's compare-and-set failed and the key is absent from this replica (one refilling from
+   * its peers: crdt mode): nothing written, and no fact about the hero either.
+   */
+  | { readonly ok: false; readonly reason: 'absent'; readonly error: StoreError }
   /** The writing copy no longer owns the hero's placement record (`writeAndPlace`); nothing written. */
   | { readonly ok: false; readonly reason: 'moved'; readonly error: PlacementError }
   | {
@@ -152,8 +157,9 @@ export class HeroStore {
     if (!(err instanceof StoreError)) throw err;
     if (err.code === 'conflict') {
       const current = await this.read(id, true);
-      if (current === undefined || isTombstone(current.value))
-        return { ok: false, reason: 'dead', current: current as Versioned<Tombstone> | undefined };
+      if (current === undefined) return { ok: false, reason: 'absent', error: err };
+      if (isTombstone(current.value))
+        return { ok: false, reason: 'dead', current: current as Versioned<Tombstone> };
       return { ok: false, reason: 'conflict', current: current as Versioned<LiveRecord> };
     }
     return { ok: false, reason: 'unavailable', error: err, maybeApplied: mayHaveApplied(err) };

@@ -1,0 +1,72 @@
+/**
+ * An absent record is not a death (crdt mode): when the replica of the node a hero's actor runs on
+ * restarts empty (a destroyed city loses its disk) and has not refilled yet, the actor refuses what
+ * needs the record — 503, nothing written — instead of answering dead_hero. Regression (crdt
+ * nemesis, CI-like run): a terminate answered 409 dead_hero from such a replica wrote no tombstone,
+ * and the hero was alive on every node at the end ("acknowledged delete undone"); an assignment
+ * there stopped the actor of a live hero.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assignHeroTo, heroIn, terminateHeroActor } from '../../src/dispatch/hero-actor.ts';
+import { DispatchError } from '../../src/dispatch/service.ts';
+import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
+import type { City } from './cities.ts';
+import { startCities, stopCities } from './cities.ts';
+
+const NAMES = ['gotham', 'metropolis'];
+const is = (code: string) => (e: unknown) => e instanceof DispatchError && e.code === code;
+
+test('crdt: an actor whose replica restarted empty refuses with 503 until it refilled, then terminates for real', async (t) => {
+  const cities = await startCities<CrdtStore>(NAMES, {
+    storeMode: 'crdt',
+    store: (node) => startCrdtStore({ node }),
+    extra: () => ({ cities: NAMES }),
+  });
+  t.after(() => stopCities(cities, true));
+  const [gotham] = cities as [City<CrdtStore>];
+  const hero = await gotham.app.service.createHero({ name: 'Agent Lynx' });
+  await waitFor(
+    () => cities.some((c) => c.app.placement.localKeys().includes(hero.id)),
+    10_000,
+    'actor runs',
+  );
+  const runner = cities.find((c) => c.app.placement.localKeys().includes(hero.id)) as City<CrdtStore>;
+  const other = cities.find((c) => c !== runner) as City<CrdtStore>;
+  await waitFor(
+    async () => (await other.store.table('heroes').get(hero.id)) !== undefined,
+    10_000,
+    'the other replica holds the hero',
+  );
+
+  // Cut off, then the runner's replica loses its state: it cannot refill while cut off.
+  for (const c of cities) c.node.faults.isolate(runner.node.name);
+  await waitFor(() => runner.node.nodes().length === 0, 15_000, 'cut seen');
+  runner.store.restartEmpty();
+  assert.equal(await runner.store.table('heroes').get(hero.id), undefined, 'the replica is empty');
+  const ref = heroIn(runner.app.placement, hero.id);
+  await assert.rejects(terminateHeroActor(runner.node.system, ref), is('unavailable'));
+  await assert.rejects(assignHeroTo(runner.node.system, ref, 'home'), is('unavailable'));
+  assert.ok(runner.app.placement.localKeys().includes(hero.id), 'the actor of the live hero still runs');
+
+  // Healed and refilled: the hero is alive, and a terminate now buries it everywhere.
+  for (const c of cities) c.node.faults.heal();
+  await waitFor(
+    async () => (await runner.store.table('heroes').get(hero.id)) !== undefined,
+    20_000,
+    'refilled',
+  );
+  assert.equal((await other.app.service.getHero(hero.id)).name, 'Agent Lynx');
+  await runner.app.service.terminateHero(hero.id);
+  await waitFor(
+    async () => {
+      for (const c of cities)
+        if (!(await c.app.service.getHero(hero.id).then(() => false, is('dead_hero')))) return false;
+      return true;
+    },
+    20_000,
+    'dead on every node',
+  );
+});
