@@ -64,6 +64,7 @@ for (const store of ['raft', 'crdt'] as const) {
         ];
         for (const s of summary) t.diagnostic(s);
         for (const id of facts.lostCreates) t.diagnostic(explainLost(id, r));
+        for (const id of facts.undoneDeletes) for (const line of heroStory(id, r)) t.diagnostic(line);
         assert.deepEqual(facts.undoneDeletes, [], 'acknowledged deletes undone');
         const lostReplicated = facts.lostCreates.filter((id) => r.acked.get(id)?.local !== true);
         t.diagnostic(
@@ -97,6 +98,20 @@ function summarise(faults: NemesisResult['faultTimes']): string {
 }
 
 /** A lost create, with the first fault that struck its node after the 201. */
+/** One hero's operations in call order (times from the start, s; the node asked), and the end. */
+function heroStory(id: string, r: NemesisResult): string[] {
+  const at = (ms: number): string => (Number.isFinite(ms) ? ((ms - r.started) / 1000).toFixed(3) : '∞');
+  const ops = r.history.filter((op) => op.input.id === id).sort((a, b) => a.call - b.call);
+  return [
+    `hero ${id}:`,
+    ...ops.map(
+      (op) =>
+        `  ${at(op.call)}–${at(op.return)} c${op.clientId} ${r.sentTo.get(op) ?? '-'} ${op.input.op}${op.input.op === 'assign' ? ` ${op.input.location}` : ''} -> ${JSON.stringify(op.output ?? 'unknown')}`,
+    ),
+    `  at the end: ${(r.finals.get(id) ?? []).map((a, i) => `${r.views[i]?.name ?? i} ${a}`).join(', ')}`,
+  ];
+}
+
 function explainLost(id: string, r: NemesisResult): string {
   const ack = r.acked.get(id);
   if (!ack) return `lost create ${id}: no acknowledgement recorded`;
