@@ -1,7 +1,7 @@
 // The AP store with durable replicas and its write concern, on real nodes over loopback: a whole
 // cluster stopped and started again on the same disks has every write back; a replica restarted
 // empty (the City's lost disk) wipes its disk and refills; a write answers `replicated` only once a
-// peer holds it, and `local` when no peer can.
+// peer holds it, `local` when no peer can, and `timeout` when its replica restarted empty first.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -184,6 +184,25 @@ test('write concern: a peer that is cut off without being seen down costs a writ
   members[1]!.node.faults.partition(['gotham'], ['metropolis']);
   const r = await members[0]!.store.table('heroes').write('cut', 1);
   assert.equal(r.durability, 'local');
+  await stopAll(members);
+});
+
+// Regression (crdt nemesis): a write waiting for its acks when the city was destroyed (the replica
+// restarted empty) answered `local`, though it was gone from the replica that answered.
+test('a write whose replica restarts empty before any peer acked it rejects with timeout (outcome unknown)', async () => {
+  const members = await startMembers(['gotham', 'metropolis'], () => undefined, { timeoutMs: 10_000 });
+  await fullMesh(members);
+  members[0]!.node.faults.partition(['gotham'], ['metropolis']);
+  members[1]!.node.faults.partition(['gotham'], ['metropolis']);
+  const heroes = members[0]!.store.table('heroes');
+  const pending = heroes.write('doomed', 1);
+  const removal = heroes.remove('doomed');
+  members[0]!.store.restartEmpty();
+  await assert.rejects(pending, { code: 'timeout', message: /restarted empty/ });
+  await assert.rejects(removal, { code: 'timeout' });
+  assert.equal(await heroes.get('doomed'), undefined, 'gone from this replica');
+  // Writes made after the restart are answered as before.
+  assert.equal((await members[0]!.store.table('heroes').write('after', 1, {})).durability, 'local');
   await stopAll(members);
 });
 

@@ -47,7 +47,9 @@
  * on disk and a restarted node starts from it (a new replica id, the same state); `restartEmpty`
  * wipes it (a lost disk). A write resolves once `writeConcern.w` replicas hold it (default 2: a
  * peer besides this one) or, when no peer is live or none acks in `timeoutMs`, as `local`;
- * `table.write` / `table.remove` say which (`durability`).
+ * `table.write` / `table.remove` say which (`durability`). A write whose replica restarts empty
+ * before any peer acknowledged it rejects with `timeout` (its outcome is unknown: it is gone from
+ * here, and a push may or may not have carried it to a peer).
  *
  * When not to use: reads elsewhere may not see a write yet, and two sides of a partition both
  * accept writes. Use the Raft store for state that needs compare-and-set across nodes or
@@ -152,7 +154,7 @@ export class CrdtStore implements Store {
       t = new CrdtTable<unknown>(name, {
         driver: () => this.#open(),
         log: this.log,
-        concern: (seq) => this.#awaitConcern(seq),
+        concern: (seq, replica) => this.#awaitConcern(seq, replica),
       });
       this.#tables.set(name, t);
     }
@@ -199,10 +201,19 @@ export class CrdtStore implements Store {
     await this.#storage?.close();
   }
 
-  async #awaitConcern(seq: number): Promise<Durability> {
+  async #awaitConcern(seq: number, replica: string): Promise<Durability> {
     const driver = this.#driver;
     const need = Math.min(this.#concern.w - 1, driver.replicator.livePeers().length);
-    const acked = need <= 0 ? 0 : await driver.awaitAcks(seq, need, this.#concern.timeoutMs);
+    const acked =
+      need <= 0 || driver.id !== replica ? 0 : await driver.awaitAcks(seq, need, this.#concern.timeoutMs);
+    // The replica the write was made in restarted empty before any peer said it held the write:
+    // it is not here any more, and whether a push carried it to a peer is unknown.
+    if (acked === 0 && driver.id !== replica) {
+      throw new StoreError(
+        'timeout',
+        'the replica restarted empty before any peer acknowledged this write: its outcome is unknown',
+      );
+    }
     const durability: Durability = acked > 0 ? 'replicated' : 'local';
     this.#durability[durability]++;
     return durability;

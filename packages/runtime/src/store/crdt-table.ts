@@ -49,8 +49,11 @@ export interface CrdtTableHost {
   /** The open driver; throws `StoreError('unavailable')` once the store is closed. */
   driver(): CrdtDriver<unknown>;
   readonly log: Logger;
-  /** Waits for the store's write concern on this replica's write `seq` (see `crdt-store.ts`). */
-  concern(seq: number): Promise<Durability>;
+  /**
+   * Waits for the store's write concern on write `seq` of replica `replica` (the one it was made
+   * in; see `crdt-store.ts`).
+   */
+  concern(seq: number, replica: string): Promise<Durability>;
 }
 
 export class CrdtTable<V> implements Table<V> {
@@ -109,13 +112,14 @@ export class CrdtTable<V> implements Table<V> {
 
   /** `put`, reporting whether a peer held the write when it was acknowledged (`durability`). */
   async write(key: string, value: V, options: WriteOptions = {}): Promise<WriteResult> {
-    const entry = await attempt(() => {
+    const { entry, replica } = await attempt(() => {
       validateKey(key);
       if (value === undefined) throw new StoreError('invalid', 'a value must not be undefined; use delete');
       this.#check(key, options);
-      return this.#host.driver().put(this.#prefix + key, value);
+      const driver = this.#host.driver();
+      return { entry: driver.put(this.#prefix + key, value), replica: driver.id };
     });
-    return { version: stampVersion(entry), durability: await this.#host.concern(entry.seq) };
+    return { version: stampVersion(entry), durability: await this.#host.concern(entry.seq, replica) };
   }
 
   /** Deletes, then waits for the write concern. */
@@ -125,13 +129,13 @@ export class CrdtTable<V> implements Table<V> {
 
   /** `delete`, reporting how far the deletion had got (`local` when there was nothing to delete). */
   async remove(key: string, options: WriteOptions = {}): Promise<{ readonly durability: Durability }> {
-    const seq = await attempt(() => {
+    const made = await attempt(() => {
       validateKey(key);
       this.#check(key, options);
       const driver = this.#host.driver();
-      return driver.delete(this.#prefix + key) ? driver.lastSeq() : undefined;
+      return driver.delete(this.#prefix + key) ? { seq: driver.lastSeq(), replica: driver.id } : undefined;
     });
-    return { durability: seq === undefined ? 'local' : await this.#host.concern(seq) };
+    return { durability: made === undefined ? 'local' : await this.#host.concern(made.seq, made.replica) };
   }
 
   subscribe(listener: (change: Change<V>) => void): () => void {
