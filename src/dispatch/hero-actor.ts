@@ -115,7 +115,8 @@ interface State {
   /**
    * How `commit`'s last write failed, if it did: `unknown` — it may still apply (the answer must
    * say so, and a hand-off is marked unsure); `moved` — this copy no longer owns the hero's
-   * placement record (it is moving).
+   * placement record (it is moving); `absent` — its compare-and-set found no record in the store
+   * here (a replica refilling from its peers), so nothing was written.
    */
   failure?: 'unknown' | 'moved' | 'absent' | undefined;
   /** Writes fenced by this copy's placement epoch (CP); an assignment moves the actor through it. */
