@@ -10,9 +10,8 @@
  * ```
  *
  * How it stays correct: each child has a record in the store (`placement` table) naming its owner
- * and an epoch. A node starts a child only once a compare-and-set write names it as owner (the
- * first write of a child's record names the owner its strategy picks; later, a node claims a record
- * by writing itself), so in a CP store exactly one node wins each change of owner, and a node that
+ * and an epoch. A node starts a child only after it has written itself as owner with
+ * compare-and-set, so in a CP store exactly one node wins each change of owner, and a node that
  * cannot reach a quorum stops its children (the majority side restarts them). A graceful move asks
  * the running actor for its state (`{ $placement: 'handoff' }`), stops it, and gives the record with
  * that state to the next owner in one compare-and-set write, which that node starts it from: there is
@@ -365,7 +364,7 @@ export class DistributedSupervisor implements NameResolver {
     const strategy = spec.strategy ?? 'rendezvous';
     if (!(strategy in this.strategies))
       throw new PlacementError('bad_spec', `unknown placement strategy ${strategy}`);
-    const unowned: PlacementRecord = {
+    const record: PlacementRecord = {
       key: spec.key,
       kind: spec.kind,
       args: spec.args ?? null,
@@ -373,11 +372,6 @@ export class DistributedSupervisor implements NameResolver {
       owner: '',
       epoch: 0,
     };
-    // The record names its first owner at once (epoch 1, as a claim would), so that node starts
-    // the child when it reads this write: one store write per start instead of two. With no host
-    // in view it is written unowned, and the strategy's pick claims it.
-    const owner = this.pick(unowned, this.hostNodes());
-    const record: PlacementRecord = owner === undefined ? unowned : { ...unowned, owner, epoch: 1 };
     try {
       await this.table.put(spec.key, record, { expectVersion: 0 });
     } catch (err) {
