@@ -15,15 +15,19 @@ import { CodedError } from '@superhero-dispatch/runtime';
 import type { ClusterView, DispatchEvent, Hero, Location } from './model.ts';
 import type { NodeAction } from './node-actions.ts';
 
-export type DispatchErrorCode =
-  | 'bad_request'
-  | 'not_found'
-  | 'dead_hero'
-  | 'city_down'
-  | 'no_quorum'
-  | 'unavailable'
-  | 'timeout'
-  | 'outcome_unknown';
+/** Every code a `DispatchError` can carry. */
+export const DISPATCH_ERROR_CODES = [
+  'bad_request',
+  'not_found',
+  'dead_hero',
+  'city_down',
+  'no_quorum',
+  'unavailable',
+  'timeout',
+  'outcome_unknown',
+] as const;
+
+export type DispatchErrorCode = (typeof DISPATCH_ERROR_CODES)[number];
 
 /**
  * A client's idempotency key (the HTTP `Idempotency-Key` header): a request retried with the same
@@ -72,16 +76,7 @@ export interface DispatchService {
   notReadyReason?(): string | null;
 }
 
-const DISPATCH_CODES: ReadonlySet<string> = new Set<DispatchErrorCode>([
-  'bad_request',
-  'not_found',
-  'dead_hero',
-  'city_down',
-  'no_quorum',
-  'unavailable',
-  'timeout',
-  'outcome_unknown',
-]);
+const DISPATCH_CODES: ReadonlySet<string> = new Set(DISPATCH_ERROR_CODES);
 
 /**
  * A `DispatchError` raised on another node (a hero's actor answering a call from here) arrives as

@@ -11,6 +11,10 @@ import { startDispatchApp } from '../../src/dispatch/app.ts';
 import type { Store } from '../../packages/runtime/src/store/types.ts';
 import { seededRandom } from '../../packages/runtime/src/testing/sim/index.ts';
 import { COOKIE, waitFor } from '../cluster/helpers.ts';
+import type { TestContext } from 'node:test';
+import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
+import type { Hero } from '../../src/dispatch/model.ts';
 
 export interface City<S extends Store> {
   node: ClusterNode;
@@ -68,4 +72,24 @@ export async function stopCities<S extends Store>(cities: City<S>[], closeStores
     if (closeStores) await c.store.close();
     await c.node.stop();
   }
+}
+
+/**
+ * Two crdt cities (gotham, metropolis; stopped after the test) and one hero created on gotham,
+ * once its actor runs: `runner` is the city that runs it, `other` the one that does not.
+ */
+export async function crdtPairWithHero(t: TestContext, name: string) {
+  const names = ['gotham', 'metropolis'];
+  const cities = await startCities<CrdtStore>(names, {
+    storeMode: 'crdt',
+    store: (node) => startCrdtStore({ node }),
+    extra: () => ({ cities: names }),
+  });
+  t.after(() => stopCities(cities, true));
+  const hero: Hero = await cities[0]!.app.service.createHero({ name });
+  const runs = (c: City<CrdtStore>): boolean => c.app.placement.localKeys().includes(hero.id);
+  await waitFor(() => cities.some(runs), 10_000, 'actor runs');
+  const runner = cities.find(runs)!;
+  const other = cities.find((c) => c !== runner)!;
+  return { cities, hero, runner, other };
 }

@@ -10,31 +10,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assignHeroTo, heroIn, terminateHeroActor } from '../../src/dispatch/hero-actor.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
-import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
-import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
-import type { City } from './cities.ts';
-import { startCities, stopCities } from './cities.ts';
+import { crdtPairWithHero } from './cities.ts';
 
-const NAMES = ['gotham', 'metropolis'];
 const is = (code: string) => (e: unknown) => e instanceof DispatchError && e.code === code;
 
 test('crdt: an actor whose replica restarted empty refuses with 503 until it refilled, then terminates for real', async (t) => {
-  const cities = await startCities<CrdtStore>(NAMES, {
-    storeMode: 'crdt',
-    store: (node) => startCrdtStore({ node }),
-    extra: () => ({ cities: NAMES }),
-  });
-  t.after(() => stopCities(cities, true));
-  const [gotham] = cities as [City<CrdtStore>];
-  const hero = await gotham.app.service.createHero({ name: 'Agent Lynx' });
-  await waitFor(
-    () => cities.some((c) => c.app.placement.localKeys().includes(hero.id)),
-    10_000,
-    'actor runs',
-  );
-  const runner = cities.find((c) => c.app.placement.localKeys().includes(hero.id)) as City<CrdtStore>;
-  const other = cities.find((c) => c !== runner) as City<CrdtStore>;
+  const { cities, hero, runner, other } = await crdtPairWithHero(t, 'Agent Lynx');
   await waitFor(
     async () => (await other.store.table('heroes').get(hero.id)) !== undefined,
     10_000,

@@ -9,29 +9,13 @@ import { heroIn, villain } from '../../src/dispatch/hero-actor.ts';
 import { isTombstone } from '../../src/dispatch/hero-record.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
 import { DispatchError } from '../../src/dispatch/service.ts';
-import type { CrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
-import { startCrdtStore } from '../../packages/runtime/src/store/crdt-store.ts';
 import { waitFor } from '../../packages/runtime/src/testing/wait-for.ts';
-import type { City } from './cities.ts';
-import { startCities, stopCities } from './cities.ts';
+import { crdtPairWithHero } from './cities.ts';
 
-const NAMES = ['gotham', 'metropolis'];
 const isDead = (e: unknown): boolean => e instanceof DispatchError && e.code === 'dead_hero';
 
 test('crdt: a delete on one side of a partition wins over the duplicate writing on the other', async (t) => {
-  const cities = await startCities<CrdtStore>(NAMES, {
-    storeMode: 'crdt',
-    store: (node) => startCrdtStore({ node }),
-    extra: () => ({ cities: NAMES }),
-  });
-  t.after(() => stopCities(cities, true));
-  const [gotham] = cities as [City<CrdtStore>];
-  const hero = await gotham.app.service.createHero({ name: 'Agent Lynx' });
-  await waitFor(
-    () => cities.some((c) => c.app.placement.localKeys().includes(hero.id)),
-    10_000,
-    'actor runs',
-  );
+  const { cities, hero, runner, other } = await crdtPairWithHero(t, 'Agent Lynx');
   await waitFor(
     async () =>
       (
@@ -47,8 +31,6 @@ test('crdt: a delete on one side of a partition wins over the duplicate writing 
     10_000,
     'every replica holds the hero before the cut',
   );
-  const runner = cities.find((c) => c.app.placement.localKeys().includes(hero.id)) as City<CrdtStore>;
-  const other = cities.find((c) => c !== runner) as City<CrdtStore>;
 
   for (const c of cities) c.node.faults.isolate(runner.node.name);
   await waitFor(
