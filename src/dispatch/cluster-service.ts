@@ -8,8 +8,10 @@
  * then applies at most once (`hero-record.ts`). A create is acknowledged once the hero's record is
  * committed: its actor runs when the create answers, or soon after through the placement sweep
  * (`placement-sweep.ts`), never an orphan. A delete writes a tombstone (`dead_hero` from then on);
- * 404 is only for an id that never existed (or whose tombstone was collected). `node` is derived
- * from the placement record at read time.
+ * 404 is only for an id that never existed (or whose tombstone was collected). An id absent from a
+ * crdt replica that is still refilling from its peers (restarted empty, or new: `Store.refilling`)
+ * is not known never to have existed: 503 `unavailable` until the replica is filled. `node` is
+ * derived from the placement record at read time.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -129,16 +131,33 @@ export class ClusterDispatchService implements DispatchService {
     return Promise.resolve(this.d.directory.all().map((r) => this.toHero(r)));
   }
 
-  /** The record that counts (linearizable in raft mode); `not_found` for an id that never existed. */
+  /**
+   * The record that counts (linearizable in raft mode); `not_found` for an id that never existed,
+   * `unavailable` for one absent from a replica still refilling (it cannot tell yet).
+   */
   private async record(id: string): Promise<Versioned<HeroRecord>> {
+    const refillingBefore = this.refilling();
     let stored;
     try {
       stored = await this.d.heroes.read(id);
     } catch (err) {
       throw toDispatchError(err);
     }
-    if (!stored) throw new DispatchError('not_found', `no hero with id ${id}`);
-    return stored;
+    if (stored) return stored;
+    // Refilling at either end of the read (a refill may complete, or a restart empty happen, while
+    // it resolves): the read may have met the replica before it held the record.
+    if (refillingBefore || this.refilling()) {
+      throw new DispatchError(
+        'unavailable',
+        `hero ${id} is not in this node's replica, which is still refilling from its peers; try again`,
+      );
+    }
+    throw new DispatchError('not_found', `no hero with id ${id}`);
+  }
+
+  /** This node's replica started empty and has not been filled by a peer yet (crdt mode). */
+  private refilling(): boolean {
+    return this.d.store.refilling?.() === true;
   }
 
   async getHero(id: string): Promise<Hero> {

@@ -4,8 +4,9 @@
  *
  * Errors are `DispatchError`s with a stable code that the HTTP layer maps to a status:
  * `bad_request` 400, `not_found` 404 (an id that never existed), `dead_hero` 409 (terminated or
- * died), `city_down` 409 (assigned to a city that is not up), `no_quorum` 503, `unavailable` 503,
- * `timeout` 504, `outcome_unknown` 504.
+ * died), `city_down` 409 (assigned to a city that is not up), `no_quorum` 503, `unavailable` 503
+ * (also: the id is absent from this node's crdt replica while it refills from its peers, so whether
+ * it exists is unknown here yet), `timeout` 504, `outcome_unknown` 504.
  *
  * Errors write nothing: a create, assign or terminate that fails with any code but
  * `outcome_unknown` (and `timeout`, on a write) left no trace. `outcome_unknown` means the write may

@@ -6,7 +6,7 @@
  * | --- | --- |
  * | `GET /api/heroes` | 200 `{"heroes": Hero[]}` |
  * | `POST /api/heroes` `{"name"?}` | 201 `Hero`, `location: /api/heroes/<id>` |
- * | `GET /api/heroes/:id` | 200 `Hero`; 404 never existed; 409 `dead_hero` terminated or dead |
+ * | `GET /api/heroes/:id` | 200 `Hero`; 404 never existed; 409 `dead_hero` terminated or dead; 503 `unavailable` absent from this node's crdt replica while it refills |
  * | `DELETE /api/heroes/:id` | 204; 409 `dead_hero` already dead |
  * | `POST /api/heroes/:id/assign` `{"location"}` | 200 `Hero` |
  * | `GET /api/cluster` | 200 `ClusterView` |

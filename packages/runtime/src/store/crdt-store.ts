@@ -11,14 +11,15 @@
  * await heroes.put(hero.id, next, { expectVersion: v });  // checked against the local replica
  * heroes.subscribe((c) => render(c.key, c.value, c.origin));
  * store.restartEmpty();                                    // replica restarts empty, refills from peers
+ * store.refilling();                                       // true: an absent key may exist on the peers
  * await store.refilled(5000);
  * await store.close();
  * ```
  *
  * API: `startCrdtStore(options)` → `CrdtStore` (`Store`): `table(name)` (`CrdtTable`, see
  * `crdt-table.ts` for versions and the change feed), `role()` → `replica`, `writable()` → true,
- * `restartEmpty()`, `refilled(timeoutMs)`, `summary()`, `stats()`, `durabilityCounts()`, `driver`,
- * `close()`.
+ * `restartEmpty()`, `refilling()`, `refilled(timeoutMs)`, `summary()`, `stats()`,
+ * `durabilityCounts()`, `driver`, `close()`.
  *
  * Semantics: each table key is a last-writer-wins register in an add-wins map: a write replaces
  * exactly what its replica had seen of the key; concurrent writes are all kept and the one with the
@@ -31,6 +32,14 @@
  * same). Until then reads return what has arrived so far and a delete finds nothing to delete; the
  * change feed does not report the drop, only differences once the refill is in (see
  * `crdt/driver/feed.ts`).
+ *
+ * Refilling: `refilling()` is true while this replica started empty (restarted empty, or a new node
+ * without a disk), a peer holds the map (one was seen since the start, or the replica it replaced
+ * saw one — so a replica restarted empty while cut off is refilling too), and no peer's snapshot
+ * has been applied yet. Meanwhile an absent key says nothing: a caller must not report it as never
+ * written (the dispatch API answers 503, not 404). A replica alone, or one restored from its disk
+ * with state, is not refilling. It is not `!refilled`: `refilled` also waits for a restored
+ * replica's refresh and never resolves for a replica alone (`crdt/core/refill.ts`).
  *
  * Transactions: none — the store has no `transaction` (`Store.transaction`, `ops.ts`). Replicas
  * accept concurrent writes, so a multi-key condition has no single state to be checked against;
@@ -172,6 +181,14 @@ export class CrdtStore implements Store {
   /** Restart this replica empty under a new id; it refills from its peers. Returns the new id. */
   restartEmpty(): string {
     return this.#open().restartEmpty();
+  }
+
+  /**
+   * Whether this replica is refilling: started empty while peers hold the map, not filled by one
+   * yet. A key absent from it may exist on the peers (see "Refilling" above).
+   */
+  refilling(): boolean {
+    return this.#driver.refilling;
   }
 
   /** True once this replica has been filled from a peer; false after `timeoutMs` (default 5000). */

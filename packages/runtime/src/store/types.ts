@@ -19,7 +19,7 @@
  *
  * Capabilities beyond tables are optional members of `Store`, present where the store has them
  * (test for the member, never for the class): `transaction` (multi-key, conditional; `ops.ts`),
- * `maxTransactionOps`, `consensusGroup`, `backendStatus`, `notReady`, `restartEmpty`.
+ * `maxTransactionOps`, `consensusGroup`, `backendStatus`, `notReady`, `restartEmpty`, `refilling`.
  *
  * When not to use: state one actor owns alone and need not survive it (keep it in the actor).
  */
@@ -155,6 +155,13 @@ export interface Store {
    * Returns the new replica id. What a City's crash does to its node's replica in crdt mode.
    */
   restartEmpty?(): string;
+  /**
+   * Optional, for a store whose local replica can be missing records that exist (CRDT): true while
+   * this node's replica started empty (restarted empty, or new) and has not been filled from a peer
+   * yet, though peers hold state. A key absent then may exist elsewhere: report it as unknown
+   * (unavailable), never as never written. Absent, or false: an absent key is absent here.
+   */
+  refilling?(): boolean;
 }
 
 /** A consensus group as one member sees it (`Store.consensusGroup`). */

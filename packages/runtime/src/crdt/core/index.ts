@@ -56,6 +56,7 @@ export {
   type ResolvedReplicatorOptions,
 } from './options.ts';
 export { prunable, type PeerReport, type PruneInput } from './prune.ts';
+export { isRefilling, type RefillFacts } from './refill.ts';
 export { dotKey, incarnationOf, nodeOf, replicaId, type Dot, type ReplicaId } from './replica-id.ts';
 export {
   converged,

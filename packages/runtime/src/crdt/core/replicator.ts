@@ -24,9 +24,14 @@
  * setTimer(r.nextWakeAt() - nowMs, () => perform(r.step({ type: 'tick', nowMs, random: rng() })));
  * ```
  *
- * API: `Replicator` (`step`, `get`, `entries`, `size`, `map`, `id`, `bootstrapped`,
- * `livePeers`, `summary`, `hasApplied`, `applied`, `nextWakeAt`, `durableState`), `ReplicatorInput`,
- * `ReplicatorEffect`, `converged`.
+ * API: `Replicator` (`step`, `get`, `entries`, `size`, `map`, `id`, `bootstrapped`, `caughtUp`,
+ * `knowsPeers`, `refilling`, `livePeers`, `summary`, `hasApplied`, `applied`, `nextWakeAt`,
+ * `durableState`), `ReplicatorInput`, `ReplicatorEffect`, `converged`.
+ *
+ * Refilling (`refill.ts`): a replica that started empty while peers hold the map is `refilling`
+ * until a peer's snapshot is applied; an absent key says nothing meanwhile. A replica that replaces
+ * one that had peers (a restart empty) is told so with `peersBefore`, so it counts as refilling
+ * even while no peer is reachable.
  *
  * Durability (`durable: true`, see `durable.ts`): every change of the state is also a `persist`
  * effect; `restore` starts a replica from what an earlier one of the node wrote down.
@@ -43,7 +48,7 @@ import { CausalContext, type WireContext } from './causal-context.ts';
 import { packDeltas, unpackDeltas, unpackEntries } from './compact.ts';
 import { DeltaLog } from './delta-log.ts';
 import { DeltaMap, type KeyChange } from './delta-map.ts';
-import type { DurableImage, DurableRecord, DurableState } from './durable.ts';
+import { isEmptyImage, type DurableImage, type DurableRecord, type DurableState } from './durable.ts';
 import { joinKeyDeltas, maxStamp, type Entry, type KeyDelta } from './entry.ts';
 import { CrdtProtocolError } from './errors.ts';
 import { sameHash } from './hash.ts';
@@ -55,6 +60,7 @@ import {
   type ResolvedReplicatorOptions,
 } from './options.ts';
 import { prunable, type PeerReport } from './prune.ts';
+import { isRefilling } from './refill.ts';
 import { nodeOf, replicaId, type Dot, type ReplicaId } from './replica-id.ts';
 import { cutSnapshot, SnapshotAssembly } from './snapshot.ts';
 
@@ -126,6 +132,11 @@ export interface ReplicatorInit<V = unknown> {
   readonly durable?: boolean;
   /** Start from this state and these records (written by an earlier replica of this node). */
   readonly restore?: DurableImage<V>;
+  /**
+   * The replica this one replaces (a restart empty) had seen a peer (`knowsPeers`): this one counts
+   * as refilling until filled, even while no peer is reachable (default false; see `refill.ts`).
+   */
+  readonly peersBefore?: boolean;
 }
 
 type Effects<V> = ReplicatorEffect<V>[];
@@ -168,11 +179,17 @@ export class Replicator<V> {
    */
   #refreshing = false;
   readonly #durable: boolean;
+  /** Started from a durable image that held state (`refill.ts`). */
+  readonly #restored: boolean;
+  /** A peer was seen up since the start, or the replica this one replaced saw one (`peersBefore`). */
+  #peerSeen: boolean;
 
   constructor(init: ReplicatorInit<V>) {
     this.options = resolveReplicatorOptions(init.options);
     this.id = replicaId(init.node, init.incarnation);
     this.#durable = init.durable ?? false;
+    this.#restored = init.restore !== undefined && !isEmptyImage(init.restore);
+    this.#peerSeen = init.peersBefore ?? false;
     const state = init.restore?.state;
     const buckets = { buckets: this.options.buckets };
     this.map =
@@ -290,6 +307,22 @@ export class Replicator<V> {
     return this.#bootstrapped && !this.#refreshing;
   }
 
+  /**
+   * A peer was seen up since this replica started, or the replica it replaced saw one
+   * (`peersBefore`). It stays true when the peer goes down or leaves: its state is still out there.
+   */
+  get knowsPeers(): boolean {
+    return this.#peerSeen;
+  }
+
+  /**
+   * True while an absent key may exist on the peers: started empty (not from a durable image with
+   * state), peers known, and no peer's snapshot applied yet (`refill.ts`).
+   */
+  get refilling(): boolean {
+    return isRefilling({ restored: this.#restored, filled: this.#bootstrapped, peersKnown: this.knowsPeers });
+  }
+
   /** A snapshot is still wanted: not bootstrapped, or restored and not refreshed yet. */
   get #wantsSnapshot(): boolean {
     return !this.#bootstrapped || this.#refreshing;
@@ -384,6 +417,7 @@ export class Replicator<V> {
       ];
     }
     this.#departed.delete(peer);
+    this.#peerSeen = true;
     this.#members.add(peer);
     this.#live.add(peer);
     this.#noteSuperseded(nowMs);

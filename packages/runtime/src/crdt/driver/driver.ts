@@ -27,8 +27,8 @@
  *   and refills to the log.
  *
  * API: `CrdtDriver.start(options)`; `node`, `options`, `id`, `replicator`, `bootstrapped`,
- * `closed`, `get`, `entries`, `keys`, `put`, `delete`, `lastSeq`, `awaitAcks`, `onChange`,
- * `onConcurrent`, `restartEmpty`, `refilled`, `summary`, `peers`, `stats`, `close`.
+ * `refilling`, `closed`, `get`, `entries`, `keys`, `put`, `delete`, `lastSeq`, `awaitAcks`,
+ * `onChange`, `onConcurrent`, `restartEmpty`, `refilled`, `summary`, `peers`, `stats`, `close`.
  *
  * Lifecycle and timeouts: `start` and every write are synchronous (nothing waits for a peer);
  * `refilled(timeoutMs)` is the only wait; `close()` is idempotent and stops the timer. Errors of
@@ -173,6 +173,15 @@ export class CrdtDriver<V = unknown> {
     return this.#replicator.bootstrapped;
   }
 
+  /**
+   * True while the replica started empty, peers hold the map and none has filled it yet (a restart
+   * empty counts its predecessor's peers, so it is refilling even while cut off): a key absent here
+   * may exist on the peers. See `crdt/core/refill.ts`.
+   */
+  get refilling(): boolean {
+    return this.#replicator.refilling;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -236,15 +245,18 @@ export class CrdtDriver<V = unknown> {
    * Drops the local replica and starts an empty one under a new incarnation, which refills from
    * the first peer it reaches (what a crash of the store with the loss of its disk does, without
    * the process). A durable replica's storage is wiped. Writes are accepted at once; writes waiting
-   * for acks stop waiting. Returns the new replica id.
+   * for acks stop waiting. When the old replica had seen a peer, the new one is `refilling` until
+   * a peer fills it, even while none is reachable. Returns the new replica id.
    */
   restartEmpty(): ReplicaId {
     this.#assertOpen();
     const nowMs = this.#nowMs();
-    const old = this.#replicator.id;
+    const previous = this.#replicator;
+    const old = previous.id;
     this.#storage?.wipe();
     this.#acks.releaseAll();
-    const r = this.#createReplicator(nowMs, undefined);
+    // Its peers hold what it lost: the new replica is refilling until one fills it, reachable or not.
+    const r = this.#createReplicator(nowMs, undefined, previous.knowsPeers);
     this.#replicator = r;
     this.#writeFloorMs = 0;
     this.#feed.restart();
@@ -315,7 +327,7 @@ export class CrdtDriver<V = unknown> {
     this.#acks.releaseAll();
   }
 
-  #createReplicator(nowMs: number, restore: DurableImage<V> | undefined): Replicator<V> {
+  #createReplicator(nowMs: number, restore: DurableImage<V> | undefined, peersBefore = false): Replicator<V> {
     return new Replicator<V>({
       node: this.node.name,
       incarnation: nextIncarnation(nowMs),
@@ -323,6 +335,7 @@ export class CrdtDriver<V = unknown> {
       random: this.options.random(),
       options: this.options.replicator,
       durable: this.#storage !== undefined,
+      peersBefore,
       ...(restore === undefined ? {} : { restore }),
     });
   }
