@@ -3,7 +3,7 @@
  * loopback with fsync on, driven from this one client process over HTTP/JSON with the bench's
  * `HttpClient` in one mode for both (`HTTP_MODE`: keep-alive, unpipelined): sequential put latency
  * and rate, puts/s with 16 and 64 in flight, linearizable gets/s with 64 in flight, change-feed
- * latency (write on the leader, subscriber on another member, with fetch) and the time from a leader kill -9 to the next acknowledged write
+ * latency (write on the leader, a subscriber on each follower, with fetch) and the time from a leader kill -9 to the next acknowledged write
  * (median of several kills). Both clusters run side by side and every workload is split into
  * rounds that alternate the two systems, so a busy machine slows both alike. Our embedded API
  * (load generated inside the leader's process, no HTTP) is reported on its own rows, and so is
@@ -159,7 +159,10 @@ async function measureAll(
     c.gets.push(await concurrentGets(t, per(s.gets), 64, Math.min(per(s.c64), 10_000)));
   });
   await step('change feed', ROUNDS, async (t, c, r) => {
-    c.feed.push(await feedLatency(t, per(s.feed), r));
+    const run = await feedLatency(t, per(s.feed), r);
+    c.feed.push(run);
+    const each = run.byFollower.map((f) => `member ${f.member} ${p(f.afterAck, 50).toFixed(3)} ms`);
+    log(`${t.name}: change feed round ${r + 1}, p50 after the acknowledgement: ${each.join(', ')}`);
   });
   await step('leader kills', s.kills, async (t, c) => {
     c.kills.push(...(await failover(t, 1, log)));

@@ -1,7 +1,7 @@
 /**
  * The workload of bench/raft, run the same way against any 3-member target from this process:
  * sequential puts, puts with 16 and 64 in flight, linearizable gets with 64 in flight, change-feed
- * latency (write on the leader, subscriber on another member) and the time from a leader kill to
+ * latency (write on the leader, a subscriber on each follower) and the time from a leader kill to
  * the next acknowledged write. Keys are 8 bytes, values 256 bytes (etcd's benchmark shape).
  */
 
@@ -89,46 +89,66 @@ export async function concurrentGets(
 }
 
 export interface FeedRun {
-  /** From the writer's acknowledgement to the event arriving from the other member (may be < 0). */
+  /**
+   * From the writer's acknowledgement to the event arriving from each follower (may be < 0): one
+   * sample per write and follower.
+   */
   readonly afterAck: number[];
-  /** From the start of the write to the event arriving from the other member. */
+  /** From the start of the write to the event arriving from each follower. */
   readonly endToEnd: number[];
+  /** `afterAck` of each follower on its own (member index), for the log. */
+  readonly byFollower: { readonly member: number; readonly afterAck: number[] }[];
 }
 
-/** `n` sequential puts on the leader, watched on another member. */
+/**
+ * `n` sequential puts on the leader, each watched on every follower. Watching one follower only
+ * made the figure depend on which one the bench picked: with one write at a time, the follower
+ * whose append leaves second still flushes it when the commit index arrives (the members' flushes
+ * share one disk) and reports it a flush later than the other, run after run.
+ */
 export async function feedLatency(t: BenchTarget, n: number, from: number): Promise<FeedRun> {
   const leader = await t.leader();
-  const watcher = (leader + 1) % t.size;
+  const watchers = Array.from({ length: t.size }, (_, i) => i).filter((i) => i !== leader);
   const prefix = `f${from}/`;
-  const arrived = new Map<string, number>();
-  const waiting = new Map<string, () => void>();
-  const off = await t.watch(watcher, prefix, (key) => {
-    arrived.set(key, performance.now());
-    waiting.get(key)?.();
-  });
+  const arrived = watchers.map(() => new Map<string, number>());
+  let waiting: { key: string; resolve: () => void } | null = null;
+  const seenEverywhere = (key: string): boolean => arrived.every((a) => a.has(key));
+  const offs: (() => void)[] = [];
   const afterAck: number[] = [];
   const endToEnd: number[] = [];
+  const byFollower = watchers.map((member) => ({ member, afterAck: [] as number[] }));
   try {
+    for (const [w, member] of watchers.entries()) {
+      offs.push(
+        await t.watch(member, prefix, (key) => {
+          arrived[w]!.set(key, performance.now());
+          if (waiting !== null && waiting.key === key && seenEverywhere(key)) waiting.resolve();
+        }),
+      );
+    }
     for (let i = 0; i < n; i++) {
       const key = `${prefix}${String(i).padStart(6, '0')}`;
       const seen = new Promise<void>((resolve) => {
-        if (arrived.has(key)) resolve();
-        else waiting.set(key, resolve);
+        if (seenEverywhere(key)) resolve();
+        else waiting = { key, resolve };
       });
       const t0 = performance.now();
       await t.put(leader, key, VALUE);
       const acked = performance.now();
       await Promise.race([seen, new Promise((r) => setTimeout(r, 5000))]);
-      waiting.delete(key);
-      const at = arrived.get(key);
-      if (at === undefined) throw new Error(`${t.name}: change ${key} never arrived on the watcher`);
-      afterAck.push(at - acked);
-      endToEnd.push(at - t0);
+      waiting = null;
+      for (const [w, member] of watchers.entries()) {
+        const at = arrived[w]!.get(key);
+        if (at === undefined) throw new Error(`${t.name}: change ${key} never arrived on member ${member}`);
+        afterAck.push(at - acked);
+        endToEnd.push(at - t0);
+        byFollower[w]!.afterAck.push(at - acked);
+      }
     }
   } finally {
-    off();
+    for (const off of offs) off();
   }
-  return { afterAck, endToEnd };
+  return { afterAck, endToEnd, byFollower };
 }
 
 /**
