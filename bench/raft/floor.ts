@@ -4,15 +4,17 @@
  * loopback four times (client → leader → follower → leader → client) and waits for one durable
  * write on a follower (the leader's own, made meanwhile, counts only if it ends first); and all
  * three members write at once, so that write is a flush among three on the same disk, slower than
- * a lone one.
+ * a lone one. The write lands inside a file already long enough, as the members' log writes do
+ * (preallocated segments); an append, which must also make the file's new size durable, is
+ * measured too, for context.
  *
  * ```ts
  * const f = await putFloor(400);
- * f.ms; // two loopback round trips + one O_DSYNC append among three concurrent writers, p50
+ * f.ms; // two loopback round trips + one O_DSYNC write among three concurrent writers, p50
  * ```
  *
  * Both parts are measured with the cheapest code that does them — raw TCP ping-pong between two
- * processes, `O_DSYNC` appends of 300 bytes from three processes at once — so the floor leaves
+ * processes, `O_DSYNC` writes of 300 bytes from three processes at once — so the floor leaves
  * out every cost of HTTP, encoding and the consensus code itself.
  */
 import { spawn } from 'node:child_process';
@@ -25,8 +27,10 @@ import { median, percentile, sortedCopy } from '../lib/stats.ts';
 export interface PutFloor {
   /** p50 of one TCP round trip between two processes on loopback, ms. */
   readonly roundTripMs: number;
-  /** p50 of one 300-byte `O_DSYNC` append while two other processes append too, ms. */
+  /** p50 of one 300-byte `O_DSYNC` write inside a preallocated file while two other processes write too, ms. */
   readonly writeAmongThreeMs: number;
+  /** The same as appends that grow the file, ms (context: the floor uses the write above). */
+  readonly appendAmongThreeMs: number;
   /** 2 × round trip + the write: the floor of a sequential put, ms. */
   readonly ms: number;
 }
@@ -37,14 +41,18 @@ const s = require('node:net').createServer((c) => { c.setNoDelay(true); c.on('da
 s.listen(0, '127.0.0.1', () => console.log(s.address().port));
 `;
 
-/** Appends 300 bytes `n` times to an O_DSYNC file; prints the p50 in ms. */
+/**
+ * Writes 300 bytes `n` times, one after the other, to an O_DSYNC file — appending, or inside a file
+ * first made long enough (\`inside\`); prints the p50 in ms.
+ */
 const WRITER = `
 const fs = require('node:fs');
-const [path, n] = [process.argv[1], Number(process.argv[2])];
-const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_DSYNC);
+const [path, n, mode] = [process.argv[1], Number(process.argv[2]), process.argv[3]];
+const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DSYNC);
+if (mode === 'inside') fs.ftruncateSync(fd, n * 300 + 4096);
 const buf = Buffer.alloc(300, 7);
 const t = [];
-for (let i = 0; i < n; i++) { const s = process.hrtime.bigint(); fs.writeSync(fd, buf); t.push(Number(process.hrtime.bigint() - s) / 1e6); }
+for (let i = 0; i < n; i++) { const s = process.hrtime.bigint(); fs.writeSync(fd, buf, 0, 300, i * 300); t.push(Number(process.hrtime.bigint() - s) / 1e6); }
 t.sort((a, b) => a - b);
 console.log(t[Math.floor(t.length / 2)]);
 `;
@@ -91,11 +99,11 @@ async function roundTrip(n: number): Promise<number> {
   }
 }
 
-async function writeAmongThree(n: number): Promise<number> {
+async function writeAmongThree(n: number, mode: 'inside' | 'append'): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-floor-'));
   try {
     const writers = [0, 1, 2].map((i) =>
-      spawn(process.execPath, ['-e', WRITER, join(dir, `w${i}`), String(n)], {
+      spawn(process.execPath, ['-e', WRITER, join(dir, `w${i}`), String(n), mode], {
         stdio: ['ignore', 'pipe', 'inherit'],
       }),
     );
@@ -109,6 +117,7 @@ async function writeAmongThree(n: number): Promise<number> {
 /** Measures the floor with `n` samples of each part. */
 export async function putFloor(n: number): Promise<PutFloor> {
   const roundTripMs = await roundTrip(n);
-  const writeAmongThreeMs = await writeAmongThree(n);
-  return { roundTripMs, writeAmongThreeMs, ms: 2 * roundTripMs + writeAmongThreeMs };
+  const writeAmongThreeMs = await writeAmongThree(n, 'inside');
+  const appendAmongThreeMs = await writeAmongThree(n, 'append');
+  return { roundTripMs, writeAmongThreeMs, appendAmongThreeMs, ms: 2 * roundTripMs + writeAmongThreeMs };
 }

@@ -2,7 +2,7 @@
 // modes (an O_DSYNC write on the event loop or on the thread pool), its segments roll over and are
 // deleted by compaction, and each mode writes once per group of batches.
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -61,6 +61,37 @@ describe('FileLogStorage segments', () => {
     assert.equal(s.lastIndex(), 100);
     assert.deepEqual([...s.entries(57, 58)[0]!.data.slice(0, 2)], [57, 57]);
     await s.close();
+    await cleanup();
+  });
+
+  it('preallocates the active segment: zeros after the records are no damage, the next record follows the last, a finished segment is cut to its records', async () => {
+    for (const writes of ['inline', 'threadpool'] as const) {
+      const dir = await freshDir();
+      const options = { segmentBytes: 64 * 1024, fsync: true, writes };
+      let s = await FileLogStorage.open(dir, options);
+      // Commit index 256 ends its record with zero bytes (u48 little-endian): still a record.
+      await s.save({ entries: entries(1, 5, 1), hardState: { term: 1, vote: 'a', commit: 256 } });
+      const first = join(dir, s.segmentNames()[0]!);
+      const written = s.activeSegmentBytes();
+      assert.ok((await stat(first)).size > written, 'the file is longer than its records');
+      await s.close();
+      s = await FileLogStorage.open(dir, options);
+      assert.equal(s.lastIndex(), 5);
+      assert.equal(s.hardState().commit, 256, 'the record ending in zeros was read');
+      assert.equal(s.activeSegmentBytes(), written, 'the zeros were not taken for records');
+      await s.save({ entries: entries(6, 6, 1) });
+      await s.close();
+      s = await FileLogStorage.open(dir, options);
+      assert.equal(s.lastIndex(), 6, 'the record after the reopen follows the others');
+      for (let i = 7; s.segmentNames().length < 2; i++) await s.save({ entries: entries(i, i, 1, 1000) });
+      const finished = await readFile(first);
+      assert.notEqual(finished[finished.length - 1], 0, 'the finished segment ends on its last record');
+      const last = s.lastIndex();
+      await s.close();
+      s = await FileLogStorage.open(dir, options);
+      assert.equal(s.lastIndex(), last);
+      await s.close();
+    }
     await cleanup();
   });
 
@@ -156,15 +187,16 @@ describe('FileLogStorage group commit', () => {
     const dir = await freshDir();
     const s = await FileLogStorage.open(dir, { fsync: true, writes: 'inline', segmentBytes: 4096 });
     const syncs = await countDatasyncs(dir);
-    const segment = async (): Promise<number> => {
+    const segment = async (): Promise<Buffer> => {
       const names = s.segmentNames();
-      return (await stat(join(dir, names[names.length - 1]!))).size;
+      return readFile(join(dir, names[names.length - 1]!));
     };
+    const third = Buffer.alloc(100, 3);
     try {
-      const before = await segment();
+      assert.ok(!(await segment()).includes(third));
       const saved = s.save({ entries: entries(1, 3, 1) });
       // Not awaited yet: the bytes are already in the file.
-      assert.ok((await segment()) > before, 'the batch was written before save returned');
+      assert.ok((await segment()).includes(third), 'the batch was written before save returned');
       await saved;
       assert.equal(syncs.count, 0, 'O_DSYNC writes need no fdatasync');
       // A term change goes through the queue (its hard state file is written asynchronously), so

@@ -23,7 +23,8 @@
  *
  * `decodeRecords` stops at the first frame that is short or fails its checksum and reports it, so
  * recovery can tell a torn tail (no valid frame starts anywhere after it) from corruption in the
- * middle (one does, wherever the damaged frame's length field pointed).
+ * middle (one does, wherever the damaged frame's length field pointed). Zero bytes after the last
+ * frame, up to the end, are not damage: the writer preallocates the file ahead of its records.
  *
  * When not to use: snapshots and the hard state have their own files (`storage-files.ts`).
  */
@@ -130,10 +131,13 @@ export function decodeRecords(buf: Buffer): DecodedSegment {
   while (offset < buf.length) {
     const f = frameAt(buf, offset);
     if (typeof f === 'string') {
+      const end = endOfData(buf);
+      // Only zeros after the last record: space preallocated for the next ones, not damage.
+      if (end <= offset) return { records, validBytes: offset, damage: null };
       return {
         records,
         validBytes: offset,
-        damage: { offset, validFrameFollows: validFrameAfter(buf, offset) },
+        damage: { offset, validFrameFollows: validFrameAfter(buf, offset, end) },
       };
     }
     records.push(f.record);
@@ -142,14 +146,23 @@ export function decodeRecords(buf: Buffer): DecodedSegment {
   return { records, validBytes: offset, damage: null };
 }
 
+/** Length of `buf` without its trailing zero bytes. */
+function endOfData(buf: Buffer): number {
+  let end = buf.length;
+  while (end >= 8 && buf.readBigUInt64LE(end - 8) === 0n) end -= 8;
+  while (end > 0 && buf[end - 1] === 0) end--;
+  return end;
+}
+
 /**
  * Whether a valid frame starts anywhere after the damaged one at `offset`. A torn write leaves
  * nothing valid after it; the damaged frame's own length field cannot be trusted to find the next
  * frame (it may be the damaged part), so every later byte offset is tried. Cheap in practice: a
  * torn tail is short, and in a damaged middle the next real frame is at most one frame away.
  */
-function validFrameAfter(buf: Buffer, offset: number): boolean {
-  for (let next = offset + 1; next + FRAME_HEADER < buf.length; next++) {
+function validFrameAfter(buf: Buffer, offset: number, end: number): boolean {
+  // A frame's length field is not zero, so no frame starts in the zeros after `end`.
+  for (let next = offset + 1; next < end && next + FRAME_HEADER < buf.length; next++) {
     if (typeof frameAt(buf, next) !== 'string') return true;
   }
   return false;
