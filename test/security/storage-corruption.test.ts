@@ -24,12 +24,17 @@ const DAMAGES: Array<[string, Damage]> = [
   ['a zeroed record', (file, at) => void file.fill(0, at, at + 20)],
 ];
 
-/** Start offsets of the records of a log file: `u32 length (BE or LE) | u32 CRC | body`. */
+/**
+ * Start offsets of the records of a log file: `u32 length (BE or LE) | u32 CRC | body`, up to the
+ * end of the file or a zero length (a Raft segment's preallocated space).
+ */
 function recordOffsets(file: Buffer, littleEndian: boolean): number[] {
   const out: number[] = [];
-  for (let at = 0; at < file.length;) {
+  for (let at = 0; at + 8 <= file.length;) {
+    const length = littleEndian ? file.readUInt32LE(at) : file.readUInt32BE(at);
+    if (length === 0) break;
     out.push(at);
-    at += 8 + (littleEndian ? file.readUInt32LE(at) : file.readUInt32BE(at));
+    at += 8 + length;
   }
   return out;
 }
