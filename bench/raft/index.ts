@@ -100,7 +100,7 @@ function p(values: number[], q: number): number {
 
 function figures(c: Collected): Figures {
   const seq = c.seq.flatMap((r) => r.samples);
-  const ack = c.feed.flatMap((r) => r.afterAck);
+  const ack = c.feed.flatMap((r) => r.byFollower.flatMap((f) => f.afterAck));
   return {
     seqP50: p(seq, 50),
     seqP99: p(seq, 99),

@@ -90,14 +90,12 @@ export async function concurrentGets(
 
 export interface FeedRun {
   /**
-   * From the writer's acknowledgement to the event arriving from each follower (may be < 0): one
-   * sample per write and follower.
+   * Per follower (member index): from the writer's acknowledgement to the event arriving from it
+   * (may be < 0), one sample per write.
    */
-  readonly afterAck: number[];
+  readonly byFollower: { readonly member: number; readonly afterAck: number[] }[];
   /** From the start of the write to the event arriving from each follower. */
   readonly endToEnd: number[];
-  /** `afterAck` of each follower on its own (member index), for the log. */
-  readonly byFollower: { readonly member: number; readonly afterAck: number[] }[];
 }
 
 /**
@@ -114,7 +112,6 @@ export async function feedLatency(t: BenchTarget, n: number, from: number): Prom
   let waiting: { key: string; resolve: () => void } | null = null;
   const seenEverywhere = (key: string): boolean => arrived.every((a) => a.has(key));
   const offs: (() => void)[] = [];
-  const afterAck: number[] = [];
   const endToEnd: number[] = [];
   const byFollower = watchers.map((member) => ({ member, afterAck: [] as number[] }));
   try {
@@ -140,15 +137,14 @@ export async function feedLatency(t: BenchTarget, n: number, from: number): Prom
       for (const [w, member] of watchers.entries()) {
         const at = arrived[w]!.get(key);
         if (at === undefined) throw new Error(`${t.name}: change ${key} never arrived on member ${member}`);
-        afterAck.push(at - acked);
-        endToEnd.push(at - t0);
         byFollower[w]!.afterAck.push(at - acked);
+        endToEnd.push(at - t0);
       }
     }
   } finally {
     for (const off of offs) off();
   }
-  return { afterAck, endToEnd, byFollower };
+  return { byFollower, endToEnd };
 }
 
 /**
