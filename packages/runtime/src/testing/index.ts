@@ -13,7 +13,7 @@
  *
  * When not to use: in production code, apart from `etcd/` (a local etcd for development).
  */
-export { freePort, freePortRun } from './free-port.ts';
+export { freePort, freePortRun, reservePort } from './free-port.ts';
 export { waitFor } from './wait-for.ts';
 export { HangGuardError, settlesWithin } from './hang-guard.ts';
 export * from './sim/index.ts';
