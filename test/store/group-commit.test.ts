@@ -136,6 +136,56 @@ test('two writes of one key never share a batch, and commit in order', async () 
   );
 });
 
+test('a write with a condition on a key written earlier in the batch waits for the next one', async () => {
+  // One by one, the fenced write sees the placement record the write before it changed; in one
+  // transaction it would be checked against the record before that write and wrongly pass.
+  const store = new FakeStore();
+  store.versions.set('placement/a', 5);
+  const timers = manualTimers();
+  const batcher = new WriteBatcher({
+    transaction: store.transaction,
+    setTimer: timers.setTimer,
+    maxInFlight: 1,
+  });
+  const claim = batcher.submit({ op: 'put', table: 'placement', key: 'a', value: 'new owner' }, 5);
+  const other = batcher.submit(put('b'), 0);
+  const fenced = batcher.submit(put('a'), 0, [{ table: 'placement', key: 'a', version: 5 }]);
+  const fencedOutcome = assert.rejects(
+    fenced,
+    (e: unknown) => e instanceof StoreError && e.code === 'conflict',
+  );
+  await timers.fire();
+  await fencedOutcome;
+  assert.deepEqual(await Promise.all([claim, other]), [1, 1]);
+  assert.deepEqual(
+    store.calls.map((c) => c.ops.map((op) => `${op.table}/${op.key}`)),
+    [['placement/a', 'heroes/b'], ['heroes/a']],
+  );
+  assert.equal(store.versions.has('heroes/a'), false, 'the fenced write changed nothing');
+});
+
+test('a write with a bad key is refused alone, before it joins a batch', async () => {
+  const store = new FakeStore();
+  const timers = manualTimers();
+  const batcher = new WriteBatcher({ transaction: store.transaction, setTimer: timers.setTimer });
+  const good = batcher.submit(put('a'), 0);
+  const bad = assert.rejects(
+    batcher.submit(put('')),
+    (e: unknown) => e instanceof StoreError && e.code === 'invalid',
+  );
+  const long = assert.rejects(
+    batcher.submit(put('k'.repeat(1025))),
+    (e: unknown) => e instanceof StoreError && e.code === 'invalid',
+  );
+  await timers.fire();
+  await Promise.all([bad, long]);
+  assert.equal(await good, 1);
+  assert.deepEqual(
+    store.calls.map((c) => c.ops.map((op) => op.key)),
+    [['a']],
+  );
+});
+
 test('batches hold at most maxOps writes, and at most maxInFlight are outstanding', async () => {
   const store = new FakeStore();
   let outstanding = 0;

@@ -26,7 +26,10 @@
  * together at once; while a batch commits, new writes queue and leave together when it is done,
  * or after `lingerMs` as a second batch in flight (at most `maxInFlight`). A batch holds at most
  * `maxOps` writes (and never more than the store's `maxTransactionOps`), and two writes of the same
- * key never share one (the second waits for the next batch, so order per key is kept). Under light
+ * key never share one (the second waits for the next batch, so order per key is kept); nor does a
+ * write with a condition on a key written before it in the batch (the condition is checked against
+ * the state after that write, as if each write were sent alone). A write with a bad key (empty, or
+ * over 1,024 characters) is refused at `submit` with `StoreError('invalid')`, without failing a batch. Under light
  * load a write leaves at once; under heavy load batches grow with the commit latency instead of the
  * number of log entries.
  *
@@ -38,6 +41,7 @@
  */
 import type { Condition, Op, Transaction } from './ops.ts';
 import { ConflictError, conditionKey as keyOf } from './ops.ts';
+import { validateKey } from './memory-store.ts';
 import type { Store } from './types.ts';
 import { StoreError } from './types.ts';
 
@@ -117,6 +121,8 @@ export class GroupCommit {
    */
   submit(op: Op, expectVersion?: number, also: readonly Condition[] = []): Promise<number> {
     return new Promise<number>((resolve, reject) => {
+      // A bad key fails its own write here, not the whole batch it would have joined.
+      validateKey(op.key);
       const conditions =
         expectVersion === undefined
           ? also
@@ -170,14 +176,19 @@ export class GroupCommit {
     this.#arm();
   }
 
-  /** The next batch: up to `maxOps` writes from the front, stopping before a key already in it. */
+  /**
+   * The next batch: up to `maxOps` writes from the front, stopping before a write of a key already
+   * written in it, or one with a condition on such a key. A transaction checks every condition
+   * against the state before it, so either would see that state where, sent one by one, it would
+   * have seen the earlier write.
+   */
   #take(): Pending[] {
     const keys = new Set<string>();
     let n = 0;
     while (n < this.#queue.length && n < this.#maxOps) {
       const p = this.#queue[n] as Pending;
       const k = keyOf(p.op.table, p.op.key);
-      if (keys.has(k)) break;
+      if (keys.has(k) || p.conditions.some((c) => keys.has(keyOf(c.table, c.key)))) break;
       keys.add(k);
       n++;
     }
