@@ -165,6 +165,11 @@ async function loneWriter(c: TestCluster): Promise<void> {
   try {
     const t = leader.store.table<number>('lone');
     await t.put('warm-up', 0);
+    // Only a follower the leader is replicating to is sent appends at once: one still connecting
+    // or catching up (probed, or its appends paused) hears of the commit later, by design. Start
+    // once both followers have applied the warm-up.
+    const warm = leader.store.appliedIndex;
+    await waitFor(() => c.members.every((m) => m.store.appliedIndex >= warm), 10_000);
     for (let i = 0; i < 30; i++) {
       await t.put(`k${i}`, i);
       const applied = leader.store.appliedIndex;
