@@ -55,16 +55,20 @@ test('a run of ports is reserved for this process and released when it exits', a
     assert.equal(existsSync(join(RESERVATIONS, String(port))), false, `${port} released`);
 });
 
-test("a dead process's reservation is taken over, a live one's is not", async () => {
+test("a dead process's reservation is taken over; a live one's, this process's own included, is not", async () => {
   const dead = spawn(process.execPath, ['-e', '']);
   const deadPid = await new Promise<number>((resolve) => dead.once('exit', () => resolve(dead.pid!)));
-  const [stale, held] = [await freePort(), await freePort()];
+  // Two ports no process holds now (a child drew them and released them on exit).
+  const drawn = await run(process.execPath, ['--import', 'tsx', DRAW, '2']);
+  const [stale, held] = JSON.parse(drawn.stdout) as [number, number];
   writeFileSync(join(RESERVATIONS, String(stale)), String(deadPid));
   writeFileSync(join(RESERVATIONS, String(held)), String(process.ppid));
   try {
     assert.equal(reservePort(stale), true);
     assert.equal(readFileSync(join(RESERVATIONS, String(stale)), 'utf8'), String(process.pid));
     assert.equal(reservePort(held), false);
+    // Nor is a port this process holds handed out to it again.
+    assert.equal(reservePort(await freePort()), false);
     assert.equal(readFileSync(join(RESERVATIONS, String(held)), 'utf8'), String(process.ppid));
   } finally {
     unlinkSync(join(RESERVATIONS, String(held)));

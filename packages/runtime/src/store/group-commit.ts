@@ -29,9 +29,9 @@
  * key never share one (the second waits for the next batch, so order per key is kept); nor does a
  * write with a condition on a key written before it in the batch (the condition is checked against
  * the state after that write, as if each write were sent alone). A write with a bad key (empty, or
- * over 1,024 characters) is refused at `submit` with `StoreError('invalid')`, without failing a batch. Under light
- * load a write leaves at once; under heavy load batches grow with the commit latency instead of the
- * number of log entries.
+ * over 1,024 characters) is refused at `submit` with `StoreError('invalid')`, without failing a
+ * batch. Under light load a write leaves at once; under heavy load batches grow with the commit
+ * latency instead of the number of log entries.
  *
  * Timeouts: none of its own; a batch takes as long as the store's transaction (its request timeout).
  *

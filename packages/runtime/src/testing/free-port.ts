@@ -28,6 +28,8 @@ const HIGH = 32_768;
 const RESERVATIONS = join(tmpdir(), 'superhero-dispatch-test-ports');
 const reserved: string[] = [];
 let releaseOnExit = false;
+/** Ports this process holds, with or without a file. */
+const heldHere = new Set<number>();
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -62,17 +64,24 @@ function releaseAll(): void {
  * `freePort` reserves what it hands out; this is for a test that needs to hold a known port.
  */
 export function reservePort(port: number): boolean {
-  mkdirSync(RESERVATIONS, { recursive: true });
+  if (heldHere.has(port)) return false;
   const file = join(RESERVATIONS, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
+      mkdirSync(RESERVATIONS, { recursive: true });
       writeFileSync(file, String(process.pid), { flag: 'wx' });
       if (!releaseOnExit) process.once('exit', releaseAll);
       releaseOnExit = true;
       reserved.push(file);
+      heldHere.add(port);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // No shared directory to reserve in (another user's, a read-only disk): this process
+        // still never hands a port out twice.
+        heldHere.add(port);
+        return true;
+      }
     }
     let holder: number;
     try {
@@ -93,6 +102,7 @@ export function reservePort(port: number): boolean {
 }
 
 function unreserve(port: number): void {
+  heldHere.delete(port);
   const file = join(RESERVATIONS, String(port));
   const at = reserved.indexOf(file);
   if (at < 0) return;
@@ -111,7 +121,6 @@ export async function freePort(): Promise<number> {
 
 /** The first of `n` consecutive free ports, none reserved by a live process (this one included). */
 export async function freePortRun(n: number): Promise<number> {
-  mkdirSync(RESERVATIONS, { recursive: true });
   for (let attempt = 0; attempt < 500; attempt++) {
     const base = LOW + Math.floor(Math.random() * (HIGH - LOW - n));
     // The ports this attempt reserved: given back if the run is not free after all.
