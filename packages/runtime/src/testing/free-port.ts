@@ -26,10 +26,12 @@ import { join } from 'node:path';
 const LOW = 20_000;
 const HIGH = 32_768;
 const RESERVATIONS = join(tmpdir(), 'superhero-dispatch-test-ports');
-const reserved: string[] = [];
+/** Ports this process holds: true when a reservation file of ours names it. */
+const held = new Map<number, boolean>();
+let directoryMade = false;
 let releaseOnExit = false;
-/** Ports this process holds, with or without a file. */
-const heldHere = new Set<number>();
+
+const fileOf = (port: number): string => join(RESERVATIONS, String(port));
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -50,36 +52,41 @@ function alive(pid: number): boolean {
 }
 
 function releaseAll(): void {
-  for (const file of reserved.splice(0)) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Already gone: nothing to release.
-    }
+  for (const port of [...held.keys()]) release(port);
+}
+
+function release(port: number): void {
+  const withFile = held.get(port);
+  held.delete(port);
+  if (!withFile) return;
+  try {
+    unlinkSync(fileOf(port));
+  } catch {
+    // Already gone: nothing to release.
   }
 }
 
 /**
- * Reserves `port` for this process until it exits; false when another live process holds it.
- * `freePort` reserves what it hands out; this is for a test that needs to hold a known port.
+ * Reserves `port` for this process until it exits; false when a live process (this one included)
+ * holds it. `freePort` reserves what it hands out; this is for a test that needs to hold a known port.
  */
 export function reservePort(port: number): boolean {
-  if (heldHere.has(port)) return false;
-  const file = join(RESERVATIONS, String(port));
+  if (held.has(port)) return false;
+  const file = fileOf(port);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      mkdirSync(RESERVATIONS, { recursive: true });
+      if (!directoryMade) mkdirSync(RESERVATIONS, { recursive: true });
+      directoryMade = true;
       writeFileSync(file, String(process.pid), { flag: 'wx' });
       if (!releaseOnExit) process.once('exit', releaseAll);
       releaseOnExit = true;
-      reserved.push(file);
-      heldHere.add(port);
+      held.set(port, true);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         // No shared directory to reserve in (another user's, a read-only disk): this process
         // still never hands a port out twice.
-        heldHere.add(port);
+        held.set(port, false);
         return true;
       }
     }
@@ -101,19 +108,6 @@ export function reservePort(port: number): boolean {
   return false;
 }
 
-function unreserve(port: number): void {
-  heldHere.delete(port);
-  const file = join(RESERVATIONS, String(port));
-  const at = reserved.indexOf(file);
-  if (at < 0) return;
-  reserved.splice(at, 1);
-  try {
-    unlinkSync(file);
-  } catch {
-    // Already gone.
-  }
-}
-
 /** One free port. */
 export async function freePort(): Promise<number> {
   return freePortRun(1);
@@ -132,7 +126,7 @@ export async function freePortRun(n: number): Promise<number> {
       free &&= await portFree(base + i);
     }
     if (free) return base;
-    for (const port of mine) unreserve(port);
+    for (const port of mine) release(port);
   }
   throw new Error(`no run of ${n} free ports found below ${HIGH}`);
 }
