@@ -5,8 +5,8 @@
  * it, and the nodes together host exactly the live heroes — read from each node itself, twice in a
  * row. The time it takes is not asserted (a generous bound only guards against a hang); it is
  * printed. Capitol must host heroes before the pause and again after it; its share may reach it by
- * hand-offs, so both are waited for. The placement layer's full sweep must have repaired nothing on the way
- * (`placement_sweep_repairs_total` stays 0): the events alone brought every hero back.
+ * hand-offs, so both are waited for. The placement layer's full sweep must have repaired nothing
+ * on the way (`placement_sweep_repairs_total` stays 0): the events alone brought every hero back.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
