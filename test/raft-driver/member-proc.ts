@@ -8,7 +8,8 @@
  *   --seeds 127.0.0.1:7002,127.0.0.1:7003 --voters gotham@127.0.0.1:7001,… --data /tmp/gotham
  * ```
  * It prints one JSON line `{"ready":true,"name":…}` once the store is started. `--fsync false` and
- * `--log-writes threadpool` select the other storage settings (defaults: fsync on, inline writes);
+ * `--log-writes inline|threadpool` select the other storage settings (defaults: fsync on, the
+ * driver's default log writes, checked by the driver);
  * `--election-ticks N` sets the driver's election timeout in 50 ms ticks (default the driver's).
  *
  * API (JSON bodies; errors are `{"error":{"code","message"}}` with 409 conflict, 503 no_quorum or
@@ -27,6 +28,7 @@ import pino from 'pino';
 import { startNode } from '../../packages/runtime/src/cluster/node.ts';
 import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
 import { StoreError } from '../../packages/runtime/src/store/types.ts';
+import type { DriverLogWrites } from '../../packages/runtime/src/raft/driver/options.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +39,7 @@ const { values } = parseArgs({
     voters: { type: 'string' },
     data: { type: 'string' },
     fsync: { type: 'string', default: 'true' },
-    'log-writes': { type: 'string', default: 'inline' },
+    'log-writes': { type: 'string' },
     'election-ticks': { type: 'string' },
     cookie: { type: 'string', default: 'raft-member-cookie' },
     'log-level': { type: 'string', default: 'warn' },
@@ -64,7 +66,7 @@ const store = await startRaftStore({
   voters: values.voters!.split(','),
   dataDir: values.data!,
   fsync: values.fsync !== 'false',
-  logWrites: values['log-writes'] === 'threadpool' ? 'threadpool' : 'inline',
+  ...(values['log-writes'] === undefined ? {} : { logWrites: values['log-writes'] as DriverLogWrites }),
   ...(values['election-ticks'] === undefined ? {} : { electionTicks: Number(values['election-ticks']) }),
   logger,
 });

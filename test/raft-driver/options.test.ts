@@ -8,7 +8,7 @@ import {
   resolveDriverOptions,
 } from '../../packages/runtime/src/raft/driver/index.ts';
 
-test('defaults: 50 ms ticks, 100 ms heartbeats, 1 s election timeout, 5 s requests, snapshots every 100,000 entries at most, fsync on, inline log writes', () => {
+test('defaults: 50 ms ticks, 100 ms heartbeats, 1 s election timeout, 5 s requests, snapshots every 100,000 entries at most, fsync on, log writes inline while leading', () => {
   const o = resolveDriverOptions();
   assert.equal(o.tickMs, 50);
   assert.equal(o.heartbeatTicks, 2);
@@ -17,7 +17,7 @@ test('defaults: 50 ms ticks, 100 ms heartbeats, 1 s election timeout, 5 s reques
   assert.equal(o.snapshotEntries, 100_000);
   assert.equal(o.maxCommandBytes, 1.5 * 1024 * 1024);
   assert.equal(o.fsync, true);
-  assert.equal(o.logWrites, 'inline');
+  assert.equal(o.logWrites, 'leader-inline');
   assert.deepEqual(
     { ...o, electionTimeoutMs: undefined },
     { ...DRIVER_DEFAULTS, electionTimeoutMs: undefined },
@@ -45,8 +45,10 @@ test('non-positive or fractional values and heartbeats as slow as elections are 
   }
 });
 
-test('log writes are inline or on the thread pool, nothing else', () => {
-  assert.equal(resolveDriverOptions({ logWrites: 'threadpool' }).logWrites, 'threadpool');
+test('log writes are inline, on the thread pool, or inline while leading; nothing else', () => {
+  for (const mode of ['inline', 'threadpool', 'leader-inline'] as const) {
+    assert.equal(resolveDriverOptions({ logWrites: mode }).logWrites, mode);
+  }
   assert.throws(
     () => resolveDriverOptions({ logWrites: 'sometimes' as unknown as 'inline' }),
     RaftDriverConfigError,

@@ -1,6 +1,7 @@
 // The file storage passes the shared LogStorage conformance suite (with real fsync) in both write
-// modes (an O_DSYNC write on the event loop or on the thread pool), its segments roll over and are
-// deleted by compaction, and each mode writes once per group of batches.
+// modes (an O_DSYNC write on the event loop or on the thread pool) and with each batch choosing its
+// own, its segments roll over and are deleted by compaction, and each mode writes once per group
+// of batches.
 import assert from 'node:assert/strict';
 import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Entry } from '../../packages/runtime/src/raft/core/types.ts';
 import { FileLogStorage, type LogWrites } from '../../packages/runtime/src/raft/storage/file-log-storage.ts';
+import type { LogStorage, StorageBatch } from '../../packages/runtime/src/raft/storage/log-storage.ts';
 import { logStorageConformance } from '../../packages/runtime/src/testing/conformance/log-storage.ts';
 
 const dirs: string[] = [];
@@ -40,6 +42,44 @@ for (const writes of ['inline', 'threadpool'] as const) {
     },
     cleanup,
     propertyRuns: 60,
+  });
+}
+
+/**
+ * The storage as a member that leads and follows in turn uses it (`logWrites: 'leader-inline'`):
+ * each batch chooses where it is written, inline and on the thread pool alternately.
+ */
+const hinted = new Map<LogStorage, FileLogStorage>();
+
+async function openHinted(dir: string, writes: LogWrites): Promise<LogStorage> {
+  const inner = await openIn(dir, writes);
+  let n = 0;
+  const outer: LogStorage = {
+    initialState: () => inner.initialState(),
+    save: (batch: StorageBatch) => inner.save({ ...batch, inline: n++ % 2 === 0 }),
+    compact: (index) => inner.compact(index),
+    firstIndex: () => inner.firstIndex(),
+    lastIndex: () => inner.lastIndex(),
+    term: (index) => inner.term(index),
+    entries: (lo, hi) => inner.entries(lo, hi),
+    hardState: () => inner.hardState(),
+    snapshot: () => inner.snapshot(),
+    close: () => inner.close(),
+  };
+  hinted.set(outer, inner);
+  return outer;
+}
+
+for (const writes of ['inline', 'threadpool'] as const) {
+  logStorageConformance(`FileLogStorage (${writes} writes, each batch choosing in turn)`, {
+    create: async () => openHinted(await freshDir(), writes),
+    reopen: async (s) => {
+      const dir = opened.get(hinted.get(s)!)!;
+      await s.close();
+      return openHinted(dir, writes);
+    },
+    cleanup,
+    propertyRuns: 30,
   });
 }
 
@@ -179,6 +219,52 @@ describe('FileLogStorage group commit', () => {
       writes.restore();
       syncs.restore();
       await s.close();
+      await cleanup();
+    }
+  });
+
+  it("a batch's own choice: inline on a thread-pool storage, on the thread pool on an inline one", async () => {
+    const dir = await freshDir();
+    const segment = async (s: FileLogStorage): Promise<Buffer> => {
+      const names = s.segmentNames();
+      return readFile(join(dir, names[names.length - 1]!));
+    };
+    const pooled = await FileLogStorage.open(dir, { fsync: true, writes: 'threadpool' });
+    const writes = await countCalls(dir, 'write');
+    try {
+      const saved = pooled.save({ entries: entries(1, 1, 1), inline: true });
+      assert.ok((await segment(pooled)).includes(Buffer.alloc(100, 1)), 'written before save returned');
+      await saved;
+      assert.equal(writes.count, 0, 'not through the thread pool');
+      await pooled.save({ entries: entries(2, 2, 1) });
+      assert.equal(writes.count, 1, 'without a hint, the storage mode: the thread pool');
+      await pooled.close();
+
+      writes.count = 0;
+      const inline = await FileLogStorage.open(dir, { fsync: true, writes: 'inline' });
+      await inline.save({ entries: entries(3, 3, 1), inline: false });
+      assert.equal(writes.count, 1, 'through the thread pool');
+      // Behind a job in the queue, batches are written together: on the thread pool when one of
+      // them asked for it, and in call order either way.
+      writes.count = 0;
+      const saves = [
+        inline.save({ entries: entries(4, 4, 2), hardState: { term: 2, vote: 'a', commit: 3 } }),
+        inline.save({ entries: entries(5, 5, 2), inline: true }),
+        inline.save({ entries: entries(6, 6, 2), inline: false }),
+      ];
+      await Promise.all(saves);
+      assert.equal(writes.count, 2, 'the hard state file, then one write for the two batches behind it');
+      await inline.close();
+      const again = await FileLogStorage.open(dir, { fsync: true });
+      assert.equal(again.lastIndex(), 6);
+      assert.deepEqual(
+        again.entries(1, 7).map((e) => [e.index, e.term, e.data[0]]),
+        [1, 2, 3, 4, 5, 6].map((i) => [i, i < 4 ? 1 : 2, i]),
+      );
+      assert.deepEqual(again.hardState(), { term: 2, vote: 'a', commit: 3 });
+      await again.close();
+    } finally {
+      writes.restore();
       await cleanup();
     }
   });

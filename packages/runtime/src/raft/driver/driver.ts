@@ -19,7 +19,8 @@
  * state machine.
  *
  * The Ready loop (one Ready at a time): persist entries, snapshot and term/vote with one group
- * commit (by default one synchronous `O_DSYNC` write, `logWrites`), send the messages once that
+ * commit (one `O_DSYNC` write: by default synchronous while leading and on the thread pool while
+ * following, `logWrites`), send the messages once that
  * is durable, apply, then `advance`. Refinements: a leader sends its appends before its own write
  * (thesis 10.2.1; it counts itself only after the write); committed entries — durable on a
  * majority already — are applied and answered while this member's own write is in flight, and as
@@ -223,7 +224,10 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     const storage: LogStorage =
       options.dataDir === undefined
         ? new MemoryLogStorage()
-        : await FileLogStorage.open(options.dataDir, { fsync: resolved.fsync, writes: resolved.logWrites });
+        : await FileLogStorage.open(options.dataDir, {
+            fsync: resolved.fsync,
+            writes: resolved.logWrites === 'inline' ? 'inline' : 'threadpool',
+          });
     const initial = storage.initialState();
     const empty = initial.hardState.term === 0 && initial.entries.length === 0 && initial.snapshot === null;
     const raw = new RawNode(
@@ -652,7 +656,8 @@ export class RaftDriver<O extends { readonly result: unknown }> {
     }
     if (rd.entries.length > 0 || rd.snapshot !== undefined || termOrVote) {
       const hardState = this.latestHs;
-      await this.storage.save({ entries: rd.entries, snapshot: rd.snapshot, hardState });
+      const inline = this.options.logWrites === 'leader-inline' ? this.raw.role === 'leader' : undefined;
+      await this.storage.save({ entries: rd.entries, snapshot: rd.snapshot, hardState, inline });
       this.savedHs = hardState;
     }
     if (!early) this.sendAll(rd.messages);

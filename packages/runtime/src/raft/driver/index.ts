@@ -13,7 +13,7 @@
 export { RaftDriver } from './driver.ts';
 export type { DriverStatus, MemberRole, RaftDriverOptions, RaftStateMachine } from './types.ts';
 export { DRIVER_DEFAULTS, resolveDriverOptions } from './options.ts';
-export type { DriverOptions, ResolvedDriverOptions } from './options.ts';
+export type { DriverLogWrites, DriverOptions, ResolvedDriverOptions } from './options.ts';
 export {
   AlreadyAttachedError,
   CommandTooLargeError,

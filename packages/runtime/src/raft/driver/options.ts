@@ -20,6 +20,12 @@
 import { RaftDriverConfigError } from './errors.ts';
 import type { LogWrites } from '../storage/file-log-storage.ts';
 
+/**
+ * Where a member writes its log (see `DriverOptions.logWrites`): `FileLogStorage`'s two modes, or
+ * `'leader-inline'`, inline while this member leads and on the thread pool while it follows.
+ */
+export type DriverLogWrites = LogWrites | 'leader-inline';
+
 export interface DriverOptions {
   /**
    * Milliseconds between core ticks. Default 50: heartbeats every 50 ms keep followers' view of the
@@ -87,11 +93,15 @@ export interface DriverOptions {
    */
   readonly fsync?: boolean;
   /**
-   * How the log reaches the disk (`FileLogStorage`'s `writes`). Default `'inline'`: one
-   * synchronous `O_DSYNC` write per Ready on the event loop thread, durable when it returns.
-   * `'threadpool'`: the same write on libuv's thread pool, the loop running meanwhile.
+   * How the log reaches the disk (`FileLogStorage`'s `writes`). `'inline'`: one synchronous
+   * `O_DSYNC` write per Ready on the event loop thread, durable when it returns. `'threadpool'`:
+   * the same write on libuv's thread pool, the loop running meanwhile. Default `'leader-inline'`:
+   * inline while leading (its appends have left before it writes, so its write overlaps the
+   * followers'), on the thread pool while following (the loop reads the next appends and the
+   * commit index while the write is in flight). A process whose loop runs much other work
+   * should choose `'threadpool'` (docs/raft.md, "Log writes").
    */
-  readonly logWrites?: LogWrites;
+  readonly logWrites?: DriverLogWrites;
 }
 
 export interface ResolvedDriverOptions {
@@ -106,7 +116,7 @@ export interface ResolvedDriverOptions {
   readonly snapshotWindow: number;
   readonly maxCommandBytes: number;
   readonly fsync: boolean;
-  readonly logWrites: LogWrites;
+  readonly logWrites: DriverLogWrites;
   /** `tickMs * electionTicks`: the shortest election timeout. */
   readonly electionTimeoutMs: number;
 }
@@ -123,7 +133,7 @@ export const DRIVER_DEFAULTS = {
   snapshotWindow: 8,
   maxCommandBytes: 1536 * 1024,
   fsync: true,
-  logWrites: 'inline',
+  logWrites: 'leader-inline',
 } as const;
 
 function positiveInt(name: string, value: number): number {
@@ -140,10 +150,10 @@ function nonNegativeInt(name: string, value: number): number {
   return value;
 }
 
-function logWrites(value: string): LogWrites {
-  if (value !== 'inline' && value !== 'threadpool') {
+function logWrites(value: string): DriverLogWrites {
+  if (value !== 'inline' && value !== 'threadpool' && value !== 'leader-inline') {
     throw new RaftDriverConfigError(
-      `logWrites must be 'inline' or 'threadpool', got ${JSON.stringify(value)}`,
+      `logWrites must be 'inline', 'threadpool' or 'leader-inline', got ${JSON.stringify(value)}`,
     );
   }
   return value;

@@ -19,8 +19,11 @@
  *   disk when it returns (its promise is resolved). The thread sleeps in the kernel for the flush
  *   (0.2–0.5 ms on an SSD) instead of handing the work to libuv's thread pool and being woken when
  *   it is done — on a busy machine that wake-up can cost more than the flush. `'threadpool'`:
- *   every batch's write on the thread pool; the event loop runs on during the flush. Snapshot and hard state files, rollover and compaction are asynchronous
- *   in both modes; a save that finds one of them queued waits its turn, so order is kept.
+ *   every batch's write on the thread pool; the event loop runs on during the flush. A batch may
+ *   choose for itself (`StorageBatch.inline`; the Raft driver's `'leader-inline'` asks inline
+ *   while leading): batches written together go to the thread pool if one of them asked for it.
+ *   Snapshot and hard state files, rollover and compaction are asynchronous in both modes; a save
+ *   that finds one of them queued waits its turn, so order is kept.
  * - Group commit: every save queued while a write is in progress goes out in one `write`; each
  *   batch's promise resolves only once that write is durable.
  * - A change of term or vote is written to `hardstate` (temp file, fsync, rename, directory fsync)
@@ -112,6 +115,8 @@ interface SaveJob {
   readonly snapshot: Snapshot | null;
   readonly hardStateFile: HardState | null;
   readonly records: WalRecord[];
+  /** Its records may be written on this thread (the batch's hint, else the storage's mode). */
+  readonly inline: boolean;
   readonly tailBefore: { index: number; term: number };
   /** Commit index as logged before this job. */
   readonly commitBefore: number;
@@ -321,7 +326,8 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
       }
     }
     if (snapshot === null && hardStateFile === null && records.length === 0) return Promise.resolve();
-    if (this.inline && snapshot === null && hardStateFile === null && this.idle()) {
+    const inline = batch.inline ?? this.inline;
+    if (inline && snapshot === null && hardStateFile === null && this.idle()) {
       // Nothing queued ahead of it: write now, on this thread.
       const frames = records.map(encodeRecord);
       const bytes = frames.reduce((n, f) => n + f.length, 0);
@@ -345,6 +351,7 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
         snapshot,
         hardStateFile,
         records,
+        inline,
         tailBefore,
         commitBefore,
         resolve,
@@ -482,12 +489,15 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
   private async run(jobs: Job[]): Promise<void> {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // One batch that asked for the thread pool sends the group's writes there.
+    const saves = jobs.filter((j): j is SaveJob => j.type === 'save');
+    const inline = saves.length > 0 ? saves.every((j) => j.inline) : this.inline;
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
       const buf = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      if (this.inline) {
+      if (inline) {
         this.writeInline(buf);
         return;
       }

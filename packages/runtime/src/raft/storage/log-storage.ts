@@ -39,6 +39,13 @@ export interface StorageBatch {
   readonly snapshot?: Snapshot | undefined;
   readonly entries?: readonly Entry[] | undefined;
   readonly hardState?: HardState | undefined;
+  /**
+   * Where a storage that can do either writes this batch: `true` on the calling thread when
+   * nothing is queued ahead of it, `false` off it (the thread pool). Undefined: the storage's own
+   * choice. A hint only: durability and order are the same either way, and storages without the
+   * choice ignore it.
+   */
+  readonly inline?: boolean | undefined;
 }
 
 export interface LogStorage {
