@@ -20,17 +20,16 @@
  *
  * The Ready loop (one Ready at a time): persist entries, snapshot and term/vote with one group
  * commit (one `O_DSYNC` write: by default synchronous while leading and on the thread pool while
- * following, `logWrites`), send the messages once that
- * is durable, apply, then `advance`. Refinements: a leader sends its appends before its own write
- * (thesis 10.2.1; it counts itself only after the write); committed entries — durable on a
- * majority already — are applied and answered while this member's own write is in flight, and as
- * soon as a message moves the commit index (`applyEarly`), not one Ready later; a Ready that
- * changes only the commit index is not written at all (a restarted member re-learns it from the
- * leader). So a write costs one disk flush per member on its path, as in etcd. A follower given
- * entries writes them in the same turn; a leader sends a new commit index at the end of the turn,
- * after the answers, with whatever the answers made the clients propose (see `onRaft`) — unless
- * the message committed its whole log, when the commit index leaves before the answers
- * (`commitFirst`).
+ * following, `logWrites`), send the messages once that is durable, apply, then `advance`.
+ * Refinements: a leader sends its appends before its own write (thesis 10.2.1; it counts itself
+ * only after the write); committed entries — durable on a majority already — are applied and
+ * answered while this member's own write is in flight, and as soon as a message moves the commit
+ * index (`applyEarly`), not one Ready later; a Ready that changes only the commit index is not
+ * written at all (a restarted member re-learns it from the leader). So a write costs one disk flush
+ * per member on its path, as in etcd. A follower given entries writes them in the same turn; a
+ * leader sends a new commit index at the end of the turn, after the answers, with whatever the
+ * answers made the clients propose (see `onRaft`) — unless the message committed its whole log,
+ * when the commit index leaves before the answers (`commitFirst`).
  *
  * Bootstrap is idempotent: a member whose storage is empty and whose name is in `voters`
  * bootstraps with that list (sorted, so every founder writes the same entry 1); a member with
