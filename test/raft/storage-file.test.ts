@@ -198,6 +198,12 @@ async function countCalls(
 
 const countDatasyncs = (dir: string): ReturnType<typeof countCalls> => countCalls(dir, 'datasync');
 
+/** The bytes of the storage's active (last) segment file in `dir`. */
+async function activeSegment(s: FileLogStorage, dir: string): Promise<Buffer> {
+  const names = s.segmentNames();
+  return readFile(join(dir, names[names.length - 1]!));
+}
+
 describe('FileLogStorage group commit', () => {
   it('threadpool writes: one O_DSYNC write per batch, and one for all batches queued behind a write in flight', async () => {
     const dir = await freshDir();
@@ -225,15 +231,14 @@ describe('FileLogStorage group commit', () => {
 
   it("a batch's own choice: inline on a thread-pool storage, on the thread pool on an inline one", async () => {
     const dir = await freshDir();
-    const segment = async (s: FileLogStorage): Promise<Buffer> => {
-      const names = s.segmentNames();
-      return readFile(join(dir, names[names.length - 1]!));
-    };
     const pooled = await FileLogStorage.open(dir, { fsync: true, writes: 'threadpool' });
     const writes = await countCalls(dir, 'write');
     try {
       const saved = pooled.save({ entries: entries(1, 1, 1), inline: true });
-      assert.ok((await segment(pooled)).includes(Buffer.alloc(100, 1)), 'written before save returned');
+      assert.ok(
+        (await activeSegment(pooled, dir)).includes(Buffer.alloc(100, 1)),
+        'written before save returned',
+      );
       await saved;
       assert.equal(writes.count, 0, 'not through the thread pool');
       await pooled.save({ entries: entries(2, 2, 1) });
@@ -273,16 +278,12 @@ describe('FileLogStorage group commit', () => {
     const dir = await freshDir();
     const s = await FileLogStorage.open(dir, { fsync: true, writes: 'inline', segmentBytes: 4096 });
     const syncs = await countDatasyncs(dir);
-    const segment = async (): Promise<Buffer> => {
-      const names = s.segmentNames();
-      return readFile(join(dir, names[names.length - 1]!));
-    };
     const third = Buffer.alloc(100, 3);
     try {
-      assert.ok(!(await segment()).includes(third));
+      assert.ok(!(await activeSegment(s, dir)).includes(third));
       const saved = s.save({ entries: entries(1, 3, 1) });
       // Not awaited yet: the bytes are already in the file.
-      assert.ok((await segment()).includes(third), 'the batch was written before save returned');
+      assert.ok((await activeSegment(s, dir)).includes(third), 'the batch was written before save returned');
       await saved;
       assert.equal(syncs.count, 0, 'O_DSYNC writes need no fdatasync');
       // A term change goes through the queue (its hard state file is written asynchronously), so
