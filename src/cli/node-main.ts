@@ -3,6 +3,7 @@
  * `dispatch-node.ts`, started with the cookie, TLS and web access its flags resolve to
  * (`node-security.ts`).
  */
+import { tuneV8ForServer } from '@superhero-dispatch/runtime/cluster';
 import type { NodeCliOptions } from './config.ts';
 import { runDispatchNode } from './dispatch-node.ts';
 import { createNodeLogger } from './logger.ts';
@@ -16,6 +17,8 @@ import { resolveNodeSecurity } from './node-security.ts';
  */
 export async function runNode(options: NodeCliOptions): Promise<void> {
   const logger = createNodeLogger({ level: options.logLevel, node: options.name, format: options.logFormat });
+  // A node runs for long: let V8 optimize its hot code sooner (the runtime's cluster/v8-tuning.ts).
+  logger.debug({ v8Flags: tuneV8ForServer() }, 'V8 flags set for a server');
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   try {
     const security = await resolveNodeSecurity(options);

@@ -26,6 +26,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startNode } from '../../packages/runtime/src/cluster/node.ts';
+import { tuneV8ForServer } from '../../packages/runtime/src/cluster/v8-tuning.ts';
 import { startRaftStore } from '../../packages/runtime/src/store/raft-store.ts';
 import { StoreError } from '../../packages/runtime/src/store/types.ts';
 import type { DriverLogWrites } from '../../packages/runtime/src/raft/driver/options.ts';
@@ -46,6 +47,8 @@ const { values } = parseArgs({
   },
 });
 
+// A member is a server, run as the CLI's nodes are (packages/runtime/src/cluster/v8-tuning.ts).
+tuneV8ForServer();
 const logger = pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2));
 const seeds = (values.seeds ?? '')
   .split(',')

@@ -24,6 +24,8 @@ export type { MemberAddress, NameClaimPayload } from './protocol.ts';
 export { GlobalNames, earliestRegistrationWins } from './global-names.ts';
 export type { GlobalNamesHooks, NameResolverFn } from './global-names.ts';
 export { PubSub } from './pubsub.ts';
+export { tuneV8ForServer } from './v8-tuning.ts';
+export { SERVER_INTERRUPT_BUDGET, serverV8Flags } from '../util/server-tiering.ts';
 export { ClusterMessageType, CLUSTER_MESSAGE_TYPES } from './message-types.ts';
 export * from './transport/index.ts';
 export * from './discovery/index.ts';
