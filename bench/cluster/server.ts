@@ -1,5 +1,5 @@
 /** A node process hosting the benchmark's echo actor (registered as `echo`). Prints its node name. */
-import { startNode } from '@superhero-dispatch/runtime/cluster';
+import { startNode, tuneV8ForServer } from '@superhero-dispatch/runtime/cluster';
 import type { Behaviour, CallResult } from '@superhero-dispatch/runtime/actor';
 import { benchNodeLogger } from '../lib/node-logger.ts';
 
@@ -10,6 +10,8 @@ const echo: Behaviour<number, void, unknown, unknown, unknown> = {
   handleCast: (_m, n) => n + 1,
 };
 
+// A server, run as the CLI's nodes are: hot code optimized sooner (cluster/v8-tuning.ts).
+tuneV8ForServer();
 const node = await startNode({
   name: 'benchserver',
   cookie: 'bench-cluster-cookie',
