@@ -7,7 +7,7 @@
  * Node 20). A cluster node's work is spread over many small functions — decoding a message, a Raft
  * step, applying an entry, a change feed — each called tens to hundreds of times a second, so for
  * the first minutes of a node's life much of it runs in the interpreter and the baseline compiler:
- * a CPU profile (`perf`) of a dispatch node 25 s into a run at 1,000 heroes found 15 % of its main
+ * a CPU profile (`perf`) of a dispatch node 25 s into a run at 1,000 heroes found 16 % of its main
  * thread's samples in optimized code and most of the rest in the generic paths of unoptimized
  * code. A budget of 8,192 (`SERVER_INTERRUPT_BUDGET`) has that code optimized eight times sooner;
  * docs/benchmarks-dispatch.md ("Round 8") has what it saved.
