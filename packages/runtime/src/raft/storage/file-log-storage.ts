@@ -490,8 +490,9 @@ export class FileLogStorage extends LogStateReader implements LogStorage {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     // One batch that asked for the thread pool sends the group's writes there.
-    const saves = jobs.filter((j): j is SaveJob => j.type === 'save');
-    const inline = saves.length > 0 ? saves.every((j) => j.inline) : this.inline;
+    const inline = jobs.some((j) => j.type === 'save')
+      ? jobs.every((j) => j.type !== 'save' || j.inline)
+      : this.inline;
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
       const buf = Buffer.concat(pending, pendingBytes);
