@@ -137,7 +137,7 @@ export async function runDispatchNode(
   const metrics = createNodeMetrics({
     heroes: () => dispatch.directory.size,
     batches: () => dispatch.groupCommit?.stats.batches ?? 0,
-    hosted: () => dispatch.placement.localKeys().length,
+    hosted: () => dispatch.placement.localCount(),
     sweepRepairs: () => dispatch.placement.stats().sweepRepairs,
     peersUp: () => node.nodes().length,
     writable: () => store.writable(),

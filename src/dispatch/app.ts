@@ -125,6 +125,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
         heroes,
         rng,
         now: Date.now,
+        localHeroes: () => hosted(),
         ...(o.onUnchanged ? { onUnchanged: o.onUnchanged } : {}),
         ...(o.heroTickMs ? { tickMs: o.heroTickMs } : {}),
       }),
@@ -139,7 +140,7 @@ export async function startDispatchApp(o: DispatchAppOptions): Promise<DispatchA
       },
     },
   });
-  hosted = () => placement.localKeys().length;
+  hosted = () => placement.localCount();
   const service = new ClusterDispatchService({
     node: o.node,
     store: o.store,

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { ActorSystem, SimScheduler, assumeProtocol } from '../../packages/runtime/src/actor/index.ts';
 import type { Pid } from '../../packages/runtime/src/actor/index.ts';
 import { cityBehaviour } from '../../src/dispatch/city-actor.ts';
-import { HERO_TICK_SLOT_MS, heroBehaviour, nextStepIn } from '../../src/dispatch/hero-actor.ts';
+import {
+  HERO_SLOT_STEPS,
+  HERO_TICK_SLOT_MS,
+  heroBehaviour,
+  heroTickSlotMs,
+  nextStepIn,
+} from '../../src/dispatch/hero-actor.ts';
 import type { HeroProtocol } from '../../src/dispatch/hero-actor.ts';
 import { HeroDirectory } from '../../src/dispatch/hero-directory.ts';
 import { HeroStore } from '../../src/dispatch/hero-store.ts';
@@ -74,20 +80,59 @@ test("a hero's steps fall on the node's shared slots, and its period stays 4 s",
   assert.equal(nextStepIn(1030, 4000, 0), 4000);
 });
 
-test('heroes started at different times within a slot step together', async () => {
+test("a node's slot is the longest whose steps fit one batch: long with few heroes, short with many", () => {
+  // 4-s loop: a hero steps slot/4000 times per slot, so 800 ms holds 1,280 heroes' steps in 256.
+  assert.equal(HERO_SLOT_STEPS, 256);
+  assert.equal(heroTickSlotMs(0, 4000), 800);
+  assert.equal(heroTickSlotMs(1280, 4000), 800);
+  assert.equal(heroTickSlotMs(1281, 4000), 400);
+  assert.equal(heroTickSlotMs(2560, 4000), 400);
+  assert.equal(heroTickSlotMs(2561, 4000), 200);
+  assert.equal(heroTickSlotMs(5120, 4000), 200);
+  assert.equal(heroTickSlotMs(5121, 4000), HERO_TICK_SLOT_MS);
+  assert.equal(heroTickSlotMs(100_000, 4000), HERO_TICK_SLOT_MS);
+  // Only a slot that divides the loop counts (else the period would drift off it).
+  assert.equal(heroTickSlotMs(0, 1000), 200);
+  assert.equal(heroTickSlotMs(0, 250), HERO_TICK_SLOT_MS);
+});
+
+/**
+ * Two heroes started `gapMs` apart (the first at `gapMs`) on a node running `localHeroes`
+ * heroes; `versions()` reads both records' versions.
+ */
+async function twoHeroes(gapMs: number, localHeroes?: number) {
   const scheduler = new SimScheduler();
   const system = new ActorSystem({ scheduler });
-  const store = new MemoryStore({ now: () => scheduler.now() });
-  const heroes = new HeroStore(store);
+  const heroes = new HeroStore(new MemoryStore({ now: () => scheduler.now() }));
   const ids = ['11111111-1111-4111-8111-111111111112', '11111111-1111-4111-8111-111111111113'];
-  const behaviour = heroBehaviour({ heroes, rng: seededRandom(1), now: () => scheduler.now() });
+  const behaviour = heroBehaviour({
+    heroes,
+    rng: seededRandom(1),
+    now: () => scheduler.now(),
+    ...(localHeroes === undefined ? {} : { localHeroes: () => localHeroes }),
+  });
   for (const [i, id] of ids.entries()) {
     await heroes.table.put(id, newHero(id, `Hero ${i}`, '', 0));
-    await scheduler.advance(20); // started 20 ms apart, inside one 100-ms slot
+    await scheduler.advance(gapMs);
     await system.spawn(behaviour, { key: id, args: {}, epoch: 1 });
   }
   await scheduler.advance(0);
   const versions = async () => Promise.all(ids.map(async (id) => (await heroes.read(id))!.version));
+  return { scheduler, versions };
+}
+
+test('with many heroes on the node, heroes started a short slot apart step apart', async () => {
+  const { scheduler, versions } = await twoHeroes(200, 6000); // 6,000 heroes: the 100-ms slot
+  const before = await versions();
+  await scheduler.advance(4200 - 400); // now 4,200: the first hero's step, not the second's
+  const mid = await versions();
+  assert.ok(mid[0]! > before[0]! && mid[1] === before[1], 'only the first hero stepped at 4,200 ms');
+  await scheduler.advance(200);
+  assert.ok((await versions())[1]! > before[1]!, 'the second stepped at 4,400 ms');
+});
+
+test('heroes started at different times within a slot step together', async () => {
+  const { scheduler, versions } = await twoHeroes(20); // at 20 and 40 ms, inside one slot
   const before = await versions();
   await scheduler.advance(4000 - 40 - 1); // the slot at 4,000 ms is 1 ms away
   assert.deepEqual(await versions(), before);

@@ -422,6 +422,11 @@ export class DistributedSupervisor implements NameResolver {
     return [...this.local.keys()];
   }
 
+  /** How many children run on this node (`localKeys().length`, without the copy). */
+  localCount(): number {
+    return this.local.size;
+  }
+
   ownerOf(key: string): string | undefined {
     return this.records.get(key)?.owner || undefined;
   }
