@@ -81,15 +81,15 @@ test("a hero's steps fall on the node's shared slots, and its period stays 4 s",
 });
 
 test("a node's slot is the longest whose steps fit one batch: long with few heroes, short with many", () => {
-  // 4-s loop: a hero steps slot/4000 times per slot, so 800 ms holds 1,280 heroes' steps in 256.
-  assert.equal(HERO_SLOT_STEPS, 256);
+  // 4-s loop: a hero steps slot/4000 times per slot, so 800 ms holds 400 heroes' steps in 80.
+  assert.equal(HERO_SLOT_STEPS, 80);
   assert.equal(heroTickSlotMs(0, 4000), 800);
-  assert.equal(heroTickSlotMs(1280, 4000), 800);
-  assert.equal(heroTickSlotMs(1281, 4000), 400);
-  assert.equal(heroTickSlotMs(2560, 4000), 400);
-  assert.equal(heroTickSlotMs(2561, 4000), 200);
-  assert.equal(heroTickSlotMs(5120, 4000), 200);
-  assert.equal(heroTickSlotMs(5121, 4000), HERO_TICK_SLOT_MS);
+  assert.equal(heroTickSlotMs(400, 4000), 800);
+  assert.equal(heroTickSlotMs(401, 4000), 400);
+  assert.equal(heroTickSlotMs(800, 4000), 400);
+  assert.equal(heroTickSlotMs(801, 4000), 200);
+  assert.equal(heroTickSlotMs(1600, 4000), 200);
+  assert.equal(heroTickSlotMs(1601, 4000), HERO_TICK_SLOT_MS);
   assert.equal(heroTickSlotMs(100_000, 4000), HERO_TICK_SLOT_MS);
   // Only a slot that divides the loop counts (else the period would drift off it).
   assert.equal(heroTickSlotMs(0, 1000), 200);
@@ -122,7 +122,7 @@ async function twoHeroes(gapMs: number, localHeroes?: number) {
 }
 
 test('with many heroes on the node, heroes started a short slot apart step apart', async () => {
-  const { scheduler, versions } = await twoHeroes(200, 6000); // 6,000 heroes: the 100-ms slot
+  const { scheduler, versions } = await twoHeroes(200, 2000); // 2,000 heroes: the 100-ms slot
   const before = await versions();
   await scheduler.advance(4200 - 400); // now 4,200: the first hero's step, not the second's
   const mid = await versions();
