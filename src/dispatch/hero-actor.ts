@@ -5,13 +5,14 @@
  * partition) can never overwrite newer state — its write conflicts, and it adopts the stored value.
  *
  * Loop every 4 s (rules.ts): rest or fight. The steps of a node's heroes fall on shared slots of
- * the clock (100 to 800 ms, the longest whose steps still fit one batch: `heroTickSlotMs`): a
- * hero's first step moves by at most half a slot, its period stays 4 s, and the writes of the
- * heroes of one slot leave in one store transaction (group commit) instead of one each, so a node
- * pays the per-transaction cost of consensus per slot rather than per hero. The city sends `patrol` and `villain`. At health ≤ 0 a
- * tombstone replaces the record (`hero-record.ts`), then the actor stops (normal exit: the placement
- * record goes too). A tombstone found on start, on a write or on a conflict stops it too: a
- * terminated hero never acts again, and neither does a duplicate from the other side of a partition.
+ * the clock (100 to 800 ms: the longest that holds at most 80 of the node's steps,
+ * `heroTickSlotMs`): a hero's first step moves by at most half a slot, its period stays 4 s, and
+ * the writes of the heroes of one slot leave in one store transaction (group commit) instead of one
+ * each, so a node pays the per-transaction cost of consensus per slot rather than per hero. The
+ * city sends `patrol` and `villain`. At health ≤ 0 a tombstone replaces the record
+ * (`hero-record.ts`), then the actor stops (normal exit: the placement record goes too). A
+ * tombstone found on start, on a write or on a conflict stops it too: a terminated hero never acts
+ * again, and neither does a duplicate from the other side of a partition.
  * A record that is absent is not a death: a replica that restarted empty (a destroyed city, crdt
  * mode) or that a create has not reached yet does not hold it. The start-up read is retried, and a
  * call or write that needs the record is refused (503, nothing written) until it is there.
