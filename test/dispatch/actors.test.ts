@@ -80,7 +80,7 @@ test("a hero's steps fall on the node's shared slots, and its period stays 4 s",
   assert.equal(nextStepIn(1030, 4000, 0), 4000);
 });
 
-test("a node's slot is the longest whose steps fit one batch: long with few heroes, short with many", () => {
+test("a node's slot is the longest that holds at most 80 of its heroes' steps: long with few, short with many", () => {
   // 4-s loop: a hero steps slot/4000 times per slot, so 800 ms holds 400 heroes' steps in 80.
   assert.equal(HERO_SLOT_STEPS, 80);
   assert.equal(heroTickSlotMs(0, 4000), 800);
