@@ -328,6 +328,25 @@ describe('phi-accrual detector', () => {
     assert.deepEqual(detector.touch('p', 6100), { peer: 'p', status: 'up', phi: 0, silenceMs: 0 });
   });
 
+  it('takes no sample from a heartbeat that follows other traffic (a peer leaves heartbeats out while it sends data)', () => {
+    const detector = new PhiAccrualDetector();
+    detector.add('p', 0);
+    for (let t = 100; t <= 1000; t += 100) detector.heartbeat('p', t);
+    for (let t = 1050; t <= 9000; t += 50) detector.touch('p', t);
+    // The first heartbeat after 8 s of data, then heartbeats as usual until 10 000.
+    for (let t = 9100; t <= 10_000; t += 100) detector.heartbeat('p', t);
+    // The 8.1 s since the heartbeat before is no interval of the peer's: had it been sampled
+    // (mean ~480 ms, standard deviation ~1.7 s), a silence would be found only after ~8 s.
+    let downAt: number | undefined;
+    for (let t = 10_050; t <= 16_000 && downAt === undefined; t += 50) {
+      if (detector.tick(t).length > 0) downAt = t;
+    }
+    assert.ok(
+      downAt !== undefined && downAt - 10_000 >= 1000 && downAt - 10_000 <= 1500,
+      `down at ${downAt}`,
+    );
+  });
+
   it('counts its own stalls and how long they lasted beyond a tick', () => {
     const detector = new PhiAccrualDetector();
     detector.tick(0);

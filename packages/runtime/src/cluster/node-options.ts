@@ -61,9 +61,10 @@ export interface NodeOptions {
   readonly faults?: FaultController;
   /**
    * The failure detector's options (`FailureDetectorOptions`, plus `countTraffic`). Defaults: a
-   * heartbeat every 100 ms on every connection, φ 8, 600 ms acceptable pause, other messages
-   * count as signs of life: a silent peer is declared down 1.1–1.3 s after it fell silent, a
-   * 250 ms stall of ours or the peer's accuses nobody.
+   * heartbeat every 100 ms on every connection that carried nothing else since the last one, φ 8,
+   * 600 ms acceptable pause, other messages count as signs of life: a silent peer is declared
+   * down 1.1–1.3 s after it fell silent, a 250 ms stall of ours or the peer's accuses nobody.
+   * `countTraffic` must be the same on every node.
    */
   readonly failureDetector?: Omit<HeartbeatMonitorOptions, 'scheduler' | 'logger' | 'closeOnDown'>;
   /** First redial delay after a failed dial, ms. Default 100: a restarted peer is found at once. */

@@ -31,7 +31,10 @@ export const MessageType = {
   HandshakeAccept: 4,
   /** Handshake refusal, either direction: `{ code, message }`; the sender closes afterwards. */
   HandshakeReject: 5,
-  /** Failure-detector heartbeat: `{ seq }`. Every node sends it on every connection. */
+  /**
+   * Failure-detector heartbeat: `{ seq }`. Every node sends it every 100 ms on every connection
+   * that carried nothing else since the previous one.
+   */
   Heartbeat: 6,
   /** Graceful close: `{ code?, message? }`; no more frames follow on this connection. */
   Goodbye: 7,

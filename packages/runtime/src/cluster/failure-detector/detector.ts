@@ -28,7 +28,9 @@
  * Other traffic: `touch(peer, now)` records any other sign of life (a message that is not a
  * heartbeat). It restarts the silence but adds no inter-arrival sample, so the statistics stay
  * those of the heartbeats; it keeps a peer whose heartbeats are queued behind a burst of data on
- * the same connection from looking silent while its data is still arriving.
+ * the same connection from looking silent while its data is still arriving. A heartbeat that
+ * follows other traffic adds no sample either: a peer leaves out heartbeats while it sends
+ * other messages, and the time back to its previous heartbeat would be a gap it never had.
  *
  * API: `add`, `remove`, `heartbeat` (returns an `up` event when a down peer speaks again),
  * `touch` (the same for other traffic), `tick` (returns `down` events), `phi`, `status`,
@@ -163,7 +165,8 @@ export class PhiAccrualDetector {
     this.observe(now);
     const state = this.peers.get(peer);
     if (!state) return undefined;
-    if (state.sampled && now >= this.graceUntil) state.window.add(now - state.lastArrival);
+    const quiet = state.lastSeen <= state.lastArrival; // no other traffic since the last heartbeat
+    if (state.sampled && quiet && now >= this.graceUntil) state.window.add(now - state.lastArrival);
     state.sampled = true;
     state.lastArrival = Math.max(state.lastArrival, now);
     return this.seen(peer, state, now);

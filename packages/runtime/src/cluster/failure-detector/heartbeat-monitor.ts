@@ -8,7 +8,11 @@
  * Every node must run a monitor on every connection: a peer that sends no heartbeats is
  * declared down like a dead one. Other messages received on a watched connection count as signs
  * of life too (checked once per tick, so they cost one counter increment each): a heartbeat
- * queued behind a burst of data does not make a busy but healthy peer look silent.
+ * queued behind a burst of data does not make a busy but healthy peer look silent. For the same
+ * reason a round of heartbeats leaves out a connection on which anything else was sent since
+ * the previous round (its `framesSent` moved): the peer heard from us anyway, and a connection
+ * that carries other traffic (Raft's own heartbeats, actor messages) costs no extra frame and no
+ * extra wake-up of the peer. So `countTraffic` must be the same on every node of a cluster.
  *
  * Example:
  * ```ts
@@ -22,7 +26,8 @@
  * Options: everything in `FailureDetectorOptions`, plus `scheduler` (default real timers),
  * `logger` (default silent), `closeOnDown` (default true: a silent connection is useless and a
  * fresh dial after the peer returns gives a clean state), `countTraffic` (default true: other
- * messages restart a peer's silence; false judges by heartbeats alone).
+ * messages restart a peer's silence, and heartbeats go only where nothing else was sent; false
+ * judges by heartbeats alone and sends every heartbeat).
  *
  * Lifecycle: `start()` begins ticking; `stop()` cancels the timer (connections stay open).
  * Connections leave the monitor by themselves when they close.
@@ -59,6 +64,8 @@ interface Watched {
   seq: number;
   /** Messages other than heartbeats received since the last tick. */
   traffic: number;
+  /** `conn.framesSent` after the last heartbeat round (undefined: the connection has no count). */
+  sentMark: number | undefined;
 }
 
 export class HeartbeatMonitor {
@@ -100,7 +107,7 @@ export class HeartbeatMonitor {
   watch(conn: Connection): void {
     if (!conn.isOpen) return;
     const key = `${conn.peerName}#${this.nextKey++}`;
-    const entry: Watched = { conn, seq: 0, traffic: 0 };
+    const entry: Watched = { conn, seq: 0, traffic: 0, sentMark: undefined };
     this.watched.set(key, entry);
     this.detector.add(key, this.scheduler.now());
     conn.onMessage((type) => {
@@ -117,7 +124,7 @@ export class HeartbeatMonitor {
       this.watched.delete(key);
       this.detector.remove(key);
     });
-    conn.send(MessageType.Heartbeat, { seq: entry.seq++ });
+    this.sendHeartbeat(entry);
   }
 
   onDown(handler: (event: PeerDownEvent) => void): void {
@@ -132,6 +139,11 @@ export class HeartbeatMonitor {
     return undefined;
   }
 
+  private sendHeartbeat(entry: Watched): void {
+    entry.conn.send(MessageType.Heartbeat, { seq: entry.seq++ });
+    entry.sentMark = entry.conn.framesSent;
+  }
+
   private schedule(): void {
     this.timer = this.scheduler.every(() => this.tick(), this.tickIntervalMs);
   }
@@ -141,7 +153,13 @@ export class HeartbeatMonitor {
     // Half a tick of slack so timer lateness does not skip every other heartbeat.
     if (now - this.lastHeartbeatAt >= this.heartbeatIntervalMs - this.tickIntervalMs / 2) {
       this.lastHeartbeatAt = now;
-      for (const entry of this.watched.values()) entry.conn.send(MessageType.Heartbeat, { seq: entry.seq++ });
+      for (const entry of this.watched.values()) {
+        // Anything else we sent since the last round already told the peer we are alive (its
+        // monitor counts all traffic), as Erlang's distribution ticks only an idle connection.
+        const sent = entry.conn.framesSent;
+        if (this.countTraffic && sent !== undefined && sent !== entry.sentMark) entry.sentMark = sent;
+        else this.sendHeartbeat(entry);
+      }
     }
     if (this.countTraffic) {
       for (const [key, entry] of this.watched) {

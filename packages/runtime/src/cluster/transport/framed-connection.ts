@@ -157,6 +157,10 @@ export class FramedConnection implements Connection {
     return this.state === 'open' || this.state === 'silent';
   }
 
+  get framesSent(): number {
+    return this.counters.framesSent;
+  }
+
   get stats(): ConnectionStats {
     const queue = this.queue;
     return {

@@ -64,6 +64,12 @@ export interface Connection {
   readonly peerIncarnation: string;
   /** True until the connection closes. */
   readonly isOpen: boolean;
+  /**
+   * Frames handed to the link so far (not those a link policy dropped). Optional: the failure
+   * detector leaves out a heartbeat on a connection whose count moved since the last one, as the
+   * peer hears from us anyway; a connection without it always gets its heartbeats.
+   */
+  readonly framesSent?: number;
   send(type: number, payload: unknown): void;
   onMessage(handler: (type: number, payload: unknown) => void): void;
   onClose(handler: (reason: Error | undefined) => void): void;
