@@ -4,6 +4,7 @@
  * the transactions hero writes were grouped into, and hero steps that needed no write.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LAG_TIMER_OFF_MS, registerEventLoopLag } from './event-loop-lag.ts';
 
 export interface NodeMetrics {
   readonly registry: Registry;
@@ -23,10 +24,10 @@ export function createNodeMetrics(sample: {
   writable: () => boolean;
 }): NodeMetrics {
   const registry = new Registry();
-  // The lag histogram's timer wakes the process at each sample: every 10 ms by default, 100 times
-  // a second, more than an idle node's cluster work. Every 50 ms is one wake-up beside the
-  // runtime's own 50-ms tick (its cluster/transport/ticker.ts); the figures include the period.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
+  // The lag histogram's timer would wake the process at each sample (every 10 ms by default): its
+  // gauges are fed by the runtime's own 50-ms tick instead (event-loop-lag.ts).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: LAG_TIMER_OFF_MS });
+  registerEventLoopLag(registry);
   new Gauge({
     name: 'dispatch_heroes',
     help: 'Live heroes known to this node',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { every } from '../../packages/runtime/src/cluster/transport/ticker.ts';
+import { every, onTickLateness } from '../../packages/runtime/src/cluster/transport/ticker.ts';
 
 const TICKER = fileURLToPath(
   new URL('../../packages/runtime/src/cluster/transport/ticker.ts', import.meta.url),
@@ -102,4 +102,28 @@ const t = every(50, () => { if (++n === 3) { console.log('ran three times'); t.c
 `);
   assert.equal(refd.status, 0);
   assert.match(refd.stdout, /ran three times/, 'kept alive until cancelled, then exits');
+});
+
+test('onTickLateness hears how late each run of the 50-ms interval came, and stops when asked', async () => {
+  const heard: number[] = [];
+  const stop = onTickLateness((late) => heard.push(late));
+  const task = every(50, () => undefined);
+  try {
+    while (heard.length < 2) await new Promise((r) => setTimeout(r, 20));
+    const until = performance.now() + 300;
+    while (performance.now() < until) {
+      // the event loop is stalled on purpose
+    }
+    const before = heard.length;
+    while (heard.length === before) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(heard.every((late) => late >= 0));
+    assert.ok(heard[before]! >= 250, `the run after a 300-ms stall came ${heard[before]} ms late`);
+    stop();
+    const stoppedAt = heard.length;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(heard.length, stoppedAt, 'heard after stopping');
+  } finally {
+    stop();
+    task.cancel();
+  }
 });

@@ -14,7 +14,7 @@ export type { FaultControllerOptions } from './faults.ts';
 export { TRANSPORT_DEFAULTS, HANDSHAKE_MAX_FRAME_BYTES } from './options.ts';
 export type { TransportOptions } from './options.ts';
 export { realScheduler } from './scheduler.ts';
-export { every, TICK_MS } from './ticker.ts';
+export { every, onTickLateness, TICK_MS } from './ticker.ts';
 export type { Periodic } from './ticker.ts';
 export type { Scheduler, Timer } from './scheduler.ts';
 export {

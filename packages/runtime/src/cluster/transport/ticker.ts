@@ -18,6 +18,10 @@
  * cancelled during a tick does not run in it; one subscribed during a tick runs from the next.
  * The interval keeps the process alive while any of its tasks asked to (`ref`).
  *
+ * Event-loop delay: `onTickLateness(listener)` hears, at each run of the 50-ms interval, how much
+ * later than 50 ms after the previous run it came — the loop's delay, sampled 20 times a second
+ * without a timer of its own (`perf_hooks.monitorEventLoopDelay` wakes the process on one).
+ *
  * When not to use: for work that needs its own phase or a period below 50 ms, or under a virtual
  * clock (`scheduler.ts` gives drivers a replaceable one, whose real `every` is this).
  */
@@ -41,9 +45,22 @@ interface Task {
 interface Interval {
   readonly handle: ReturnType<typeof setInterval>;
   readonly tasks: Task[];
+  /** `performance.now()` at the previous run (undefined before the first). */
+  last: number | undefined;
 }
 
 const intervals = new Map<number, Interval>();
+const latenessListeners = new Set<(lateMs: number) => void>();
+
+/**
+ * Calls `listener` at every run of the shared 50-ms interval, from the second on, with how late
+ * it ran, ms: the time since the previous run less 50, at least 0. Nothing is heard while no task
+ * of a period that is a multiple of 50 ms is subscribed. Returns a function that stops it.
+ */
+export function onTickLateness(listener: (lateMs: number) => void): () => void {
+  latenessListeners.add(listener);
+  return () => void latenessListeners.delete(listener);
+}
 
 /** Runs `fn` every `periodMs` milliseconds (rounded up to 1) until cancelled. */
 export function every(periodMs: number, fn: () => void, options: { ref?: boolean } = {}): Periodic {
@@ -53,7 +70,15 @@ export function every(periodMs: number, fn: () => void, options: { ref?: boolean
   let interval = intervals.get(base);
   if (interval === undefined) {
     const tasks: Task[] = [];
-    interval = { handle: setInterval(() => tick(tasks), base), tasks };
+    const created: Interval = {
+      handle: setInterval(() => {
+        if (base === TICK_MS) observeLateness(created);
+        tick(tasks);
+      }, base),
+      tasks,
+      last: undefined,
+    };
+    interval = created;
     intervals.set(base, interval);
   }
   interval.tasks.push(task);
@@ -70,6 +95,15 @@ export function every(periodMs: number, fn: () => void, options: { ref?: boolean
       } else refresh(interval);
     },
   };
+}
+
+function observeLateness(interval: Interval): void {
+  const now = performance.now();
+  const last = interval.last;
+  interval.last = now;
+  if (last === undefined || latenessListeners.size === 0) return;
+  const late = Math.max(0, now - last - TICK_MS);
+  for (const listener of latenessListeners) listener(late);
 }
 
 function refresh(interval: Interval): void {
