@@ -76,26 +76,22 @@ const GAUGES: ReadonlyArray<readonly [keyof LagSummary, string, string]> = [
  */
 export function registerEventLoopLag(registry: Registry): () => void {
   let samples: number[] = [];
-  let summary: LagSummary | undefined;
   const stop = onTickLateness((lateMs) => {
     if (samples.length >= MAX_SAMPLES) samples.shift();
     samples.push(lateMs / 1000);
   });
+  const gauges: Array<{ readonly key: keyof LagSummary; readonly gauge: Gauge }> = [];
+  // The first of them is the first collected in a scrape: it takes the window and sets them all,
+  // as prom-client's own lag gauge does for the histogram's.
+  const takeWindow = (): void => {
+    const summary = summarizeLag(samples);
+    samples = [];
+    for (const { key, gauge } of gauges) gauge.set(summary[key]);
+  };
   for (const [key, name, help] of GAUGES) {
     registry.removeSingleMetric(name);
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        // The first gauge collected in a scrape takes the window; the others read its summary.
-        if (key === 'min' || summary === undefined) {
-          summary = summarizeLag(samples);
-          samples = [];
-        }
-        this.set(summary[key]);
-      },
-    });
+    const first = gauges.length === 0 ? { collect: takeWindow } : {};
+    gauges.push({ key, gauge: new Gauge({ name, help, registers: [registry], ...first }) });
   }
   return stop;
 }

@@ -148,12 +148,12 @@ const CONFLICT_RETRIES = 3;
 
 /**
  * The longer slots of the heroes' loop steps, ms, longest first. A longer slot means fewer,
- * larger store transactions: at 1,000 heroes in raft mode, 800-ms slots cut the transactions from ~40 to ~7 a
- * second and the cluster's CPU per write by about a third against 100-ms slots. But a slot's steps
- * run, write and reach the page in one burst, and a hero's event waits for the burst's work ahead
- * of it: with 5,000 heroes in 400-ms slots the page's event lag p99 went from ~30 to ~90 ms, with
- * 25,000 heroes creates fell behind deaths sooner. A step waits at most half a slot once (400 ms),
- * which a 4-second loop does not show.
+ * larger store transactions: at 1,000 heroes in raft mode, 800-ms slots cut the transactions from
+ * ~40 to ~7 a second and the cluster's CPU per write by about a third against 100-ms slots. But a
+ * slot's steps run, write and reach the page in one burst, and a hero's event waits for the
+ * burst's work ahead of it: with 5,000 heroes in 400-ms slots the page's event lag p99 went from
+ * ~30 to ~90 ms, with 25,000 heroes creates fell behind deaths sooner. A step waits at most half a
+ * slot once (400 ms), which a 4-second loop does not show.
  */
 export const HERO_TICK_SLOTS_MS: readonly number[] = [800, 400, 200];
 
