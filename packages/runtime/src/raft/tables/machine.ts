@@ -165,9 +165,17 @@ export class TableMachine {
     this.#sessions.load(state.sessions);
   }
 
-  /** SHA-256 (hex) of the snapshot bytes: equal for replicas in equal states. */
+  /**
+   * SHA-256 (hex) of the state with every table's keys sorted: equal for equal contents, whatever
+   * order their keys were written in.
+   */
   stateHash(): string {
-    return createHash('sha256').update(this.snapshot()).digest('hex');
+    const state = {
+      lastApplied: this.#lastApplied,
+      tables: this.#tables,
+      sessions: this.#sessions.entries(),
+    };
+    return createHash('sha256').update(encodeSnapshot(state, 'sorted')).digest('hex');
   }
 
   /**

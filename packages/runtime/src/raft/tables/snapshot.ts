@@ -8,15 +8,21 @@
  * ```
  *
  * Layout (msgpack): `{ format: 1, lastApplied, tables: [[name, [[key, value, version, createIndex]]]],
- * sessions: [[client, seq, lastSeen, result]] }`. Tables and keys are sorted by code unit, sessions
- * stay oldest-seen first, so equal states encode to equal bytes (the state hash relies on it).
+ * sessions: [[client, seq, lastSeen, result]] }`. Tables are sorted by code unit; a table's rows
+ * keep the table's own order (the order its keys were written in since each last did not exist,
+ * as a `Map` keeps them) and decoding restores that order; sessions stay oldest-seen first. That
+ * order is a function of the log alone — the same commands applied in the same order, from empty
+ * or from a snapshot taken on the way — so replicas at the same applied index write the same
+ * bytes, without sorting every table at every snapshot (a sort of 25,000 keys and the lookups
+ * after it were a third of a snapshot's cost). `encodeSnapshot(state, 'sorted')` sorts the rows
+ * too: equal contents give equal bytes whatever their history (the state hash uses it).
  *
  * A large state takes a while to encode (a few microseconds per record: 25,000 hero records are
  * 60–90 ms). `captureSnapshot` takes what the encoding needs at once (the tables' keys and
  * records, which are frozen and replaced, never changed, and copies of the sessions), so the
- * machine may go on applying; `encodeCaptured` then sorts and encodes it in slices of
- * `rowsPerSlice` rows with a turn of the event loop between them (the longest turn ~4 ms), to the
- * same bytes `encodeSnapshot` would have written at the capture.
+ * machine may go on applying; `encodeCaptured` then encodes it in slices of `rowsPerSlice` rows
+ * with a turn of the event loop between them (the longest turn ~4 ms), to the same bytes
+ * `encodeSnapshot` would have written at the capture.
  *
  * ```ts
  * const captured = captureSnapshot(state);          // synchronous, cheap
@@ -94,16 +100,11 @@ export async function encodeCaptured(
   const tables = [...state.tables].sort((a, b) => byCodeUnit(a.name, b.name));
   for (const table of tables) {
     parts.push(arrayHeader(2), packr.pack(table.name), arrayHeader(table.keys.length));
-    // Keys sort on their own (natively); the records are found again by key after the sort.
-    const rows = new Map<string, TableRecord>();
-    for (let i = 0; i < table.keys.length; i++) {
-      rows.set(table.keys[i]!, table.records[i]!);
-      if ((i + 1) % rowsPerSlice === 0) await yieldTurn();
-    }
-    const keys = await sortInSlices(table.keys, rowsPerSlice);
-    for (let from = 0; from < keys.length; from += rowsPerSlice) {
+    for (let from = 0; from < table.keys.length; from += rowsPerSlice) {
       await yieldTurn();
-      const slice = keys.slice(from, from + rowsPerSlice).map((key) => rowTuple(key, rows.get(key)!));
+      const to = Math.min(from + rowsPerSlice, table.keys.length);
+      const slice = new Array<unknown[]>(to - from);
+      for (let i = from; i < to; i++) slice[i - from] = rowTuple(table.keys[i]!, table.records[i]!);
       const packed = packr.pack(slice);
       // The slice's own array header goes: its rows continue the table's array.
       parts.push(packed.subarray(arrayHeader(slice.length).length));
@@ -111,41 +112,6 @@ export async function encodeCaptured(
   }
   parts.push(packr.pack('sessions'), packr.pack(state.sessions.map(sessionTuple)));
   return Buffer.concat(parts);
-}
-
-/**
- * `keys` sorted by code unit, a slice of work per turn: runs of `per` keys sorted natively (the
- * default order of strings is code-unit order), then merged pairwise, yielding after every `per`
- * keys merged. Sorting 25,000 keys at once held the event loop for 20–30 ms.
- */
-async function sortInSlices(keys: readonly string[], per: number): Promise<string[]> {
-  let runs: string[][] = [];
-  for (let from = 0; from < keys.length; from += per) {
-    runs.push(keys.slice(from, from + per).sort());
-    if (from + per < keys.length) await yieldTurn();
-  }
-  let budget = per;
-  while (runs.length > 1) {
-    const next: string[][] = [];
-    for (let r = 0; r + 1 < runs.length; r += 2) {
-      const a = runs[r]!;
-      const b = runs[r + 1]!;
-      const merged = new Array<string>(a.length + b.length);
-      let i = 0;
-      let j = 0;
-      for (let k = 0; k < merged.length; k++) {
-        merged[k] = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-        if (--budget === 0) {
-          await yieldTurn();
-          budget = per;
-        }
-      }
-      next.push(merged);
-    }
-    if (runs.length % 2 === 1) next.push(runs[runs.length - 1]!);
-    runs = next;
-  }
-  return runs[0] ?? [];
 }
 
 /**
@@ -173,11 +139,16 @@ function sessionTuple(s: SessionEntry): unknown[] {
   return [s.client, s.seq, s.lastSeen, s.result];
 }
 
-export function encodeSnapshot(state: MachineState): Uint8Array {
+/**
+ * Encodes `state` in one go. `rows: 'stored'` (the default) keeps each table's order, as snapshots
+ * do; `'sorted'` sorts the keys by code unit, so equal contents give equal bytes whatever order
+ * they were written in.
+ */
+export function encodeSnapshot(state: MachineState, rows: 'stored' | 'sorted' = 'stored'): Uint8Array {
   const tables = [...state.tables.keys()].sort(byCodeUnit).map((name) => {
-    const rows = state.tables.get(name) as Map<string, TableRecord>;
-    const keys = [...rows.keys()].sort(byCodeUnit);
-    return [name, keys.map((key) => rowTuple(key, rows.get(key)!))];
+    const table = state.tables.get(name) as Map<string, TableRecord>;
+    const keys = rows === 'sorted' ? [...table.keys()].sort(byCodeUnit) : [...table.keys()];
+    return [name, keys.map((key) => rowTuple(key, table.get(key)!))];
   });
   const sessions = state.sessions.map(sessionTuple);
   return packr.pack({ format: FORMAT, lastApplied: state.lastApplied, tables, sessions });
