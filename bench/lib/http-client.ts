@@ -22,6 +22,9 @@
  * connection leave in one socket write; every response found in one socket read is parsed and
  * resolved in that read.
  *
+ * An idle connection does not keep the process alive (its socket is unref'd until the next
+ * request on it), so a client may be left open at module level; `close()` ends it at once.
+ *
  * Errors are `HttpClientError`s with a `code`: a connection that closes or fails rejects every
  * request outstanding on it (`connection_closed`), as does an answer with `Connection: close` for
  * the requests behind it; a malformed answer ends its connection (`bad_response` for every
@@ -285,6 +288,8 @@ class Connection {
   }
 
   send(p: Pending): void {
+    // A connection with requests outstanding keeps the process alive; an idle one does not.
+    if (this.outstanding === 0) this.socket.ref();
     this.queue.push(p);
     this.out += p.request;
     if (!this.flushing) {
@@ -389,6 +394,7 @@ class Connection {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
       this.timerAt = Infinity;
+      this.socket.unref();
       this.pool.becameIdle(this);
     }
     if (this.pool.waiting.length > 0) this.pool.drain(this);

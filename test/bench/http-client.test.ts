@@ -4,6 +4,10 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HttpClient, HttpClientError, parseChunked, parseHead } from '../../bench/lib/http-client.ts';
 
 async function serve(
@@ -17,6 +21,8 @@ async function serve(
     req.on('end', () => handler(req, body, res));
   });
   server.on('connection', () => connections++);
+  // Idle keep-alive connections stay open until the client closes them.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -165,3 +171,34 @@ test('only http: URLs are accepted', async () => {
   );
   await assert.rejects(http.request('nonsense'), (e: unknown) => (e as HttpClientError).code === 'bad_url');
 });
+
+test(
+  'an answer being awaited keeps the process alive; an idle connection does not',
+  { timeout: 120_000 },
+  async (t) => {
+    const server = await serve((_req, _body, res) => {
+      // Answered a little later: only the request outstanding keeps the client's process alive meanwhile.
+      setTimeout(() => res.writeHead(200, { 'content-length': 2 }).end('ok'), 300);
+    });
+    t.after(() => server.close());
+    const dir = mkdtempSync(join(tmpdir(), 'http-client-ref-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const script = join(dir, 'client.mts');
+    const client = new URL('../../bench/lib/http-client.ts', import.meta.url).href;
+    writeFileSync(
+      script,
+      `import { HttpClient } from ${JSON.stringify(client)};\n` +
+        `const res = await new HttpClient().request(${JSON.stringify(`${server.url}/slow`)});\n` +
+        `console.log(res.status, res.text());\n`,
+    );
+    // The server never closes an idle connection: the child exits only if it does not wait for it.
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0);
+    assert.equal(out.trim(), '200 ok');
+  },
+);
