@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DispatchError } from '../../src/dispatch/service.ts';
-import type { Hero } from '../../src/dispatch/model.ts';
+import type { DispatchEvent, Hero } from '../../src/dispatch/model.ts';
 import { MemoryStore } from '../../packages/runtime/src/store/memory-store.ts';
 import { waitFor } from '../cluster/helpers.ts';
 import { startCities, stopCities } from './cities.ts';
@@ -121,4 +121,37 @@ test('destroy city: restarted up to 3 times in 5 s, the 4th crash takes the node
   await metropolis.app.service.destroyCity('gotham');
   await waitFor(() => gotham.gaveUp, 2000);
   await stopCities(members);
+});
+
+test('a hero event makes its hero when a listener first reads it, once: a node whose listeners skip hero events looks up no placement', async (t) => {
+  const members = await startAll(['gotham']);
+  t.after(() => stopCities(members));
+  const [gotham] = members as [Member];
+  const placement = gotham.app.placement;
+  let lookups = 0;
+  const whereis = placement.whereis.bind(placement);
+  placement.whereis = (key: string) => {
+    lookups++;
+    return whereis(key);
+  };
+  const events: DispatchEvent[] = [];
+  const off = gotham.app.service.subscribe((e) => {
+    if (e.type === 'hero') events.push(e);
+  });
+  const hero = await gotham.app.service.createHero({ name: 'Lazy Larry' });
+  await waitFor(() => events.length > 0);
+  off();
+  const event = events[0]!;
+  assert.equal(event.type, 'hero');
+  const before = lookups;
+  const made = event.type === 'hero' ? event.hero : undefined;
+  assert.equal(lookups, before + 1, 'the placement is looked up when the hero is read');
+  assert.equal(made?.id, hero.id);
+  assert.equal(made?.name, 'Lazy Larry');
+  assert.equal(event.type === 'hero' ? event.hero : undefined, made, 'the same hero on a second read');
+  assert.equal(lookups, before + 1, 'and no second look-up');
+  assert.deepEqual(JSON.parse(JSON.stringify(event)), {
+    type: 'hero',
+    hero: JSON.parse(JSON.stringify(made)),
+  });
 });
