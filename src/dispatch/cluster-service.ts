@@ -125,7 +125,9 @@ export class ClusterDispatchService implements DispatchService {
    * A hero event whose `hero` is made when a listener first reads it (then kept): every node
    * applies every hero write, and most have no page or stream that reads hero events — only the
    * event log's ring, which skips them — so they no longer look up the placement of each hero
-   * that changed (a fifth of the change feed's time at 10,000 heroes).
+   * that changed (a fifth of the change feed's time at 10,000 heroes). Listeners read it while
+   * they handle the event (every one does); one that kept the event and read it later would see
+   * the hero's node as it is then.
    */
   private heroEvent(record: LiveRecord): DispatchEvent {
     let hero: Hero | undefined;
