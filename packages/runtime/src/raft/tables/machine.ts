@@ -190,9 +190,10 @@ export class TableMachine {
     }
     if (failed.length > 0) return outcome({ ok: false, code: 'conflict', index, current: failed });
 
-    const staged = new Map<string, { table: string; key: string; record: TableRecord | undefined }>();
+    // Staged writes per table, then key, in the order first written (as `#write` will apply them).
+    const staged = new Map<string, Map<string, { record: TableRecord | undefined }>>();
     const current = (table: string, key: string): TableRecord | undefined => {
-      const s = staged.get(JSON.stringify([table, key]));
+      const s = staged.get(table)?.get(key);
       return s === undefined ? this.get(table, key) : s.record;
     };
     const changes: Change[] = [];
@@ -223,10 +224,12 @@ export class TableMachine {
           previous,
         });
       }
-      staged.set(JSON.stringify([op.table, op.key]), { table: op.table, key: op.key, record });
+      let rows = staged.get(op.table);
+      if (rows === undefined) staged.set(op.table, (rows = new Map()));
+      rows.set(op.key, { record });
       versions.push({ table: op.table, key: op.key, version: record?.version ?? 0 });
     }
-    for (const { table, key, record } of staged.values()) this.#write(table, key, record);
+    for (const [table, rows] of staged) for (const [key, { record }] of rows) this.#write(table, key, record);
     return outcome({ ok: true, index, versions }, changes);
   }
 
