@@ -191,10 +191,10 @@ export class TableMachine {
     if (failed.length > 0) return outcome({ ok: false, code: 'conflict', index, current: failed });
 
     // Staged writes per table, then key, in the order first written (as `#write` will apply them).
-    const staged = new Map<string, Map<string, { record: TableRecord | undefined }>>();
+    const staged = new Map<string, Map<string, TableRecord | undefined>>();
     const current = (table: string, key: string): TableRecord | undefined => {
-      const s = staged.get(table)?.get(key);
-      return s === undefined ? this.get(table, key) : s.record;
+      const rows = staged.get(table);
+      return rows?.has(key) === true ? rows.get(key) : this.get(table, key);
     };
     const changes: Change[] = [];
     const versions: KeyVersion[] = [];
@@ -226,10 +226,10 @@ export class TableMachine {
       }
       let rows = staged.get(op.table);
       if (rows === undefined) staged.set(op.table, (rows = new Map()));
-      rows.set(op.key, { record });
+      rows.set(op.key, record);
       versions.push({ table: op.table, key: op.key, version: record?.version ?? 0 });
     }
-    for (const [table, rows] of staged) for (const [key, { record }] of rows) this.#write(table, key, record);
+    for (const [table, rows] of staged) for (const [key, record] of rows) this.#write(table, key, record);
     return outcome({ ok: true, index, versions }, changes);
   }
 

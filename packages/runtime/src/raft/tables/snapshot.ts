@@ -146,9 +146,9 @@ function sessionTuple(s: SessionEntry): unknown[] {
  */
 export function encodeSnapshot(state: MachineState, rows: 'stored' | 'sorted' = 'stored'): Uint8Array {
   const tables = [...state.tables.keys()].sort(byCodeUnit).map((name) => {
-    const table = state.tables.get(name) as Map<string, TableRecord>;
-    const keys = rows === 'sorted' ? [...table.keys()].sort(byCodeUnit) : [...table.keys()];
-    return [name, keys.map((key) => rowTuple(key, table.get(key)!))];
+    const entries = [...(state.tables.get(name) as Map<string, TableRecord>)];
+    if (rows === 'sorted') entries.sort(([a], [b]) => byCodeUnit(a, b));
+    return [name, entries.map(([key, record]) => rowTuple(key, record))];
   });
   const sessions = state.sessions.map(sessionTuple);
   return packr.pack({ format: FORMAT, lastApplied: state.lastApplied, tables, sessions });
